@@ -1,0 +1,91 @@
+// swift-tools-version: 6.1
+// labrun — a local cluster lab and end-to-end test harness.
+// Targets follow the layers of DESIGN §3; a layer imports only those below it:
+//   C bridges → LabrunCore → clients → cluster providers → stack lifecycle
+//   → scenario engine → reports → LabrunCLI → labrun (thin main)
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "labrun",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "labrun", targets: ["labrun"]),
+        .library(name: "LabrunKit", targets: ["LabrunCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        // 1. C bridges (typed wrappers around variadic libcurl calls; libpq headers).
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        .target(name: "CLibPQ", linkerSettings: [.linkedLibrary("pq")]),
+
+        // Shared basics: errors with ids and advice, redaction, process runner, clock, waits.
+        .target(name: "LabrunCore", dependencies: [
+            .product(name: "Subprocess", package: "swift-subprocess"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
+
+        // Fakes for unit tests (recording process runner, scripted responses). Never linked into labrun.
+        .target(name: "LabrunTestSupport", dependencies: ["LabrunCore"], swiftSettings: strict),
+
+        // 2. Clients.
+        .target(name: "HTTPClient", dependencies: ["CCurl", "LabrunCore"], swiftSettings: strict),
+        .target(name: "KubernetesClient", dependencies: [
+            "CCurl", "LabrunCore", .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: strict),
+        .target(name: "PostgresClient", dependencies: ["CLibPQ", "LabrunCore"], swiftSettings: strict),
+
+        // 3. Cluster providers.
+        .target(name: "ClusterProviders", dependencies: ["LabrunCore", "KubernetesClient"], swiftSettings: strict),
+
+        // 4. Stack lifecycle: images, deploy, readiness, access.
+        .target(name: "StackLifecycle", dependencies: [
+            "LabrunCore", "KubernetesClient", "HTTPClient", "PostgresClient", "ClusterProviders",
+            .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: strict),
+
+        // 5. Scenario engine: format, validation, actions, load, assertions, run.
+        .target(name: "ScenarioEngine", dependencies: [
+            "LabrunCore", "KubernetesClient", "HTTPClient", "PostgresClient", "ClusterProviders", "StackLifecycle",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ], swiftSettings: strict),
+
+        // 6. Reports: JUnit XML, JSON, HTML with an SVG timeline.
+        .target(name: "Reports", dependencies: ["LabrunCore", "ScenarioEngine"], swiftSettings: strict),
+
+        // 7. Commands (argument parsing only; work is done by the library) and the thin main.
+        .target(name: "LabrunCLI", dependencies: [
+            "LabrunCore", "ClusterProviders", "StackLifecycle", "ScenarioEngine", "Reports",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: strict),
+        .executableTarget(name: "labrun", dependencies: ["LabrunCLI"], swiftSettings: strict),
+
+        // Unit tests: logic with fakes and fixtures. Always run.
+        .testTarget(name: "LabrunCoreTests", dependencies: ["LabrunCore", "LabrunTestSupport"], swiftSettings: strict),
+        .testTarget(name: "ClientTests", dependencies: [
+            "KubernetesClient", "HTTPClient", "PostgresClient", "LabrunCore", "LabrunTestSupport",
+        ], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "ClusterProvidersTests", dependencies: ["ClusterProviders", "LabrunCore", "LabrunTestSupport"],
+                    resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "StackLifecycleTests", dependencies: ["StackLifecycle", "LabrunCore", "LabrunTestSupport"], swiftSettings: strict),
+        .testTarget(name: "ScenarioEngineTests", dependencies: ["ScenarioEngine", "LabrunCore", "LabrunTestSupport"],
+                    resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "ScenarioEngine"], swiftSettings: strict),
+        .testTarget(name: "LabrunCLITests", dependencies: ["LabrunCLI"], swiftSettings: strict),
+
+        // Integration and end-to-end: real Postgres, real kube-apiserver, real cluster.
+        // Each test checks its own environment variable and says plainly when it cannot run.
+        .testTarget(name: "IntegrationTests", dependencies: [
+            "KubernetesClient", "HTTPClient", "PostgresClient", "ClusterProviders", "StackLifecycle",
+            "ScenarioEngine", "Reports", "LabrunCore",
+        ], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,1 @@
+#include "pq_shim.h"

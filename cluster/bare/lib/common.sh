@@ -1,0 +1,104 @@
+# shellcheck shell=bash disable=SC2034
+# Shared names, paths and helpers for cluster/bare/{up,down,status} and the build.
+# Sourced, never run. Every path here is part of the contract in .helpers/CONTEXT.md.
+
+BARE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+REPO_ROOT=$(cd "$BARE_ROOT/../.." && pwd)
+
+STATE_DIR=${LABRUN_BARE_DIR:-/var/lib/labrun/bare}
+LOG_DIR=$STATE_DIR/logs
+RUN_DIR=$STATE_DIR/run            # pid files
+PKI_DIR=$STATE_DIR/pki
+VOLUME_DIR=$STATE_DIR/volumes     # hostPath PersistentVolumes
+ADMIN_KUBECONFIG=$STATE_DIR/admin.kubeconfig
+
+CACHE_ROOT=${LABRUN_KUBE_CACHE:-/var/cache/labrun/kubernetes}
+APT_DIR=${LABRUN_APT_DIR:-/var/lib/labrun/apt}
+
+NODE_IP=${LABRUN_BARE_NODE_IP:-10.250.0.1}
+NODE_LINK=labrun0
+NODE_NAME=labrun-bare
+SERVICE_CIDR=10.96.0.0/12
+SERVICE_IP=10.96.0.1
+DNS_SERVICE_IP=10.96.0.10
+POD_CIDR=10.244.0.0/16
+CLUSTER_DOMAIN=cluster.local
+CNI_BRIDGE=cni0
+PAUSE_IMAGE=labrun/pause:3.2
+
+# Components in start order; `down` stops them in reverse.
+COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy dnsmasq dns-sync storage-provisioner)
+
+APT_GET=(apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3)
+export DEBIAN_FRONTEND=noninteractive
+
+# Private apt configuration: bullseye (for golang-1.15-go) and bookworm deb-src (for the
+# kubernetes source package). It never reads or writes /etc/apt.
+APT_PRIVATE=("${APT_GET[@]}"
+  -o Dir::Etc::SourceList="$APT_DIR/sources.list"
+  -o Dir::Etc::SourceParts="$APT_DIR/sources.list.d"
+  -o Dir::State::Lists="$APT_DIR/lists"
+  -o Dir::Cache="$APT_DIR/cache")
+APT_CACHE_PRIVATE=(apt-cache
+  -o Dir::Etc::SourceList="$APT_DIR/sources.list"
+  -o Dir::Etc::SourceParts="$APT_DIR/sources.list.d"
+  -o Dir::State::Lists="$APT_DIR/lists"
+  -o Dir::Cache="$APT_DIR/cache")
+
+log() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+need_root() { [[ $(id -u) -eq 0 ]] || die "$1 must run as root (it starts system daemons and changes iptables)"; }
+
+# Millisecond wall clock, for step timings.
+now_ms() { date +%s%3N; }
+
+# wait_for DESCRIPTION TIMEOUT_S COMMAND... : poll COMMAND every 0.2 s until it succeeds.
+wait_for() {
+  local what=$1 timeout=$2; shift 2
+  local deadline=$(( $(now_ms) + timeout * 1000 ))
+  until "$@" >/dev/null 2>&1; do
+    if (( $(now_ms) > deadline )); then
+      log "timed out after ${timeout}s waiting for: $what"
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+
+# install_missing PKG... : install Debian packages (from the host's own apt sources) that are absent.
+install_missing() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  ((${#missing[@]})) || return 0
+  log "installing Debian packages: ${missing[*]}"
+  "${APT_GET[@]}" update -qq || "${APT_GET[@]}" update -qq
+  "${APT_GET[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# setup_private_apt: write the private apt configuration and fetch its lists when absent.
+setup_private_apt() {
+  mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial" "$APT_DIR/sources.list.d"
+  local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+  local want
+  want=$(printf '%s\n' \
+    "deb [signed-by=$keyring] http://deb.debian.org/debian bullseye main" \
+    "deb-src [signed-by=$keyring] http://deb.debian.org/debian bookworm main")
+  if [[ ! -f $APT_DIR/sources.list || $(cat "$APT_DIR/sources.list") != "$want" ]]; then
+    printf '%s\n' "$want" >"$APT_DIR/sources.list"
+    rm -f "$APT_DIR/lists/"*_Release "$APT_DIR/lists/"*InRelease
+  fi
+  if ! compgen -G "$APT_DIR/lists/*_InRelease" >/dev/null; then
+    log "fetching the private apt lists (bullseye for Go 1.15, bookworm sources)"
+    "${APT_PRIVATE[@]}" update -qq
+  fi
+}
+
+# pid_alive NAME : the component's pid file names a live process.
+pid_alive() {
+  local f=$RUN_DIR/$1.pid pid
+  [[ -f $f ]] || return 1
+  pid=$(<"$f")
+  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
+}
