@@ -1,0 +1,1 @@
+"""The todo backend: a small, well-behaved FastAPI service that the labrun scenarios measure."""

@@ -1,0 +1,149 @@
+"""Builds the FastAPI application: lifespan (pool, migrations), health endpoints, metrics, errors."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import platform
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import psycopg
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
+from . import migrations
+from .observability import Metrics, RequestMiddleware
+from .settings import Settings
+from .tasks import router as tasks_router
+
+log = logging.getLogger("app")
+
+
+@dataclass
+class Lifecycle:
+    """What /readyz reports on: migrations done, and not shutting down."""
+
+    migrated: bool = False
+    draining: bool = False
+    schema_version: int = 0
+    last_error: str = ""
+    tasks: list[asyncio.Task] = field(default_factory=list)
+
+
+def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAPI:
+    lifecycle = lifecycle or Lifecycle()
+    pool = AsyncConnectionPool(
+        settings.database_url,
+        min_size=settings.pool_min_size,
+        max_size=settings.pool_max_size,
+        timeout=settings.pool_timeout,
+        kwargs={"autocommit": True, "connect_timeout": max(1, int(settings.pool_timeout))},
+        # A connection broken by a database restart is found and replaced before it is handed out.
+        check=AsyncConnectionPool.check_connection,
+        open=False,
+        name="todo",
+    )
+
+    async def migrate_until_done() -> None:
+        delay = 0.5
+        while True:
+            try:
+                applied = await migrations.migrate(settings.database_url, settings.pool_timeout)
+                lifecycle.schema_version = migrations.latest_version()
+                lifecycle.migrated = True
+                lifecycle.last_error = ""
+                log.info("schema ready", extra={"fields": {"schema_version": lifecycle.schema_version,
+                                                           "applied": applied}})
+                return
+            except (psycopg.Error, OSError) as error:
+                # The message names the failure, never the password (psycopg does not echo it).
+                lifecycle.last_error = type(error).__name__
+                log.warning("database not ready for migrations; retrying",
+                            extra={"fields": {"error": str(error).strip()[:300], "retry_in_s": delay}})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await pool.open(wait=False)
+        lifecycle.tasks.append(asyncio.create_task(migrate_until_done()))
+        log.info("started", extra={"fields": {"port": settings.port, "pool_max": settings.pool_max_size}})
+        try:
+            yield
+        finally:
+            for task in lifecycle.tasks:
+                task.cancel()
+            await pool.close(timeout=2.0)
+            log.info("stopped")
+
+    app = FastAPI(
+        title="todo backend",
+        version=settings.app_version,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.pool = pool
+    app.state.settings = settings
+    app.state.lifecycle = lifecycle
+
+    metrics = Metrics(settings.app_version, settings.served_by, pool.get_stats)
+    app.add_middleware(
+        RequestMiddleware,
+        version=settings.app_version,
+        served_by=settings.served_by,
+        max_body_bytes=settings.max_body_bytes,
+        metrics=metrics,
+        is_draining=lambda: lifecycle.draining,
+    )
+
+    @app.exception_handler(PoolTimeout)
+    async def pool_timeout(_: Request, error: PoolTimeout) -> JSONResponse:
+        log.warning("no database connection available", extra={"fields": {"error": str(error)[:200]}})
+        return JSONResponse({"detail": "database unavailable, try again"}, status_code=503,
+                            headers={"Retry-After": "1"})
+
+    @app.exception_handler(psycopg.OperationalError)
+    async def database_down(_: Request, error: psycopg.OperationalError) -> JSONResponse:
+        log.warning("database error", extra={"fields": {"error": str(error).strip()[:300]}})
+        return JSONResponse({"detail": "database unavailable, try again"}, status_code=503,
+                            headers={"Retry-After": "1"})
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process answers. Never touches the database."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"])
+    async def readyz() -> JSONResponse:
+        """Readiness: not draining, migrations applied, database answers."""
+        if lifecycle.draining:
+            return JSONResponse({"status": "draining"}, status_code=503)
+        if not lifecycle.migrated:
+            return JSONResponse({"status": "migrating", "error": lifecycle.last_error}, status_code=503)
+        try:
+            async with pool.connection(timeout=2.0) as conn:
+                await conn.execute("SELECT 1")
+        except (PoolTimeout, psycopg.Error) as error:
+            return JSONResponse({"status": "database unavailable", "error": type(error).__name__},
+                                status_code=503)
+        return JSONResponse({"status": "ready", "schema_version": lifecycle.schema_version})
+
+    @app.get("/version", tags=["health"])
+    async def version() -> dict[str, object]:
+        return {
+            "version": settings.app_version,
+            "served_by": settings.served_by,
+            "schema_version": lifecycle.schema_version,
+            "python": platform.python_version(),
+        }
+
+    @app.get("/metrics", tags=["health"], include_in_schema=False)
+    async def metrics_endpoint() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    app.include_router(tasks_router)
+    return app

@@ -1,0 +1,58 @@
+"""Request and response bodies of the tasks API (pydantic v2)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Description = Annotated[str, StringConstraints(max_length=2000)]
+
+
+class TaskCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title
+    description: Description = ""
+    completed: bool = False
+
+
+class TaskReplace(TaskCreate):
+    """PUT body: the whole task (fields left out get their defaults)."""
+
+
+class TaskUpdate(BaseModel):
+    """PATCH body: only the fields given change; at least one is required."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title | None = None
+    description: Description | None = None
+    completed: bool | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> "TaskUpdate":
+        if not self.model_fields_set:
+            raise ValueError("give at least one of title, description, completed")
+        for name in ("title", "description", "completed"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} must not be null")
+        return self
+
+
+class Task(BaseModel):
+    id: int
+    title: str
+    description: str
+    completed: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class TaskPage(BaseModel):
+    items: list[Task]
+    total: int = Field(description="Tasks matching the filter, across all pages.")
+    limit: int
+    offset: int

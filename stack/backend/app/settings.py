@@ -1,0 +1,83 @@
+"""Settings read once from the environment; see stack/backend/README.md for the full list."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the backend cannot use."""
+
+
+def _int(name: str, default: int, minimum: int = 0) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _float(name: str, default: float, minimum: float = 0.0) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable about one backend process."""
+
+    database_url: str
+    """libpq connection string or URL; empty means libpq's PG* variables (PGHOST, PGUSER, ...)."""
+    pool_min_size: int
+    pool_max_size: int
+    pool_timeout: float
+    app_version: str
+    served_by: str
+    host: str
+    port: int
+    shutdown_delay: float
+    shutdown_drain: float
+    max_body_bytes: int
+    log_level: str
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        pool_min = _int("DB_POOL_MIN_SIZE", 1)
+        pool_max = _int("DB_POOL_MAX_SIZE", 10, minimum=1)
+        if pool_min > pool_max:
+            raise SettingsError(f"DB_POOL_MIN_SIZE ({pool_min}) must not exceed DB_POOL_MAX_SIZE ({pool_max})")
+        delay = _float("SHUTDOWN_DELAY_SECONDS", 0.0)
+        drain = _float("SHUTDOWN_DRAIN_SECONDS", 25.0, minimum=1.0)
+        if delay >= drain:
+            raise SettingsError(
+                f"SHUTDOWN_DELAY_SECONDS ({delay}) must be less than SHUTDOWN_DRAIN_SECONDS ({drain})"
+            )
+        return cls(
+            database_url=os.environ.get("DATABASE_URL", ""),
+            pool_min_size=pool_min,
+            pool_max_size=pool_max,
+            pool_timeout=_float("DB_POOL_TIMEOUT_SECONDS", 5.0, minimum=0.1),
+            app_version=os.environ.get("APP_VERSION", "").strip() or "dev",
+            served_by=os.environ.get("POD_NAME", "").strip() or socket.gethostname(),
+            host=os.environ.get("HOST", "0.0.0.0"),
+            port=_int("PORT", 8000, minimum=1),
+            shutdown_delay=delay,
+            shutdown_drain=drain,
+            max_body_bytes=_int("MAX_BODY_BYTES", 65536, minimum=1024),
+            log_level=os.environ.get("LOG_LEVEL", "info").lower(),
+        )

@@ -1,0 +1,143 @@
+"""The /api/tasks routes. Every statement is parameterised; nothing user-supplied is formatted into SQL."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response
+from psycopg.rows import dict_row
+
+from .schemas import Task, TaskCreate, TaskPage, TaskReplace, TaskUpdate
+
+router = APIRouter(prefix="/api/tasks", tags=["tasks"])
+
+COLUMNS = "id, title, description, completed, created_at, updated_at"
+TaskId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+
+
+def _pool(request: Request):
+    return request.app.state.pool
+
+
+def _not_found(task_id: int) -> HTTPException:
+    return HTTPException(status_code=404, detail=f"task {task_id} not found")
+
+
+@router.get("", response_model=TaskPage)
+async def list_tasks(
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    completed: bool | None = None,
+) -> TaskPage:
+    where, params = ("WHERE completed = %s", [completed]) if completed is not None else ("", [])
+    async with _pool(request).connection() as conn:
+        async with conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(f"SELECT {COLUMNS} FROM tasks {where} ORDER BY id LIMIT %s OFFSET %s",
+                              [*params, limit, offset])
+            rows = await cur.fetchall()
+            await cur.execute(f"SELECT count(*) AS n FROM tasks {where}", params)
+            total = (await cur.fetchone())["n"]
+    return TaskPage(items=[Task(**row) for row in rows], total=total, limit=limit, offset=offset)
+
+
+@router.post("", response_model=Task, status_code=201)
+async def create_task(
+    body: TaskCreate,
+    request: Request,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> Task:
+    if idempotency_key is not None and not _KEY.match(idempotency_key):
+        raise HTTPException(
+            status_code=422,
+            detail=[{"loc": ["header", "Idempotency-Key"], "type": "value_error",
+                     "msg": "must be 1 to 200 printable ASCII characters without spaces"}],
+        )
+    values = (body.title, body.description, body.completed)
+    async with _pool(request).connection() as conn:
+        async with conn.cursor(row_factory=dict_row) as cur:
+            if idempotency_key is None:
+                await cur.execute(
+                    f"INSERT INTO tasks (title, description, completed) VALUES (%s, %s, %s) RETURNING {COLUMNS}",
+                    values,
+                )
+                return Task(**await cur.fetchone())
+            fingerprint = hashlib.sha256(json.dumps(body.model_dump(), sort_keys=True).encode()).hexdigest()
+            await cur.execute(
+                "INSERT INTO tasks (title, description, completed, idempotency_key, request_hash)"
+                " VALUES (%s, %s, %s, %s, %s)"
+                f" ON CONFLICT (idempotency_key) DO NOTHING RETURNING {COLUMNS}",
+                (*values, idempotency_key, fingerprint),
+            )
+            row = await cur.fetchone()
+            if row is not None:
+                return Task(**row)
+            # A retry: the row exists (the conflicting insert waited for it to commit).
+            await cur.execute(
+                f"SELECT {COLUMNS}, request_hash FROM tasks WHERE idempotency_key = %s", (idempotency_key,)
+            )
+            row = await cur.fetchone()
+    if row is None:
+        # The original was deleted between our insert and select: extremely unlikely; ask for a retry.
+        raise HTTPException(status_code=409, detail="the task for this Idempotency-Key changed concurrently; retry")
+    if row.pop("request_hash") != fingerprint:
+        raise HTTPException(status_code=409, detail="Idempotency-Key was already used with a different request body")
+    response.headers["Idempotent-Replayed"] = "true"
+    return Task(**row)
+
+
+@router.get("/{task_id}", response_model=Task)
+async def get_task(task_id: TaskId, request: Request) -> Task:
+    async with _pool(request).connection() as conn:
+        async with conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(f"SELECT {COLUMNS} FROM tasks WHERE id = %s", (task_id,))
+            row = await cur.fetchone()
+    if row is None:
+        raise _not_found(task_id)
+    return Task(**row)
+
+
+async def _update(request: Request, task_id: int, changes: dict[str, object]) -> Task:
+    # Column names come from the pydantic model's fixed field set, never from the client.
+    allowed = ("title", "description", "completed")
+    assignments = ", ".join(f"{name} = %s" for name in allowed if name in changes)
+    params = [changes[name] for name in allowed if name in changes]
+    async with _pool(request).connection() as conn:
+        async with conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(
+                f"UPDATE tasks SET {assignments}, updated_at = now() WHERE id = %s RETURNING {COLUMNS}",
+                [*params, task_id],
+            )
+            row = await cur.fetchone()
+    if row is None:
+        raise _not_found(task_id)
+    return Task(**row)
+
+
+@router.patch("/{task_id}", response_model=Task)
+async def update_task(task_id: TaskId, body: TaskUpdate, request: Request) -> Task:
+    return await _update(request, task_id, body.model_dump(exclude_unset=True))
+
+
+@router.put("/{task_id}", response_model=Task)
+async def replace_task(task_id: TaskId, body: TaskReplace, request: Request) -> Task:
+    return await _update(request, task_id, body.model_dump())
+
+
+@router.post("/{task_id}/complete", response_model=Task)
+async def complete_task(task_id: TaskId, request: Request) -> Task:
+    return await _update(request, task_id, {"completed": True})
+
+
+@router.delete("/{task_id}", status_code=204)
+async def delete_task(task_id: TaskId, request: Request) -> Response:
+    async with _pool(request).connection() as conn:
+        cur = await conn.execute("DELETE FROM tasks WHERE id = %s", (task_id,))
+        if cur.rowcount == 0:
+            raise _not_found(task_id)
+    return Response(status_code=204)

@@ -1,0 +1,90 @@
+"""Brings the compose stack up once for the end-to-end tests (project labrun-smoke) and always down."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+COMPOSE_FILE = REPO / "docker" / "docker-compose.yml"
+ARTIFACTS = Path(os.environ.get("LABRUN_ARTIFACTS", REPO / "artifacts" / "stack"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Stack:
+    project: str
+    frontend: str
+    backend: str
+    version: str
+    env: dict[str, str]
+
+    def compose(self, *args: str, check: bool = True, timeout: float = 180) -> subprocess.CompletedProcess:
+        cmd = ["docker-compose", "-f", str(COMPOSE_FILE), "-p", self.project, *args]
+        result = subprocess.run(cmd, env=self.env, capture_output=True, text=True, timeout=timeout)
+        if check and result.returncode != 0:
+            raise AssertionError(f"command failed ({result.returncode}): {' '.join(cmd)}\n{result.stdout}{result.stderr}")
+        return result
+
+    def container(self, service: str) -> str:
+        return self.compose("ps", "-q", service).stdout.strip()
+
+    def docker(self, *args: str) -> str:
+        return subprocess.run(["docker", *args], check=True, capture_output=True, text=True, timeout=120).stdout.strip()
+
+
+def wait_for(condition, timeout: float, what: str, interval: float = 0.5):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            value = condition()
+            if value:
+                return value
+        except (httpx.HTTPError, subprocess.SubprocessError, AssertionError) as error:
+            last = error
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}" + (f" (last error: {last})" if last else ""))
+
+
+def _interrupt(signum, _frame):
+    # SIGTERM becomes KeyboardInterrupt, so the compose project is still taken down.
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+signal.signal(signal.SIGTERM, _interrupt)
+
+
+@pytest.fixture(scope="session")
+def stack():
+    tag = os.environ.get("LABRUN_TAG", "dev")
+    frontend_port, backend_port = free_port(), free_port()
+    env = {**os.environ, "LABRUN_TAG": tag, "FRONTEND_PORT": str(frontend_port), "BACKEND_PORT": str(backend_port),
+           "POSTGRES_PASSWORD": os.urandom(12).hex()}
+    s = Stack(project=os.environ.get("LABRUN_SMOKE_PROJECT", "labrun-smoke"),
+              frontend=f"http://127.0.0.1:{frontend_port}", backend=f"http://127.0.0.1:{backend_port}",
+              version=os.environ.get("LABRUN_APP_VERSION", tag), env=env)
+    s.compose("down", "-v", "--remove-orphans", check=False)  # leftovers of an interrupted run
+    try:
+        s.compose("up", "-d")
+        wait_for(lambda: httpx.get(s.frontend + "/api/tasks", timeout=2).status_code == 200, 120,
+                 "the stack to answer through nginx")
+        yield s
+    finally:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        logs = s.compose("logs", "--no-color", "--timestamps", check=False)
+        (ARTIFACTS / "compose.log").write_text(logs.stdout + logs.stderr)
+        s.compose("down", "-v", "--remove-orphans", "--timeout", "30", check=False)
