@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# The project's test command: every suite, on real parts, from a fresh machine (run as root).
+#
+#   ./scripts/test.sh                 everything (what CI runs)
+#   ./scripts/test.sh swift stack     only the named suites
+#
+# Suites, in order (heavy builds run one at a time on purpose):
+#   swift   Swift unit tests and integration tests on a real PostgreSQL (the Kubernetes ones say
+#           they are skipped for want of a cluster and run in "cluster")
+#   stack   todo backend pytest on a real PostgreSQL, images, compose smoke test, browser test
+#   bare    the bare cluster: up, conformance-style smoke test, down, host left as found
+#   cluster bare cluster up, then manifests + chart validated by the API server, the stack deployed,
+#           the Swift client and end-to-end tests against it; cluster down at the end
+# Each suite ends with an "N passed, N failed" line; the last line sums them.
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$here" || exit 2
+
+all_suites=(swift stack bare cluster)
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
+case "${1:-}" in -h|--help) usage; exit 0 ;; esac
+suites=("$@")
+[ ${#suites[@]} -gt 0 ] || suites=("${all_suites[@]}")
+for s in "${suites[@]}"; do
+  case " ${all_suites[*]} " in *" $s "*) ;; *) echo "test.sh: unknown suite '$s' (known: ${all_suites[*]})" >&2; exit 2 ;; esac
+done
+
+started=$(date +%s)
+logdir=${LABRUN_TEST_LOGS:-$here/artifacts/test-logs}
+mkdir -p "$logdir"
+total_passed=0 total_failed=0 total_skipped=0
+summary=()
+
+# Adds the last "N passed, N failed[, N skipped]" line of a suite's log to the totals.
+count() {
+  local name=$1 log=$2 rc=$3 line p f s
+  line=$(grep -Eo '[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?' "$log" | tail -n 1)
+  if [ -z "$line" ]; then
+    p=0; f=1; s=0
+    echo "test.sh: suite '$name' printed no result line (exit $rc): counted as 1 failure" >&2
+  else
+    p=$(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')
+    f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+    s=$(echo "$line" | grep -Eo '[0-9]+ skipped' | grep -Eo '[0-9]+' || echo 0)
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+      f=1
+      echo "test.sh: suite '$name' exited $rc although it reported no failure: counted as 1 failure" >&2
+    fi
+  fi
+  total_passed=$((total_passed + p)); total_failed=$((total_failed + f)); total_skipped=$((total_skipped + s))
+  summary+=("$(printf '%-8s %4d passed, %d failed, %d skipped  (log: %s)' "$name" "$p" "$f" "$s" "$log")")
+}
+
+# Runs one suite, showing its output and keeping a log.
+run_suite() {
+  local name=$1; shift
+  local log="$logdir/$name.log" start rc
+  start=$(date +%s)
+  echo "=== suite $name: $*"
+  "$@" 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  echo "=== suite $name finished in $(( $(date +%s) - start ))s (exit $rc)"
+  count "$name" "$log" "$rc"
+}
+
+# swift test with Swift Testing: turns its summary into the common line.
+swift_suite() {
+  local out rc
+  "$here/scripts/install-deps.sh" || return 1
+  swift build --build-tests || return 1
+  out=$(mktemp)
+  swift test --skip-build "$@" 2>&1 | tee "$out"
+  rc=${PIPESTATUS[0]}
+  local failed skipped total
+  failed=$(grep -cE '^✘ Test .*\) failed' "$out")
+  skipped=$(grep -cE '^➜ Test .* skipped' "$out")
+  total=$(grep -Eo 'Test run with [0-9]+ tests?' "$out" | tail -n 1 | grep -Eo '[0-9]+' || echo 0)
+  rm -f "$out"
+  echo "swift: $((total - failed - skipped)) passed, $failed failed, $skipped skipped"
+  return "$rc"
+}
+
+# Everything that needs a running cluster: the bare cluster comes up once and goes down at the end.
+cluster_suite() {
+  local rc=0 kubeconfig=/var/lib/labrun/bare/admin.kubeconfig
+  trap 'cluster/bare/down >/dev/null 2>&1 || true' RETURN
+  cluster/bare/up || { echo "cluster: bare cluster did not come up"; echo "0 passed, 1 failed"; return 1; }
+  local p=0 f=0 line
+  local klog; klog=$(mktemp)
+  LABRUN_REQUIRE_CLUSTER=1 kubernetes/test/run.sh 2>&1 | tee "$klog" || rc=1
+  line=$(grep -Eo '[0-9]+ passed, [0-9]+ failed' "$klog" | tail -n 1)
+  if [ -n "$line" ]; then p=$((p + ${line%% passed*})); f=$((f + $(echo "$line" | sed -E 's/.* ([0-9]+) failed/\1/'))); else f=$((f + 1)); fi
+  LABRUN_TEST_KUBECONFIG=$kubeconfig LABRUN_E2E=1 LABRUN_REQUIRE_INTEGRATION=1 \
+    swift_suite --filter "IntegrationTests\.(Kubernetes|EndToEnd)" 2>&1 | tee "$klog" || rc=1
+  line=$(grep -Eo '[0-9]+ passed, [0-9]+ failed' "$klog" | tail -n 1)
+  if [ -n "$line" ]; then p=$((p + ${line%% passed*})); f=$((f + $(echo "$line" | sed -E 's/.* ([0-9]+) failed/\1/'))); else f=$((f + 1)); fi
+  rm -f "$klog"
+  echo "cluster: $p passed, $f failed"
+  [ "$f" -eq 0 ] && return "$rc" || return 1
+}
+
+for s in "${suites[@]}"; do
+  case $s in
+    swift)   run_suite swift swift_suite ;;
+    stack)   run_suite stack stack/test.sh ;;
+    bare)    run_suite bare cluster/bare/test/smoke.sh ;;
+    cluster) run_suite cluster cluster_suite ;;
+  esac
+done
+
+echo
+echo "=== summary"
+printf '%s\n' "${summary[@]}"
+echo "took $(( $(date +%s) - started ))s"
+echo "labrun: $total_passed passed, $total_failed failed, $total_skipped skipped"
+[ "$total_failed" -eq 0 ]
