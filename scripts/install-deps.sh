@@ -18,6 +18,8 @@ packages=(
   etcd-server containernetworking-plugins conntrack iptables socat dnsmasq-base rsync openssl
   # Test tools.
   shellcheck wrk jq curl python3-venv hyperfine
+  # Scenario JSON Schema agreement test.
+  python3-jsonschema python3-yaml
 )
 
 missing=()

@@ -1,0 +1,93 @@
+import LabrunCore
+
+/// Evaluates the assertions that read the background load: SLOs, throughput, serving pods and
+/// the load-based recovery measures. Pure: everything comes from request records and phase windows.
+public struct LoadEvaluator: Sendable {
+    public var records: [RequestRecord]
+    public var windows: PhaseWindows
+    /// The load's target rate (requests per second).
+    public var targetRate: Double
+
+    public init(records: [RequestRecord], windows: PhaseWindows, targetRate: Double) {
+        self.records = records
+        self.windows = windows
+        self.targetRate = targetRate
+    }
+
+    public func stats(_ phase: Phase) -> PhaseStats { LoadStatistics.stats(records, phase: phase, windows: windows) }
+
+    /// An SLO for one phase: error rate and latency percentiles against their bounds.
+    public func slo(_ phase: Phase, _ bounds: SLOBounds, name: String) -> AssertionResult {
+        let stats = stats(phase)
+        guard stats.count > 0 else {
+            return AssertionResult(name: name, kind: "slo", verdict: .error,
+                                   message: "no requests were scheduled in phase \(phase.rawValue), so its SLO cannot be judged")
+        }
+        var checks: [(ok: Bool, text: String)] = []
+        if let limit = bounds.errorRate {
+            checks.append((stats.errorRate <= limit + 1e-12, "error rate \(percent(stats.errorRate)) (≤ \(percent(limit)))"))
+        }
+        for (label, bound, value) in [("p50", bounds.p50, stats.p50), ("p95", bounds.p95, stats.p95), ("p99", bounds.p99, stats.p99)] {
+            guard let bound else { continue }
+            guard let value else { checks.append((false, "\(label) unknown: no request was answered")); continue }
+            checks.append((value <= bound.seconds, "\(label) \(formatSeconds(value)) (≤ \(bound))"))
+        }
+        var measured: [String: Double] = ["errorRate": stats.errorRate, "count": Double(stats.count)]
+        measured["p50"] = stats.p50
+        measured["p95"] = stats.p95
+        measured["p99"] = stats.p99
+        let failed = checks.filter { !$0.ok }
+        let details = stats.errorsByKind.keys.sorted().map { "\($0): \(stats.errorsByKind[$0] ?? 0)" }
+        if failed.isEmpty {
+            return .passed(name, kind: "slo", "\(phase.rawValue): " + checks.map(\.text).joined(separator: ", "),
+                           details: details, measured: measured)
+        }
+        return .failed(name, kind: "slo", "\(phase.rawValue): " + failed.map { $0.text.replacingOccurrences(of: "(≤", with: "exceeds (≤") }
+            .joined(separator: ", "), details: details, measured: measured)
+    }
+
+    /// Achieved throughput of a phase against the target rate and/or another phase.
+    public func throughput(_ spec: ThroughputAssertion, name: String) -> AssertionResult {
+        let stats = stats(spec.phase)
+        guard stats.duration > 0 else {
+            return AssertionResult(name: name, kind: "throughput", verdict: .error, message: "phase \(spec.phase.rawValue) has no time")
+        }
+        var texts: [String] = []
+        var ok = true
+        var measured: [String: Double] = ["throughput": stats.throughput]
+        if let minPercent = spec.minPercentOfTarget {
+            let achieved = targetRate > 0 ? stats.throughput / targetRate * 100 : 0
+            measured["percentOfTarget"] = achieved
+            let pass = achieved + 1e-9 >= minPercent
+            ok = ok && pass
+            texts.append(String(format: "%.1f req/s = %.1f%% of the %.1f req/s target (%@ %.0f%%)",
+                                stats.throughput, achieved, targetRate, pass ? "≥" : "below", minPercent))
+        }
+        if let other = spec.comparedTo {
+            let reference = self.stats(other).throughput
+            let ratio = reference > 0 ? stats.throughput / reference : (stats.throughput > 0 ? .infinity : 0)
+            measured["ratio"] = ratio.isFinite ? ratio : nil
+            let pass = ratio + 1e-9 >= spec.minRatio
+            ok = ok && pass
+            texts.append(String(format: "%.2f× phase %@ (%@ %.2f×)", ratio, other.rawValue, pass ? "≥" : "below", spec.minRatio))
+        }
+        let message = "\(spec.phase.rawValue): " + texts.joined(separator: "; ")
+        return ok ? .passed(name, kind: "throughput", message, measured: measured)
+            : .failed(name, kind: "throughput", message, measured: measured)
+    }
+
+    /// Distinct serving pods in a phase.
+    public func servingPods(_ spec: ServingPodsAssertion, name: String) -> AssertionResult {
+        let pods = stats(spec.phase).servingPods
+        let details = pods.keys.sorted().map { "\($0): \(pods[$0] ?? 0) request(s)" }
+        let message = "\(spec.phase.rawValue): \(pods.count) pod(s) served requests (at least \(spec.atLeast))"
+        return pods.count >= spec.atLeast
+            ? .passed(name, kind: "servingPods", message, details: details, measured: ["pods": Double(pods.count)])
+            : .failed(name, kind: "servingPods", message, details: details, measured: ["pods": Double(pods.count)])
+    }
+
+    private func percent(_ fraction: Double) -> String {
+        let value = fraction * 100
+        return value == value.rounded() ? String(format: "%.0f%%", value) : String(format: "%.2f%%", value)
+    }
+}

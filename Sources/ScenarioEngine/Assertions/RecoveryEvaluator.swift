@@ -1,0 +1,37 @@
+import LabrunCore
+
+/// Evaluates `recoveryTime` assertions: the time from a fault landing to recovery, against a limit.
+public enum RecoveryEvaluator {
+    /// The measured recovery in seconds, or `nil` when it never recovered (within the records).
+    ///
+    /// - `replicasReady`: `readyAt` (observed by the runner's watch) minus `faultAt`.
+    /// - `errorWindow`: from the fault to the end of the last failed request scheduled after it (0 if none failed).
+    /// - `firstSuccess`: from the fault to the end of the first successful request sent after it.
+    public static func measure(_ measure: RecoveryMeasure, faultAt: Double, readyAt: Double? = nil,
+                               records: [RequestRecord] = []) -> Double? {
+        switch measure {
+        case .replicasReady:
+            return readyAt.map { max(0, $0 - faultAt) }
+        case .errorWindow:
+            let failures = records.filter { $0.intended >= faultAt && !$0.succeeded }
+            guard let last = failures.map(\.end).max() else { return 0 }
+            let laterSuccess = records.contains { $0.succeeded && $0.intended >= faultAt && $0.end > last }
+            return laterSuccess ? last - faultAt : nil
+        case .firstSuccess:
+            return records.filter { $0.succeeded && $0.start >= faultAt }.map(\.end).min().map { $0 - faultAt }
+        }
+    }
+
+    /// The verdict for a measured value (`nil`: never recovered).
+    public static func evaluate(_ spec: RecoveryTimeAssertion, measured: Double?, name: String) -> AssertionResult {
+        let what = spec.measure == .replicasReady ? "\(spec.workload ?? "workload") replicas ready"
+            : spec.measure == .errorWindow ? "error window" : "first success"
+        guard let measured else {
+            return .failed(name, kind: "recoveryTime", "\(what) never recovered after step \(spec.after) (limit \(spec.within))")
+        }
+        let message = "\(what) \(formatSeconds(measured)) after step \(spec.after)'s fault (limit \(spec.within))"
+        return measured <= spec.within.seconds
+            ? .passed(name, kind: "recoveryTime", message, measured: ["seconds": measured])
+            : .failed(name, kind: "recoveryTime", message, measured: ["seconds": measured])
+    }
+}

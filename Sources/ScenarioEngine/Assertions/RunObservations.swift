@@ -1,0 +1,37 @@
+/// What a run observed, as plain values: the input of every load-based assertion.
+///
+/// The runner fills it in (records from the load generator, times from the step runner and the
+/// watches, row counts from Postgres); the evaluation itself is pure.
+public struct RunObservations: Sendable {
+    public var records: [RequestRecord]
+    public var windows: PhaseWindows
+    /// `load.rate`.
+    public var targetRate: Double
+    /// Results of the steps, with operation timings and when each fault landed.
+    public var steps: [StepResult]
+    /// For `recoveryTime` / `replicasReady`: step name → when the workload's replicas were all ready again.
+    public var readyAt: [String: Double]
+    /// For `writeLedger`: idempotency key → rows in Postgres (nil when the rows could not be read).
+    public var ledgerRows: [String: Int]?
+
+    public init(records: [RequestRecord], windows: PhaseWindows, targetRate: Double, steps: [StepResult] = [],
+                readyAt: [String: Double] = [:], ledgerRows: [String: Int]? = nil) {
+        self.records = records
+        self.windows = windows
+        self.targetRate = targetRate
+        self.steps = steps
+        self.readyAt = readyAt
+        self.ledgerRows = ledgerRows
+    }
+
+    /// When a step's fault landed: the first `try` operation that recorded one, else the step's start.
+    public func faultTime(of step: String) -> Double? {
+        guard let result = steps.first(where: { $0.name == step }) else { return nil }
+        return result.operations.first { $0.block == "try" && $0.faultLandedAt != nil }?.faultLandedAt ?? result.start
+    }
+
+    /// A step's `[start, end]`.
+    public func window(of step: String) -> ClosedRange<Double>? {
+        steps.first { $0.name == step }.map { $0.start...max($0.start, $0.end) }
+    }
+}

@@ -1,0 +1,46 @@
+/// A chaos action or a wait, as written under `action:` (or in `try` / `catch` / `finally` / `cleanup`).
+///
+/// Every action that injects a fault also verifies that it landed (a new pod UID, a higher restart
+/// count, a started rollout) and records when, so recovery is measured from the fault, not the request.
+public enum Action: Sendable, Hashable, Codable {
+    /// Delete pods through the Kubernetes API (graceful, or forced with grace period 0).
+    case deletePod(DeletePodAction)
+    /// Kill a container through the container runtime: a crash the kubelet restarts, not a delete.
+    case killContainer(KillContainerAction)
+    /// Change a Deployment's image/`APP_VERSION` and let it roll.
+    case rollingUpdate(RollingUpdateAction)
+    /// Set a workload's replica count.
+    case scale(ScaleAction)
+    /// Delete the PostgreSQL pod (its PersistentVolumeClaim stays) and wait for it to come back.
+    case restartPostgres(RestartPostgresAction)
+    /// Stop and start the whole cluster through its provider.
+    case restartCluster(RestartClusterAction)
+    /// Cut or delay the network of a workload's pods for a while.
+    case networkFault(NetworkFaultAction)
+    /// Wait for a fixed time or until a condition holds.
+    case wait(WaitAction)
+    /// Send one HTTP request to the stack (optionally repeated), e.g. to write known data.
+    case http(HTTPAction)
+    /// Save pod logs and events next to the report (typically in `catch`).
+    case collectDiagnostics(CollectDiagnosticsAction)
+
+    /// The key that names this action in a file.
+    public var kindName: String {
+        switch self {
+        case .deletePod: return "deletePod"
+        case .killContainer: return "killContainer"
+        case .rollingUpdate: return "rollingUpdate"
+        case .scale: return "scale"
+        case .restartPostgres: return "restartPostgres"
+        case .restartCluster: return "restartCluster"
+        case .networkFault: return "networkFault"
+        case .wait: return "wait"
+        case .http: return "http"
+        case .collectDiagnostics: return "collectDiagnostics"
+        }
+    }
+
+    /// Every action key, in the order the spec lists them.
+    public static let kindNames = ["deletePod", "killContainer", "rollingUpdate", "scale", "restartPostgres",
+                                   "restartCluster", "networkFault", "wait", "http", "collectDiagnostics"]
+}

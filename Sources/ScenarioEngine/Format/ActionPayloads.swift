@@ -1,0 +1,164 @@
+/// `deletePod`: delete `count` matching pods through the API; verified by a new pod UID taking the place.
+public struct DeletePodAction: Sendable, Hashable, Codable {
+    public var target: PodTarget
+    public var count: Int
+    public var pick: PodPick
+    /// Grace period; `nil` keeps the pod's own `terminationGracePeriodSeconds`.
+    public var grace: ScenarioDuration?
+    /// Forced delete: grace period 0, no wait for the kubelet.
+    public var force: Bool
+
+    public init(target: PodTarget, count: Int = 1, pick: PodPick = .random, grace: ScenarioDuration? = nil, force: Bool = false) {
+        self.target = target
+        self.count = count
+        self.pick = pick
+        self.grace = grace
+        self.force = force
+    }
+}
+
+/// `killContainer`: kill a container's main process through the runtime; verified by its restart count going up.
+public struct KillContainerAction: Sendable, Hashable, Codable {
+    public var target: PodTarget
+    public var count: Int
+    public var pick: PodPick
+    /// The container's name; `nil` is the pod's first container.
+    public var container: String?
+    public var signal: KillSignal
+
+    public init(target: PodTarget, count: Int = 1, pick: PodPick = .random, container: String? = nil, signal: KillSignal = .kill) {
+        self.target = target
+        self.count = count
+        self.pick = pick
+        self.container = container
+        self.signal = signal
+    }
+}
+
+/// The signal `killContainer` sends.
+public enum KillSignal: String, Sendable, Hashable, Codable, CaseIterable {
+    case kill = "KILL", term = "TERM"
+}
+
+/// `rollingUpdate`: move a Deployment to another version; verified by a new ReplicaSet / observed generation.
+public struct RollingUpdateAction: Sendable, Hashable, Codable {
+    public var workload: String
+    public var toVersion: String
+    /// Whether the action waits for the rollout to finish (default) or returns once it started.
+    public var wait: Bool
+
+    public init(workload: String, toVersion: String, wait: Bool = true) {
+        self.workload = workload
+        self.toVersion = toVersion
+        self.wait = wait
+    }
+}
+
+/// `scale`: set a workload's replicas.
+public struct ScaleAction: Sendable, Hashable, Codable {
+    public var workload: String
+    public var replicas: Int
+    /// Whether the action waits for every replica to be ready (default).
+    public var wait: Bool
+
+    public init(workload: String, replicas: Int, wait: Bool = true) {
+        self.workload = workload
+        self.replicas = replicas
+        self.wait = wait
+    }
+}
+
+/// `restartPostgres`: delete the PostgreSQL pod, keeping its volume; verified by a new UID and readiness.
+public struct RestartPostgresAction: Sendable, Hashable, Codable {
+    /// Forced delete (grace 0), as after a node failure, instead of a clean shutdown.
+    public var force: Bool
+
+    public init(force: Bool = false) { self.force = force }
+}
+
+/// `restartCluster`: stop the cluster through the provider, keep it down for `downFor`, start it again.
+public struct RestartClusterAction: Sendable, Hashable, Codable {
+    public var downFor: ScenarioDuration
+
+    public init(downFor: ScenarioDuration = ScenarioDuration(milliseconds: 0)) { self.downFor = downFor }
+}
+
+/// `networkFault`: cut or delay the traffic of a workload's pods for `duration`, then restore it.
+public struct NetworkFaultAction: Sendable, Hashable, Codable {
+    public var workload: String
+    public var mode: NetworkFaultMode
+    /// Added latency (mode `delay` only).
+    public var delay: ScenarioDuration?
+    /// Latency variation (mode `delay` only).
+    public var jitter: ScenarioDuration?
+    public var duration: ScenarioDuration
+    public var method: NetworkFaultMethod
+
+    public init(workload: String, mode: NetworkFaultMode, delay: ScenarioDuration? = nil, jitter: ScenarioDuration? = nil,
+                duration: ScenarioDuration, method: NetworkFaultMethod = .auto) {
+        self.workload = workload
+        self.mode = mode
+        self.delay = delay
+        self.jitter = jitter
+        self.duration = duration
+        self.method = method
+    }
+}
+
+/// What a network fault does.
+public enum NetworkFaultMode: String, Sendable, Hashable, Codable, CaseIterable {
+    case cut, delay
+}
+
+/// How a network fault is applied.
+public enum NetworkFaultMethod: String, Sendable, Hashable, Codable, CaseIterable {
+    /// `netem` where the provider gives host access to the pod's network namespace, else `networkPolicy`.
+    case auto
+    /// iptables / `tc netem` inside the pod's network namespace.
+    case netem
+    /// A deny-all NetworkPolicy (cut only; needs a cluster that enforces policies).
+    case networkPolicy
+}
+
+/// `wait`: a fixed time, or a condition polled until it holds (bounded by the operation's timeout).
+public enum WaitAction: Sendable, Hashable, Codable {
+    case duration(ScenarioDuration)
+    case condition(WaitCondition)
+}
+
+/// Something a `wait` polls for.
+public enum WaitCondition: Sendable, Hashable, Codable {
+    /// Every desired replica of the workload is ready.
+    case workloadReady(String)
+    /// The workload's latest rollout has finished.
+    case rolloutComplete(String)
+    /// An HTTP request answers as expected.
+    case http(HTTPCheck)
+}
+
+/// `http` action: a request to the stack, sent `repeat` times; `{{i}}` in the path, headers and string
+/// values of the body is replaced by the repetition number (1…repeat).
+public struct HTTPAction: Sendable, Hashable, Codable {
+    public var request: HTTPRequestSpec
+    public var expectStatus: [Int]
+    public var repeatCount: Int
+
+    public init(request: HTTPRequestSpec, expectStatus: [Int] = [], repeatCount: Int = 1) {
+        self.request = request
+        self.expectStatus = expectStatus
+        self.repeatCount = repeatCount
+    }
+}
+
+/// `collectDiagnostics`: save logs and events of matching pods.
+public struct CollectDiagnosticsAction: Sendable, Hashable, Codable {
+    public var target: PodTarget?
+    public var logs: Bool
+    public var events: Bool
+
+    public init(target: PodTarget? = nil, logs: Bool = true, events: Bool = true) {
+        self.target = target
+        self.logs = logs
+        self.events = events
+    }
+}

@@ -1,0 +1,79 @@
+/// A check of the run's outcome, or (for `http`, `sql`, `kubernetes`) a steady-state check.
+public struct Assertion: Sendable, Hashable, Codable {
+    /// A readable name for reports; defaults to a description of the check.
+    public var name: String
+    public var kind: AssertionKind
+
+    public init(name: String? = nil, _ kind: AssertionKind) {
+        self.name = name ?? kind.defaultName
+        self.kind = kind
+    }
+}
+
+/// What an assertion checks. Handled by exhaustive `switch` in the runner and the evaluators.
+public enum AssertionKind: Sendable, Hashable, Codable {
+    /// An HTTP response: status, headers, JSON partial match (polled until it matches or `timeout`).
+    case http(HTTPAssertion)
+    /// A SQL query's rows or value (polled until it matches or `timeout`; diff on failure).
+    case sql(SQLAssertion)
+    /// A Kubernetes object contains the expected partial object (diff on failure).
+    case kubernetes(KubernetesAssertion)
+    /// Something recovered within a limit after a step's fault landed.
+    case recoveryTime(RecoveryTimeAssertion)
+    /// A phase's error rate and latency percentiles are within bounds.
+    case slo(SLOAssertion)
+    /// Every acknowledged write is in Postgres exactly once.
+    case writeLedger(WriteLedgerAssertion)
+    /// During a rollout: no failed request, every request accounted to a version, the final version.
+    case versionAccounting(VersionAccountingAssertion)
+    /// A phase's achieved throughput against the target rate or another phase.
+    case throughput(ThroughputAssertion)
+    /// A phase's requests were served by at least N distinct pods.
+    case servingPods(ServingPodsAssertion)
+
+    /// The key that names this kind in a file.
+    public var kindName: String {
+        switch self {
+        case .http: return "http"
+        case .sql: return "sql"
+        case .kubernetes: return "kubernetes"
+        case .recoveryTime: return "recoveryTime"
+        case .slo: return "slo"
+        case .writeLedger: return "writeLedger"
+        case .versionAccounting: return "versionAccounting"
+        case .throughput: return "throughput"
+        case .servingPods: return "servingPods"
+        }
+    }
+
+    /// Every assertion key, in the order the spec lists them.
+    public static let kindNames = ["http", "sql", "kubernetes", "recoveryTime", "slo", "writeLedger",
+                                   "versionAccounting", "throughput", "servingPods"]
+    /// The kinds allowed as steady-state checks.
+    public static let steadyStateKindNames = ["http", "sql", "kubernetes"]
+
+    /// Whether the assertion reads the load's request records (and so needs a `load` section).
+    public var needsLoad: Bool {
+        switch self {
+        case .http, .sql, .kubernetes: return false
+        case .recoveryTime(let spec): return spec.measure == .errorWindow || spec.measure == .firstSuccess
+        case .slo, .writeLedger, .versionAccounting, .throughput, .servingPods: return true
+        }
+    }
+
+    /// A name for reports when the file gives none.
+    public var defaultName: String {
+        switch self {
+        case .http(let spec): return "http \(spec.check.request.method) \(spec.check.request.path)"
+        case .sql(let spec): return "sql \(spec.query.prefix(60))"
+        case .kubernetes(let spec): return "kubernetes \(spec.kind)/\(spec.name)"
+        case .recoveryTime(let spec):
+            return "recoveryTime \(spec.measure.rawValue)\(spec.workload.map { " \($0)" } ?? "") after \(spec.after) within \(spec.within)"
+        case .slo(let spec): return "slo \(spec.phase.rawValue)"
+        case .writeLedger: return "writeLedger"
+        case .versionAccounting(let spec): return "versionAccounting final \(spec.expectFinal)"
+        case .throughput(let spec): return "throughput \(spec.phase.rawValue)"
+        case .servingPods(let spec): return "servingPods \(spec.phase.rawValue) ≥ \(spec.atLeast)"
+        }
+    }
+}

@@ -1,0 +1,165 @@
+/// `http` assertion: a request and the response it must get, polled for up to `timeout`.
+/// With `repeat: n` the request is sent n times with `{{i}}` replaced by 1…n, and each must match.
+public struct HTTPAssertion: Sendable, Hashable, Codable {
+    public var check: HTTPCheck
+    public var timeout: ScenarioDuration
+    public var repeatCount: Int
+
+    public static let defaultTimeout = ScenarioDuration(milliseconds: 10_000)
+
+    public init(check: HTTPCheck, timeout: ScenarioDuration = HTTPAssertion.defaultTimeout, repeatCount: Int = 1) {
+        self.check = check
+        self.timeout = timeout
+        self.repeatCount = repeatCount
+    }
+}
+
+/// `sql` assertion: a parameterised query (`$1`, `$2`, …) run read-only in the stack's database.
+public struct SQLAssertion: Sendable, Hashable, Codable {
+    public var query: String
+    public var params: [JSONValue]
+    public var expect: SQLExpectation
+    public var timeout: ScenarioDuration
+
+    public static let defaultTimeout = ScenarioDuration(milliseconds: 10_000)
+
+    public init(query: String, params: [JSONValue] = [], expect: SQLExpectation,
+                timeout: ScenarioDuration = SQLAssertion.defaultTimeout) {
+        self.query = query
+        self.params = params
+        self.expect = expect
+        self.timeout = timeout
+    }
+}
+
+/// What a SQL query must return.
+public enum SQLExpectation: Sendable, Hashable, Codable {
+    /// These rows (each a subset of columns), in order when `ordered`, else in any order; no other rows.
+    case rows([[String: JSONValue]], ordered: Bool)
+    /// The first column of the only row.
+    case value(JSONValue)
+    /// Just the number of rows.
+    case rowCount(Int)
+}
+
+/// `kubernetes` assertion: an object that must contain `expect` (a partial object).
+public struct KubernetesAssertion: Sendable, Hashable, Codable {
+    public var apiVersion: String
+    public var kind: String
+    public var name: String
+    /// `nil` is the run's namespace.
+    public var namespace: String?
+    public var expect: JSONValue
+    public var timeout: ScenarioDuration
+
+    public static let defaultTimeout = ScenarioDuration(milliseconds: 30_000)
+
+    public init(apiVersion: String, kind: String, name: String, namespace: String? = nil, expect: JSONValue,
+                timeout: ScenarioDuration = KubernetesAssertion.defaultTimeout) {
+        self.apiVersion = apiVersion
+        self.kind = kind
+        self.name = name
+        self.namespace = namespace
+        self.expect = expect
+        self.timeout = timeout
+    }
+}
+
+/// `recoveryTime` assertion: the time from a step's fault landing until `measure` holds.
+public struct RecoveryTimeAssertion: Sendable, Hashable, Codable {
+    public var measure: RecoveryMeasure
+    /// The workload for `replicasReady`.
+    public var workload: String?
+    /// The step whose fault starts the clock.
+    public var after: String
+    public var within: ScenarioDuration
+
+    public init(measure: RecoveryMeasure, workload: String? = nil, after: String, within: ScenarioDuration) {
+        self.measure = measure
+        self.workload = workload
+        self.after = after
+        self.within = within
+    }
+}
+
+/// What "recovered" means for a `recoveryTime` assertion.
+public enum RecoveryMeasure: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Every desired replica of `workload` is ready again (from the runner's watch).
+    case replicasReady
+    /// The load's error window: from the fault to the last failed request that followed it.
+    case errorWindow
+    /// From the fault to the first successful request that started after it.
+    case firstSuccess
+}
+
+/// `slo` assertion: bounds for one phase of the load.
+public struct SLOAssertion: Sendable, Hashable, Codable {
+    public var phase: Phase
+    public var bounds: SLOBounds
+
+    public init(phase: Phase, bounds: SLOBounds) {
+        self.phase = phase
+        self.bounds = bounds
+    }
+}
+
+/// `writeLedger` assertion: acknowledged writes against rows in Postgres.
+public struct WriteLedgerAssertion: Sendable, Hashable, Codable {
+    public var maxLost: Int
+    public var maxDuplicated: Int
+    /// Whether rows whose write was never acknowledged (timed out, connection cut) are accepted.
+    public var allowUnacknowledged: Bool
+
+    public init(maxLost: Int = 0, maxDuplicated: Int = 0, allowUnacknowledged: Bool = true) {
+        self.maxLost = maxLost
+        self.maxDuplicated = maxDuplicated
+        self.allowUnacknowledged = allowUnacknowledged
+    }
+}
+
+/// `versionAccounting` assertion: which versions served when during a rollout.
+public struct VersionAccountingAssertion: Sendable, Hashable, Codable {
+    /// The rollout step; `nil` means the whole `during` phase.
+    public var during: String?
+    /// The version every request must be served by at the end.
+    public var expectFinal: String
+    /// Versions that may appear; empty means any.
+    public var expectVersions: [String]
+    /// Failed requests allowed during the rollout window.
+    public var maxFailed: Int
+
+    public init(during: String? = nil, expectFinal: String, expectVersions: [String] = [], maxFailed: Int = 0) {
+        self.during = during
+        self.expectFinal = expectFinal
+        self.expectVersions = expectVersions
+        self.maxFailed = maxFailed
+    }
+}
+
+/// `throughput` assertion: a phase's successful requests per second.
+public struct ThroughputAssertion: Sendable, Hashable, Codable {
+    public var phase: Phase
+    /// Achieved successful rate as a percentage of `load.rate`.
+    public var minPercentOfTarget: Double?
+    /// Another phase whose throughput this phase must reach at least (ratio ≥ `minRatio`).
+    public var comparedTo: Phase?
+    public var minRatio: Double
+
+    public init(phase: Phase, minPercentOfTarget: Double? = nil, comparedTo: Phase? = nil, minRatio: Double = 1) {
+        self.phase = phase
+        self.minPercentOfTarget = minPercentOfTarget
+        self.comparedTo = comparedTo
+        self.minRatio = minRatio
+    }
+}
+
+/// `servingPods` assertion: at least `atLeast` distinct pods answered in `phase`.
+public struct ServingPodsAssertion: Sendable, Hashable, Codable {
+    public var phase: Phase
+    public var atLeast: Int
+
+    public init(phase: Phase, atLeast: Int) {
+        self.phase = phase
+        self.atLeast = atLeast
+    }
+}

@@ -1,0 +1,22 @@
+import Foundation
+
+/// Tells a running `LoadRunner` when to stop scheduling, from another task (the step runner).
+///
+/// Requests whose intended time is at or after the stop time are not sent; requests already in
+/// flight finish and are recorded.
+public final class LoadControl: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stopTime: Double?
+
+    public init(stopAt: Double? = nil) { stopTime = stopAt }
+
+    /// Stop at `time` (run clock); an earlier stop time wins.
+    public func stop(at time: Double) {
+        lock.withLock { stopTime = min(stopTime ?? time, time) }
+    }
+
+    /// Whether a request intended at `time` should no longer be sent.
+    public func isStopped(at time: Double) -> Bool {
+        lock.withLock { stopTime.map { time >= $0 } ?? false }
+    }
+}

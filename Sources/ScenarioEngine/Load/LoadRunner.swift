@@ -1,0 +1,113 @@
+import Foundation
+import LabrunCore
+
+/// Drives a `LoadTransport` at a constant arrival rate and records every request.
+///
+/// An open model: request `i` is sent at its intended time whether or not earlier requests have
+/// answered, so a slow server cannot slow the load down and hide its latency. At most
+/// `maxInFlight` requests are outstanding; a request due while the cap is reached is not sent and
+/// is recorded as `.overload` (an error), so the schedule never slips.
+public struct LoadRunner: Sendable {
+    public var rate: Double
+    public var mix: [LoadOperation: Int]
+    public var maxInFlight: Int
+    public var requestTimeout: Double
+    /// Prefix of idempotency keys: `<prefix>-<sequence>` (make it unique per run).
+    public var keyPrefix: String
+    public var clock: any LabClock
+    public var transport: any LoadTransport
+    /// Called with every record as it completes (for live progress); must be quick.
+    public var onRecord: (@Sendable (RequestRecord) -> Void)?
+
+    public init(spec: LoadSpec, keyPrefix: String, clock: any LabClock, transport: any LoadTransport,
+                onRecord: (@Sendable (RequestRecord) -> Void)? = nil) {
+        rate = spec.rate
+        mix = spec.mix
+        maxInFlight = spec.maxInFlight
+        requestTimeout = spec.requestTimeout.seconds
+        self.keyPrefix = keyPrefix
+        self.clock = clock
+        self.transport = transport
+        self.onRecord = onRecord
+    }
+
+    /// Runs from `start` (run clock) until `control` says stop, then waits for requests in flight.
+    /// Returns every record, sorted by sequence. Cancellation stops scheduling at once.
+    public func run(start: Double, control: LoadControl) async -> [RequestRecord] {
+        let schedule = ArrivalSchedule(rate: rate, start: start)
+        var picker = OperationPicker(mix: mix)
+        let state = RunnerState()
+        var records: [RequestRecord] = []
+        await withTaskGroup(of: RequestRecord.self) { group in
+            var index = 0
+            while !Task.isCancelled {
+                let intended = schedule.intendedTime(of: index)
+                if control.isStopped(at: intended) { break }
+                let wait = intended - clock.now()
+                if wait > 0 {
+                    do { try await clock.sleep(seconds: wait) } catch { break }
+                }
+                var operation = picker.next()
+                let taskID = operation == .get || operation == .complete ? state.nextTaskID() : nil
+                if (operation == .get || operation == .complete) && taskID == nil { operation = .create }
+                let request = LoadRequest(sequence: index, operation: operation,
+                                          idempotencyKey: operation == .create ? "\(keyPrefix)-\(index)" : nil,
+                                          taskID: taskID, timeout: requestTimeout)
+                index += 1
+                guard state.enter(limit: maxInFlight) else {
+                    let now = clock.now()
+                    let record = RequestRecord(sequence: request.sequence, operation: operation, intended: intended, start: now,
+                                               end: now, outcome: .overload, idempotencyKey: request.idempotencyKey)
+                    records.append(record)
+                    onRecord?(record)
+                    continue
+                }
+                let (clock, transport, onRecord) = (self.clock, self.transport, self.onRecord)
+                group.addTask {
+                    let sent = clock.now()
+                    let response = await transport.send(request)
+                    let record = RequestRecord(sequence: request.sequence, operation: request.operation, intended: intended,
+                                               start: sent, end: clock.now(), outcome: response.outcome,
+                                               servedBy: response.servedBy, version: response.version,
+                                               idempotencyKey: request.idempotencyKey)
+                    if let id = response.createdTaskID, response.outcome.isSuccess { state.remember(taskID: id) }
+                    state.leave()
+                    onRecord?(record)
+                    return record
+                }
+            }
+            for await record in group { records.append(record) }
+        }
+        return records.sorted { $0.sequence < $1.sequence }
+    }
+}
+
+/// Shared state of one run: requests in flight and the tasks created so far.
+private final class RunnerState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var inFlight = 0
+    private var taskIDs: [String] = []
+    private var cursor = 0
+
+    /// Takes an in-flight slot, or returns false when all `limit` are taken.
+    func enter(limit: Int) -> Bool {
+        lock.withLock {
+            guard inFlight < limit else { return false }
+            inFlight += 1
+            return true
+        }
+    }
+
+    func leave() { lock.withLock { inFlight -= 1 } }
+
+    func remember(taskID: String) { lock.withLock { taskIDs.append(taskID) } }
+
+    /// Created tasks in turn (round robin), or nil before the first create succeeded.
+    func nextTaskID() -> String? {
+        lock.withLock {
+            guard !taskIDs.isEmpty else { return nil }
+            defer { cursor += 1 }
+            return taskIDs[cursor % taskIDs.count]
+        }
+    }
+}

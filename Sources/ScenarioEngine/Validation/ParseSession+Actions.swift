@@ -1,0 +1,176 @@
+import Yams
+
+/// Parsing of each action's body.
+extension ParseSession {
+    func action(_ kind: String, _ body: Located) -> Action? {
+        switch kind {
+        case "deletePod": return deletePod(body).map(Action.deletePod)
+        case "killContainer": return killContainer(body).map(Action.killContainer)
+        case "rollingUpdate": return rollingUpdate(body).map(Action.rollingUpdate)
+        case "scale": return scale(body).map(Action.scale)
+        case "restartPostgres": return restartPostgres(body).map(Action.restartPostgres)
+        case "restartCluster": return restartCluster(body).map(Action.restartCluster)
+        case "networkFault": return networkFault(body).map(Action.networkFault)
+        case "wait": return wait(body).map(Action.wait)
+        case "http": return httpAction(body).map(Action.http)
+        case "collectDiagnostics": return collectDiagnostics(body).map(Action.collectDiagnostics)
+        default: return nil
+        }
+    }
+
+    /// `workload: backend` or `selector: {labels}`; exactly one.
+    func podTarget(_ fields: Fields, required: Bool = true) -> PodTarget?? {
+        if !required && !fields.has("workload") && !fields.has("selector") { return .some(nil) }
+        switch fields.exactlyOne(of: ["workload", "selector"]) {
+        case "workload": return workloadName(fields, "workload").map { .some(.workload($0)) }
+        case "selector":
+            guard let labels = fields.stringMap("selector") else { return nil }
+            if labels.isEmpty { fields.error("needs at least one label", at: "selector"); return nil }
+            return .some(.labels(labels))
+        default: return nil
+        }
+    }
+
+    /// A workload name out of `ScenarioParser.workloads`.
+    func workloadName(_ fields: Fields, _ key: String) -> String? {
+        fields.choice(key, ScenarioParser.workloads, noun: "workload")
+    }
+
+    /// Fields of a body that may also be written as nothing (`restartPostgres:` or `restartPostgres: {}`).
+    func optionalBody(_ body: Located, allowed: [String], required: [String] = []) -> Fields? {
+        if case .scalar = body.node, ScalarKind(body.node) == .null, required.isEmpty {
+            return Fields(owner: body, members: [], reader: reader)
+        }
+        return reader.fields(body, allowed: allowed, required: required)
+    }
+
+    func deletePod(_ body: Located) -> DeletePodAction? {
+        guard let fields = reader.fields(body, allowed: ["workload", "selector", "count", "pick", "grace", "force"]) else { return nil }
+        let target = podTarget(fields)
+        let count = fields.has("count") ? fields.int("count", min: 1, max: 100) : 1
+        let pick = fields.has("pick") ? fields.choice("pick", PodPick.allCases.map(\.rawValue)).flatMap(PodPick.init) : .random
+        let grace = fields.has("grace") ? fields.duration("grace", allowZero: true) : nil
+        let force = fields.has("force") ? fields.bool("force") : false
+        if force == true && fields.has("grace") {
+            fields.error("grace and force: true exclude each other (a forced delete has grace 0s); keep one", at: "grace")
+            return nil
+        }
+        guard let target = target.flatMap({ $0 }), let count, let pick, let force, !(fields.has("grace") && grace == nil) else { return nil }
+        return DeletePodAction(target: target, count: count, pick: pick, grace: grace, force: force)
+    }
+
+    func killContainer(_ body: Located) -> KillContainerAction? {
+        guard let fields = reader.fields(body, allowed: ["workload", "selector", "count", "pick", "container", "signal"]) else { return nil }
+        let target = podTarget(fields)
+        let count = fields.has("count") ? fields.int("count", min: 1, max: 100) : 1
+        let pick = fields.has("pick") ? fields.choice("pick", PodPick.allCases.map(\.rawValue)).flatMap(PodPick.init) : .random
+        let container = fields.has("container") ? fields.string("container", pattern: .dnsLabel) : nil
+        let signal = fields.has("signal") ? fields.choice("signal", KillSignal.allCases.map(\.rawValue), noun: "signal")
+            .flatMap(KillSignal.init) : .kill
+        guard let target = target.flatMap({ $0 }), let count, let pick, let signal,
+              !(fields.has("container") && container == nil) else { return nil }
+        return KillContainerAction(target: target, count: count, pick: pick, container: container, signal: signal)
+    }
+
+    func rollingUpdate(_ body: Located) -> RollingUpdateAction? {
+        guard let fields = reader.fields(body, allowed: ["workload", "toVersion", "wait"], required: ["workload", "toVersion"]) else { return nil }
+        let workload = workloadName(fields, "workload")
+        let version = fields.string("toVersion", pattern: .version)
+        let wait = fields.has("wait") ? fields.bool("wait") : true
+        guard let workload, let version, let wait else { return nil }
+        return RollingUpdateAction(workload: workload, toVersion: version, wait: wait)
+    }
+
+    func scale(_ body: Located) -> ScaleAction? {
+        guard let fields = reader.fields(body, allowed: ["workload", "replicas", "wait"], required: ["workload", "replicas"]) else { return nil }
+        let workload = workloadName(fields, "workload")
+        let replicas = fields.int("replicas", min: 0, max: 50)
+        let wait = fields.has("wait") ? fields.bool("wait") : true
+        guard let workload, let replicas, let wait else { return nil }
+        return ScaleAction(workload: workload, replicas: replicas, wait: wait)
+    }
+
+    func restartPostgres(_ body: Located) -> RestartPostgresAction? {
+        guard let fields = optionalBody(body, allowed: ["force"]) else { return nil }
+        let force = fields.has("force") ? fields.bool("force") : false
+        return force.map { RestartPostgresAction(force: $0) }
+    }
+
+    func restartCluster(_ body: Located) -> RestartClusterAction? {
+        guard let fields = optionalBody(body, allowed: ["downFor"]) else { return nil }
+        let downFor = fields.has("downFor") ? fields.duration("downFor", allowZero: true) : ScenarioDuration(milliseconds: 0)
+        return downFor.map { RestartClusterAction(downFor: $0) }
+    }
+
+    func networkFault(_ body: Located) -> NetworkFaultAction? {
+        guard let fields = reader.fields(body, allowed: ["workload", "mode", "delay", "jitter", "duration", "method"],
+                                         required: ["workload", "mode", "duration"]) else { return nil }
+        let workload = workloadName(fields, "workload")
+        let mode = fields.choice("mode", NetworkFaultMode.allCases.map(\.rawValue), noun: "mode").flatMap(NetworkFaultMode.init)
+        let delay = fields.has("delay") ? fields.duration("delay") : nil
+        let jitter = fields.has("jitter") ? fields.duration("jitter") : nil
+        let duration = fields.duration("duration")
+        let method = fields.has("method") ? fields.choice("method", NetworkFaultMethod.allCases.map(\.rawValue), noun: "method")
+            .flatMap(NetworkFaultMethod.init) : .auto
+        switch mode {
+        case .delay? where !fields.has("delay"):
+            fields.error("mode delay needs \"delay\" (e.g. delay: 200ms)", at: "mode")
+            return nil
+        case .cut? where fields.has("delay") || fields.has("jitter"):
+            fields.error("mode cut drops every packet; \"delay\" and \"jitter\" apply to mode delay only", at: fields.has("delay") ? "delay" : "jitter")
+            return nil
+        default: break
+        }
+        if mode == .delay && method == .networkPolicy {
+            fields.error("a NetworkPolicy can only cut traffic; use method netem (or auto) for mode delay", at: "method")
+            return nil
+        }
+        guard let workload, let mode, let duration, let method, !(fields.has("delay") && delay == nil),
+              !(fields.has("jitter") && jitter == nil) else { return nil }
+        return NetworkFaultAction(workload: workload, mode: mode, delay: delay, jitter: jitter, duration: duration, method: method)
+    }
+
+    func wait(_ body: Located) -> WaitAction? {
+        if case .scalar = body.node {
+            return reader.duration(body).map(WaitAction.duration)
+        }
+        guard let fields = reader.fields(body, allowed: ["duration", "condition"]) else { return nil }
+        switch fields.exactlyOne(of: ["duration", "condition"]) {
+        case "duration": return fields.duration("duration").map(WaitAction.duration)
+        case "condition": return fields.value("condition").flatMap(waitCondition).map(WaitAction.condition)
+        default: return nil
+        }
+    }
+
+    func waitCondition(_ value: Located) -> WaitCondition? {
+        guard let (kind, body, _) = reader.oneOf(value, kinds: ["workloadReady", "rolloutComplete", "http"], extra: [],
+                                                 noun: "wait condition") else { return nil }
+        switch kind {
+        case "workloadReady":
+            return reader.choice(body, ScenarioParser.workloads, noun: "workload").map(WaitCondition.workloadReady)
+        case "rolloutComplete":
+            return reader.choice(body, ScenarioParser.workloads, noun: "workload").map(WaitCondition.rolloutComplete)
+        default:
+            guard let fields = reader.fields(body, allowed: HTTPKeys.request + ["expect"], required: ["path"]) else { return nil }
+            return httpCheck(fields).map(WaitCondition.http)
+        }
+    }
+
+    func httpAction(_ body: Located) -> HTTPAction? {
+        guard let fields = reader.fields(body, allowed: HTTPKeys.request + ["expectStatus", "repeat"], required: ["path"]) else { return nil }
+        let request = httpRequest(fields)
+        let status = fields.value("expectStatus").map(statusList) ?? []
+        let repeatCount = fields.has("repeat") ? fields.int("repeat", min: 1, max: 10_000) : 1
+        guard let request, let status, let repeatCount else { return nil }
+        return HTTPAction(request: request, expectStatus: status, repeatCount: repeatCount)
+    }
+
+    func collectDiagnostics(_ body: Located) -> CollectDiagnosticsAction? {
+        guard let fields = optionalBody(body, allowed: ["workload", "selector", "logs", "events"]) else { return nil }
+        let target = podTarget(fields, required: false)
+        let logs = fields.has("logs") ? fields.bool("logs") : true
+        let events = fields.has("events") ? fields.bool("events") : true
+        guard let target, let logs, let events else { return nil }
+        return CollectDiagnosticsAction(target: target, logs: logs, events: events)
+    }
+}

@@ -1,0 +1,216 @@
+/// Parsing of `assertions` and steady-state `checks`.
+extension ParseSession {
+    /// A list of assertions; `only` restricts the kinds (steady-state checks).
+    func assertions(_ value: Located, only: [String]? = nil) -> [Assertion] {
+        guard let items = reader.sequence(value, what: "of assertions") else { return [] }
+        return items.compactMap { assertion($0, only: only) }
+    }
+
+    func assertion(_ value: Located, only: [String]?) -> Assertion? {
+        guard let (kind, body, fields) = reader.oneOf(value, kinds: AssertionKind.kindNames, extra: ["name"], noun: "assertion")
+        else { return nil }
+        if let only, !only.contains(kind), let keyNode = fields.keyNode(kind) {
+            reader.error("\(kind) cannot be a steady-state check (use \(only.joined(separator: ", ")))", at: keyNode, body.path)
+            return nil
+        }
+        let name = fields.has("name") ? fields.string("name") : nil
+        let parsed: AssertionKind?
+        switch kind {
+        case "http": parsed = httpAssertion(body).map(AssertionKind.http)
+        case "sql": parsed = sqlAssertion(body).map(AssertionKind.sql)
+        case "kubernetes": parsed = kubernetesAssertion(body).map(AssertionKind.kubernetes)
+        case "recoveryTime": parsed = recoveryTime(body).map(AssertionKind.recoveryTime)
+        case "slo": parsed = sloAssertion(body).map(AssertionKind.slo)
+        case "writeLedger": parsed = writeLedger(body).map(AssertionKind.writeLedger)
+        case "versionAccounting": parsed = versionAccounting(body).map(AssertionKind.versionAccounting)
+        case "throughput": parsed = throughput(body).map(AssertionKind.throughput)
+        case "servingPods": parsed = servingPods(body).map(AssertionKind.servingPods)
+        default: parsed = nil
+        }
+        if let parsed, parsed.needsLoad, let keyNode = fields.keyNode(kind) {
+            loadUsers.append((kind, Located(node: keyNode, path: body.path)))
+        }
+        guard let parsed, !(fields.has("name") && name == nil) else { return nil }
+        return Assertion(name: name, parsed)
+    }
+
+    func httpAssertion(_ body: Located) -> HTTPAssertion? {
+        guard let fields = reader.fields(body, allowed: HTTPKeys.request + ["expect", "timeout", "repeat"], required: ["path"])
+        else { return nil }
+        let check = httpCheck(fields)
+        let timeout = fields.has("timeout") ? fields.duration("timeout") : HTTPAssertion.defaultTimeout
+        let repeatCount = fields.has("repeat") ? fields.int("repeat", min: 1, max: 10_000) : 1
+        guard let check, let timeout, let repeatCount else { return nil }
+        return HTTPAssertion(check: check, timeout: timeout, repeatCount: repeatCount)
+    }
+
+    func sqlAssertion(_ body: Located) -> SQLAssertion? {
+        guard let fields = reader.fields(body, allowed: ["query", "params", "expect", "timeout"], required: ["query", "expect"]) else { return nil }
+        let query = fields.string("query")
+        var params: [JSONValue]? = []
+        if let list = fields.sequence("params") {
+            let values = list.map { item -> JSONValue? in
+                if case .scalar = item.node { return reader.json(item) }
+                reader.typeError(expected: "a string, number, boolean or null", item)
+                return nil
+            }
+            params = values.contains(where: { $0 == nil }) ? nil : values.compactMap { $0 }
+        } else if fields.has("params") { params = nil }
+        let expect = fields.value("expect").flatMap(sqlExpectation)
+        let timeout = fields.has("timeout") ? fields.duration("timeout") : SQLAssertion.defaultTimeout
+        if let query, let params {
+            let highest = Self.highestPlaceholder(in: query)
+            if highest != params.count, let at = fields.value(fields.has("params") ? "params" : "query") {
+                let uses = highest == 0 ? "no parameters" : "parameters up to $\(highest)"
+                reader.error("the query uses \(uses) but \"params\" has \(params.count) value(s)", at: at.node, at.path)
+                return nil
+            }
+        }
+        guard let query, let params, let expect, let timeout else { return nil }
+        return SQLAssertion(query: query, params: params, expect: expect, timeout: timeout)
+    }
+
+    func sqlExpectation(_ value: Located) -> SQLExpectation? {
+        guard let fields = reader.fields(value, allowed: ["rows", "value", "rowCount", "ordered"]) else { return nil }
+        let ordered = fields.has("ordered") ? fields.bool("ordered") : false
+        if fields.has("ordered") && !fields.has("rows") {
+            fields.error("\"ordered\" applies to \"rows\" only", at: "ordered")
+            return nil
+        }
+        switch fields.exactlyOne(of: ["rows", "value", "rowCount"]) {
+        case "rows":
+            guard let items = fields.sequence("rows"), let ordered else { return nil }
+            var rows: [[String: JSONValue]] = []
+            for item in items {
+                guard case .mapping = item.node else {
+                    reader.typeError(expected: "a mapping of column to value", item)
+                    return nil
+                }
+                guard case .object(let row)? = reader.json(item) else { return nil }
+                rows.append(row)
+            }
+            return .rows(rows, ordered: ordered)
+        case "value": return fields.json("value").map(SQLExpectation.value)
+        case "rowCount": return fields.int("rowCount", min: 0).map(SQLExpectation.rowCount)
+        default: return nil
+        }
+    }
+
+    /// The highest `$n` placeholder in a query (0 when there is none).
+    static func highestPlaceholder(in query: String) -> Int {
+        var highest = 0
+        var index = query.startIndex
+        while let dollar = query[index...].firstIndex(of: "$") {
+            let digits = query[query.index(after: dollar)...].prefix { $0.isASCII && $0.isNumber }
+            if let number = Int(digits) { highest = max(highest, number) }
+            index = query.index(after: dollar)
+        }
+        return highest
+    }
+
+    func kubernetesAssertion(_ body: Located) -> KubernetesAssertion? {
+        guard let fields = reader.fields(body, allowed: ["apiVersion", "kind", "name", "namespace", "expect", "timeout"],
+                                         required: ["apiVersion", "kind", "name", "expect"]) else { return nil }
+        let apiVersion = fields.string("apiVersion")
+        let kind = fields.string("kind")
+        let name = fields.string("name")
+        let namespace = fields.has("namespace") ? fields.string("namespace", pattern: .dnsLabel) : nil
+        var expect: JSONValue?
+        if let raw = fields.value("expect") {
+            if case .mapping = raw.node { expect = reader.json(raw) } else { reader.typeError(expected: "a partial object (a mapping)", raw) }
+        }
+        let timeout = fields.has("timeout") ? fields.duration("timeout") : KubernetesAssertion.defaultTimeout
+        guard let apiVersion, let kind, let name, let expect, let timeout, !(fields.has("namespace") && namespace == nil) else { return nil }
+        return KubernetesAssertion(apiVersion: apiVersion, kind: kind, name: name, namespace: namespace, expect: expect, timeout: timeout)
+    }
+
+    func recoveryTime(_ body: Located) -> RecoveryTimeAssertion? {
+        guard let fields = reader.fields(body, allowed: ["what", "workload", "after", "within"], required: ["what", "after", "within"])
+        else { return nil }
+        let measure = fields.choice("what", RecoveryMeasure.allCases.map(\.rawValue), noun: "measure").flatMap(RecoveryMeasure.init)
+        let workload = fields.has("workload") ? workloadName(fields, "workload") : nil
+        if measure == .replicasReady && !fields.has("workload") {
+            fields.error("what: replicasReady needs \"workload\" (e.g. workload: backend)", at: "what")
+            return nil
+        }
+        if let measure, measure != .replicasReady, fields.has("workload") {
+            fields.error("\"workload\" applies to what: replicasReady only", at: "workload")
+            return nil
+        }
+        let after = stepReference(fields, "after")
+        let within = fields.duration("within")
+        guard let measure, let after, let within, !(fields.has("workload") && workload == nil) else { return nil }
+        return RecoveryTimeAssertion(measure: measure, workload: workload, after: after, within: within)
+    }
+
+    /// A step name, checked against the steps once all are known.
+    func stepReference(_ fields: Fields, _ key: String) -> String? {
+        guard let name = fields.string(key), let at = fields.value(key) else { return nil }
+        stepReferences.append((name, at))
+        return name
+    }
+
+    func sloAssertion(_ body: Located) -> SLOAssertion? {
+        guard let (bounds, fields) = sloBounds(body, extra: ["phase"], required: ["phase"]) else { return nil }
+        return fields.phase("phase").map { SLOAssertion(phase: $0, bounds: bounds) }
+    }
+
+    func writeLedger(_ body: Located) -> WriteLedgerAssertion? {
+        guard let fields = optionalBody(body, allowed: ["maxLost", "maxDuplicated", "allowUnacknowledged"]) else { return nil }
+        let maxLost = fields.has("maxLost") ? fields.int("maxLost", min: 0) : 0
+        let maxDuplicated = fields.has("maxDuplicated") ? fields.int("maxDuplicated", min: 0) : 0
+        let allow = fields.has("allowUnacknowledged") ? fields.bool("allowUnacknowledged") : true
+        guard let maxLost, let maxDuplicated, let allow else { return nil }
+        return WriteLedgerAssertion(maxLost: maxLost, maxDuplicated: maxDuplicated, allowUnacknowledged: allow)
+    }
+
+    func versionAccounting(_ body: Located) -> VersionAccountingAssertion? {
+        guard let fields = reader.fields(body, allowed: ["during", "expectFinal", "expectVersions", "maxFailed"],
+                                         required: ["expectFinal"]) else { return nil }
+        let during = fields.has("during") ? stepReference(fields, "during") : nil
+        let final = fields.string("expectFinal", pattern: .version)
+        var versions: [String]? = []
+        if let list = fields.sequence("expectVersions") {
+            let parsed = list.map { reader.string($0, pattern: .version) }
+            versions = parsed.contains(where: { $0 == nil }) ? nil : parsed.compactMap { $0 }
+            if let versions, let final, !versions.isEmpty, !versions.contains(final), let at = fields.value("expectVersions") {
+                reader.error("does not list the final version \"\(final)\"", at: at.node, at.path)
+            }
+        } else if fields.has("expectVersions") { versions = nil }
+        let maxFailed = fields.has("maxFailed") ? fields.int("maxFailed", min: 0) : 0
+        guard let final, let versions, let maxFailed, !(fields.has("during") && during == nil) else { return nil }
+        return VersionAccountingAssertion(during: during, expectFinal: final, expectVersions: versions, maxFailed: maxFailed)
+    }
+
+    func throughput(_ body: Located) -> ThroughputAssertion? {
+        guard let fields = reader.fields(body, allowed: ["phase", "minPercentOfTarget", "comparedTo", "minRatio"], required: ["phase"])
+        else { return nil }
+        let phase = fields.phase("phase")
+        let percent = fields.has("minPercentOfTarget") ? fields.number("minPercentOfTarget", min: 0, max: 100, minExclusive: true) : nil
+        let comparedTo = fields.has("comparedTo") ? fields.phase("comparedTo") : nil
+        let ratio = fields.has("minRatio") ? fields.number("minRatio", min: 0, minExclusive: true) : 1
+        if !fields.has("minPercentOfTarget") && !fields.has("comparedTo") {
+            reader.error("needs \"minPercentOfTarget\" or \"comparedTo\" (or both)", at: body.node, body.path)
+            return nil
+        }
+        if fields.has("minRatio") && !fields.has("comparedTo") {
+            fields.error("\"minRatio\" applies with \"comparedTo\" only", at: "minRatio")
+            return nil
+        }
+        if let phase, let comparedTo, phase == comparedTo {
+            fields.error("compares phase \(phase.rawValue) with itself; name another phase", at: "comparedTo")
+            return nil
+        }
+        guard let phase, let ratio, !(fields.has("minPercentOfTarget") && percent == nil),
+              !(fields.has("comparedTo") && comparedTo == nil) else { return nil }
+        return ThroughputAssertion(phase: phase, minPercentOfTarget: percent, comparedTo: comparedTo, minRatio: ratio)
+    }
+
+    func servingPods(_ body: Located) -> ServingPodsAssertion? {
+        guard let fields = reader.fields(body, allowed: ["phase", "atLeast"], required: ["phase", "atLeast"]) else { return nil }
+        let phase = fields.phase("phase")
+        let atLeast = fields.int("atLeast", min: 1, max: 100)
+        guard let phase, let atLeast else { return nil }
+        return ServingPodsAssertion(phase: phase, atLeast: atLeast)
+    }
+}

@@ -1,0 +1,82 @@
+/// Parsing of the `load` section.
+extension ParseSession {
+    static let loadKeys = ["rate", "before", "after", "until", "duration", "mix", "requestTimeout", "maxInFlight", "slo"]
+
+    func load(_ value: Located) -> LoadSpec? {
+        guard let fields = reader.fields(value, allowed: Self.loadKeys, required: ["rate"]) else { return nil }
+        let rate = fields.number("rate", min: 0, max: 10_000, minExclusive: true)
+        let before = fields.has("before") ? fields.duration("before") : .seconds(10)
+        let after = fields.has("after") ? fields.duration("after") : .seconds(20)
+        var until: LoadEnd? = .stepsDone
+        if fields.has("until") && fields.has("duration") {
+            _ = fields.exactlyOne(of: ["until", "duration"])
+            until = nil
+        } else if fields.has("until") {
+            until = fields.choice("until", ["steps-done"]).map { _ in .stepsDone }
+        } else if fields.has("duration") {
+            until = fields.duration("duration").map { .duration($0) }
+        }
+        let mix = fields.value("mix").map { self.mix($0) } ?? [.list: 1]
+        let requestTimeout = fields.has("requestTimeout") ? fields.duration("requestTimeout") : LoadSpec.defaultRequestTimeout
+        let maxInFlight = fields.has("maxInFlight") ? fields.int("maxInFlight", min: 1, max: 10_000) : LoadSpec.defaultMaxInFlight
+        var slo: [Phase: SLOBounds]? = [:]
+        if let raw = fields.value("slo"), let sloFields = reader.fields(raw, allowed: Phase.allCases.map(\.rawValue)) {
+            for phase in Phase.allCases {
+                guard let bounds = sloFields.value(phase.rawValue) else { continue }
+                if let parsed = sloBounds(bounds, extra: []) { slo?[phase] = parsed.bounds } else { slo = nil }
+            }
+        }
+        if case .duration(let total)? = until, let before, total <= before, let at = fields.value("duration") {
+            reader.error("must be longer than \"before\" (\(before)) so that the steps run under load", at: at.node, at.path)
+        }
+        guard let rate, let before, let after, let until, let mix, let requestTimeout, let maxInFlight, let slo else { return nil }
+        return LoadSpec(rate: rate, before: before, after: after, until: until, mix: mix, requestTimeout: requestTimeout,
+                        maxInFlight: maxInFlight, slo: slo)
+    }
+
+    func mix(_ value: Located) -> [LoadOperation: Int]? {
+        guard let fields = reader.fields(value, allowed: LoadOperation.allCases.map(\.rawValue)) else { return nil }
+        var mix: [LoadOperation: Int] = [:]
+        var valid = true
+        for operation in LoadOperation.allCases where fields.has(operation.rawValue) {
+            if let weight = fields.int(operation.rawValue, min: 0, max: 1000) { mix[operation] = weight } else { valid = false }
+        }
+        guard valid else { return nil }
+        if mix.values.reduce(0, +) == 0 {
+            reader.error("weights sum to 0; give at least one operation (list, create, get, complete) a positive weight",
+                         at: value.node, value.path)
+            return nil
+        }
+        let reads = [LoadOperation.get, .complete].filter { (mix[$0] ?? 0) > 0 }
+        if !reads.isEmpty && (mix[.create] ?? 0) == 0 {
+            reader.error("\(reads.map(\.rawValue).joined(separator: " and ")) \(reads.count == 1 ? "acts" : "act") on tasks the load created; give \"create\" a positive weight",
+                         at: value.node, value.path)
+            return nil
+        }
+        return mix
+    }
+
+    /// Bounds of an SLO (in `load.slo.<phase>` or an `slo` assertion), with `extra` keys allowed beside them.
+    func sloBounds(_ value: Located, extra: [String], required: [String] = []) -> (bounds: SLOBounds, fields: Fields)? {
+        let keys = ["errorRate", "p50", "p95", "p99"]
+        guard let fields = reader.fields(value, allowed: extra + keys, required: required) else { return nil }
+        if !keys.contains(where: fields.has) {
+            reader.error("needs at least one bound (errorRate, p50, p95 or p99)", at: value.node, value.path)
+            return nil
+        }
+        let errorRate = fields.has("errorRate") ? fields.number("errorRate", min: 0, max: 1) : nil
+        let p50 = fields.has("p50") ? fields.duration("p50") : nil
+        let p95 = fields.has("p95") ? fields.duration("p95") : nil
+        let p99 = fields.has("p99") ? fields.duration("p99") : nil
+        let ordered: [(String, ScenarioDuration?)] = [("p50", p50), ("p95", p95), ("p99", p99)]
+        let present = ordered.compactMap { pair in pair.1.map { (pair.0, $0) } }
+        for (lower, higher) in zip(present, present.dropFirst()) where higher.1 < lower.1 {
+            fields.error("\(higher.0) (\(higher.1)) is below \(lower.0) (\(lower.1)); a higher percentile cannot be faster",
+                         at: higher.0)
+            return nil
+        }
+        if fields.has("errorRate") && errorRate == nil { return nil }
+        if (fields.has("p50") && p50 == nil) || (fields.has("p95") && p95 == nil) || (fields.has("p99") && p99 == nil) { return nil }
+        return (SLOBounds(errorRate: errorRate, p50: p50, p95: p95, p99: p99), fields)
+    }
+}

@@ -1,0 +1,108 @@
+import Yams
+
+/// The state of one parse: the reader collecting errors and what later checks need (step names).
+final class ParseSession {
+    let reader: YAMLReader
+    /// Step name → position, for references from assertions.
+    var stepNames: [String] = []
+    /// References to steps, checked once every step is known.
+    var stepReferences: [(name: String, at: Located)] = []
+    /// Assertions that read load records, checked once `load` is known.
+    var loadUsers: [(kind: String, at: Located)] = []
+
+    init(reader: YAMLReader) { self.reader = reader }
+
+    static let topLevelKeys = ["apiVersion", "kind", "metadata", "setup", "steadyState", "load", "steps", "assertions", "cleanup"]
+
+    func scenario(_ root: Located, expectedName: String?) -> Scenario? {
+        guard let fields = reader.fields(root, allowed: Self.topLevelKeys,
+                                         required: ["apiVersion", "kind", "metadata", "steps"], what: "a scenario") else { return nil }
+        if let version = fields.value("apiVersion"), let text = reader.string(version), text != Scenario.apiVersion {
+            reader.error("unsupported apiVersion \"\(text)\" (expected \"\(Scenario.apiVersion)\")", at: version.node, version.path)
+        }
+        if let kind = fields.value("kind"), let text = reader.string(kind), text != Scenario.kind {
+            reader.error("unsupported kind \"\(text)\" (expected \"\(Scenario.kind)\")", at: kind.node, kind.path)
+        }
+        let metadata = fields.value("metadata").flatMap { self.metadata($0, expectedName: expectedName) }
+        let setup = fields.value("setup").map { self.setup($0) } ?? ScenarioSetup()
+        let steadyState = fields.value("steadyState").flatMap { self.steadyState($0) }
+        let load = fields.value("load").flatMap { self.load($0) }
+        let steps = fields.value("steps").map { self.steps($0) } ?? []
+        let assertions = fields.value("assertions").map { self.assertions($0) } ?? []
+        let cleanup = fields.value("cleanup").map { self.operations($0) } ?? []
+        checkReferences(hasLoad: fields.has("load"))
+        guard let metadata, let setup else { return nil }
+        return Scenario(metadata: metadata, setup: setup, steadyState: steadyState, load: load,
+                        steps: steps, assertions: assertions, cleanup: cleanup)
+    }
+
+    func metadata(_ value: Located, expectedName: String?) -> ScenarioMetadata? {
+        guard let fields = reader.fields(value, allowed: ["name", "description", "labels", "timeout"],
+                                         required: ["name", "description"]) else { return nil }
+        let name = fields.string("name", pattern: .dnsLabel)
+        if let name, let expectedName, name != expectedName, let at = fields.value("name") {
+            reader.error("name \"\(name)\" does not match the file name \"\(expectedName).yaml\"; rename one of them",
+                         at: at.node, at.path)
+        }
+        let description = fields.string("description")
+        let labels = fields.has("labels") ? fields.stringMap("labels") : [:]
+        let timeout = fields.has("timeout") ? fields.duration("timeout") : ScenarioMetadata.defaultTimeout
+        guard let name, let description, let labels, let timeout else { return nil }
+        return ScenarioMetadata(name: name, description: description, labels: labels, timeout: timeout)
+    }
+
+    func setup(_ value: Located) -> ScenarioSetup? {
+        guard let fields = reader.fields(value, allowed: ["reuseNamespace", "backend", "frontend", "values"]) else { return nil }
+        let namespace = fields.has("reuseNamespace") ? fields.string("reuseNamespace", pattern: .dnsLabel) : nil
+        let backend = fields.value("backend").map { workloadShape($0) } ?? WorkloadShape(replicas: 2, version: nil)
+        let frontend = fields.value("frontend").flatMap { workloadShape($0) }
+        var values: [String: JSONValue]? = [:]
+        if let raw = fields.value("values") {
+            if case .object(let members)? = reader.json(raw) { values = members } else {
+                if case .mapping = raw.node {} else { reader.typeError(expected: "a mapping of Helm values", raw) }
+                values = nil
+            }
+        }
+        guard let backend, let values, !(fields.has("reuseNamespace") && namespace == nil),
+              !(fields.has("frontend") && frontend == nil) else { return nil }
+        return ScenarioSetup(reuseNamespace: namespace, backend: backend, frontend: frontend, values: values)
+    }
+
+    func workloadShape(_ value: Located) -> WorkloadShape? {
+        guard let fields = reader.fields(value, allowed: ["replicas", "version"], required: ["replicas"]) else { return nil }
+        let replicas = fields.int("replicas", min: 0, max: 50)
+        let version = fields.has("version") ? fields.string("version", pattern: .version) : nil
+        guard let replicas, !(fields.has("version") && version == nil) else { return nil }
+        return WorkloadShape(replicas: replicas, version: version)
+    }
+
+    func steadyState(_ value: Located) -> SteadyState? {
+        guard let fields = reader.fields(value, allowed: ["timeout", "recovery", "checks"], required: ["checks"]) else { return nil }
+        let timeout = fields.has("timeout") ? fields.duration("timeout") : SteadyState.defaultTimeout
+        let recovery = fields.has("recovery") ? fields.duration("recovery") : SteadyState.defaultRecovery
+        var checks: [Assertion]?
+        if let list = fields.value("checks") {
+            checks = assertions(list, only: AssertionKind.steadyStateKindNames)
+            if case .sequence(let items) = list.node, items.isEmpty {
+                reader.error("needs at least one check", at: list.node, list.path)
+            }
+        }
+        guard let timeout, let recovery, let checks else { return nil }
+        return SteadyState(timeout: timeout, recovery: recovery, checks: checks)
+    }
+
+    /// Checks the references collected while parsing: step names and sections assertions need.
+    func checkReferences(hasLoad: Bool) {
+        for reference in stepReferences where !stepNames.contains(reference.name) {
+            let known = stepNames.isEmpty ? "the scenario has no steps" : "steps are: \(stepNames.joined(separator: ", "))"
+            let close = Suggestion.closest(to: reference.name, in: stepNames)
+            reader.error("unknown step \"\(reference.name)\"" + (close.map { "; did you mean \"\($0)\"?" } ?? " (\(known))"),
+                         at: reference.at.node, reference.at.path)
+        }
+        if !hasLoad {
+            for user in loadUsers {
+                reader.error("\(user.kind) reads the background load's requests; add a \"load\" section", at: user.at.node, user.at.path)
+            }
+        }
+    }
+}

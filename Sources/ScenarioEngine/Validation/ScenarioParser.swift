@@ -1,0 +1,36 @@
+import Yams
+
+/// Turns the text of a scenario file into a `Scenario`, or into every problem found in it.
+///
+/// Uses Yams' `Node` tree (not `Decodable`) so that each problem carries its line and column.
+/// All problems of a file are collected, not just the first; nothing is returned unless the
+/// whole file is valid.
+public struct ScenarioParser: Sendable {
+    /// The stack's workloads that actions and assertions may name.
+    public static let workloads = ["backend", "frontend", "postgres"]
+
+    public init() {}
+
+    /// Parses and validates `yaml`. `file` is used in error positions; when `expectedName` is given,
+    /// `metadata.name` must equal it (the file name without `.yaml`).
+    public func parse(yaml: String, file: String, expectedName: String? = nil) -> Result<Scenario, ScenarioValidationError> {
+        let reader = YAMLReader(file: file)
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch {
+            return .failure(ScenarioValidationError(errors: [YAMLSyntaxError.convert(error, file: file)]))
+        }
+        guard let root else {
+            reader.error("the file is empty; a scenario starts with apiVersion: \(Scenario.apiVersion)", line: 1, column: 1, .root)
+            return .failure(ScenarioValidationError(errors: reader.errors))
+        }
+        let session = ParseSession(reader: reader)
+        let scenario = session.scenario(Located(node: root, path: .root), expectedName: expectedName)
+        let errors = reader.errors.enumerated()
+            .sorted { ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset) }
+            .map(\.element)
+        if let scenario, errors.isEmpty { return .success(scenario) }
+        return .failure(ScenarioValidationError(errors: errors))
+    }
+}

@@ -1,0 +1,26 @@
+import Yams
+
+/// Turns Yams' syntax errors into positioned `ScenarioError`s.
+enum YAMLSyntaxError {
+    static func convert(_ error: any Error, file: String) -> ScenarioError {
+        guard let yamlError = error as? YamlError else {
+            return ScenarioError(file: file, line: 1, column: 1, path: "", message: "cannot read YAML: \(error)")
+        }
+        switch yamlError {
+        case .scanner(let context, let problem, let mark, _),
+             .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            let while_ = context.map { " (\($0.text) at line \($0.mark.line))" } ?? ""
+            return ScenarioError(file: file, line: mark.line, column: mark.column, path: "",
+                                 message: "YAML syntax error: \(problem)\(while_)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let keys = duplicates.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
+            return ScenarioError(file: file, line: context.mark.line, column: context.mark.column, path: "",
+                                 message: "duplicate key \(keys) in one mapping; each key may appear once")
+        case .reader(let problem, _, _, _):
+            return ScenarioError(file: file, line: 1, column: 1, path: "", message: "cannot read the file: \(problem)")
+        default:
+            return ScenarioError(file: file, line: 1, column: 1, path: "", message: "cannot read YAML: \(yamlError)")
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Testing
+@testable import ScenarioEngine
+
+@Suite struct LoadEvaluatorTests {
+    let windows = PhaseWindows(loadStart: 0, stepsStart: 10, recoveryEnd: 20, loadEnd: 30)
+
+    /// 10 req/s for 30 s: fast before and after, slower with some errors during.
+    func records() -> [RequestRecord] {
+        (0..<300).map { index in
+            let t = Double(index) / 10
+            if t >= 10 && t < 20 {
+                return index % 20 == 0 ? Records.failed(index, at: t) : Records.ok(index, at: t, latency: 0.8, pod: "backend-\(index % 2)")
+            }
+            return Records.ok(index, at: t, latency: 0.05, pod: "backend-\(index % (t >= 20 ? 4 : 1))")
+        }
+    }
+
+    var evaluator: LoadEvaluator { LoadEvaluator(records: records(), windows: windows, targetRate: 10) }
+
+    @Test func anSLOWithinBoundsPasses() {
+        let result = evaluator.slo(.before, SLOBounds(errorRate: 0, p99: .seconds(0.1)), name: "slo before")
+        #expect(result.verdict == .passed)
+        #expect(result.message == "before: error rate 0% (≤ 0%), p99 50ms (≤ 100ms)")
+    }
+
+    @Test func anSLOOutsideItsBoundsFailsNamingWhatBroke() {
+        let result = evaluator.slo(.during, SLOBounds(errorRate: 0.01, p50: .seconds(1), p99: .seconds(0.5)), name: "slo during")
+        #expect(result.verdict == .failed)
+        #expect(result.message == "during: error rate 5% exceeds (≤ 1%), p99 800ms exceeds (≤ 500ms)")
+        #expect(result.details == ["status 503: 5"])
+        #expect(result.measured["errorRate"] == 0.05)
+    }
+
+    @Test func anEmptyPhaseIsAnErrorNotAPass() {
+        let empty = LoadEvaluator(records: [], windows: windows, targetRate: 10)
+        #expect(empty.slo(.after, SLOBounds(errorRate: 0), name: "s").verdict == .error)
+    }
+
+    @Test func throughputIsJudgedAgainstTheTargetAndAnotherPhase() {
+        let result = evaluator.throughput(ThroughputAssertion(phase: .during, minPercentOfTarget: 90, comparedTo: .before, minRatio: 1), name: "t")
+        #expect(result.verdict == .failed)
+        #expect(result.message == "during: 9.5 req/s = 95.0% of the 10.0 req/s target (≥ 90%); 0.95× phase before (below 1.00×)")
+        #expect(evaluator.throughput(ThroughputAssertion(phase: .after, minPercentOfTarget: 100), name: "t").verdict == .passed)
+    }
+
+    @Test func servingPodsCountsDistinctPods() {
+        #expect(evaluator.servingPods(ServingPodsAssertion(phase: .after, atLeast: 4), name: "p").verdict == .passed)
+        let before = evaluator.servingPods(ServingPodsAssertion(phase: .before, atLeast: 2), name: "p")
+        #expect(before.verdict == .failed)
+        #expect(before.message == "before: 1 pod(s) served requests (at least 2)")
+        #expect(before.details == ["backend-0: 100 request(s)"])
+    }
+}
+
+@Suite struct RecoveryEvaluatorTests {
+    @Test func replicasReadyIsMeasuredFromTheFaultToTheObservedReadyTime() {
+        #expect(RecoveryEvaluator.measure(.replicasReady, faultAt: 100, readyAt: 112.5) == 12.5)
+        #expect(RecoveryEvaluator.measure(.replicasReady, faultAt: 100, readyAt: nil) == nil)
+        let spec = RecoveryTimeAssertion(measure: .replicasReady, workload: "backend", after: "kill", within: .seconds(30))
+        let pass = RecoveryEvaluator.evaluate(spec, measured: 12.5, name: "r")
+        #expect(pass.verdict == .passed)
+        #expect(pass.message == "backend replicas ready 12.5s after step kill's fault (limit 30s)")
+        #expect(RecoveryEvaluator.evaluate(spec, measured: 31, name: "r").verdict == .failed)
+        #expect(RecoveryEvaluator.evaluate(spec, measured: nil, name: "r").message == "backend replicas ready never recovered after step kill (limit 30s)")
+    }
+
+    @Test func theErrorWindowEndsWithTheLastFailureFollowedBySuccess() {
+        var records = Records.steady(from: 0, count: 100, rate: 10, latency: 0.01)
+        for index in [52, 55, 61] { records[index] = Records.failed(index, at: records[index].intended, latency: 0.5) }
+        records[40] = Records.failed(40, at: 4.0)  // before the fault: not counted
+        let window = RecoveryEvaluator.measure(.errorWindow, faultAt: 5, records: records)
+        #expect(abs((window ?? 0) - 1.6) < 1e-9)
+        #expect(RecoveryEvaluator.measure(.errorWindow, faultAt: 9.5, records: records) == 0)
+        let neverRecovered = records + [Records.failed(100, at: 10.5)]
+        #expect(RecoveryEvaluator.measure(.errorWindow, faultAt: 5, records: neverRecovered) == nil)
+    }
+
+    @Test func firstSuccessIsTheFirstGoodAnswerSentAfterTheFault() {
+        let records = [Records.failed(0, at: 5), Records.failed(1, at: 6), Records.ok(2, at: 7, latency: 0.25), Records.ok(3, at: 8, latency: 0.01)]
+        #expect(RecoveryEvaluator.measure(.firstSuccess, faultAt: 5, records: records) == 2.25)
+        #expect(RecoveryEvaluator.measure(.firstSuccess, faultAt: 9, records: records) == nil)
+    }
+}

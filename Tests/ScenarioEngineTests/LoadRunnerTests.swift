@@ -1,0 +1,118 @@
+import Foundation
+import LabrunCore
+import Testing
+@testable import ScenarioEngine
+
+/// A transport that answers at once, like a healthy server, and remembers what it was asked.
+final class FakeTransport: LoadTransport, @unchecked Sendable {
+    private let lock = NSLock()
+    private var requests: [LoadRequest] = []
+    private var nextID = 0
+
+    var received: [LoadRequest] { lock.withLock { requests } }
+
+    func send(_ request: LoadRequest) async -> LoadResponse {
+        let id: Int = lock.withLock {
+            requests.append(request)
+            nextID += 1
+            return nextID
+        }
+        return LoadResponse(outcome: .status(request.operation == .create ? 201 : 200), servedBy: "backend-\(id % 2)",
+                            version: "v1", createdTaskID: request.operation == .create ? "\(id)" : nil)
+    }
+}
+
+/// A transport whose requests hang until `release()` — a server that stopped answering.
+final class StalledTransport: LoadTransport, @unchecked Sendable {
+    private let lock = NSLock()
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+    private var released = false
+
+    func send(_ request: LoadRequest) async -> LoadResponse {
+        await withCheckedContinuation { continuation in
+            let resume: Bool = lock.withLock {
+                if released { return true }
+                waiting.append(continuation)
+                return false
+            }
+            if resume { continuation.resume() }
+        }
+        return LoadResponse(outcome: .timeout)
+    }
+
+    func release() {
+        let all: [CheckedContinuation<Void, Never>] = lock.withLock {
+            released = true
+            defer { waiting = [] }
+            return waiting
+        }
+        all.forEach { $0.resume() }
+    }
+}
+
+@Suite struct LoadRunnerTests {
+    @Test func requestsAreSentOnScheduleWithTheMixAndUniqueKeys() async {
+        let clock = ManualClock(start: 50)
+        let transport = FakeTransport()
+        let spec = LoadSpec(rate: 20, mix: [.list: 2, .create: 1, .get: 1])
+        let runner = LoadRunner(spec: spec, keyPrefix: "run1", clock: clock, transport: transport)
+        let records = await runner.run(start: 50, control: LoadControl(stopAt: 60))
+        #expect(records.count == 200)
+        #expect(records.map(\.sequence) == Array(0..<200))
+        #expect(records.allSatisfy { abs($0.intended - (50 + Double($0.sequence) / 20)) < 1e-9 })
+        #expect(records.allSatisfy { $0.start >= $0.intended && $0.succeeded })
+        let creates = records.filter { $0.operation == .create }
+        #expect(Set(creates.compactMap(\.idempotencyKey)).count == creates.count)
+        #expect(creates.first?.idempotencyKey == "run1-1")
+        #expect(records.filter { $0.operation != .create }.allSatisfy { $0.idempotencyKey == nil })
+        // Every get names a task created earlier in the run.
+        #expect(transport.received.filter { $0.operation == .get }.allSatisfy { $0.taskID != nil })
+        #expect(Set(records.compactMap(\.servedBy)) == ["backend-0", "backend-1"])
+    }
+
+    @Test func getBeforeAnyCreateBecomesACreate() async {
+        let clock = ManualClock()
+        let transport = FakeTransport()
+        // With these weights the picker's first choice is `get`, before any task exists.
+        let runner = LoadRunner(spec: LoadSpec(rate: 10, mix: [.get: 3, .create: 1]), keyPrefix: "k", clock: clock, transport: transport)
+        let records = await runner.run(start: 0, control: LoadControl(stopAt: 0.95))
+        #expect(records.count == 10)
+        #expect(records.first?.operation == .create)
+        #expect(records.first?.idempotencyKey == "k-0")
+        #expect(transport.received.filter { $0.operation == .get }.allSatisfy { $0.taskID != nil })
+    }
+
+    @Test func aStalledServerDoesNotSlowTheScheduleAndExcessIsRecordedAsOverload() async {
+        let clock = ManualClock()
+        let transport = StalledTransport()
+        let overloads = Counter()
+        let spec = LoadSpec(rate: 10, maxInFlight: 3)
+        let runner = LoadRunner(spec: spec, keyPrefix: "k", clock: clock, transport: transport) { record in
+            if record.outcome == .overload, overloads.increment() == 7 { transport.release() }
+        }
+        let records = await runner.run(start: 0, control: LoadControl(stopAt: 1))
+        #expect(records.count == 10)
+        #expect(records.filter { $0.outcome == .overload }.map(\.sequence) == Array(3..<10))
+        #expect(records.filter { $0.outcome == .timeout }.map(\.sequence) == [0, 1, 2])
+        // The overloaded requests were due (and recorded) on schedule, not after the stall.
+        #expect(records[9].intended == 0.9 && records[9].start == 0.9)
+    }
+
+    @Test func stoppingEarlierWinsAndCancellationStopsScheduling() async {
+        let control = LoadControl(stopAt: 100)
+        control.stop(at: 2)
+        control.stop(at: 5)
+        #expect(control.isStopped(at: 2))
+        #expect(!control.isStopped(at: 1.99))
+        let runner = LoadRunner(spec: LoadSpec(rate: 5), keyPrefix: "k", clock: ManualClock(), transport: FakeTransport())
+        let records = await runner.run(start: 0, control: control)
+        #expect(records.count == 10)
+    }
+}
+
+/// A thread-safe counter for callbacks.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func increment() -> Int { lock.withLock { value += 1; return value } }
+}

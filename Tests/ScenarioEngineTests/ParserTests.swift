@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+@testable import ScenarioEngine
+
+/// Targeted checks of the parser, the durations and the error rendering.
+@Suite struct ParserTests {
+    static let header = "apiVersion: labrun.dev/v1alpha1\nkind: Scenario\nmetadata:\n  name: x\n  description: d\n"
+
+    func errors(_ yaml: String) -> [String] {
+        switch ScenarioParser().parse(yaml: yaml, file: "scenarios/x.yaml", expectedName: "x") {
+        case .success: return []
+        case .failure(let error): return error.errors.map(\.description)
+        }
+    }
+
+    @Test(arguments: [("500ms", 500), ("30s", 30_000), ("2m", 120_000), ("1h", 3_600_000), ("1m30s", 90_000),
+                      ("1.5s", 1500), ("0s", 0), ("250ms", 250)])
+    func durationsParse(text: String, milliseconds: Int) {
+        #expect(ScenarioDuration(parsing: text)?.milliseconds == milliseconds)
+    }
+
+    @Test(arguments: ["", "5", "5 seconds", "-1s", "s", "1d", "1.2.3s", "10S", "1m 30s", "ms", ".5s", "1.s", "1..5s"])
+    func badDurationsAreRejected(text: String) {
+        #expect(ScenarioDuration(parsing: text) == nil)
+    }
+
+    @Test func durationsPrintInTheirShortForm() {
+        #expect(ScenarioDuration(milliseconds: 500).description == "500ms")
+        #expect(ScenarioDuration(milliseconds: 1500).description == "1.5s")
+        #expect(ScenarioDuration.seconds(30).description == "30s")
+        #expect(ScenarioDuration.seconds(120).description == "2m")
+        #expect(ScenarioDuration.seconds(90).description == "1m30s")
+        #expect(ScenarioDuration.seconds(7200).description == "2h")
+        #expect(ScenarioDuration(milliseconds: 0).description == "0s")
+    }
+
+    @Test func theErrorIsRenderedWithFileLineColumnAndKeyPath() {
+        let yaml = Self.header + "steps:\n  - name: a\n    action:\n      wait: 1s\n  - name: b\n    action:\n      wait: 1s\n"
+            + "  - name: c\n    timeout: 5 seconds\n    action:\n      wait: 1s\n"
+        #expect(errors(yaml) == [#"scenarios/x.yaml:14:14: steps[2].timeout: invalid duration "5 seconds" (expected e.g. 500ms, 30s, 2m)"#])
+    }
+
+    @Test func everyErrorInAFileIsCollectedInFileOrder() {
+        let yaml = Self.header + "  timeout: never\nload:\n  rate: 0\nsteps:\n  - name: Bad_Name\n    action:\n      scale:\n        workload: backend\n        replicas: -1\n"
+        let found = errors(yaml)
+        #expect(found.count == 4)
+        #expect(found.map { $0.split(separator: ":")[1] } == ["6", "8", "10", "14"])
+    }
+
+    @Test func misspeltKeysGetASuggestion() {
+        #expect(Suggestion.closest(to: "stesp", in: ParseSession.topLevelKeys) == "steps")
+        #expect(Suggestion.closest(to: "asertions", in: ParseSession.topLevelKeys) == "assertions")
+        #expect(Suggestion.closest(to: "Metadata", in: ParseSession.topLevelKeys) == "metadata")
+        #expect(Suggestion.closest(to: "zzz", in: ParseSession.topLevelKeys) == nil)
+        #expect(Suggestion.editDistance("deletPod", "deletePod") == 1)
+        #expect(Suggestion.editDistance("ab", "ba") == 1)
+    }
+
+    @Test func scalarsThatLookLikeOtherTypesAreReportedWithTheirType() {
+        let yaml = Self.header + "setup:\n  backend:\n    replicas: \"3\"\n    version: 2\nsteps:\n  - name: a\n    action:\n      wait: 1s\n"
+        #expect(errors(yaml) == [
+            #"scenarios/x.yaml:8:15: setup.backend.replicas: expected an integer, got string "3""#,
+            "scenarios/x.yaml:9:14: setup.backend.version: expected a string, got integer 2",
+        ])
+    }
+
+    @Test func quotedKeysInPathsAreQuoted() {
+        let yaml = Self.header + "steps:\n  - name: a\n    action:\n      deletePod:\n        selector:\n          app.kubernetes.io/name: 3\n"
+        #expect(errors(yaml) == ["scenarios/x.yaml:11:35: steps[0].action.deletePod.selector.\"app.kubernetes.io/name\": expected a string, got integer 3"])
+    }
+
+    @Test func aFileThatCannotBeReadIsReportedNotCrashed() {
+        do throws(ScenarioValidationError) {
+            _ = try ScenarioLoader().load(file: "/nonexistent/x.yaml")
+            Issue.record("loaded a missing file")
+        } catch {
+            #expect(error.description == "/nonexistent/x.yaml:1:1: cannot read the file (does it exist?)")
+        }
+    }
+
+    @Test func placeholdersAreCounted() {
+        #expect(ParseSession.highestPlaceholder(in: "SELECT 1") == 0)
+        #expect(ParseSession.highestPlaceholder(in: "SELECT $1, $2, $10") == 10)
+        #expect(ParseSession.highestPlaceholder(in: "SELECT $2") == 2)
+    }
+}

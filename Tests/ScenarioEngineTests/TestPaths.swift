@@ -1,0 +1,22 @@
+import Foundation
+
+/// Paths of the repository and the fixtures, found from this file's location (no working-directory assumptions).
+enum TestPaths {
+    /// `Tests/ScenarioEngineTests`.
+    static let testsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
+    /// The repository root (where Package.swift is).
+    static let repositoryRoot = URL(fileURLWithPath: testsDirectory).deletingLastPathComponent().deletingLastPathComponent().path
+    static let fixtures = testsDirectory + "/Fixtures"
+    static let scenarios = repositoryRoot + "/scenarios"
+    static let schema = repositoryRoot + "/specs/scenario.schema.json"
+
+    /// The names (without `.yaml`) of the YAML files in a fixtures subdirectory, sorted.
+    static func yamlNames(in subdirectory: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: fixtures + "/" + subdirectory)) ?? []
+        return names.filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
+    }
+
+    static func read(_ path: String) -> String {
+        (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    }
+}
