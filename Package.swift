@@ -38,8 +38,8 @@ let package = Package(
         // 2. Clients.
         .target(name: "HTTPClient", dependencies: ["CCurl", "LabrunCore"], swiftSettings: strict),
         .target(name: "KubernetesClient", dependencies: [
-            "CCurl", "LabrunCore", .product(name: "Yams", package: "Yams"),
-        ], swiftSettings: strict),
+            "CCurl", "LabrunCore", "HTTPClient", .product(name: "Yams", package: "Yams"),
+        ], exclude: ["README.md"], swiftSettings: strict),
         .target(name: "PostgresClient", dependencies: ["CLibPQ", "LabrunCore"], swiftSettings: strict),
 
         // 3. Cluster providers.
@@ -67,6 +67,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .executableTarget(name: "labrun", dependencies: ["LabrunCLI"], swiftSettings: strict),
+        // Benchmarks of the clients against reference tools (kubectl, wrk) in the same run.
+        .executableTarget(name: "labrun-bench", dependencies: [
+            "KubernetesClient", "HTTPClient", "LabrunCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: strict),
 
         // Unit tests: logic with fakes and fixtures. Always run.
         .testTarget(name: "LabrunCoreTests", dependencies: ["LabrunCore", "LabrunTestSupport"], swiftSettings: strict),

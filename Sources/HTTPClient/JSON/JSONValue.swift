@@ -1,0 +1,138 @@
+import Foundation
+
+/// Any JSON document, as a value: what labrun uses for Kubernetes objects that have no typed
+/// model, for manifests and for response bodies.
+///
+/// Numbers are `Double`; whole numbers are written back without a fraction (`3`, not `3.0`), so
+/// `replicas: 3` survives a round trip. Object keys keep no order (JSON does not promise one).
+public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Int64.self) {
+            self = .number(Double(value))
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .number(let value):
+            if value.rounded() == value, abs(value) < 9.0e15 {
+                try container.encode(Int64(value))
+            } else {
+                try container.encode(value)
+            }
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+
+    /// Parses JSON bytes.
+    public static func parse(_ data: Data) throws -> JSONValue {
+        try JSONDecoder().decode(JSONValue.self, from: data)
+    }
+
+    /// Parses JSON text.
+    public static func parse(_ text: String) throws -> JSONValue {
+        try parse(Data(text.utf8))
+    }
+
+    /// Converts any `Encodable` value (a typed model) into a `JSONValue`.
+    public init<T: Encodable>(encoding value: T) throws {
+        self = try JSONValue.parse(try JSONEncoder().encode(value))
+    }
+
+    /// Decodes this value into a typed model.
+    public func decode<T: Decodable>(_ type: T.Type = T.self) throws -> T {
+        try JSONDecoder().decode(T.self, from: try jsonData())
+    }
+
+    /// Compact JSON bytes (keys sorted, so output is stable).
+    public func jsonData(pretty: Bool = false) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+                                          : [.sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+
+    /// Compact JSON text (keys sorted).
+    public var jsonString: String {
+        (try? jsonData()).flatMap { String(data: $0, encoding: .utf8) } ?? "null"
+    }
+
+    public var description: String { jsonString }
+
+    // MARK: Access
+
+    /// The member `key` of an object, or `nil`.
+    public subscript(key: String) -> JSONValue? {
+        get { if case .object(let members) = self { return members[key] } else { return nil } }
+        set {
+            guard case .object(var members) = self else { return }
+            members[key] = newValue
+            self = .object(members)
+        }
+    }
+
+    /// The element at `index` of an array, or `nil`.
+    public subscript(index: Int) -> JSONValue? {
+        if case .array(let items) = self, items.indices.contains(index) { return items[index] }
+        return nil
+    }
+
+    /// Follows a dotted path such as `metadata.name` or `status.conditions.0.type`.
+    public func value(at path: String) -> JSONValue? {
+        var current: JSONValue? = self
+        for part in path.split(separator: ".", omittingEmptySubsequences: false) {
+            guard let node = current else { return nil }
+            if case .array = node, let index = Int(part) { current = node[index] } else { current = node[String(part)] }
+        }
+        return current
+    }
+
+    public var stringValue: String? { if case .string(let v) = self { return v } else { return nil } }
+    public var doubleValue: Double? { if case .number(let v) = self { return v } else { return nil } }
+    public var intValue: Int? {
+        if case .number(let v) = self, v.rounded() == v, abs(v) < 9.0e15 { return Int(v) } else { return nil }
+    }
+    public var boolValue: Bool? { if case .bool(let v) = self { return v } else { return nil } }
+    public var arrayValue: [JSONValue]? { if case .array(let v) = self { return v } else { return nil } }
+    public var objectValue: [String: JSONValue]? { if case .object(let v) = self { return v } else { return nil } }
+    public var isNull: Bool { if case .null = self { return true } else { return false } }
+}
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
+                     ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral,
+                     ExpressibleByNilLiteral {
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    public init(floatLiteral value: Double) { self = .number(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+    }
+    public init(nilLiteral: ()) { self = .null }
+}

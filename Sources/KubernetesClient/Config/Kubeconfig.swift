@@ -1,0 +1,293 @@
+import Foundation
+import HTTPClient
+import LabrunCore
+import Yams
+
+/// A kubeconfig: clusters, users and contexts, loaded and merged the way kubectl does.
+///
+/// Resolution order (like kubectl): an explicit path (`--kubeconfig`) alone; otherwise every file
+/// in `KUBECONFIG` (colon-separated, missing files skipped) merged with the first file to define a
+/// name winning; otherwise `~/.kube/config`. Paths inside a file are relative to that file.
+public struct Kubeconfig: Sendable, Equatable {
+    /// A cluster entry.
+    public struct Cluster: Sendable, Equatable {
+        public var server: String
+        /// Path of a PEM CA bundle.
+        public var certificateAuthority: String?
+        /// PEM CA bundle (decoded from `certificate-authority-data`).
+        public var certificateAuthorityData: Data?
+        public var insecureSkipTLSVerify: Bool
+        public var tlsServerName: String?
+
+        public init(server: String, certificateAuthority: String? = nil, certificateAuthorityData: Data? = nil,
+                    insecureSkipTLSVerify: Bool = false, tlsServerName: String? = nil) {
+            self.server = server
+            self.certificateAuthority = certificateAuthority
+            self.certificateAuthorityData = certificateAuthorityData
+            self.insecureSkipTLSVerify = insecureSkipTLSVerify
+            self.tlsServerName = tlsServerName
+        }
+    }
+
+    /// A user (credentials) entry. Secrets never appear in `description`.
+    public struct User: Sendable, Equatable, CustomStringConvertible {
+        public var clientCertificate: String?
+        public var clientCertificateData: Data?
+        public var clientKey: String?
+        public var clientKeyData: Data?
+        public var token: String?
+        public var tokenFile: String?
+        /// `username`/`password`, `exec` or `auth-provider` were set (labrun does not support them).
+        public var unsupportedAuth: String?
+
+        public init(clientCertificate: String? = nil, clientCertificateData: Data? = nil, clientKey: String? = nil,
+                    clientKeyData: Data? = nil, token: String? = nil, tokenFile: String? = nil, unsupportedAuth: String? = nil) {
+            self.clientCertificate = clientCertificate
+            self.clientCertificateData = clientCertificateData
+            self.clientKey = clientKey
+            self.clientKeyData = clientKeyData
+            self.token = token
+            self.tokenFile = tokenFile
+            self.unsupportedAuth = unsupportedAuth
+        }
+
+        public var description: String {
+            var parts: [String] = []
+            if clientCertificate != nil || clientCertificateData != nil { parts.append("client certificate") }
+            if token != nil || tokenFile != nil { parts.append("bearer token") }
+            if let unsupportedAuth { parts.append(unsupportedAuth + " (unsupported)") }
+            return "User(" + (parts.isEmpty ? "anonymous" : parts.joined(separator: ", ")) + ")"
+        }
+    }
+
+    /// A context: which cluster, which user, which namespace.
+    public struct Context: Sendable, Equatable {
+        public var cluster: String
+        public var user: String
+        public var namespace: String?
+
+        public init(cluster: String, user: String, namespace: String? = nil) {
+            self.cluster = cluster
+            self.user = user
+            self.namespace = namespace
+        }
+    }
+
+    public var clusters: [String: Cluster]
+    public var users: [String: User]
+    public var contexts: [String: Context]
+    public var currentContext: String?
+    /// Files this configuration came from, in order.
+    public var sources: [String]
+
+    public init(clusters: [String: Cluster] = [:], users: [String: User] = [:], contexts: [String: Context] = [:],
+                currentContext: String? = nil, sources: [String] = []) {
+        self.clusters = clusters
+        self.users = users
+        self.contexts = contexts
+        self.currentContext = currentContext
+        self.sources = sources
+    }
+
+    // MARK: Loading
+
+    /// The files kubectl would read, in order: `explicitPath` alone; else `KUBECONFIG`'s entries
+    /// (duplicates removed); else `$HOME/.kube/config`.
+    public static func searchPaths(explicitPath: String?, environment: [String: String]) -> [String] {
+        if let explicitPath, !explicitPath.isEmpty { return [explicitPath] }
+        if let list = environment["KUBECONFIG"], !list.isEmpty {
+            var seen = Set<String>()
+            return list.split(separator: ":").map(String.init).filter { !$0.isEmpty && seen.insert($0).inserted }
+        }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        return [(home as NSString).appendingPathComponent(".kube/config")]
+    }
+
+    /// Loads the kubeconfig kubectl would use (see the type's notes).
+    public static func load(explicitPath: String? = nil,
+                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Kubeconfig {
+        let paths = searchPaths(explicitPath: explicitPath, environment: environment)
+        var configs: [Kubeconfig] = []
+        for path in paths {
+            guard FileManager.default.fileExists(atPath: path) else {
+                if explicitPath != nil {
+                    throw LabrunError(id: "KUBECONFIG_MISSING", exitCode: ExitCode.unavailable,
+                                      message: "The kubeconfig \(path) does not exist.",
+                                      advice: "Pass the path of an existing kubeconfig with --kubeconfig.")
+                }
+                continue
+            }
+            configs.append(try parse(fileAt: path))
+        }
+        guard !configs.isEmpty else {
+            throw LabrunError(id: "KUBECONFIG_MISSING", exitCode: ExitCode.unavailable,
+                              message: "No kubeconfig found (looked at \(paths.joined(separator: ", "))).",
+                              advice: "Start a cluster (`labrun up`), or pass --kubeconfig, or set KUBECONFIG.")
+        }
+        return merge(configs)
+    }
+
+    /// Reads and parses one file; relative paths in it are resolved against its directory.
+    public static func parse(fileAt path: String) throws -> Kubeconfig {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw LabrunError(id: "KUBECONFIG_UNREADABLE", exitCode: ExitCode.unavailable,
+                              message: "Could not read the kubeconfig \(path): \(error.localizedDescription).")
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        return try parse(text, source: path, baseDirectory: directory.isEmpty ? "." : directory)
+    }
+
+    /// Parses kubeconfig YAML. `source` names it in errors; relative paths resolve against `baseDirectory`.
+    public static func parse(_ yaml: String, source: String = "kubeconfig", baseDirectory: String? = nil) throws -> Kubeconfig {
+        func invalid(_ what: String) -> LabrunError {
+            LabrunError(id: "KUBECONFIG_INVALID", exitCode: ExitCode.invalidInput,
+                        message: "The kubeconfig \(source) is not valid: \(what).",
+                        advice: "Check it with `kubectl --kubeconfig \(source) config view`.")
+        }
+        let root: JSONValue
+        do { root = try ManifestParser.parseDocument(yaml) ?? .object([:]) } catch {
+            throw invalid("\(error)")
+        }
+        guard case .object = root else { throw invalid("the top level is not a mapping") }
+        func resolve(_ path: String?) -> String? {
+            guard let path, !path.isEmpty else { return nil }
+            if path.hasPrefix("/") || baseDirectory == nil { return path }
+            if path.hasPrefix("~/") {
+                return (NSHomeDirectory() as NSString).appendingPathComponent(String(path.dropFirst(2)))
+            }
+            return ((baseDirectory ?? ".") as NSString).appendingPathComponent(path)
+        }
+        func base64(_ value: JSONValue?, _ field: String, _ entry: String) throws -> Data? {
+            guard let text = value?.stringValue, !text.isEmpty else { return nil }
+            let cleaned = text.filter { !$0.isWhitespace }
+            guard let data = Data(base64Encoded: cleaned) else { throw invalid("\(field) of \(entry) is not base64") }
+            return data
+        }
+        func named(_ key: String) throws -> [(String, JSONValue)] {
+            guard let list = root[key], !list.isNull else { return [] }
+            guard let items = list.arrayValue else { throw invalid("`\(key)` is not a list") }
+            return try items.map { item in
+                guard let name = item["name"]?.stringValue, !name.isEmpty else { throw invalid("an entry of `\(key)` has no name") }
+                return (name, item)
+            }
+        }
+        var config = Kubeconfig(sources: [source])
+        for (name, item) in try named("clusters") {
+            guard let body = item["cluster"], let server = body["server"]?.stringValue, !server.isEmpty else {
+                throw invalid("cluster \(name) has no server")
+            }
+            if config.clusters[name] != nil { continue }
+            config.clusters[name] = Cluster(
+                server: server,
+                certificateAuthority: resolve(body["certificate-authority"]?.stringValue),
+                certificateAuthorityData: try base64(body["certificate-authority-data"], "certificate-authority-data", "cluster \(name)"),
+                insecureSkipTLSVerify: body["insecure-skip-tls-verify"]?.boolValue ?? false,
+                tlsServerName: body["tls-server-name"]?.stringValue)
+        }
+        for (name, item) in try named("users") {
+            if config.users[name] != nil { continue }
+            let body = item["user"] ?? .object([:])
+            var unsupported: [String] = []
+            if body["username"] != nil || body["password"] != nil { unsupported.append("username/password") }
+            if body["exec"] != nil { unsupported.append("exec") }
+            if body["auth-provider"] != nil { unsupported.append("auth-provider") }
+            let token = body["token"]?.stringValue
+            if let token { Redactor.shared.register(token) }
+            if let password = body["password"]?.stringValue { Redactor.shared.register(password) }
+            config.users[name] = User(
+                clientCertificate: resolve(body["client-certificate"]?.stringValue),
+                clientCertificateData: try base64(body["client-certificate-data"], "client-certificate-data", "user \(name)"),
+                clientKey: resolve(body["client-key"]?.stringValue),
+                clientKeyData: try base64(body["client-key-data"], "client-key-data", "user \(name)"),
+                token: token,
+                tokenFile: resolve(body["tokenFile"]?.stringValue),
+                unsupportedAuth: unsupported.isEmpty ? nil : unsupported.joined(separator: ", "))
+        }
+        for (name, item) in try named("contexts") {
+            if config.contexts[name] != nil { continue }
+            let body = item["context"] ?? .object([:])
+            config.contexts[name] = Context(cluster: body["cluster"]?.stringValue ?? "",
+                                            user: body["user"]?.stringValue ?? "",
+                                            namespace: body["namespace"]?.stringValue)
+        }
+        if let current = root["current-context"]?.stringValue, !current.isEmpty { config.currentContext = current }
+        return config
+    }
+
+    /// Merges several kubeconfigs like kubectl: for every cluster, user and context name the first
+    /// file that defines it wins; `current-context` is the first one set.
+    public static func merge(_ configs: [Kubeconfig]) -> Kubeconfig {
+        var merged = Kubeconfig()
+        for config in configs {
+            merged.clusters.merge(config.clusters) { first, _ in first }
+            merged.users.merge(config.users) { first, _ in first }
+            merged.contexts.merge(config.contexts) { first, _ in first }
+            if merged.currentContext == nil { merged.currentContext = config.currentContext }
+            merged.sources += config.sources
+        }
+        return merged
+    }
+
+    // MARK: Resolving
+
+    /// Everything needed to talk to the cluster of `context` (default: the current context).
+    /// Refuses `insecure-skip-tls-verify` and authentication kinds labrun does not support.
+    public func configuration(context explicitContext: String? = nil) throws -> KubernetesConfiguration {
+        let where_ = sources.isEmpty ? "the kubeconfig" : sources.joined(separator: ":")
+        func invalid(_ message: String, advice: String? = nil) -> LabrunError {
+            LabrunError(id: "KUBECONFIG_INVALID", exitCode: ExitCode.invalidInput, message: message, advice: advice)
+        }
+        guard let contextName = explicitContext ?? currentContext, !contextName.isEmpty else {
+            throw invalid("\(where_) has no current-context and no context was given.",
+                          advice: "Pass --context NAME (one of: \(contexts.keys.sorted().joined(separator: ", "))).")
+        }
+        guard let context = contexts[contextName] else {
+            throw invalid("Context \(contextName) is not in \(where_) (it has: \(contexts.keys.sorted().joined(separator: ", "))).",
+                          advice: "Run `kubectl config get-contexts` to see the contexts.")
+        }
+        guard let cluster = clusters[context.cluster] else {
+            throw invalid("Context \(contextName) names cluster \(context.cluster), which is not in \(where_).")
+        }
+        if cluster.insecureSkipTLSVerify {
+            throw LabrunError(id: "KUBECONFIG_INSECURE", exitCode: ExitCode.invalidInput,
+                              message: "Cluster \(context.cluster) in \(where_) sets insecure-skip-tls-verify; labrun always verifies the API server's certificate.",
+                              advice: "Put the cluster's CA in certificate-authority or certificate-authority-data and remove insecure-skip-tls-verify.")
+        }
+        guard cluster.server.lowercased().hasPrefix("https://") || cluster.server.lowercased().hasPrefix("http://") else {
+            throw invalid("Cluster \(context.cluster) has server \(cluster.server), which is not an http(s) URL.")
+        }
+        let user = context.user.isEmpty ? User() : users[context.user]
+        guard let user else {
+            throw invalid("Context \(contextName) names user \(context.user), which is not in \(where_).")
+        }
+        if let unsupported = user.unsupportedAuth, user.token == nil, user.tokenFile == nil,
+           user.clientCertificate == nil, user.clientCertificateData == nil {
+            throw LabrunError(id: "KUBECONFIG_UNSUPPORTED_AUTH", exitCode: ExitCode.invalidInput,
+                              message: "User \(context.user) in \(where_) authenticates with \(unsupported), which labrun does not support.",
+                              advice: "Use a kubeconfig with a client certificate or a bearer token (e.g. the admin kubeconfig of the cluster).")
+        }
+        var tls = TLSConfiguration()
+        if let data = cluster.certificateAuthorityData { tls.certificateAuthority = .pem(data) }
+        else if let path = cluster.certificateAuthority { tls.certificateAuthority = .file(path) }
+        if let data = user.clientCertificateData { tls.clientCertificate = .pem(data) }
+        else if let path = user.clientCertificate { tls.clientCertificate = .file(path) }
+        if let data = user.clientKeyData { tls.clientKey = .pem(data) }
+        else if let path = user.clientKey { tls.clientKey = .file(path) }
+        if (tls.clientCertificate == nil) != (tls.clientKey == nil) {
+            throw invalid("User \(context.user) in \(where_) has a client certificate without a key, or a key without a certificate.")
+        }
+        var token = user.token
+        if token == nil, let file = user.tokenFile {
+            do {
+                token = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            } catch {
+                throw LabrunError(id: "KUBECONFIG_UNREADABLE", exitCode: ExitCode.unavailable,
+                                  message: "Could not read the token file \(file) of user \(context.user): \(error.localizedDescription).")
+            }
+        }
+        return KubernetesConfiguration(server: cluster.server, tls: tls, bearerToken: token,
+                                       namespace: context.namespace ?? "default", contextName: contextName,
+                                       tlsServerName: cluster.tlsServerName)
+    }
+}

@@ -1,0 +1,39 @@
+import HTTPClient
+import LabrunCore
+
+/// How to reach one cluster: the API server URL, TLS material, token and default namespace.
+/// Usually made by `Kubeconfig.configuration(context:)`.
+public struct KubernetesConfiguration: Sendable, CustomStringConvertible {
+    /// `https://127.0.0.1:6443` (no trailing slash needed).
+    public var server: String
+    public var tls: TLSConfiguration
+    /// Registered with the Redactor; never printed.
+    public var bearerToken: String?
+    /// Namespace used when a call names none.
+    public var namespace: String
+    public var contextName: String?
+    /// `tls-server-name` from the kubeconfig (not supported yet: must be nil or match the URL's host).
+    public var tlsServerName: String?
+    /// Seconds for each non-streaming request.
+    public var timeout: Double
+    /// Seconds to connect.
+    public var connectTimeout: Double
+
+    public init(server: String, tls: TLSConfiguration = TLSConfiguration(), bearerToken: String? = nil,
+                namespace: String = "default", contextName: String? = nil, tlsServerName: String? = nil,
+                timeout: Double = 30, connectTimeout: Double = 10) {
+        self.server = server.hasSuffix("/") ? String(server.dropLast()) : server
+        self.tls = tls
+        self.bearerToken = bearerToken
+        self.namespace = namespace
+        self.contextName = contextName
+        self.tlsServerName = tlsServerName
+        self.timeout = timeout
+        self.connectTimeout = connectTimeout
+        if let bearerToken { Redactor.shared.register(bearerToken) }
+    }
+
+    public var description: String {
+        "Kubernetes(\(server), context \(contextName ?? "-"), namespace \(namespace), \(tls)\(bearerToken == nil ? "" : ", token ••••••"))"
+    }
+}

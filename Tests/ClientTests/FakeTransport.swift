@@ -1,0 +1,58 @@
+import Foundation
+import HTTPClient
+
+/// A scripted `HTTPSending`: records every request and answers from a handler.
+final class FakeTransport: HTTPSending, @unchecked Sendable {
+    /// One scripted stream answer: status and the lines of the body (then the stream ends, or fails).
+    struct StreamScript: Sendable {
+        var status: Int = 200
+        var chunks: [String]
+        var failure: (any Error)?
+    }
+
+    private let lock = NSLock()
+    private var _requests: [HTTPRequest] = []
+    private var streams: [StreamScript]
+    private let handler: @Sendable (HTTPRequest) -> HTTPResponse
+
+    init(streams: [StreamScript] = [], handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse = { _ in HTTPResponse(status: 200, body: Data("{}".utf8)) }) {
+        self.streams = streams
+        self.handler = handler
+    }
+
+    var requests: [HTTPRequest] { lock.withLock { _requests } }
+
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        lock.withLock { _requests.append(request) }
+        var response = handler(request)
+        response.request = request.description
+        return response
+    }
+
+    func stream(_ request: HTTPRequest) async throws -> HTTPStream {
+        let script: StreamScript? = lock.withLock {
+            _requests.append(request)
+            return streams.isEmpty ? nil : streams.removeFirst()
+        }
+        let (lines, continuation) = AsyncThrowingStream<Data, any Error>.makeStream()
+        guard let script else {
+            // No more scripts: a stream that stays open until cancelled.
+            return HTTPStream(status: 200, headers: HTTPHeaders(), request: request.description, lines: lines,
+                              cancel: { continuation.finish(throwing: CancellationError()) })
+        }
+        var splitter = LineSplitter()
+        for chunk in script.chunks {
+            for line in try splitter.append(Data(chunk.utf8)) { continuation.yield(line) }
+        }
+        if let rest = splitter.finish() { continuation.yield(rest) }
+        if let failure = script.failure { continuation.finish(throwing: failure) } else { continuation.finish() }
+        return HTTPStream(status: script.status, headers: HTTPHeaders(), request: request.description, lines: lines,
+                          cancel: { continuation.finish() })
+    }
+}
+
+extension HTTPResponse {
+    static func json(_ status: Int, _ text: String) -> HTTPResponse {
+        HTTPResponse(status: status, headers: ["Content-Type": "application/json"], body: Data(text.utf8))
+    }
+}
