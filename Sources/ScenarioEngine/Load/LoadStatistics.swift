@@ -47,7 +47,8 @@ public enum LoadStatistics {
             // A second holds few requests: exact percentiles of the sorted latencies are cheaper than a histogram each.
             let latencies = bucket.filter(LatencyRecorder.hasLatency).map(\.latency).sorted()
             return LoadSecond(second: second, sent: bucket.count, errors: bucket.filter { !$0.succeeded }.count,
-                              p50: nearestRank(latencies, 50), p99: nearestRank(latencies, 99))
+                              p50: nearestRank(latencies, 50), p99: nearestRank(latencies, 99),
+                              versions: Dictionary(grouping: bucket.compactMap(\.version), by: { $0 }).mapValues(\.count))
         }
     }
 
