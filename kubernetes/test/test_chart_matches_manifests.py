@@ -1,0 +1,385 @@
+"""The Helm chart and the plain manifests describe the same stack, and both keep the promises the
+specs make (specs/features/kubernetes-deployment.md, specs/features/helm-charts.md).
+
+Offline: kustomize (kubectl 1.21+) builds kubernetes/, Helm's own engine (helm-python-sdk)
+lints and renders helm/todo-app for Kubernetes 1.20 and a current version. The server-side
+validation of the same output is run.sh's job.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import subprocess
+
+import pytest
+import yaml
+
+import k8stest as k
+
+BACKEND = ("Deployment", "backend")
+FRONTEND = ("Deployment", "frontend")
+POSTGRES = ("StatefulSet", "postgres")
+
+
+# ---------------------------------------------------------------------------------------------
+# Fixtures
+
+
+@pytest.fixture(scope="session")
+def staged(tmp_path_factory):
+    return k.stage_manifests(tmp_path_factory.mktemp("manifests"))
+
+
+@pytest.fixture(scope="session")
+def manifests_new(staged):
+    return {k.key(o): o for o in k.kustomize_build(staged)}
+
+
+@pytest.fixture(scope="session")
+def manifests_old(staged):
+    return {k.key(o): o for o in k.kustomize_build(staged / "overlays" / "k8s-1.20")}
+
+
+@pytest.fixture(scope="session")
+def chart_new():
+    return {k.key(o): o for o in k.chart_objects(k.render_chart(kube_version=k.KUBE_NEW))}
+
+
+@pytest.fixture(scope="session")
+def chart_old():
+    return {k.key(o): o for o in k.chart_objects(k.render_chart(kube_version=k.KUBE_OLD))}
+
+
+def _diff(a, b) -> str:
+    left = yaml.safe_dump(a, sort_keys=True).splitlines()
+    right = yaml.safe_dump(b, sort_keys=True).splitlines()
+    return "\n".join(difflib.unified_diff(left, right, "kubernetes/", "helm/todo-app", lineterm=""))
+
+
+# ---------------------------------------------------------------------------------------------
+# Lint
+
+
+@pytest.mark.parametrize("kube", [k.KUBE_OLD, k.KUBE_NEW])
+@pytest.mark.parametrize("values", [None, "values-bare.yaml", "values-minikube.yaml", "values-cloud.yaml"])
+def test_chart_lints_clean(values, kube):
+    report = k.lint(None if values is None else k.values_file(values), kube)
+    problems = [m for m in report["messages"] if m["severity"] >= 2]
+    assert not report["errors"] and not problems, json.dumps(report, indent=2)
+
+
+# ---------------------------------------------------------------------------------------------
+# Same objects, same settings
+
+
+@pytest.mark.parametrize("variant", ["new", "old"])
+def test_chart_renders_the_same_objects_as_the_manifests(variant, request):
+    manifests = request.getfixturevalue(f"manifests_{variant}")
+    chart = request.getfixturevalue(f"chart_{variant}")
+    only_manifests = set(manifests) - set(chart)
+    only_chart = set(chart) - set(manifests)
+    # The one intended difference: Helm installs into a namespace (--create-namespace) instead
+    # of owning the Namespace object, so `helm uninstall` never deletes a namespace.
+    assert only_manifests == {("Namespace", "todo")}, f"only in kubernetes/: {sorted(only_manifests)}"
+    assert not only_chart, f"only in the chart: {sorted(only_chart)}"
+
+
+@pytest.mark.parametrize("variant", ["new", "old"])
+def test_every_object_agrees_field_by_field(variant, request):
+    manifests = request.getfixturevalue(f"manifests_{variant}")
+    chart = request.getfixturevalue(f"chart_{variant}")
+    failures = []
+    for obj_key in sorted(set(manifests) & set(chart)):
+        left, right = k.normalise(manifests[obj_key]), k.normalise(chart[obj_key])
+        if left != right:
+            failures.append(f"{obj_key[0]}/{obj_key[1]} differs:\n{_diff(left, right)}")
+    assert not failures, "\n\n".join(failures)
+
+
+@pytest.mark.parametrize("obj_key", [BACKEND, FRONTEND, POSTGRES])
+def test_essential_settings_agree(obj_key, manifests_new, chart_new):
+    """Named checks of what matters most, so a failure says which promise broke."""
+    m, c = manifests_new[obj_key], chart_new[obj_key]
+    assert m["spec"]["replicas"] == c["spec"]["replicas"], "replicas"
+    for mc, cc in zip(k.pod_spec(m)["containers"], k.pod_spec(c)["containers"], strict=True):
+        assert mc["image"] == cc["image"], "image"
+        assert mc["ports"] == cc["ports"], "ports"
+        for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+            assert mc.get(probe) == cc.get(probe), probe
+        assert mc["securityContext"] == cc["securityContext"], "container securityContext"
+        assert mc["resources"] == cc["resources"], "resources"
+    assert k.pod_spec(m)["securityContext"] == k.pod_spec(c)["securityContext"], "pod securityContext"
+
+
+# ---------------------------------------------------------------------------------------------
+# API versions follow the server
+
+
+def _api_version(objects, kind):
+    return next(o["apiVersion"] for o in objects.values() if o["kind"] == kind)
+
+
+def test_api_versions_by_kube_version(chart_old, chart_new, manifests_old, manifests_new):
+    assert _api_version(chart_old, "PodDisruptionBudget") == "policy/v1beta1"
+    assert _api_version(chart_old, "HorizontalPodAutoscaler") == "autoscaling/v2beta2"
+    assert _api_version(chart_new, "PodDisruptionBudget") == "policy/v1"
+    assert _api_version(chart_new, "HorizontalPodAutoscaler") == "autoscaling/v2"
+    assert _api_version(manifests_old, "PodDisruptionBudget") == "policy/v1beta1"
+    assert _api_version(manifests_new, "HorizontalPodAutoscaler") == "autoscaling/v2"
+
+
+def test_discovery_wins_over_the_kube_version():
+    """On a real install .Capabilities.APIVersions comes from discovery ("group/version/Kind");
+    it decides even when the version number suggests otherwise (e.g. a patched distribution)."""
+    discovered = ["policy/v1beta1/PodDisruptionBudget", "autoscaling/v2beta2/HorizontalPodAutoscaler"]
+    objs = {k.key(o): o for o in k.chart_objects(k.render_chart(kube_version="v1.24.0", api_versions=discovered))}
+    assert _api_version(objs, "PodDisruptionBudget") == "policy/v1beta1"
+    assert _api_version(objs, "HorizontalPodAutoscaler") == "autoscaling/v2beta2"
+    discovered = ["policy/v1/PodDisruptionBudget", "autoscaling/v2/HorizontalPodAutoscaler"]
+    objs = {k.key(o): o for o in k.chart_objects(k.render_chart(kube_version="v1.20.2", api_versions=discovered))}
+    assert _api_version(objs, "PodDisruptionBudget") == "policy/v1"
+    assert _api_version(objs, "HorizontalPodAutoscaler") == "autoscaling/v2"
+
+
+# ---------------------------------------------------------------------------------------------
+# Promises of the issue, checked on the manifests (the chart agrees, by the tests above)
+
+
+def _env(container):
+    return {e["name"]: e for e in container.get("env", [])}
+
+
+def test_backend_deployment_promises(manifests_new):
+    dep = manifests_new[BACKEND]
+    assert dep["spec"]["replicas"] == 3
+    assert dep["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+    pod = k.pod_spec(dep)
+    (c,) = pod["containers"]
+    assert c["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert c["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert c["imagePullPolicy"] == "IfNotPresent"
+    assert c["image"] == "labrun/todo-backend:dev"
+    assert _env(c)["POD_NAME"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.name"
+    for var, key in (("PGUSER", "POSTGRES_USER"), ("PGPASSWORD", "POSTGRES_PASSWORD"), ("PGDATABASE", "POSTGRES_DB")):
+        assert _env(c)[var]["valueFrom"]["secretKeyRef"] == {"name": "todo-db", "key": key}
+    assert c["resources"]["requests"] and c["resources"]["limits"]
+
+
+@pytest.mark.parametrize("obj_key,uid", [(BACKEND, 10001), (FRONTEND, 10101), (POSTGRES, 999)])
+def test_pods_run_locked_down(obj_key, uid, manifests_new):
+    pod = k.pod_spec(manifests_new[obj_key])
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["runAsUser"] == uid
+    assert pod["automountServiceAccountToken"] is False
+    for c in pod["containers"]:
+        sc = c["securityContext"]
+        assert sc["readOnlyRootFilesystem"] is True
+        assert sc["allowPrivilegeEscalation"] is False
+        assert sc["capabilities"]["drop"] == ["ALL"]
+        assert sc["runAsUser"] == uid
+        # The only writable paths are volumes.
+        assert any(m["mountPath"] == "/tmp" for m in c["volumeMounts"])
+
+
+def test_grace_period_covers_prestop_and_drain(manifests_new):
+    """preStop sleep + the backend's drain bound must end before the kubelet's SIGKILL."""
+    pod = k.pod_spec(manifests_new[BACKEND])
+    pre_stop = int(pod["containers"][0]["lifecycle"]["preStop"]["exec"]["command"][1])
+    config = manifests_new[("ConfigMap", "backend-config")]["data"]
+    drain, delay = float(config["SHUTDOWN_DRAIN_SECONDS"]), float(config["SHUTDOWN_DELAY_SECONDS"])
+    assert delay < drain, "the backend refuses SHUTDOWN_DELAY_SECONDS >= SHUTDOWN_DRAIN_SECONDS"
+    assert pre_stop + drain < pod["terminationGracePeriodSeconds"]
+
+
+def test_backend_settings_are_ones_the_backend_reads(manifests_new):
+    """Every key of backend-config is read by stack/backend (guards against renamed variables)."""
+    sources = "\n".join(p.read_text() for p in (k.REPO / "stack" / "backend" / "app").glob("*.py"))
+    libpq = {"PGHOST", "PGPORT"}  # read by libpq itself
+    for name in manifests_new[("ConfigMap", "backend-config")]["data"]:
+        assert name in libpq or f'"{name}"' in sources, f"{name} is not read by the backend"
+
+
+def test_postgres_statefulset(manifests_new):
+    sts = manifests_new[POSTGRES]
+    (claim,) = sts["spec"]["volumeClaimTemplates"]
+    assert "storageClassName" not in claim["spec"], "leave the class to the cluster default"
+    assert claim["spec"]["resources"]["requests"]["storage"] == "1Gi"
+    assert k.pod_spec(sts)["securityContext"]["fsGroup"] == 999
+    env = _env(k.pod_spec(sts)["containers"][0])
+    assert env["PGDATA"]["value"].startswith("/var/lib/postgresql/data/")
+    assert k.pod_spec(sts)["containers"][0]["envFrom"] == [{"secretRef": {"name": "todo-db"}}]
+
+
+def test_services_and_ingress(manifests_new):
+    ports = {name: manifests_new[("Service", name)]["spec"]["ports"][0]["port"]
+             for name in ("backend", "frontend", "postgres")}
+    assert ports == {"backend": 8000, "frontend": 8080, "postgres": 5432}
+    ingress = manifests_new[("Ingress", "frontend")]
+    assert ingress["spec"]["rules"][0]["host"] == "todo.local"
+
+
+def test_network_policies_deny_by_default_and_allow_only_the_stack_paths(manifests_new):
+    policies = {name: o["spec"] for (kind, name), o in manifests_new.items() if kind == "NetworkPolicy"}
+    deny = policies["default-deny-all"]
+    assert deny["podSelector"] == {} and set(deny["policyTypes"]) == {"Ingress", "Egress"}
+    assert "ingress" not in deny and "egress" not in deny
+    dns_ports = {(p["port"], p["protocol"]) for p in policies["allow-dns"]["egress"][0]["ports"]}
+    assert dns_ports == {(53, "UDP"), (53, "TCP")}
+
+    def peers(rule):
+        return [p["podSelector"]["matchLabels"].get("app.kubernetes.io/component") for p in rule.get("from", rule.get("to", []))]
+
+    assert peers(policies["postgres"]["ingress"][0]) == ["backend"]
+    assert [p["port"] for p in policies["postgres"]["ingress"][0]["ports"]] == [5432]
+    assert peers(policies["frontend"]["egress"][0]) == ["backend"]
+    assert peers(policies["backend"]["egress"][0]) == ["postgres"]
+    # Nothing lets the frontend talk to PostgreSQL.
+    for rule in policies["frontend"].get("egress", []):
+        assert "postgres" not in peers(rule)
+
+
+def test_pdb_and_hpa(manifests_new):
+    pdb = manifests_new[("PodDisruptionBudget", "backend")]["spec"]
+    assert pdb["maxUnavailable"] == 1
+    hpa = manifests_new[("HorizontalPodAutoscaler", "backend")]["spec"]
+    assert hpa["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "backend"}
+    assert hpa["minReplicas"] == manifests_new[BACKEND]["spec"]["replicas"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The secret: generated, never committed
+
+
+def test_secret_comes_from_a_git_ignored_generated_file(manifests_new):
+    secret = manifests_new[("Secret", "todo-db")]
+    assert sorted(secret["data"]) == ["POSTGRES_DB", "POSTGRES_PASSWORD", "POSTGRES_USER"]
+    kustomization = yaml.safe_load((k.MANIFESTS / "base" / "kustomization.yaml").read_text())
+    (generator,) = kustomization["secretGenerator"]
+    assert generator["envs"] == ["secrets/todo-db.env"]
+    ignored = subprocess.run(["git", "-C", str(k.REPO), "check-ignore", "-q", "kubernetes/base/secrets/todo-db.env"])
+    assert ignored.returncode == 0, "kubernetes/base/secrets/todo-db.env must be git-ignored"
+    tracked = subprocess.run(["git", "-C", str(k.REPO), "ls-files", "--", "kubernetes/base/secrets/*.env"],
+                             capture_output=True, text=True).stdout
+    assert not tracked.strip(), f"a secret env file is tracked by git: {tracked}"
+
+
+def test_generated_password_is_random(tmp_path):
+    a = k.stage_manifests(tmp_path / "a") / "base" / "secrets" / "todo-db.env"
+    b = k.stage_manifests(tmp_path / "b") / "base" / "secrets" / "todo-db.env"
+    pw = [dict(line.split("=", 1) for line in p.read_text().split())["POSTGRES_PASSWORD"] for p in (a, b)]
+    assert pw[0] != pw[1] and all(re.fullmatch(r"[0-9a-f]{32}", p) for p in pw)
+    assert oct(a.stat().st_mode & 0o777) == "0o600"
+
+
+def test_chart_secret_uses_given_password_and_is_kept_on_uninstall():
+    objs = {k.key(o): o for o in k.chart_objects(k.render_chart({"database": {"password": "s3cret-for-test"}}))}
+    secret = objs[("Secret", "todo-db")]
+    import base64
+
+    assert base64.b64decode(secret["data"]["POSTGRES_PASSWORD"]).decode() == "s3cret-for-test"
+    assert secret["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+    objs = {k.key(o): o for o in k.chart_objects(k.render_chart({"database": {"createSecret": False}}))}
+    assert ("Secret", "todo-db") not in objs
+
+
+# ---------------------------------------------------------------------------------------------
+# Chart values
+
+
+def test_bad_drain_settings_are_refused():
+    import helm_python
+
+    with pytest.raises(helm_python.HelmRenderError, match="terminationGracePeriodSeconds"):
+        k.render_chart({"backend": {"terminationGracePeriodSeconds": 10}})
+    with pytest.raises(helm_python.HelmRenderError, match="shutdownDelaySeconds"):
+        k.render_chart({"backend": {"shutdownDelaySeconds": 20}})
+
+
+def test_values_change_what_they_should():
+    values = {
+        "backend": {"replicas": 5, "appVersion": "v2", "image": {"tag": "v2"}},
+        "postgres": {"persistence": {"size": "5Gi", "storageClass": "premium-rwo"}},
+        "ingress": {"className": "nginx", "host": "todo.example.com"},
+        "autoscaling": {"enabled": False},
+        "podDisruptionBudget": {"enabled": False},
+        "networkPolicy": {"enabled": False},
+    }
+    objs = {k.key(o): o for o in k.chart_objects(k.render_chart(values))}
+    (c,) = k.pod_spec(objs[BACKEND])["containers"]
+    assert objs[BACKEND]["spec"]["replicas"] == 5
+    assert c["image"] == "labrun/todo-backend:v2"
+    assert _env(c)["APP_VERSION"]["value"] == "v2"
+    claim = objs[POSTGRES]["spec"]["volumeClaimTemplates"][0]["spec"]
+    assert claim["storageClassName"] == "premium-rwo" and claim["resources"]["requests"]["storage"] == "5Gi"
+    assert objs[("Ingress", "frontend")]["spec"]["ingressClassName"] == "nginx"
+    kinds = {kind for kind, _ in objs}
+    assert not kinds & {"HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy"}
+    objs = {k.key(o): o for o in k.chart_objects(k.render_chart({"postgres": {"persistence": {"storageClass": "-"}}}))}
+    assert objs[POSTGRES]["spec"]["volumeClaimTemplates"][0]["spec"]["storageClassName"] == ""
+
+
+def test_bare_values_skip_grafana_and_say_why():
+    rendered = k.render_chart(k.values_file("values-bare.yaml"), kube_version=k.KUBE_OLD)
+    objs = {k.key(o): o for o in k.chart_objects(rendered)}
+    assert ("Deployment", "prometheus") in objs
+    assert ("Deployment", "grafana") not in objs
+    assert ("Ingress", "frontend") not in objs
+    notes = next(v for p, v in rendered.items() if p.endswith("NOTES.txt"))
+    assert "Grafana:    SKIPPED" in notes and "not packaged in Debian" in notes
+    assert "port-forward svc/frontend" in notes
+
+
+def test_minikube_values_deploy_prometheus_and_grafana():
+    rendered = k.render_chart(k.values_file("values-minikube.yaml"))
+    objs = {k.key(o): o for o in k.chart_objects(rendered)}
+    for name in ("prometheus", "grafana"):
+        assert ("Deployment", name) in objs and ("Service", name) in objs and ("NetworkPolicy", name) in objs
+    assert objs[("Ingress", "frontend")]["spec"]["ingressClassName"] == "nginx"
+    config = yaml.safe_load(objs[("ConfigMap", "prometheus-config")]["data"]["prometheus.yml"])
+    job = config["scrape_configs"][0]
+    assert job["job_name"] == "todo-backend"
+    # Debian's Prometheus has no kubernetes_sd_configs: targets come from a headless Service.
+    assert job["dns_sd_configs"][0]["names"] == ["backend-metrics.todo.svc"]
+    assert objs[("Service", "backend-metrics")]["spec"]["clusterIP"] == "None"
+    rules = objs[("ConfigMap", "prometheus-config")]["data"]["alerts.yml"]
+    assert yaml.safe_load(rules) == yaml.safe_load((k.MONITORING / "prometheus" / "alerts.yml").read_text())
+    dashboard = objs[("ConfigMap", "grafana-dashboards")]["data"]["todo-dashboard.json"]
+    assert json.loads(dashboard)["uid"] == "labrun-todo"
+
+
+def test_helm_test_hook_checks_the_api_through_the_frontend():
+    (pod,) = k.chart_objects(k.render_chart(), hooks=True)
+    assert pod["kind"] == "Pod" and pod["metadata"]["annotations"]["helm.sh/hook"] == "test"
+    assert pod["metadata"]["labels"]["todo.labrun.dev/client"] == "true"
+    (c,) = pod["spec"]["containers"]
+    assert c["command"][:2] == ["python3", "-c"]
+    compile(c["command"][2], "api-check.py", "exec")
+    assert _env(c)["TARGET_URL"]["value"] == "http://frontend:8080"
+
+
+# ---------------------------------------------------------------------------------------------
+# Monitoring files: one source, no drift, names the backend really exports
+
+
+def test_chart_copies_of_monitoring_files_are_identical():
+    pairs = [
+        (k.MONITORING / "prometheus" / "alerts.yml", k.CHART / "files" / "alerts.yml"),
+        (k.MONITORING / "grafana" / "todo-dashboard.json", k.CHART / "files" / "todo-dashboard.json"),
+    ]
+    for source, copy in pairs:
+        assert source.read_bytes() == copy.read_bytes(), f"{copy} differs from {source}: cp {source} {copy}"
+
+
+def test_alerts_and_dashboard_use_metrics_the_backend_exports():
+    exported = (k.REPO / "stack" / "backend" / "app" / "observability.py").read_text()
+    text = (k.MONITORING / "prometheus" / "alerts.yml").read_text() + (
+        k.MONITORING / "grafana" / "todo-dashboard.json").read_text()
+    used = set(re.findall(r"\b((?:http|db_pool|app)_[a-z_]+?)(?:_bucket|_total)?\b(?=[{\[ )])", text))
+    assert used, "no backend metric found in the rules or dashboard"
+    for name in sorted(used):
+        assert f'"{name}"' in exported, f"{name} is used by monitoring/ but not exported by the backend"
+    alerts = yaml.safe_load((k.MONITORING / "prometheus" / "alerts.yml").read_text())
+    names = {r["alert"] for g in alerts["groups"] for r in g["rules"]}
+    assert {"TodoBackendHighErrorRate", "TodoBackendHighLatency", "TodoBackendRestarting"} <= names
