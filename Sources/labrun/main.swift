@@ -1,1 +1,3 @@
 import LabrunCLI
+
+await LabrunCommand.runMain()

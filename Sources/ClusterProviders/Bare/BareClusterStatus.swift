@@ -1,0 +1,40 @@
+/// Parser for `cluster/bare/status`: a table of components (`NAME up|down PID LOG`), then
+/// `node NAME Ready: True|False|unknown` (or `node NAME: no API server answering`).
+public enum BareClusterStatus {
+    public struct Component: Sendable, Equatable {
+        public var name: String
+        public var up: Bool
+    }
+
+    public struct Report: Sendable, Equatable {
+        public var components: [Component]
+        public var nodeReady: Bool
+        public var nodeLine: String?
+    }
+
+    public static func parse(_ text: String) -> Report {
+        var components: [Component] = []
+        var nodeReady = false
+        var nodeLine: String?
+        for raw in text.split(whereSeparator: \.isNewline) {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+            if line.hasPrefix("node ") {
+                nodeLine = line
+                nodeReady = line.hasSuffix("Ready: True")
+            } else if fields.count >= 2, fields[0] != "COMPONENT", fields[1] == "up" || fields[1] == "down" {
+                components.append(Component(name: fields[0], up: fields[1] == "up"))
+            }
+        }
+        return Report(components: components, nodeReady: nodeReady, nodeLine: nodeLine)
+    }
+
+    /// The cluster state the report describes.
+    public static func state(of report: Report, exitCode: Int32) -> ClusterState.Phase {
+        let up = report.components.filter(\.up).count
+        if exitCode == 0 && report.nodeReady && (report.components.isEmpty || up == report.components.count) {
+            return .running
+        }
+        return up == 0 ? .stopped : .degraded
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import LabrunCore
+
+/// Single-node Kubernetes run directly on this Linux host by `cluster/bare/{up,down,status}`
+/// (root only). The kubelet runs pods on the host's Docker engine, so images built locally need
+/// no loading; the node's address is the dummy link `labrun0` (10.250.0.1).
+public struct BareProvider: ClusterProvider, ClusterStopStart, HostAccess {
+    public let kind = ProviderKind.bare
+    public let context: ProviderContext
+
+    public init(context: ProviderContext) { self.context = context }
+
+    var runner: any ProcessRunner { context.runner }
+    var scripts: String { context.layout.bareScripts }
+    /// `LABRUN_BARE_DIR`, else `/var/lib/labrun/bare`.
+    public var stateDirectory: String { context.environment["LABRUN_BARE_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/var/lib/labrun/bare" }
+    public var address: String { context.environment["LABRUN_BARE_NODE_IP"].flatMap { $0.isEmpty ? nil : $0 } ?? "10.250.0.1" }
+
+    /// The first `up` builds Kubernetes from source (8-10 minutes on 2 cores); allow well beyond that.
+    public var upCommand: Command { Command(scripts + "/up", timeout: 3600) }
+    public var downCommand: Command { Command(scripts + "/down", timeout: 600) }
+    public var statusCommand: Command { Command(scripts + "/status", timeout: 60) }
+
+    public func detect() async -> ProviderAvailability {
+        guard context.isLinux else { return .no("the bare cluster runs only on Linux") }
+        guard FileManager.default.isExecutableFile(atPath: scripts + "/up") else {
+            return .no("the bare cluster scripts are missing from \(scripts)")
+        }
+        guard context.isRoot else { return .no("the bare cluster needs root (it starts system daemons and changes iptables)") }
+        return .yes("Linux, root, and \(scripts)/up present")
+    }
+
+    public func status() async throws -> ClusterState {
+        let output = try await runner.run(statusCommand)
+        let report = BareClusterStatus.parse(output.standardOutput)
+        let phase = BareClusterStatus.state(of: report, exitCode: output.exitCode)
+        let down = report.components.filter { !$0.up }.map(\.name)
+        var detail: String
+        switch phase {
+        case .running: detail = "\(report.components.count) components up, node Ready"
+        case .stopped: detail = "no component runs"
+        case .degraded, .absent:
+            detail = down.isEmpty ? "" : "down: \(down.joined(separator: ", "))"
+            if let node = report.nodeLine { detail += (detail.isEmpty ? "" : "; ") + node }
+        }
+        return ClusterState(phase: phase, detail: detail, kubernetesVersion: "v1.20.2",
+                            containerRuntime: "docker", nodeAddress: address)
+    }
+
+    public func create() async throws -> CreateOutcome {
+        let before = try await status()
+        if before.isRunning { return .alreadyRunning }
+        context.say("starting the bare cluster (on a fresh machine this first builds Kubernetes: about 10 minutes; logs in \(stateDirectory)/logs)")
+        try await runner.check(upCommand, what: "Starting the bare cluster")
+        return before.phase == .stopped ? .created : .started
+    }
+
+    public func kubeconfig() async throws -> KubeconfigTarget {
+        KubeconfigTarget(path: stateDirectory + "/admin.kubeconfig")
+    }
+
+    public func destroy(_ outcome: CreateOutcome) async throws {
+        guard outcome.startedByLabrun else { return }
+        try await stopCluster()
+    }
+
+    public func stopCluster() async throws {
+        try await runner.check(downCommand, what: "Stopping the bare cluster")
+    }
+
+    public func startCluster() async throws {
+        try await runner.check(upCommand, what: "Starting the bare cluster")
+    }
+
+    public func nodeAddress() async throws -> String { address }
+}

@@ -1,0 +1,28 @@
+import ArgumentParser
+import StackLifecycle
+
+/// `labrun up`: cluster and stack, idempotent.
+struct UpCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "up",
+        abstract: "Bring up the cluster and the todo stack (idempotent: a second run changes nothing).",
+        discussion: """
+            Steps: start the cluster (unless it runs), build the images (tagged by a hash of their \
+            inputs; skipped when built), load them into the cluster where the provider needs it, \
+            deploy the manifests in kubernetes/, wait for every workload to be ready, and print the \
+            URLs that reach the frontend, backend and Postgres from this host.
+
+            Ctrl-C or SIGTERM stops the step under way and cleans up: a namespace this run created \
+            is deleted; a cluster this run started is left running and recorded, so `labrun down` \
+            stops it.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        try await CommandRunner.run(global) { session in
+            let result = try await session.up()
+            session.console.result(result.summary)
+        }
+    }
+}

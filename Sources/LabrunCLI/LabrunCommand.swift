@@ -1,0 +1,39 @@
+import ArgumentParser
+
+/// The `labrun` command: a local cluster lab and end-to-end test harness.
+public struct LabrunCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "labrun",
+        abstract: "A local cluster lab: bring up Kubernetes and the todo stack, run chaos scenarios against it.",
+        discussion: """
+            Cluster providers: minikube (the default where it is installed), kind, bare (single-node \
+            Kubernetes on this Linux host, root only) and existing (a kubeconfig context labrun never \
+            creates or deletes). Choose one with --provider or LABRUN_PROVIDER; otherwise labrun picks \
+            the first available of minikube, kind, bare.
+
+            Exit codes: 0 ok, 1 failed, 64 usage, 65 invalid input, 69 unavailable, 70 external \
+            failure, 75 timeout, 130 interrupted.
+            """,
+        version: "0.1.0",
+        subcommands: [UpCommand.self, DownCommand.self, StatusCommand.self,
+                      ListCommand.self, RunCommand.self, AllCommand.self])
+
+    public init() {}
+}
+
+extension LabrunCommand {
+    /// Parses the process's arguments and runs the chosen command (what `AsyncParsableCommand.main()`
+    /// does; spelled out because top-level code resolves `main()` to the synchronous overload).
+    public static func runMain(_ arguments: [String]? = nil) async {
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

@@ -1,0 +1,25 @@
+import HTTPClient
+import LabrunCore
+
+/// Wraps an HTTP transport to show each request and its answer with `--verbose`
+/// (`GET https://127.0.0.1:6443/api/v1/namespaces/todo → 200 (12ms)`); URLs pass the Redactor.
+struct TracingHTTP: HTTPSending {
+    let base: any HTTPSending
+    let trace: @Sendable (String) -> Void
+
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        do {
+            let response = try await base.send(request)
+            trace("\(request) → \(response.status) (\(formatSeconds(response.elapsed)))")
+            return response
+        } catch {
+            trace("\(request) → \(error)")
+            throw error
+        }
+    }
+
+    func stream(_ request: HTTPRequest) async throws -> HTTPStream {
+        trace("\(request) (stream)")
+        return try await base.stream(request)
+    }
+}

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+@testable import LabrunCLI
+import Testing
+
+@Suite struct LabrunCLITests {
+    /// A snapshot of `labrun --help`: a change to the command line shows up here.
+    @Test func helpSnapshot() {
+        let actual = LabrunCommand.helpMessage(columns: 100)
+        if let path = ProcessInfo.processInfo.environment["LABRUN_WRITE_SNAPSHOT"] {
+            try? actual.write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        #expect(actual == """
+            OVERVIEW: A local cluster lab: bring up Kubernetes and the todo stack, run chaos scenarios against
+            it.
+
+            Cluster providers: minikube (the default where it is installed), kind, bare (single-node Kubernetes
+            on this Linux host, root only) and existing (a kubeconfig context labrun never creates or deletes).
+            Choose one with --provider or LABRUN_PROVIDER; otherwise labrun picks the first available of
+            minikube, kind, bare.
+
+            Exit codes: 0 ok, 1 failed, 64 usage, 65 invalid input, 69 unavailable, 70 external failure, 75
+            timeout, 130 interrupted.
+
+            USAGE: labrun <subcommand>
+
+            OPTIONS:
+              --version               Show the version.
+              -h, --help              Show help information.
+
+            SUBCOMMANDS:
+              up                      Bring up the cluster and the todo stack (idempotent: a second run changes
+                                      nothing).
+              down                    Remove the stack, then stop the cluster if labrun started it.
+              status                  Show the provider, nodes, each workload (ready/desired, versions,
+                                      restarts) and leftovers.
+              list                    List the scenarios in scenarios/. (Not yet available.)
+              run                     Run the named scenarios. (Not yet available.)
+              all                     Run every scenario and write the reports. (Not yet available.)
+
+              See 'labrun help <subcommand>' for detailed help.
+            """)
+    }
+
+    @Test func upHelpListsTheGlobalOptions() {
+        let help = LabrunCommand.helpMessage(for: UpCommand.self, columns: 200)
+        for option in ["--provider <name>", "--kubeconfig <file>", "--context <name>", "--namespace <name>", "--verbose", "--quiet"] {
+            #expect(help.contains(option), "missing \(option)")
+        }
+        #expect(help.contains("Ctrl-C or SIGTERM"))
+        #expect(LabrunCommand.helpMessage(for: DownCommand.self, columns: 200).contains("--keep-cluster"))
+    }
+
+    @Test func parsesGlobalOptions() throws {
+        let parsed = try LabrunCommand.parseAsRoot(["up", "--provider", "bare", "--namespace", "lab-2", "-v"])
+        let up = try #require(parsed as? UpCommand)
+        #expect(up.global.provider == "bare")
+        #expect(up.global.namespace == "lab-2")
+        #expect(up.global.verbose && !up.global.quiet)
+        #expect(up.global.labOptions.kubeContext == nil)
+        let status = try #require(try LabrunCommand.parseAsRoot(["status", "--kubeconfig", "/k", "--context", "c", "-q"]) as? StatusCommand)
+        #expect(status.global.kubeconfig == "/k" && status.global.context == "c" && status.global.quiet)
+        #expect(status.global.namespace == "todo")
+        let down = try #require(try LabrunCommand.parseAsRoot(["down", "--keep-cluster"]) as? DownCommand)
+        #expect(down.keepCluster)
+        let run = try #require(try LabrunCommand.parseAsRoot(["run", "chaos-pod-kill", "db-persistence-restart"]) as? RunCommand)
+        #expect(run.names == ["chaos-pod-kill", "db-persistence-restart"])
+    }
+
+    @Test func rejectsBadArgumentsWithAUsageError() {
+        #expect(throws: (any Error).self) { try LabrunCommand.parseAsRoot(["up", "--namespace", "Not_Valid"]) }
+        #expect(throws: (any Error).self) { try LabrunCommand.parseAsRoot(["status", "--verbose", "--quiet"]) }
+        #expect(throws: (any Error).self) { try LabrunCommand.parseAsRoot(["up", "--frobnicate"]) }
+        do {
+            _ = try LabrunCommand.parseAsRoot(["up", "--namespace", "Bad"])
+        } catch {
+            #expect(LabrunCommand.exitCode(for: error).rawValue == 64)
+            #expect(LabrunCommand.message(for: error).contains("is not a valid namespace name"))
+        }
+    }
+
+    @Test func scenarioCommandsSayTheyAreNotYetAvailable() {
+        let error = ScenarioCommands.notYetAvailable("list")
+        #expect(error.id == "NOT_AVAILABLE")
+        #expect(error.exitCode == 69)
+        #expect(error.message.contains("not yet available"))
+    }
+}
