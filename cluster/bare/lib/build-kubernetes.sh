@@ -83,7 +83,7 @@ if complete "$out/bin"; then echo "$out/bin"; exit 0; fi
 
 started=$(date +%s)
 log "building Kubernetes $KUBE_VERSION from Debian source $version into $out (about 8-10 min on 2 cores)"
-install_missing dpkg-dev gcc libc6-dev make rsync patch
+install_missing dpkg-dev gcc libc6-dev make rsync patch xz-utils
 setup_private_apt
 if [[ ! -x $GOROOT_DIR/bin/go ]]; then
   log "installing $GO_PACKAGE from bullseye through the private apt configuration"
@@ -95,7 +95,8 @@ mkdir -p "$src_cache"
 dsc=$src_cache/kubernetes_${version}.dsc
 if [[ ! -f $dsc ]]; then
   log "downloading the kubernetes $version source package"
-  (cd "$src_cache" && "${APT_PRIVATE[@]}" source --download-only "kubernetes=$version" >/dev/null)
+  # The cache directory is root's: download as root rather than as apt's sandbox user.
+  (cd "$src_cache" && "${APT_PRIVATE[@]}" -o APT::Sandbox::User=root source --download-only "kubernetes=$version" >/dev/null)
 fi
 
 work=$CACHE_ROOT/build-$key

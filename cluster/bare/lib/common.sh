@@ -11,6 +11,7 @@ RUN_DIR=$STATE_DIR/run            # pid files
 PKI_DIR=$STATE_DIR/pki
 VOLUME_DIR=$STATE_DIR/volumes     # hostPath PersistentVolumes
 ADMIN_KUBECONFIG=$STATE_DIR/admin.kubeconfig
+KUBECTL_CACHE=$STATE_DIR/kubectl-cache   # kubectl's discovery cache: never ~/.kube of whoever runs us
 
 CACHE_ROOT=${LABRUN_KUBE_CACHE:-/var/cache/labrun/kubernetes}
 APT_DIR=${LABRUN_APT_DIR:-/var/lib/labrun/apt}
@@ -95,10 +96,17 @@ setup_private_apt() {
   fi
 }
 
+# alive PID : the process exists and is not a zombie. Daemons outlive `up` and are reparented to
+# PID 1, which on some hosts (e.g. Firecracker guests) reaps them late or never.
+alive() {
+  local st
+  st=$(ps -o stat= -p "$1" 2>/dev/null) && [[ $st != Z* ]]
+}
+
 # pid_alive NAME : the component's pid file names a live process.
 pid_alive() {
   local f=$RUN_DIR/$1.pid pid
   [[ -f $f ]] || return 1
   pid=$(<"$f")
-  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
+  [[ $pid =~ ^[0-9]+$ ]] && alive "$pid"
 }

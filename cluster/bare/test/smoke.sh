@@ -1,0 +1,412 @@
+#!/usr/bin/env bash
+# Conformance-style smoke test of the bare cluster, from a clean host and back:
+#   host snapshot -> up -> checks -> down --purge -> snapshot diff.
+# Checks: node Ready and version; a Deployment of a locally built image Available; Service routing
+# by ClusterIP, NodePort on the node address and DNS names (from a pod); pod replacement after
+# delete; restart after a container kill; a rolling update with maxUnavailable 0 under traffic
+# with no failed request; PVC data surviving pod deletion (StatefulSet, headless DNS name);
+# kubectl port-forward; idle control-plane RSS and CPU. Each check prints PASS/FAIL with its time.
+# Traffic goes only to loopback, pod IPs, service IPs and the node's dummy address.
+# Ends with "N passed, N failed". Run as root.
+# shellcheck source-path=SCRIPTDIR/..
+set -euo pipefail
+
+usage() {
+  cat <<EOF
+usage: $0 [-h|--help]
+Bring up the bare cluster from a clean host, run the smoke checks, take it down and verify that
+nothing is left behind. A cluster already running is taken down (--purge) first.
+EOF
+}
+case "${1:-}" in -h|--help) usage; exit 0 ;; "") ;; *) usage >&2; exit 2 ;; esac
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+bare=$(cd "$here/.." && pwd)
+# shellcheck source=lib/common.sh
+source "$bare/lib/common.sh"
+need_root "the bare-cluster smoke test"
+
+passed=0 failed=0
+work=$(mktemp -d /tmp/labrun-bare-smoke.XXXX)
+ns=bare-smoke-$(date +%s)
+cluster_started=0
+pf_pid=""
+report=()
+
+ms_since() { echo $(( $(now_ms) - $1 )); }
+fmt_s() { awk -v ms="$1" 'BEGIN { printf "%.1f s", ms / 1000 }'; }
+pass() { passed=$((passed + 1)); printf 'PASS  %-58s %s\n' "$1" "${2:-}"; }
+fail() { failed=$((failed + 1)); printf 'FAIL  %-58s %s\n' "$1" "${2:-}"; }
+# check NAME COMMAND... : run COMMAND, print PASS/FAIL with the time it took.
+check() {
+  local name=$1 t; shift
+  t=$(now_ms)
+  if "$@" >"$work/last.out" 2>&1; then
+    pass "$name" "($(fmt_s "$(ms_since "$t")"))"
+  else
+    fail "$name" "($(fmt_s "$(ms_since "$t")"))"
+    sed 's/^/      | /' "$work/last.out" | tail -n 15
+  fi
+}
+# until_true TIMEOUT_S COMMAND... : poll every 0.2 s.
+until_true() {
+  local deadline=$(( $(now_ms) + $1 * 1000 )); shift
+  until "$@" >/dev/null 2>&1; do
+    (( $(now_ms) < deadline )) || { echo "still false after timeout: $*"; return 1; }
+    sleep 0.2
+  done
+}
+
+summary_printed=0
+summary() { echo "$passed passed, $failed failed"; summary_printed=1; }
+cleanup() {
+  local rc=$?
+  [[ -n $pf_pid ]] && kill "$pf_pid" 2>/dev/null
+  if (( cluster_started )); then
+    echo "cleanup: taking the cluster down (down --purge)"
+    "$bare/down" --purge >"$work/down-cleanup.log" 2>&1 || tail -n 20 "$work/down-cleanup.log"
+  fi
+  rm -rf "$work"
+  # An unexpected stop (a failed command outside a check, Ctrl-C) counts as a failure, and the
+  # summary stays the last line either way.
+  if (( ! summary_printed )); then
+    failed=$((failed + 1))
+    echo "FAIL  the smoke test stopped early (exit status $rc)"
+    summary
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+set -E
+trap 'echo "smoke: line $LINENO failed: $BASH_COMMAND" >&2' ERR
+trap 'exit 130' INT TERM
+
+# --- test image: busybox (httpd, wget, nslookup, sh) from Debian's busybox-static ----------------
+install_missing busybox-static curl
+"$REPO_ROOT/scripts/ensure-docker.sh"
+recipe='rootfs: /bin/busybox + applet links; /tmp 1777; USER 10001'
+img_hash=$( { sha256sum /bin/busybox; echo "$recipe"; } | sha256sum | cut -c1-12)
+IMAGE=labrun/bare-smoke:$img_hash
+if ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
+  root=$work/rootfs
+  mkdir -p "$root/bin" "$root/tmp" "$root/etc" "$root/data"
+  chmod 1777 "$root/tmp"
+  cp /bin/busybox "$root/bin/busybox"
+  for applet in $(/bin/busybox --list); do
+    [[ $applet == busybox ]] || ln -sf busybox "$root/bin/$applet"
+  done
+  printf 'root:x:0:0:root:/:/bin/sh\nsmoke:x:10001:10001:smoke:/tmp:/bin/sh\n' >"$root/etc/passwd"
+  printf 'root:x:0:\nsmoke:x:10001:\n' >"$root/etc/group"
+  tar -C "$root" -c . | docker import -c 'USER 10001' -c 'ENV PATH=/bin' -c 'CMD ["/bin/sh"]' - "$IMAGE" >/dev/null
+  rm -rf "$root"
+fi
+echo "test image $IMAGE"
+
+# --- a clean start ------------------------------------------------------------------------------
+if [[ -d $STATE_DIR ]]; then
+  echo "a previous cluster state exists in $STATE_DIR: taking it down (--purge) before the snapshot"
+  "$bare/down" --purge >"$work/down-previous.log" 2>&1
+fi
+"$here/host-snapshot.sh" >"$work/before.snap"
+
+cold=warm
+"$bare/lib/build-kubernetes.sh" --check >/dev/null 2>&1 || cold=cold
+t=$(now_ms)
+cluster_started=1
+# up's progress is shown as it happens (a cold run builds Kubernetes for 10 minutes or more).
+up_rc=0
+"$bare/up" 2>&1 | tee "$work/up.log" | sed -u 's/^/   up | /' || up_rc=${PIPESTATUS[0]}
+if (( up_rc == 0 )); then
+  up_ms=$(ms_since "$t")
+  pass "up ($cold: binaries $([[ $cold == warm ]] && echo cached || echo built))" "($(fmt_s "$up_ms"))"
+else
+  fail "up" "($(fmt_s "$(ms_since "$t")"))"
+  "$bare/down" --purge >"$work/down-cleanup.log" 2>&1 || tail -n 20 "$work/down-cleanup.log"
+  cluster_started=0
+  summary
+  exit 1
+fi
+
+BIN=$("$bare/lib/build-kubernetes.sh" --check)
+kc() { "$BIN/kubectl" --kubeconfig "$ADMIN_KUBECONFIG" --cache-dir "$KUBECTL_CACHE" --request-timeout=20s "$@"; }
+kn() { kc -n "$ns" "$@"; }
+
+t=$(now_ms)
+again_ok=0
+"$bare/up" >"$work/up2.log" 2>&1 && grep -q "already up" "$work/up2.log" && again_ok=1
+if (( again_ok )); then pass "second up changes nothing" "($(fmt_s "$(ms_since "$t")"))"
+else fail "second up changes nothing" "($(fmt_s "$(ms_since "$t")"))"; tail -5 "$work/up2.log"; fi
+
+check "status reports every component up" "$bare/status"
+
+server_version() { kc version -o json | grep -q '"gitVersion": "v1.20.2"'; }
+check "kube-apiserver reports v1.20.2" server_version
+node_ready() { kc get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' | grep -qx True; }
+check "node $NODE_NAME Ready" node_ready
+
+# --- idle control plane -------------------------------------------------------------------------
+measure_idle() {
+  local pids=() c p total_kb=0 t0 t1 j0=0 j1=0 hz
+  hz=$(getconf CLK_TCK)
+  for c in "${COMPONENTS[@]}"; do
+    p=$(<"$RUN_DIR/$c.pid")
+    # The component and its children (the watchers' kubectl processes).
+    mapfile -t -O "${#pids[@]}" pids < <(echo "$p"; pgrep -g "$p" | grep -v -x "$p" || true)
+  done
+  jiffies() { local s=0 p; for p in "${pids[@]}"; do
+      [[ -r /proc/$p/stat ]] && s=$(( s + $(awk '{print $14 + $15}' "/proc/$p/stat") )); done; echo "$s"; }
+  t0=$(now_ms); j0=$(jiffies); sleep 10; j1=$(jiffies); t1=$(now_ms)
+  for p in "${pids[@]}"; do
+    [[ -r /proc/$p/status ]] && total_kb=$(( total_kb + $(awk '/^VmRSS:/ {print $2}' "/proc/$p/status") ))
+  done
+  idle_rss_mib=$(( total_kb / 1024 ))
+  idle_cpu=$(awk -v j=$(( j1 - j0 )) -v hz="$hz" -v ms=$(( t1 - t0 )) 'BEGIN { printf "%.1f", 100 * j / hz / (ms / 1000) }')
+  echo "idle control plane (${#pids[@]} processes): RSS $idle_rss_mib MiB, CPU $idle_cpu % of one core over 10 s"
+}
+measure_idle
+report+=("idle RSS ${idle_rss_mib} MiB, CPU ${idle_cpu}%")
+
+# --- workloads ----------------------------------------------------------------------------------
+kc create namespace "$ns" >/dev/null
+# Pods are refused until the namespace's default ServiceAccount has its token.
+sa_token() { kn get serviceaccount default -o jsonpath='{.secrets[0].name}' | grep -q .; }
+until_true 30 sa_token
+
+kn apply -f - >/dev/null <<EOF
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  strategy:
+    type: RollingUpdate
+    rollingUpdate: {maxUnavailable: 0, maxSurge: 1}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      terminationGracePeriodSeconds: 10
+      securityContext: {runAsNonRoot: true, runAsUser: 10001}
+      containers:
+      - name: web
+        image: $IMAGE
+        imagePullPolicy: Never
+        env: [{name: VERSION, value: v1}]
+        # sh stays PID 1 so that SIGTERM ends the pod at once (httpd as PID 1 would ignore it).
+        command: ["sh", "-c", "mkdir -p /tmp/www && echo \"\$HOSTNAME \$VERSION\" > /tmp/www/index.html && trap 'exit 0' TERM && httpd -f -p 8080 -h /tmp/www & wait"]
+        ports: [{containerPort: 8080}]
+        readinessProbe:
+          httpGet: {path: /, port: 8080}
+          periodSeconds: 1
+          failureThreshold: 1
+        lifecycle:
+          preStop:
+            exec: {command: ["sleep", "3"]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: NodePort
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080, nodePort: 31080}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client}
+spec:
+  terminationGracePeriodSeconds: 1
+  securityContext: {runAsNonRoot: true, runAsUser: 10001}
+  containers:
+  - name: client
+    image: $IMAGE
+    imagePullPolicy: Never
+    command: ["sleep", "100000"]
+EOF
+
+check "Deployment of a locally built image becomes Available" \
+  kn wait deployment/web --for=condition=Available --timeout=60s
+check "client pod Ready" kn wait pod/client --for=condition=Ready --timeout=60s
+
+cluster_ip=$(kn get service web -o jsonpath='{.spec.clusterIP}')
+# spread URL : 30 requests reach both pods.
+spread() {
+  local url=$1 out
+  out=$(for _ in $(seq 1 30); do curl -fsS -m 2 "$url"; done | awk '{print $1}' | sort | uniq -c)
+  echo "$out"
+  [[ $(wc -l <<<"$out") -ge 2 ]]
+}
+# kube-proxy programs a new endpoint within a second or two of the pod turning Ready: allow 10 s.
+check "ClusterIP $cluster_ip:80 routes to both pods (from the host)" until_true 10 spread "http://$cluster_ip/"
+check "NodePort $NODE_IP:31080 routes to both pods" until_true 10 spread "http://$NODE_IP:31080/"
+
+in_client() { kn exec client -- "$@"; }
+dns_fqdn() { in_client timeout 5 wget -qO- "http://web.$ns.svc.cluster.local/"; }
+dns_short() { in_client timeout 5 wget -qO- "http://web.$ns/" && in_client timeout 5 wget -qO- "http://web/"; }
+api_from_pod() { in_client nslookup kubernetes.default.svc.cluster.local 2>&1 | grep -q 10.96.0.1; }
+check "DNS: web.$ns.svc.cluster.local from a pod" dns_fqdn
+check "DNS: web.$ns and web (search path) from a pod" dns_short
+check "DNS: kubernetes.default resolves to 10.96.0.1 in a pod" api_from_pod
+pod_to_node() { in_client timeout 5 wget -qO- "http://$NODE_IP:31080/"; }
+check "pod reaches the node address $NODE_IP" pod_to_node
+
+# --- self-healing -------------------------------------------------------------------------------
+# Ready pods of the Deployment that are not terminating, one name per line.
+# shellcheck disable=SC2016 # a Go template
+live_ready='{{range .items}}{{if not .metadata.deletionTimestamp}}{{$n := .metadata.name}}{{range .status.conditions}}{{if eq .type "Ready"}}{{if eq .status "True"}}{{$n}}{{"\n"}}{{end}}{{end}}{{end}}{{end}}{{end}}'
+two_ready_without() {
+  local gone=$1 names
+  names=$(kn get pods -l app=web -o go-template="$live_ready")
+  [[ $(grep -c . <<<"$names") -eq 2 ]] && ! grep -qx "$gone" <<<"$names"
+}
+victim=$(kn get pods -l app=web -o jsonpath='{.items[0].metadata.name}')
+replace() {
+  kn delete pod "$victim" --wait=false && until_true 60 two_ready_without "$victim"
+}
+check "deleted pod replaced, 2 ready again" replace
+
+victim=$(kn get pods -l app=web -o go-template="$live_ready" | sed -n 1p)
+restarts() { kn get pod "$victim" -o jsonpath='{.status.containerStatuses[0].restartCount}'; }
+restarted_ready() {
+  [[ $(restarts) -ge 1 ]] && \
+    [[ $(kn get pod "$victim" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}') == True ]]
+}
+kill_container() {
+  local id
+  id=$(docker ps -q --filter "name=^k8s_web_${victim}_${ns}_")
+  [[ -n $id ]] || { echo "no container for $victim"; return 1; }
+  docker kill "$id" >/dev/null
+  until_true 60 restarted_ready
+}
+check "killed container restarted, pod Ready again" kill_container
+
+# --- rolling update under traffic ---------------------------------------------------------------
+rolling_update() {
+  local stop=$work/stop-load ok=0 bad=0 loader
+  rm -f "$stop"
+  (
+    while [[ ! -e $stop ]]; do
+      if curl -fsS -m 2 "http://$cluster_ip/" >/dev/null 2>&1; then echo ok; else echo bad; fi
+      sleep 0.05
+    done >"$work/load.txt"
+  ) &
+  loader=$!
+  sleep 1
+  kn set env deployment/web VERSION=v2 >/dev/null
+  kn rollout status deployment/web --timeout=120s
+  sleep 2
+  touch "$stop"
+  wait "$loader"
+  ok=$(grep -c '^ok' "$work/load.txt" || true)
+  bad=$(grep -c '^bad' "$work/load.txt" || true)
+  echo "requests during the rollout: $ok ok, $bad failed"
+  report+=("rolling update: $ok ok, $bad failed")
+  [[ $(curl -fsS -m 2 "http://$cluster_ip/" | awk '{print $2}') == v2 ]] && (( bad == 0 && ok > 20 ))
+}
+check "rolling update (maxUnavailable 0, preStop) completes, 0 failed requests" rolling_update
+grep -h "requests during" "$work/last.out" | sed 's/^/      | /' || true
+
+# --- storage ------------------------------------------------------------------------------------
+kn apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Service
+metadata: {name: db}
+spec:
+  clusterIP: None
+  selector: {app: db}
+  ports: [{port: 8080}]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  replicas: 1
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      securityContext: {runAsNonRoot: true, runAsUser: 10001}
+      containers:
+      - name: db
+        image: $IMAGE
+        imagePullPolicy: Never
+        command: ["sh", "-c", "trap 'exit 0' TERM; httpd -f -p 8080 -h /data & wait"]
+        volumeMounts: [{name: data, mountPath: /data}]
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources: {requests: {storage: 64Mi}}
+EOF
+db_ready() { [[ $(kn get pod db-0 -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null) == True ]]; }
+pvc_bound() {
+  until_true 60 db_ready && kn get pvc data-db-0 -o jsonpath='{.status.phase} {.spec.storageClassName}' | grep -qx 'Bound labrun-hostpath'
+}
+check "StatefulSet PVC bound by the default class labrun-hostpath" pvc_bound
+marker=survives-$RANDOM
+write_data() { kn exec db-0 -- sh -c "echo $marker > /data/marker && cat /data/marker"; }
+check "write to the PVC" write_data
+old_uid=$(kn get pod db-0 -o jsonpath='{.metadata.uid}')
+new_db_ready() { [[ $(kn get pod db-0 -o jsonpath='{.metadata.uid}') != "$old_uid" ]] && db_ready; }
+data_survives() {
+  kn delete pod db-0 --wait=false && until_true 60 new_db_ready &&
+    [[ $(kn exec db-0 -- cat /data/marker) == "$marker" ]]
+}
+check "PVC data survives pod deletion" data_survives
+headless() { in_client timeout 5 wget -qO- "http://db-0.db.$ns.svc.cluster.local:8080/marker" | grep -qx "$marker"; }
+check "DNS: headless db-0.db.$ns.svc.cluster.local from a pod" until_true 15 headless
+
+# --- port-forward -------------------------------------------------------------------------------
+port_forward() {
+  "$BIN/kubectl" --kubeconfig "$ADMIN_KUBECONFIG" --cache-dir "$KUBECTL_CACHE" -n "$ns" port-forward service/web 18080:80 \
+    --address 127.0.0.1 >"$work/pf.log" 2>&1 &
+  pf_pid=$!
+  local rc=0
+  { until_true 20 curl -fsS -m 2 http://127.0.0.1:18080/ && curl -fsS -m 2 http://127.0.0.1:18080/; } || rc=1
+  kill "$pf_pid"; wait "$pf_pid" 2>/dev/null || true; pf_pid=""
+  return "$rc"
+}
+check "kubectl port-forward to the Service" port_forward
+
+# --- cleanup of workloads: volumes are released and deleted --------------------------------------
+pv_name=$(kn get pvc data-db-0 -o jsonpath='{.spec.volumeName}')
+ns_gone() { ! kc get namespace "$ns" >/dev/null 2>&1; }
+pv_gone() { ! kc get pv "$pv_name" >/dev/null 2>&1; }
+delete_ns() {
+  # Workloads first, waiting for their pods: the namespace controller backs off exponentially while
+  # pods are still terminating (the kubelet confirms each deletion on a 10 s sync), which can stretch
+  # a plain namespace deletion to 90 s.
+  kn delete deployment,statefulset --all --wait=false >/dev/null
+  kn delete pods --all --wait=true --timeout=60s >/dev/null
+  kc delete namespace "$ns" --wait=false >/dev/null
+  until_true 150 ns_gone
+  kc delete pv "$pv_name" --wait=false >/dev/null 2>&1 || true   # Retain never applies; belt and braces
+  until_true 30 pv_gone
+}
+check "namespace deleted and its volume released" delete_ns
+
+# --- down and leftovers -------------------------------------------------------------------------
+t=$(now_ms)
+down_ok=0
+"$bare/down" --purge >"$work/down.log" 2>&1 && down_ok=1
+cluster_started=0   # tried once; the snapshot below shows whatever it left
+if (( down_ok )); then
+  down_ms=$(ms_since "$t")
+  pass "down --purge" "($(fmt_s "$down_ms"))"
+else
+  fail "down --purge" "($(fmt_s "$(ms_since "$t")"))"
+  tail -n 20 "$work/down.log" | sed 's/^/      | /'
+fi
+"$here/host-snapshot.sh" >"$work/after.snap"
+if diff -u "$work/before.snap" "$work/after.snap" >"$work/snap.diff"; then
+  pass "host identical to the snapshot taken before up"
+else
+  fail "host identical to the snapshot taken before up"
+  sed 's/^/      | /' "$work/snap.diff" | head -n 60
+fi
+
+echo "timings: up $(fmt_s "${up_ms:-0}") ($cold), down $(fmt_s "${down_ms:-0}"); ${report[*]}"
+summary
+[[ $failed -eq 0 ]] || exit 1
