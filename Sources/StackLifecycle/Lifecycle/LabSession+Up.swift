@@ -41,12 +41,12 @@ extension LabSession {
         }
     }
 
-    func upSteps(cleanup: CleanupStack, start: Double) async throws -> UpResult {
+    /// Makes the selected provider's cluster run (starting or creating it when needed) and records
+    /// in the state file what labrun did, so that `labrun down` undoes only that. Used by `up` and by
+    /// the scenario commands, which need the cluster but deploy their own stacks.
+    public func startCluster() async throws -> (provider: any ClusterProvider, outcome: CreateOutcome) {
         let (provider, reason) = try await selectProvider()
         console.info("provider: \(provider.kind) (\(reason))")
-        let ownPID = getpid()
-
-        // 1. Cluster.
         let outcome = try await console.step("Cluster (\(provider.kind))") { () async throws -> CreateOutcome in
             let key = provider.kind.rawValue
             let target = try await provider.kubeconfig()
@@ -72,6 +72,13 @@ extension LabSession {
         if outcome.startedByLabrun {
             console.info("  the cluster was \(outcome == .created ? "created" : "started") by this run; `labrun down` stops it, `--keep-cluster` keeps it")
         }
+        return (provider, outcome)
+    }
+
+    func upSteps(cleanup: CleanupStack, start: Double) async throws -> UpResult {
+        // 1. Cluster.
+        let (provider, outcome) = try await startCluster()
+        let ownPID = getpid()
 
         // 2. API server.
         let kube = try await client(for: provider)
