@@ -69,7 +69,7 @@ let package = Package(
         .executableTarget(name: "labrun", dependencies: ["LabrunCLI"], swiftSettings: strict),
         // Benchmarks of the clients against reference tools (kubectl, wrk) in the same run.
         .executableTarget(name: "labrun-bench", dependencies: [
-            "KubernetesClient", "HTTPClient", "LabrunCore",
+            "KubernetesClient", "HTTPClient", "LabrunCore", "ScenarioEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 

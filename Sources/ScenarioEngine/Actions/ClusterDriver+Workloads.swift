@@ -1,0 +1,94 @@
+import Foundation
+import KubernetesClient
+import LabrunCore
+
+/// Reading workloads and their pods: selectors, ready counts, rollouts.
+extension ClusterDriver {
+    /// The label selector of a Deployment or StatefulSet by name (Deployment first).
+    func selector(of workload: String, namespace: String) async throws -> String {
+        if let deployment = try? await kube.get(Deployment.self, name: workload, namespace: namespace),
+           let labels = deployment.spec?.selector?.matchLabels {
+            return Self.selectorString(labels)
+        }
+        do {
+            let set = try await kube.get(StatefulSet.self, name: workload, namespace: namespace)
+            guard let labels = set.spec?.selector?.matchLabels else {
+                throw LabrunError(id: "WORKLOAD_NO_SELECTOR", message: "StatefulSet \(namespace)/\(workload) has no matchLabels selector.")
+            }
+            return Self.selectorString(labels)
+        } catch let error as LabrunError where error.isNotFound {
+            throw LabrunError(id: "WORKLOAD_NOT_FOUND", exitCode: ExitCode.invalidInput,
+                              message: "There is no Deployment or StatefulSet named \(workload) in namespace \(namespace).",
+                              advice: "Workloads of the todo stack are backend, frontend and postgres.")
+        }
+    }
+
+    static func selectorString(_ labels: [String: String]) -> String {
+        labels.keys.sorted().map { "\($0)=\(labels[$0] ?? "")" }.joined(separator: ",")
+    }
+
+    /// The pods an action targets.
+    func pods(_ target: PodTarget, namespace: String) async throws -> [Pod] {
+        let selector: String
+        switch target {
+        case .workload(let name): selector = try await self.selector(of: name, namespace: namespace)
+        case .labels(let labels): selector = Self.selectorString(labels)
+        }
+        return try await kube.list(Pod.self, namespace: namespace, options: ListOptions(labelSelector: selector)).items
+    }
+
+    /// Pods not being deleted.
+    static func active(_ pods: [Pod]) -> [Pod] { pods.filter { $0.metadata.deletionTimestamp == nil } }
+
+    /// The desired replicas of a workload and whether it is a StatefulSet.
+    func desiredReplicas(of workload: String, namespace: String) async throws -> (replicas: Int, statefulSet: Bool) {
+        if let deployment = try? await kube.get(Deployment.self, name: workload, namespace: namespace) {
+            return (deployment.spec?.replicas ?? 1, false)
+        }
+        let set = try await kube.get(StatefulSet.self, name: workload, namespace: namespace)
+        return (set.spec?.replicas ?? 1, true)
+    }
+
+    /// Every desired replica is a ready pod that is not being deleted, and there are no extra pods.
+    /// Returns nil when it holds, else what was seen.
+    func workloadNotReady(_ workload: String, namespace: String) async throws -> String? {
+        let (desired, _) = try await desiredReplicas(of: workload, namespace: namespace)
+        let pods = try await self.pods(.workload(workload), namespace: namespace)
+        let active = Self.active(pods)
+        let ready = active.filter(\.isReady).count
+        if ready == desired && active.count == desired { return nil }
+        return "\(ready)/\(desired) ready, \(active.count) active, \(pods.count - active.count) terminating"
+    }
+
+    /// The Deployment's rollout is finished (as `kubectl rollout status`) and no old pod remains.
+    func rolloutNotComplete(_ workload: String, namespace: String) async throws -> String? {
+        guard let deployment = try? await kube.get(Deployment.self, name: workload, namespace: namespace) else {
+            let set = try await kube.get(StatefulSet.self, name: workload, namespace: namespace)
+            return set.isRolledOut ? try await workloadNotReady(workload, namespace: namespace) : "StatefulSet \(workload) still rolling"
+        }
+        guard deployment.isRolledOut else {
+            let status = deployment.status
+            return "updated \(status?.updatedReplicas ?? 0), available \(status?.availableReplicas ?? 0), total \(status?.replicas ?? 0) of \(deployment.spec?.replicas ?? 1)"
+        }
+        if let seen = try await workloadNotReady(workload, namespace: namespace) { return seen }
+        // Old pods still draining can still answer: the rollout is over when they are gone.
+        let all = try await pods(.workload(workload), namespace: namespace)
+        let draining = all.count - Self.active(all).count
+        return draining == 0 ? nil : "\(draining) old pod(s) still terminating"
+    }
+
+    /// Waits for `check` to return nil; returns the time (run clock) it first did.
+    func waitUntil(_ what: String, run: RunContext, timeout: Double = 3600, interval: Double = 0.25,
+                   _ check: @escaping @Sendable () async throws -> String?) async throws -> Double {
+        let clock = run.clock
+        let limit = OperationTimeout.deadline.map { min(timeout, max(0.1, $0 - clock.now() - 0.3)) } ?? timeout
+        return try await Wait(timeout: limit, interval: interval, clock: clock).until(what) { () async throws -> Poll<Double> in
+            do {
+                if let seen = try await check() { return .pending(seen) }
+                return .done(clock.now())
+            } catch let error as LabrunError where error.id.hasPrefix("HTTP_") || error.id == "K8S_SERVICE_UNAVAILABLE" {
+                return .pending(error.message)   // the API server restarting: keep polling
+            }
+        }
+    }
+}

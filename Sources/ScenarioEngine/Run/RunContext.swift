@@ -1,0 +1,43 @@
+import Foundation
+import LabrunCore
+
+/// Everything one run shares between the runner, the actions and the probes.
+public final class RunContext: @unchecked Sendable {
+    public let scenario: Scenario
+    public let identity: RunIdentity
+    public let options: RunOptions
+    /// The run's clock: zero at the run's start.
+    public let clock: RunClock
+    public let timeline: Timeline
+    public let cleanup: RunCleanup
+    private let lock = NSLock()
+    private var files: [String] = []
+    private var causes: [String] = []
+
+    public init(scenario: Scenario, identity: RunIdentity, options: RunOptions, clock: RunClock) {
+        self.scenario = scenario
+        self.identity = identity
+        self.options = options
+        self.clock = clock
+        let name = scenario.name
+        var observer: (@Sendable (TimelineEvent) -> Void)?
+        if let callback = options.onEvent {
+            observer = { event in callback(name, event) }
+        }
+        self.timeline = Timeline(clock: clock, observer: observer)
+        self.cleanup = RunCleanup()
+    }
+
+    public var namespace: String { identity.namespace }
+
+    /// `<reportDirectory>/<scenario>`: where this run's diagnostics go.
+    public var artifactDirectory: String { (options.reportDirectory as NSString).appendingPathComponent(scenario.name) }
+
+    /// Notes a file written next to the report (path relative to the report directory).
+    public func addArtifact(_ relativePath: String) { lock.withLock { if !files.contains(relativePath) { files.append(relativePath) } } }
+    public var artifacts: [String] { lock.withLock { files } }
+
+    /// Notes a likely cause of failure seen while running (e.g. "postgres has no persistent volume").
+    public func addLikelyCause(_ text: String) { lock.withLock { if !causes.contains(text) { causes.append(text) } } }
+    public var likelyCauses: [String] { lock.withLock { causes } }
+}

@@ -1,0 +1,35 @@
+import Foundation
+
+/// How scenarios are run: where reports and diagnostics go, which namespace, which stack variant.
+public struct RunOptions: Sendable {
+    /// Directory for reports; pod logs and events of a failed run go to `<reportDirectory>/<scenario>/`.
+    public var reportDirectory: String
+    /// Reuse this namespace instead of a fresh `labrun-<scenario>-<id>` (overrides `setup.reuseNamespace`).
+    public var namespace: String?
+    /// Keep the run's namespace after the run (for debugging); the default deletes it.
+    public var keepNamespace: Bool
+    /// Which Service receives the background load: `backend` (default) or `frontend` (through nginx).
+    public var loadService: String
+    /// Whether the load keeps connections alive. Off by default: kube-proxy balances connections, so
+    /// kept-alive ones would pin the load to a few pods (see `HTTPLoadTransport`).
+    public var loadReusesConnections: Bool = false
+    /// Changes to the rendered manifests, to deploy a deliberately broken stack (test fixtures).
+    public var variant: StackVariant?
+    /// Called with each timeline event as it happens (live progress).
+    public var onEvent: (@Sendable (String, TimelineEvent) -> Void)?
+    /// Called with each load request as it completes (live progress); must be quick.
+    public var onRequest: (@Sendable (String, RequestRecord) -> Void)?
+
+    public init(reportDirectory: String = "labrun-report", namespace: String? = nil, keepNamespace: Bool = false,
+                loadService: String = "backend", variant: StackVariant? = nil,
+                onEvent: (@Sendable (String, TimelineEvent) -> Void)? = nil,
+                onRequest: (@Sendable (String, RequestRecord) -> Void)? = nil) {
+        self.reportDirectory = reportDirectory
+        self.namespace = namespace
+        self.keepNamespace = keepNamespace
+        self.loadService = loadService
+        self.variant = variant
+        self.onEvent = onEvent
+        self.onRequest = onRequest
+    }
+}

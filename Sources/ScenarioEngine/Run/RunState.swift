@@ -1,0 +1,50 @@
+import Foundation
+
+/// What a run has produced so far. Kept outside the run's task so that a timeout or Ctrl-C, which
+/// cancel that task, still leave every finished part in the result.
+final class RunState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _steadyBefore: [AssertionResult] = []
+    private var _steadyAfter: [AssertionResult] = []
+    private var _steps: [StepResult] = []
+    private var _readyAt: [String: Double] = [:]
+    private var _abort: String?
+    private var _abortVerdict: Verdict = .failed
+    var loadStart: Double?
+    var stepsStart: Double?
+    var recoveryEnd: Double?
+    var loadEnd: Double?
+    var loadControl: LoadControl?
+    var loadTask: Task<[RequestRecord], Never>?
+    var recoveryFailed = false
+    /// The checks that still failed when recovery ran out of time.
+    var recoveryFailures: [AssertionResult] = []
+
+    var steadyBefore: [AssertionResult] {
+        get { lock.withLock { _steadyBefore } }
+        set { lock.withLock { _steadyBefore = newValue } }
+    }
+    var steadyAfter: [AssertionResult] {
+        get { lock.withLock { _steadyAfter } }
+        set { lock.withLock { _steadyAfter = newValue } }
+    }
+    var steps: [StepResult] { lock.withLock { _steps } }
+    func append(_ step: StepResult) { lock.withLock { _steps.append(step) } }
+    var readyAt: [String: Double] { lock.withLock { _readyAt } }
+    /// Keeps the first time a step's workload was whole again after its fault.
+    func noteReady(step: String, at time: Double) { lock.withLock { if _readyAt[step] == nil { _readyAt[step] = time } } }
+
+    /// Why the run stopped early; the first reason wins.
+    var abortReason: String? { lock.withLock { _abort } }
+    var abortVerdict: Verdict { lock.withLock { _abortVerdict } }
+    func abort(_ reason: String, verdict: Verdict = .failed) {
+        lock.withLock {
+            guard _abort == nil else { return }
+            _abort = reason
+            _abortVerdict = verdict
+        }
+    }
+}
+
+/// Thrown inside a run to stop it early with a reason (already recorded in `RunState`).
+struct RunStopped: Error {}

@@ -1,0 +1,53 @@
+import Foundation
+import LabrunCore
+
+/// The side of a run that touches the world: the cluster, the stack, HTTP and SQL.
+///
+/// `ScenarioRunner` only orchestrates (phases, timeouts, try/catch/finally, cleanup, evaluation);
+/// `ClusterDriver` is the real implementation and unit tests use a fake.
+public protocol ScenarioDriver: Sendable {
+    /// The provider's name for results (`bare`, `minikube`, …).
+    var providerName: String { get }
+
+    /// Deletes namespaces of interrupted runs; returns one line per namespace removed.
+    func sweepLeftovers(timeline: Timeline) async -> [String]
+
+    /// Creates the run's namespace (unless reused) and deploys the stack in the scenario's shape.
+    /// Registers an undo for everything it creates in `run.cleanup`.
+    func prepare(_ run: RunContext) async throws
+
+    /// Performs one action; throws when it failed or its fault could not be verified.
+    func perform(_ action: Action, step: String, run: RunContext) async throws -> ActionOutcome
+
+    /// One attempt at an `http`, `sql` or `kubernetes` check (the runner polls).
+    func check(_ assertion: Assertion, run: RunContext) async -> AssertionResult
+
+    /// The transport the background load uses.
+    func loadTransport(_ run: RunContext) async throws -> any LoadTransport
+
+    /// Idempotency key → rows in Postgres, for the write ledger (nil when they cannot be read).
+    func ledgerRows(keys: [String], run: RunContext) async -> [String: Int]?
+
+    /// Saves pod logs and events next to the report; returns the files written (relative paths).
+    func collectDiagnostics(_ spec: CollectDiagnosticsAction, reason: String, run: RunContext) async -> [String]
+
+    /// Inspects the deployed stack for known weaknesses (no readiness probe, no preStop, no volume)
+    /// that explain a failure; one sentence each.
+    func likelyCauses(_ run: RunContext) async -> [String]
+}
+
+/// What an action reports back: when its fault landed and when the workload was whole again.
+public struct ActionOutcome: Sendable, Hashable {
+    /// When the fault was verified to have landed (run clock).
+    public var faultLandedAt: Double?
+    /// When the condition the action waited for held (replicas ready, rollout finished).
+    public var readyAt: Double?
+    /// One line for the step's record.
+    public var message: String?
+
+    public init(faultLandedAt: Double? = nil, readyAt: Double? = nil, message: String? = nil) {
+        self.faultLandedAt = faultLandedAt
+        self.readyAt = readyAt
+        self.message = message
+    }
+}

@@ -1,0 +1,399 @@
+import Foundation
+import LabrunCore
+
+/// Runs one validated scenario through its phases and returns its result.
+///
+/// Phases: leftovers of interrupted runs removed → setup (namespace, stack in the scenario's shape) →
+/// steady state checked before → background load (`before` window) → steps (`try` / `catch` /
+/// `finally`, each operation with a timeout) → recovery (steady state polled until it holds again) →
+/// `after` window → steady state checked after → assertions → on failure, pod logs and events saved →
+/// cleanup (every registered undo in reverse order, then the `cleanup:` operations in reverse order
+/// of the file — skipped when the run's own namespace was deleted, since they had nothing left to act on).
+///
+/// Cleanup runs on success, failure, timeout and cancellation (Ctrl-C / SIGTERM cancel the calling
+/// task): the finishing work runs in a task of its own that cancellation does not reach.
+public struct ScenarioRunner: Sendable {
+    public var driver: any ScenarioDriver
+    public var clock: any LabClock
+    public var options: RunOptions
+    /// Seconds between two polls of a check.
+    public var pollInterval: Double
+    /// The run's identity (tests fix it; the default is a fresh namespace per run).
+    public var makeIdentity: @Sendable (Scenario, RunOptions) -> RunIdentity
+
+    public init(driver: any ScenarioDriver, clock: any LabClock = SystemClock(), options: RunOptions = RunOptions(),
+                pollInterval: Double = 1,
+                makeIdentity: @escaping @Sendable (Scenario, RunOptions) -> RunIdentity = { scenario, options in
+                    RunIdentity.fresh(scenario: scenario.name, reuse: options.namespace ?? scenario.setup.reuseNamespace)
+                }) {
+        self.driver = driver
+        self.clock = clock
+        self.options = options
+        self.pollInterval = pollInterval
+        self.makeIdentity = makeIdentity
+    }
+
+    /// Runs `scenario` and returns what happened. Never throws: every failure is in the result.
+    public func run(_ scenario: Scenario) async -> ScenarioResult {
+        let runClock = RunClock(base: clock)
+        let startedAt = clock.wallTime()
+        let run = RunContext(scenario: scenario, identity: makeIdentity(scenario, options), options: options, clock: runClock)
+        let state = RunState()
+        let timeline = run.timeline
+
+        do {
+            try await OperationTimeout.run(seconds: scenario.metadata.timeout.seconds, clock: runClock,
+                                           what: "scenario \(scenario.name) (metadata.timeout)") {
+                try await self.body(run, state)
+            }
+        } catch is RunStopped {
+            // The reason is already recorded.
+        } catch is CancellationError {
+            state.abort("interrupted (Ctrl-C / SIGTERM); cleanup ran", verdict: .error)
+        } catch {
+            if Task.isCancelled {
+                state.abort("interrupted (Ctrl-C / SIGTERM); cleanup ran", verdict: .error)
+            } else {
+                state.abort(RunFailure.isTimeout(error)
+                            ? "the scenario ran out of time: \(RunFailure.describe(error))"
+                            : RunFailure.describe(error))
+            }
+        }
+        if let reason = state.abortReason { timeline.record(.error, scenario.name, reason) }
+
+        // Everything after this point must happen even when the calling task was cancelled.
+        return await Task { [self] in
+            await self.finish(run, state, startedAt: startedAt)
+        }.value
+    }
+
+    // MARK: phases
+
+    private func body(_ run: RunContext, _ state: RunState) async throws {
+        let scenario = run.scenario
+        let timeline = run.timeline
+        let clock = run.clock
+
+        timeline.record(.phase, "setup", "namespace \(run.namespace)")
+        for line in await driver.sweepLeftovers(timeline: timeline) {
+            timeline.record(.note, "leftovers", line)
+        }
+        do {
+            try await driver.prepare(run)
+        } catch {
+            if Task.isCancelled { throw CancellationError() }
+            state.abort("setup failed: \(RunFailure.describe(error))", verdict: .error)
+            throw RunStopped()
+        }
+
+        if let steady = scenario.steadyState {
+            timeline.record(.phase, "steady-state-before")
+            let (holds, results) = try await pollSteadyState(steady.checks, timeout: steady.timeout.seconds, run: run)
+            state.steadyBefore = results
+            guard holds else {
+                state.abort("the steady state did not hold before the chaos (within \(steady.timeout)): "
+                            + results.filter { $0.verdict != .passed }.map { "\($0.name): \($0.message)" }.joined(separator: "; "),
+                            verdict: .error)
+                throw RunStopped()
+            }
+        }
+
+        if let load = scenario.load {
+            let transport = try await driver.loadTransport(run)
+            let control = LoadControl()
+            let start = clock.now()
+            if case .duration(let total) = load.until { control.stop(at: start + total.seconds) }
+            let name = scenario.name
+            var onRecord: (@Sendable (RequestRecord) -> Void)?
+            if let callback = options.onRequest {
+                onRecord = { record in callback(name, record) }
+            }
+            let runner = LoadRunner(spec: load, keyPrefix: run.loadKeyPrefix, clock: clock, transport: transport, onRecord: onRecord)
+            state.loadStart = start
+            state.loadControl = control
+            state.loadTask = Task { await runner.run(start: start, control: control) }
+            timeline.record(.phase, "before", String(format: "load at %g req/s", load.rate), at: start)
+            try await clock.sleep(seconds: load.before.seconds)
+        }
+
+        state.stepsStart = clock.now()
+        timeline.record(.phase, "during")
+        for step in scenario.steps {
+            let result = try await runStep(step, run: run, state: state)
+            state.append(result)
+            if result.verdict != .passed && !step.continueOnError {
+                state.abort("step \(step.name) failed: \(result.message ?? "no reason given")")
+                throw RunStopped()
+            }
+        }
+
+        timeline.record(.phase, "recovery")
+        if let steady = scenario.steadyState {
+            let (holds, results) = try await pollSteadyState(steady.checks, timeout: steady.recovery.seconds, run: run)
+            state.recoveryEnd = clock.now()
+            if holds {
+                timeline.record(.recovered, "steady state", "holds again")
+            } else {
+                state.recoveryFailed = true
+                state.recoveryFailures = results.filter { $0.verdict != .passed }
+                timeline.record(.error, "steady state", "did not hold again within \(steady.recovery): "
+                                + state.recoveryFailures.map { "\($0.name): \($0.message)" }.joined(separator: "; "))
+            }
+        } else {
+            state.recoveryEnd = clock.now()
+        }
+
+        if let load = scenario.load, let control = state.loadControl, let loadStart = state.loadStart {
+            timeline.record(.phase, "after")
+            switch load.until {
+            case .stepsDone:
+                try await clock.sleep(seconds: load.after.seconds)
+                control.stop(at: clock.now())
+            case .duration(let total):
+                let remaining = loadStart + total.seconds - clock.now()
+                if remaining > 0 { try await clock.sleep(seconds: remaining) }
+            }
+        }
+
+        if let steady = scenario.steadyState {
+            timeline.record(.phase, "steady-state-after")
+            var results: [AssertionResult] = []
+            for check in steady.checks { results.append(await driver.check(check, run: run)) }
+            state.steadyAfter = results
+        }
+    }
+
+    /// Polls every check until all hold in the same round, or `timeout` passes. Returns the last round.
+    func pollSteadyState(_ checks: [Assertion], timeout: Double, run: RunContext) async throws -> (Bool, [AssertionResult]) {
+        let start = run.clock.now()
+        var last: [AssertionResult] = []
+        while true {
+            last = []
+            for check in checks { last.append(await driver.check(check, run: run)) }
+            if last.allSatisfy({ $0.verdict == .passed }) { return (true, last) }
+            try Task.checkCancellation()
+            if run.clock.now() - start >= timeout { return (false, last) }
+            try await run.clock.sleep(seconds: pollInterval)
+        }
+    }
+
+    /// Runs one step: `try` within the step's timeout, `catch` when it failed, `finally` always.
+    func runStep(_ step: Step, run: RunContext, state: RunState) async throws -> StepResult {
+        let clock = run.clock
+        let start = clock.now()
+        run.timeline.record(.stepStarted, step.name)
+        var operations: [OperationResult] = []
+        var failure: String?
+        let deadline = start + step.timeout.seconds
+        for operation in step.tryOperations {
+            let remaining = deadline - clock.now()
+            guard remaining > 0 else {
+                failure = "step \(step.name) ran out of its \(step.timeout) before \(operation.action.kindName)"
+                break
+            }
+            let limit = min(operation.timeout?.seconds ?? remaining, remaining)
+            let result = try await runOperation(operation, block: "try", limit: limit, step: step.name, run: run, state: state)
+            operations.append(result)
+            if result.verdict != .passed {
+                failure = result.message ?? "\(operation.action.kindName) failed"
+                break
+            }
+        }
+        if let failure {
+            run.timeline.record(.error, step.name, failure)
+            for operation in step.catchOperations {
+                operations.append(try await runOperation(operation, block: "catch", limit: operation.timeout?.seconds ?? 120,
+                                                         step: step.name, run: run, state: state))
+            }
+        }
+        for operation in step.finallyOperations {
+            operations.append(try await runOperation(operation, block: "finally", limit: operation.timeout?.seconds ?? 120,
+                                                     step: step.name, run: run, state: state))
+        }
+        let end = clock.now()
+        let verdict: Verdict = failure == nil ? .passed : .failed
+        run.timeline.record(.stepFinished, step.name, verdict.rawValue + " in " + formatSeconds(end - start))
+        return StepResult(name: step.name, verdict: verdict, start: start, end: end, message: failure, operations: operations)
+    }
+
+    /// Runs one operation with its limit. A cancellation of the run is rethrown; everything else is a result.
+    func runOperation(_ operation: Operation, block: String, limit: Double, step: String,
+                      run: RunContext, state: RunState) async throws -> OperationResult {
+        let clock = run.clock
+        let start = clock.now()
+        let action = operation.action
+        let driver = self.driver
+        do {
+            let outcome: ActionOutcome
+            if case .collectDiagnostics(let spec) = action {
+                let files = await driver.collectDiagnostics(spec, reason: "step \(step) (\(block))", run: run)
+                outcome = ActionOutcome(message: "saved \(files.count) file(s)")
+            } else {
+                outcome = try await OperationTimeout.run(seconds: limit, clock: clock, what: "\(action.kindName) in step \(step)") {
+                    try await driver.perform(action, step: step, run: run)
+                }
+            }
+            if let landed = outcome.faultLandedAt {
+                run.timeline.record(.faultLanded, step, "\(action.kindName): \(outcome.message ?? "fault landed")", at: landed)
+            }
+            if let ready = outcome.readyAt, block == "try" {
+                state.noteReady(step: step, at: ready)
+                run.timeline.record(.recovered, step, "\(action.kindName): condition holds", at: ready)
+            }
+            return OperationResult(block: block, action: action.kindName, verdict: .passed, start: start, end: clock.now(),
+                                   faultLandedAt: outcome.faultLandedAt, message: outcome.message)
+        } catch {
+            if error is CancellationError || Task.isCancelled { throw CancellationError() }
+            let message = RunFailure.describe(error)
+            run.timeline.record(.error, step, "\(action.kindName): \(message)")
+            return OperationResult(block: block, action: action.kindName, verdict: .failed, start: start, end: clock.now(),
+                                   message: message)
+        }
+    }
+
+    // MARK: finishing
+
+    private func finish(_ run: RunContext, _ state: RunState, startedAt: Date) async -> ScenarioResult {
+        let scenario = run.scenario
+        let clock = run.clock
+        let timeline = run.timeline
+
+        // Stop the load and collect its records.
+        var records: [RequestRecord] = []
+        if let task = state.loadTask {
+            let now = clock.now()
+            state.loadControl?.stop(at: now)
+            records = await task.value
+            state.loadEnd = state.loadEnd ?? now
+        }
+        let now = clock.now()
+        let loadStart = state.loadStart ?? now
+        let stepsStart = state.stepsStart ?? now
+        let recoveryEnd = state.recoveryEnd ?? now
+        let loadEnd = max(recoveryEnd, state.loadEnd ?? now)
+        let windows = PhaseWindows(loadStart: loadStart, stepsStart: stepsStart, recoveryEnd: recoveryEnd, loadEnd: loadEnd)
+
+        // Assertions (only when the run got through its steps).
+        var assertions: [AssertionResult] = []
+        if let reason = state.abortReason {
+            assertions = scenario.allAssertions.map {
+                AssertionResult(name: $0.name, kind: $0.kind.kindName, verdict: .skipped,
+                                message: "not evaluated: the run stopped early (\(reason))")
+            }
+        } else {
+            timeline.record(.phase, "assertions")
+            assertions = await evaluate(scenario.allAssertions, records: records, windows: windows, run: run, state: state)
+        }
+        var steadyAfter = state.steadyAfter
+        if state.recoveryFailed {
+            let what = state.recoveryFailures.map { "\($0.name): \($0.message)" }.joined(separator: "; ")
+            steadyAfter.insert(AssertionResult.failed(
+                "recovery", kind: "steadyState",
+                "the steady state did not hold again within \(scenario.steadyState?.recovery.description ?? "the recovery time")"
+                    + (what.isEmpty ? "" : ": " + what)), at: 0)
+        }
+
+        var verdicts = state.steadyBefore.map(\.verdict) + state.steps.map(\.verdict) + steadyAfter.map(\.verdict)
+            + assertions.map(\.verdict).filter { $0 != .skipped }
+        if state.abortReason != nil { verdicts.append(state.abortVerdict) }
+        var verdict = ScenarioResult.combinedVerdict(verdicts)
+
+        // On failure: likely causes, pod logs and events, before the namespace goes.
+        var abortReason = state.abortReason
+        if verdict == .failed || verdict == .error {
+            let causes = run.likelyCauses + (await driver.likelyCauses(run)).filter { !run.likelyCauses.contains($0) }
+            if !causes.isEmpty {
+                let text = "likely cause: " + causes.joined(separator: "; ")
+                timeline.record(.note, "diagnosis", text)
+                for index in assertions.indices where assertions[index].verdict == .failed {
+                    assertions[index].details.append(text)
+                }
+                if let reason = abortReason { abortReason = reason + " — " + text }
+            }
+        }
+        if verdict != .passed {
+            _ = await driver.collectDiagnostics(CollectDiagnosticsAction(), reason: "the run failed", run: run)
+        }
+
+        // Cleanup: the scenario's own operations, then every undo in reverse order.
+        timeline.record(.phase, "cleanup")
+        var cleanup = await run.cleanup.unwind(clock: clock) { line in timeline.record(.note, "cleanup", line) }
+        let namespaceGoes = !run.identity.reusedNamespace && !options.keepNamespace
+        for operation in scenario.cleanup.reversed() {
+            if namespaceGoes {
+                cleanup.append(OperationResult(block: "cleanup", action: operation.action.kindName, verdict: .skipped,
+                                               start: clock.now(), end: clock.now(),
+                                               message: "skipped: the run's namespace \(run.namespace) was deleted with everything in it"))
+                continue
+            }
+            let start = clock.now()
+            do {
+                let driver = self.driver
+                let action = operation.action
+                _ = try await OperationTimeout.run(seconds: operation.timeout?.seconds ?? 180, clock: clock,
+                                                   what: "cleanup \(action.kindName)") {
+                    try await driver.perform(action, step: "cleanup", run: run)
+                }
+                cleanup.append(OperationResult(block: "cleanup", action: operation.action.kindName, verdict: .passed,
+                                               start: start, end: clock.now()))
+            } catch {
+                cleanup.append(OperationResult(block: "cleanup", action: operation.action.kindName, verdict: .failed,
+                                               start: start, end: clock.now(), message: RunFailure.describe(error)))
+            }
+        }
+        if cleanup.contains(where: { $0.verdict == .failed }) && verdict == .passed { verdict = .failed }
+
+        return ScenarioResult(
+            scenario: scenario.name, description: scenario.metadata.description, namespace: run.namespace,
+            provider: driver.providerName, startedAt: startedAt, durationSeconds: clock.now(), verdict: verdict,
+            abortReason: abortReason, steadyStateBefore: state.steadyBefore, steadyStateAfter: steadyAfter,
+            steps: state.steps, assertions: assertions,
+            phases: scenario.load == nil ? [] : LoadStatistics.phases(records, windows: windows),
+            series: LoadStatistics.series(records, origin: loadStart), timeline: timeline.all, cleanup: cleanup,
+            artifacts: run.artifacts)
+    }
+
+    /// Evaluates the assertions: live ones (`http`, `sql`, `kubernetes`) polled until they pass or time
+    /// out, the rest from the run's observations.
+    func evaluate(_ assertions: [Assertion], records: [RequestRecord], windows: PhaseWindows,
+                  run: RunContext, state: RunState) async -> [AssertionResult] {
+        var ledger: [String: Int]?
+        if assertions.contains(where: { if case .writeLedger = $0.kind { return true } else { return false } }) {
+            let keys = records.compactMap { $0.operation == .create ? $0.idempotencyKey : nil }
+            ledger = await driver.ledgerRows(keys: keys, run: run)
+        }
+        let observations = RunObservations(records: records, windows: windows, targetRate: run.scenario.load?.rate ?? 0,
+                                           steps: state.steps, readyAt: state.readyAt, ledgerRows: ledger)
+        var results: [AssertionResult] = []
+        for assertion in assertions {
+            if let result = AssertionEvaluator.evaluate(assertion, observations) {
+                results.append(result)
+                continue
+            }
+            results.append(await pollCheck(assertion, run: run))
+        }
+        return results
+    }
+
+    /// Polls one live check until it passes or its own timeout passes.
+    func pollCheck(_ assertion: Assertion, run: RunContext) async -> AssertionResult {
+        let timeout: Double
+        switch assertion.kind {
+        case .http(let spec): timeout = spec.timeout.seconds
+        case .sql(let spec): timeout = spec.timeout.seconds
+        case .kubernetes(let spec): timeout = spec.timeout.seconds
+        default: timeout = 0
+        }
+        let start = run.clock.now()
+        while true {
+            let result = await driver.check(assertion, run: run)
+            if result.verdict == .passed || run.clock.now() - start >= timeout || Task.isCancelled { return result }
+            do { try await run.clock.sleep(seconds: pollInterval) } catch { return result }
+        }
+    }
+}
+
+extension RunContext {
+    /// Prefix of the load's idempotency keys: `labrun-<run id>` (keys are `<prefix>-<sequence>`).
+    public var loadKeyPrefix: String { "labrun-\(identity.id)" }
+}

@@ -1,0 +1,62 @@
+import ClusterProviders
+import Foundation
+import LabrunCore
+import StackLifecycle
+
+/// The library entry point the CLI and the end-to-end tests call: select scenarios, find the
+/// cluster, run each scenario in its own namespace, return the results.
+public struct ScenarioSuite: Sendable {
+    public let session: LabSession
+    public let options: RunOptions
+    /// Where the scenario files are (default `<project>/scenarios`).
+    public let directory: String
+
+    public init(session: LabSession, options: RunOptions = RunOptions(), directory: String? = nil) {
+        self.session = session
+        self.options = options
+        self.directory = directory ?? session.layout.path("scenarios")
+    }
+
+    /// The catalogue of `directory` (validated; nothing touches the cluster).
+    public func catalog() throws -> ScenarioCatalog { try ScenarioCatalog(directory: directory) }
+
+    /// Runs the selected scenarios one after another (see `ScenarioCatalog.select`).
+    ///
+    /// Throws before touching the cluster when a file is invalid, a name unknown or no provider
+    /// available; failures of a scenario are in its result. When the calling task is cancelled
+    /// (Ctrl-C), the running scenario cleans up and the remaining ones are not started.
+    public func run(names: [String] = [], labels: [String: String] = [:]) async throws -> [ScenarioResult] {
+        let scenarios = try catalog().select(names: names, labels: labels)
+        guard !scenarios.isEmpty else {
+            throw LabrunError(id: "SCENARIO_NONE_SELECTED", exitCode: ExitCode.usage,
+                              message: "No scenario matches the names and labels given.",
+                              advice: "`labrun list` shows every scenario and its labels.")
+        }
+        return try await run(scenarios)
+    }
+
+    /// Runs the given (validated) scenarios.
+    public func run(_ scenarios: [Scenario]) async throws -> [ScenarioResult] {
+        let (provider, reason) = try await session.selectProvider()
+        session.console.info("provider: \(provider.kind) (\(reason))")
+        let state = try await provider.status()
+        guard state.isRunning else {
+            throw LabrunError(id: "CLUSTER_NOT_RUNNING", exitCode: ExitCode.unavailable,
+                              message: "The \(provider.kind) cluster is \(state.phase.rawValue), so no scenario can run.",
+                              advice: "Start it with `labrun up` first.")
+        }
+        let driver = try await ClusterDriver.make(provider: provider, runner: session.runner, layout: session.layout,
+                                                  environment: session.environment, console: session.console)
+        let runner = ScenarioRunner(driver: driver, clock: session.clock, options: options)
+        var results: [ScenarioResult] = []
+        for scenario in scenarios {
+            if Task.isCancelled { break }
+            session.console.info("▶ \(scenario.name): \(scenario.metadata.description)")
+            let result = await runner.run(scenario)
+            session.console.info("\(result.verdict == .passed ? "✓" : "✗") \(scenario.name): \(result.verdict.rawValue) in \(formatSeconds(result.durationSeconds))"
+                                 + (result.abortReason.map { " — \($0)" } ?? ""))
+            results.append(result)
+        }
+        return results
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+
+/// Known weaknesses of a deployed stack that explain a failed scenario, in words a user can act on.
+/// Pure: reads the objects as the API server returns them.
+public enum StackHints {
+    /// Weaknesses of a Deployment that make a rollout or a pod kill drop requests.
+    public static func deploymentWeaknesses(_ deployment: JSONValue, name: String) -> [String] {
+        var out: [String] = []
+        let spec = deployment.memberValue("spec")
+        let containers = spec?.memberValue("template")?.memberValue("spec")?.memberValue("containers")
+        guard case .array(let list)? = containers, let main = list.first else { return out }
+        if main.memberValue("readinessProbe") == nil {
+            out.append("Deployment \(name) has no readinessProbe, so new pods get traffic before they can serve and failing pods are not taken out of the Service")
+        }
+        if main.memberValue("lifecycle")?.memberValue("preStop") == nil {
+            out.append("Deployment \(name) has no preStop delay, so its pods stop while kube-proxy still sends them requests")
+        }
+        if let unavailable = spec?.memberValue("strategy")?.memberValue("rollingUpdate")?.memberValue("maxUnavailable"),
+           unavailable != .int(0), unavailable != .string("0%"), unavailable != .string("0") {
+            out.append("Deployment \(name) allows maxUnavailable \(unavailable) during a rollout, so capacity drops while it rolls")
+        }
+        return out
+    }
+
+    /// Weaknesses of the database's StatefulSet.
+    public static func statefulSetWeaknesses(_ statefulSet: JSONValue, name: String) -> [String] {
+        let spec = statefulSet.memberValue("spec")
+        if case .array(let templates)? = spec?.memberValue("volumeClaimTemplates"), !templates.isEmpty { return [] }
+        var claimed = false
+        if case .array(let volumes)? = spec?.memberValue("template")?.memberValue("spec")?.memberValue("volumes") {
+            claimed = volumes.contains { $0.memberValue("persistentVolumeClaim") != nil }
+        }
+        return claimed ? [] : ["StatefulSet \(name) has no persistent volume (no volumeClaimTemplates), so its data lives in the pod and is lost when the pod is replaced"]
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+import ScenarioEngine
+import Testing
+
+/// Every scenario of `scenarios/`, run for real against the cluster; each must pass.
+/// See `EndToEndScenario` for when they run and where the reports go.
+@Suite(.serialized) struct EndToEndScenarioTests {
+    func expectPass(_ name: String) async throws {
+        guard try await EndToEndScenario.shouldRun(name) else { return }
+        let result = try await EndToEndScenario.run(name)
+        #expect(result.verdict == .passed, "\(name) \(result.verdict.rawValue):\n\(EndToEndScenario.failureText(result))")
+        #expect(result.cleanup.allSatisfy { $0.verdict != .failed }, "cleanup of \(name) failed")
+    }
+
+    @Test(.enabled(if: EndToEndScenario.enabled("chaos-pod-kill"), EndToEndScenario.skipComment), .timeLimit(.minutes(15)))
+    func chaosPodKill() async throws { try await expectPass("chaos-pod-kill") }
+    @Test(.enabled(if: EndToEndScenario.enabled("chaos-rolling-update"), EndToEndScenario.skipComment), .timeLimit(.minutes(15)))
+    func chaosRollingUpdate() async throws { try await expectPass("chaos-rolling-update") }
+    @Test(.enabled(if: EndToEndScenario.enabled("scale-out-under-load"), EndToEndScenario.skipComment), .timeLimit(.minutes(15)))
+    func scaleOutUnderLoad() async throws { try await expectPass("scale-out-under-load") }
+    @Test(.enabled(if: EndToEndScenario.enabled("db-persistence-restart"), EndToEndScenario.skipComment), .timeLimit(.minutes(25)))
+    func dbPersistenceRestart() async throws { try await expectPass("db-persistence-restart") }
+
+    /// Every scenario file has a test above (a new file needs one).
+    @Test func everyScenarioFileHasATest() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: EndToEndScenario.projectRoot() + "/scenarios")
+            .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
+        #expect(names == ["chaos-pod-kill", "chaos-rolling-update", "db-persistence-restart", "scale-out-under-load"])
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import LabrunCore
+@testable import ScenarioEngine
+
+/// A scripted `ScenarioDriver`: records every call in order, answers checks and actions as told.
+final class FakeScenarioDriver: ScenarioDriver, @unchecked Sendable {
+    enum Behaviour: Sendable {
+        case succeed(ActionOutcome)
+        case fail(String)
+        /// Never finishes on its own (until cancelled): for timeouts and Ctrl-C.
+        case hang
+    }
+
+    private let lock = NSLock()
+    private var _log: [String] = []
+    var providerName: String { "fake" }
+    /// Action kind (or `kind:detail`) → behaviour; default succeeds.
+    var behaviours: [String: Behaviour] = [:]
+    /// Check name → verdicts to answer in turn (the last one repeats); default passes.
+    var checkAnswers: [String: [Verdict]] = [:]
+    private var checkCalls: [String: Int] = [:]
+    var leftovers: [String] = []
+    var setupFails = false
+    var ledger: [String: Int]? = [:]
+    var causes: [String] = []
+    /// Resumed when an action with behaviour `.hang` starts.
+    let hangStarted = AsyncStream<Void>.makeStream()
+
+    var log: [String] { lock.withLock { _log } }
+    func note(_ entry: String) { lock.withLock { _log.append(entry) } }
+
+    func sweepLeftovers(timeline: Timeline) async -> [String] {
+        note("sweep")
+        return leftovers
+    }
+
+    func prepare(_ run: RunContext) async throws {
+        note("prepare")
+        if setupFails { throw LabrunError(id: "FAKE", message: "the fake cluster refused the namespace") }
+        run.cleanup.register("delete namespace \(run.namespace)") { [self] in note("undo namespace") }
+        run.cleanup.register("stop port-forwards") { [self] in note("undo port-forwards") }
+    }
+
+    func perform(_ action: Action, step: String, run: RunContext) async throws -> ActionOutcome {
+        let key = Self.key(action)
+        note("\(step): \(key)")
+        switch behaviours[key] ?? .succeed(ActionOutcome()) {
+        case .succeed(let outcome):
+            if case .networkFault = action {
+                run.cleanup.register("remove network fault") { [self] in note("undo network fault") }
+            }
+            return outcome
+        case .fail(let message):
+            throw LabrunError(id: "FAKE", message: message)
+        case .hang:
+            hangStarted.continuation.yield()
+            try await Task.sleep(nanoseconds: 3_600_000_000_000)
+            return ActionOutcome()
+        }
+    }
+
+    static func key(_ action: Action) -> String {
+        switch action {
+        case .wait(.duration(let length)): return "wait \(length)"
+        case .http(let spec): return "http \(spec.request.path)"
+        default: return action.kindName
+        }
+    }
+
+    func check(_ assertion: Assertion, run: RunContext) async -> AssertionResult {
+        let verdict: Verdict = lock.withLock {
+            let answers = checkAnswers[assertion.name] ?? [.passed]
+            let index = checkCalls[assertion.name, default: 0]
+            checkCalls[assertion.name] = index + 1
+            return answers[min(index, answers.count - 1)]
+        }
+        note("check \(assertion.name)")
+        return AssertionResult(name: assertion.name, kind: assertion.kind.kindName, verdict: verdict,
+                               message: verdict == .passed ? "ok" : "not yet")
+    }
+
+    func loadTransport(_ run: RunContext) async throws -> any LoadTransport { FakeLoadTransport() }
+
+    func ledgerRows(keys: [String], run: RunContext) async -> [String: Int]? {
+        note("ledger")
+        return ledger ?? nil
+    }
+
+    func collectDiagnostics(_ spec: CollectDiagnosticsAction, reason: String, run: RunContext) async -> [String] {
+        note("diagnostics (\(reason))")
+        run.addArtifact("\(run.scenario.name)/events.txt")
+        return ["\(run.scenario.name)/events.txt"]
+    }
+
+    func likelyCauses(_ run: RunContext) async -> [String] { causes }
+}
+
+/// Answers every load request 200 (creates 201 with an id), served by one of two pods.
+struct FakeLoadTransport: LoadTransport {
+    func send(_ request: LoadRequest) async -> LoadResponse {
+        let pod = request.sequence % 2 == 0 ? "backend-a" : "backend-b"
+        if request.operation == .create {
+            return LoadResponse(outcome: .status(201), servedBy: pod, version: "v1", createdTaskID: String(request.sequence))
+        }
+        return LoadResponse(outcome: .status(200), servedBy: pod, version: "v1")
+    }
+}
+
+/// A `ManualClock` for the runner's tests. A sleep first yields many times, so work that finishes
+/// without waiting always beats a timer started at the same moment; then time jumps by the sleep's
+/// length. A sleep of `never` seconds or more stands for "not within this test": it lasts until
+/// cancelled, so a long scenario or step limit cannot fire before the short one a test is about.
+final class YieldingClock: LabClock, @unchecked Sendable {
+    static let never: Double = 100
+    let manual = ManualClock()
+    func now() -> Double { manual.now() }
+    func wallTime() -> Date { manual.wallTime() }
+    func sleep(seconds: Double) async throws {
+        if seconds >= Self.never {
+            try await Task.sleep(nanoseconds: 10_000_000_000_000)
+        }
+        for _ in 0..<500 { await Task.yield() }
+        try await manual.sleep(seconds: seconds)
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import HTTPClient
+import LabrunCore
+import Testing
+@testable import ScenarioEngine
+
+/// The load transport's mapping of operations to the todo API, and of answers to outcomes.
+@Suite struct HTTPLoadTransportTests {
+    final class ScriptedHTTP: HTTPSending, @unchecked Sendable {
+        let lock = NSLock()
+        var sent: [HTTPRequest] = []
+        let answer: @Sendable (HTTPRequest) throws -> HTTPResponse
+        init(_ answer: @escaping @Sendable (HTTPRequest) throws -> HTTPResponse) { self.answer = answer }
+        func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+            lock.withLock { sent.append(request) }
+            return try answer(request)
+        }
+        func stream(_ request: HTTPRequest) async throws -> HTTPStream {
+            throw LabrunError(id: "UNUSED", message: "not used")
+        }
+    }
+
+    @Test func operationsMapToTheAPI() {
+        let transport = HTTPLoadTransport(baseURL: "http://10.250.0.1:30000/", http: ScriptedHTTP { _ in HTTPResponse(status: 200) })
+        let list = transport.httpRequest(for: LoadRequest(sequence: 0, operation: .list, timeout: 5))
+        #expect(list.url == "http://10.250.0.1:30000/api/tasks?limit=50" && list.method == .get && list.timeout == 5)
+        #expect(list.headers["Connection"] == "close", "a connection per request, so kube-proxy spreads the load")
+        let kept = HTTPLoadTransport(baseURL: "http://h", http: ScriptedHTTP { _ in HTTPResponse(status: 200) }, reuseConnections: true)
+        #expect(kept.httpRequest(for: LoadRequest(sequence: 0, operation: .list, timeout: 5)).headers["Connection"] == nil)
+        let create = transport.httpRequest(for: LoadRequest(sequence: 1, operation: .create, idempotencyKey: "labrun-x-1", timeout: 5))
+        #expect(create.method == .post && create.url.hasSuffix("/api/tasks"))
+        #expect(create.headers["Idempotency-Key"] == "labrun-x-1" && create.headers["Content-Type"] == "application/json")
+        let get = transport.httpRequest(for: LoadRequest(sequence: 2, operation: .get, taskID: "42", timeout: 5))
+        #expect(get.url.hasSuffix("/api/tasks/42"))
+        let complete = transport.httpRequest(for: LoadRequest(sequence: 3, operation: .complete, taskID: "42", timeout: 5))
+        #expect(complete.method == .post && complete.url.hasSuffix("/api/tasks/42/complete"))
+    }
+
+    @Test func answersCarryPodVersionAndTheNewTaskID() async {
+        let http = ScriptedHTTP { request in
+            var headers = HTTPHeaders()
+            headers.add("X-Served-By", "backend-abc")
+            headers.add("X-App-Version", "v2")
+            return HTTPResponse(status: 201, headers: headers, body: Data(#"{"id": 42, "title": "t"}"#.utf8))
+        }
+        let transport = HTTPLoadTransport(baseURL: "http://h", http: http)
+        let response = await transport.send(LoadRequest(sequence: 0, operation: .create, idempotencyKey: "k", timeout: 1))
+        #expect(response.outcome == .status(201))
+        #expect(response.servedBy == "backend-abc" && response.version == "v2" && response.createdTaskID == "42")
+    }
+
+    @Test func aGuardedTransportDoesNotSendWhenTheTargetLeftThisHost() async {
+        let http = ScriptedHTTP { _ in HTTPResponse(status: 200) }
+        let transport = HTTPLoadTransport(baseURL: "http://10.250.0.1:30000", http: http)
+        transport.sendGuard = { "not sent: 10.250.0.1 is not on this host" }
+        let answer = await transport.send(LoadRequest(sequence: 0, operation: .list, timeout: 1))
+        #expect(answer.outcome == .connection("not sent: 10.250.0.1 is not on this host"))
+        #expect(http.lock.withLock { http.sent.isEmpty })
+    }
+
+    @Test func failuresBecomeOutcomesNeverErrors() async {
+        let timeout = HTTPLoadTransport(baseURL: "http://h", http: ScriptedHTTP { _ in
+            throw LabrunError(id: "HTTP_TIMEOUT", message: "took too long")
+        })
+        #expect(await timeout.send(LoadRequest(sequence: 0, operation: .list, timeout: 1)).outcome == .timeout)
+        let refused = HTTPLoadTransport(baseURL: "http://h", http: ScriptedHTTP { _ in
+            throw LabrunError(id: "HTTP_CONNECT", message: "refused")
+        })
+        #expect(await refused.send(LoadRequest(sequence: 0, operation: .list, timeout: 1)).outcome == .connection("refused or unreachable"))
+        let unavailable = HTTPLoadTransport(baseURL: "http://h", http: ScriptedHTTP { _ in HTTPResponse(status: 503) })
+        let answer = await unavailable.send(LoadRequest(sequence: 0, operation: .create, idempotencyKey: "k", timeout: 1))
+        #expect(answer.outcome == .status(503) && answer.createdTaskID == nil)
+    }
+}

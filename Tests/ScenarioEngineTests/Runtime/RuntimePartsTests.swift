@@ -1,0 +1,211 @@
+import Foundation
+
+import LabrunCore
+import Testing
+@testable import ScenarioEngine
+
+/// The runtime's pure parts: leftovers, identities, cleanup order, variants, shape, hints, transport.
+@Suite struct RuntimePartsTests {
+    struct FakeLiveness: OwnerLiveness {
+        var alive: Set<Int32>
+        func isAlive(pid: Int32, startTime: String?, host: String?) -> Bool { alive.contains(pid) }
+    }
+
+    @Test func leftoversAreRunNamespacesWhoseOwnerIsGone() {
+        let sweeper = LeftoverSweeper(liveness: FakeLiveness(alive: [100]))
+        func candidate(_ name: String, pid: String?, run: String? = "r1", terminating: Bool = false) -> LeftoverSweeper.Candidate {
+            LeftoverSweeper.Candidate(name: name, labels: run.map { [RunIdentity.runLabel: $0] } ?? [:],
+                                      annotations: pid.map { [RunIdentity.ownerPIDAnnotation: $0] } ?? [:], terminating: terminating)
+        }
+        let found = sweeper.leftovers([
+            candidate("labrun-a-1", pid: "100"),                 // owner alive
+            candidate("labrun-b-2", pid: "200"),                 // owner gone
+            candidate("labrun-c-3", pid: nil),                   // no owner recorded
+            candidate("labrun-d-4", pid: "200", terminating: true),
+            candidate("todo", pid: "200"),                       // not a run namespace name
+            candidate("labrun-e-5", pid: "200", run: nil),       // no run label
+        ])
+        #expect(found.map(\.name) == ["labrun-b-2", "labrun-c-3"])
+        #expect(found.first?.reason.contains("process 200 is gone") == true)
+    }
+
+    @Test func thisProcessIsAliveAndAReusedPidIsNot() {
+        let pid = getpid()
+        let start = ProcessLiveness.startTime(of: pid)
+        #expect(start != nil)
+        #expect(ProcessLiveness().isAlive(pid: pid, startTime: start, host: nil))
+        #expect(!ProcessLiveness().isAlive(pid: pid, startTime: "1", host: nil))
+        #expect(!ProcessLiveness().isAlive(pid: 999_999_999 % Int32.max, startTime: nil, host: nil))
+    }
+
+    @Test func namespacesAreUniquePerRunAndValid() {
+        let a = RunIdentity.fresh(scenario: "chaos-pod-kill")
+        let b = RunIdentity.fresh(scenario: "chaos-pod-kill")
+        #expect(a.namespace.hasPrefix("labrun-chaos-pod-kill-"))
+        #expect(a.namespace != b.namespace)
+        let long = RunIdentity.fresh(scenario: String(repeating: "x", count: 80), id: "abcdef")
+        #expect(long.namespace.count <= 63 && long.namespace.hasSuffix("-abcdef"))
+        #expect(a.labels[RunIdentity.runLabel] == a.id)
+        #expect(RunIdentity.fresh(scenario: "s", reuse: "todo").reusedNamespace)
+    }
+
+    @Test func cleanupRunsNewestFirstAndGoesOnAfterAFailure() async {
+        let cleanup = RunCleanup()
+        let order = Recorder()
+        cleanup.register("first") { order.add("first") }
+        let token = cleanup.register("removed") { order.add("removed") }
+        cleanup.register("broken") { throw LabrunError(id: "X", message: "could not") }
+        cleanup.register("last") { order.add("last") }
+        cleanup.remove(token)
+        let results = await cleanup.unwind(clock: ManualClock())
+        #expect(order.entries == ["last", "first"])
+        #expect(results.map(\.action) == ["last", "broken", "first"])
+        #expect(results.map(\.verdict) == [.passed, .failed, .passed])
+        #expect(cleanup.names.isEmpty)
+    }
+
+    @Test func cleanupRunsEvenFromACancelledTask() async {
+        let cleanup = RunCleanup()
+        let order = Recorder()
+        cleanup.register("slow undo") {
+            try await Task.sleep(nanoseconds: 1_000_000)
+            order.add("done")
+        }
+        let task = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return await cleanup.unwind(clock: SystemClock())
+        }
+        let results = await task.value
+        #expect(results.first?.verdict == .passed)
+        #expect(order.entries == ["done"])
+    }
+
+    static let deployment: JSONValue = .object([
+        "kind": .string("Deployment"),
+        "metadata": .object(["name": .string("backend")]),
+        "spec": .object([
+            "replicas": .int(3),
+            "strategy": .object(["rollingUpdate": .object(["maxUnavailable": .int(0)])]),
+            "template": .object(["spec": .object(["containers": .array([.object([
+                "name": .string("backend"),
+                "env": .array([.object(["name": .string("PGUSER"), "value": .string("todo")])]),
+                "readinessProbe": .object(["httpGet": .object(["path": .string("/readyz")])]),
+                "lifecycle": .object(["preStop": .object(["exec": .object([:])])]),
+                "resources": .object(["limits": .object(["cpu": .string("500m"), "memory": .string("256Mi")])]),
+            ])])])]),
+        ]),
+    ])
+
+    @Test func aVariantRemovesAndSetsByPointer() throws {
+        let variant = StackVariant(name: "v", scenario: "s", changes: [
+            .init(kind: "Deployment", name: "backend", path: "/spec/template/spec/containers/0/readinessProbe"),
+            .init(kind: "Deployment", name: "backend", path: "/spec/replicas", value: .int(1)),
+            .init(kind: "Deployment", name: "backend", path: "/metadata/labels/broken", value: .string("yes")),
+        ])
+        let out = try variant.apply(to: [Self.deployment])
+        #expect(StackHints.deploymentWeaknesses(out[0], name: "backend").first?.contains("no readinessProbe") == true)
+        #expect(out[0].memberValue("spec")?.memberValue("replicas") == .int(1))
+        #expect(out[0].memberValue("metadata")?.memberValue("labels")?.memberValue("broken") == .string("yes"))
+        let missing = StackVariant(name: "m", scenario: "s", changes: [.init(kind: "Deployment", name: "backend", path: "/spec/nothing")])
+        #expect(throws: VariantError.self) { try missing.apply(to: [Self.deployment]) }
+    }
+
+    @Test func theBrokenFixturesLoadAndApplyToTheRealManifests() throws {
+        let directory = Bundle.module.resourcePath.map { $0 + "/Fixtures/broken" } ?? ""
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".yaml") }.sorted()
+        #expect(files == ["backend-without-prestop.yaml", "backend-without-readiness-probe.yaml", "postgres-without-volume.yaml"])
+        for file in files {
+            let variant = try StackVariant.load(file: directory + "/" + file)
+            #expect(!variant.changes.isEmpty && !variant.expectFailureMentions.isEmpty, "\(file)")
+            #expect(["chaos-rolling-update", "db-persistence-restart"].contains(variant.scenario))
+        }
+    }
+
+    @Test func theShapeSetsReplicasVersionAndResources() throws {
+        let setup = ScenarioSetup(backend: WorkloadShape(replicas: 1, version: "v1"),
+                                  values: ["backend": .object(["resources": .object(["limits": .object(["cpu": .string("100m")])])])])
+        var notes: [String] = []
+        let out = try StackShape(setup: setup).apply(to: [Self.deployment]) { notes.append($0) }
+        let container = out[0].memberValue("spec")?.memberValue("template")?.memberValue("spec")?.memberValue("containers")
+        guard case .array(let containers)? = container, case .array(let env)? = containers[0].memberValue("env") else {
+            Issue.record("no containers"); return
+        }
+        #expect(out[0].memberValue("spec")?.memberValue("replicas") == .int(1))
+        #expect(env.contains(.object(["name": .string("APP_VERSION"), "value": .string("v1")])))
+        #expect(env.count == 2)
+        #expect(containers[0].memberValue("resources")?.memberValue("limits")
+                == .object(["cpu": .string("100m"), "memory": .string("256Mi")]))
+        #expect(notes.count == 1)
+    }
+
+    @Test func hintsNameAMissingVolume() {
+        let withClaim: JSONValue = .object(["spec": .object(["volumeClaimTemplates": .array([.object([:])])])])
+        let without: JSONValue = .object(["spec": .object(["template": .object(["spec": .object([
+            "volumes": .array([.object(["name": .string("data"), "emptyDir": .object([:])])])])])])])
+        #expect(StackHints.statefulSetWeaknesses(withClaim, name: "postgres").isEmpty)
+        #expect(StackHints.statefulSetWeaknesses(without, name: "postgres").first?.contains("no persistent volume") == true)
+        #expect(StackHints.deploymentWeaknesses(Self.deployment, name: "backend").isEmpty)
+    }
+
+    @Test func catalogSelectsByNameAndLabelAndSuggestsNames() throws {
+        let a = Scenario(metadata: ScenarioMetadata(name: "chaos-pod-kill", labels: ["area": "chaos"]))
+        let b = Scenario(metadata: ScenarioMetadata(name: "db-persistence-restart", labels: ["area": "persistence"]))
+        let catalog = ScenarioCatalog(directory: "scenarios", scenarios: [a, b])
+        #expect(try catalog.select().map(\.name) == ["chaos-pod-kill", "db-persistence-restart"])
+        #expect(try catalog.select(labels: ["area": "chaos"]).map(\.name) == ["chaos-pod-kill"])
+        #expect(try catalog.select(names: ["db-persistence-restart", "chaos-pod-kill"]).map(\.name) == ["db-persistence-restart", "chaos-pod-kill"])
+        do {
+            _ = try catalog.select(names: ["chaos-pod-kil"])
+            Issue.record("an unknown name must be refused")
+        } catch let error as LabrunError {
+            #expect(error.id == "SCENARIO_UNKNOWN")
+            #expect(error.advice?.contains("chaos-pod-kill") == true)
+        }
+        #expect(catalog.table.contains("chaos-pod-kill"))
+    }
+
+    @Test func theRealCatalogLoads() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().path
+        let catalog = try ScenarioCatalog(directory: root + "/scenarios")
+        #expect(catalog.entries.map(\.name).contains("chaos-pod-kill"))
+    }
+
+    @Test func operationsSeeTheirDeadlineAndNestedOnesNeverOutliveTheOuter() async throws {
+        let clock = YieldingClock()
+        clock.manual.advance(by: 100)
+        // Limits of `YieldingClock.never` or more never fire here, so the bodies always finish first.
+        let seen = try await OperationTimeout.run(seconds: 300, clock: clock, what: "outer") { OperationTimeout.deadline }
+        #expect(seen == 400)
+        let nested = try await OperationTimeout.run(seconds: 300, clock: clock, what: "outer") {
+            try await OperationTimeout.run(seconds: 600, clock: clock, what: "inner") { OperationTimeout.deadline }
+        }
+        #expect(nested == 400)
+        #expect(OperationTimeout.deadline == nil)
+    }
+
+    @Test func theLocalGuardKnowsLoopbackAndRefusesAnAbsentAddress() {
+        #expect(LocalAddressGuard.isLocal("127.0.0.1"))
+        #expect(!LocalAddressGuard.isLocal("203.0.113.77"))
+        #expect(LocalAddressGuard(address: "127.0.0.1").refusal() == nil)
+        #expect(LocalAddressGuard(address: "203.0.113.77").refusal()?.contains("not on this host") == true)
+    }
+
+    @Test func netemCommandsAddAndRemoveTheSameRules() {
+        let cut = ClusterDriver.netemCommands(NetworkFaultAction(workload: "backend", mode: .cut, duration: .seconds(5)))
+        #expect(cut.add.count == 2 && cut.undo.count == 2)
+        #expect(cut.add[0].contains("DROP") && cut.undo[0].contains("-D"))
+        let delay = ClusterDriver.netemCommands(NetworkFaultAction(workload: "backend", mode: .delay, delay: .seconds(0.2),
+                                                                   jitter: .seconds(0.05), duration: .seconds(5)))
+        #expect(delay.add == [["tc", "qdisc", "add", "dev", "eth0", "root", "netem", "delay", "200ms", "50ms"]])
+        #expect(delay.undo == [["tc", "qdisc", "del", "dev", "eth0", "root"]])
+    }
+}
+
+/// Collects strings from several tasks.
+final class Recorder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [String] = []
+    func add(_ item: String) { lock.withLock { items.append(item) } }
+    var entries: [String] { lock.withLock { items } }
+}
