@@ -11,6 +11,9 @@ public struct LabrunCommand: AsyncParsableCommand {
             creates or deletes). Choose one with --provider or LABRUN_PROVIDER; otherwise labrun picks \
             the first available of minikube, kind, bare.
 
+            Every scenario is also a command of its own: `labrun chaos-rolling-update` is short for \
+            `labrun run chaos-rolling-update` (see `labrun list`).
+
             Exit codes: 0 ok, 1 failed, 64 usage, 65 invalid input, 69 unavailable, 70 external \
             failure, 75 timeout, 130 interrupted.
             """,
@@ -26,6 +29,7 @@ extension LabrunCommand {
     /// does; spelled out because top-level code resolves `main()` to the synchronous overload).
     public static func runMain(_ arguments: [String]? = nil) async {
         do {
+            let arguments = ScenarioShortcut.expand(arguments ?? Array(CommandLine.arguments.dropFirst()))
             var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()

@@ -19,6 +19,9 @@ import Testing
             Choose one with --provider or LABRUN_PROVIDER; otherwise labrun picks the first available of
             minikube, kind, bare.
 
+            Every scenario is also a command of its own: `labrun chaos-rolling-update` is short for `labrun run
+            chaos-rolling-update` (see `labrun list`).
+
             Exit codes: 0 ok, 1 failed, 64 usage, 65 invalid input, 69 unavailable, 70 external failure, 75
             timeout, 130 interrupted.
 
@@ -34,9 +37,9 @@ import Testing
               down                    Remove the stack, then stop the cluster if labrun started it.
               status                  Show the provider, nodes, each workload (ready/desired, versions,
                                       restarts) and leftovers.
-              list                    List the scenarios in scenarios/. (Not yet available.)
-              run                     Run the named scenarios. (Not yet available.)
-              all                     Run every scenario and write the reports. (Not yet available.)
+              list                    List the scenarios in scenarios/ with their descriptions and labels.
+              run                     Run the named scenarios and write the reports.
+              all                     Run every scenario (or those with --label) and write the reports.
 
               See 'labrun help <subcommand>' for detailed help.
             """)
@@ -79,10 +82,22 @@ import Testing
         }
     }
 
-    @Test func scenarioCommandsSayTheyAreNotYetAvailable() {
-        let error = ScenarioCommands.notYetAvailable("list")
-        #expect(error.id == "NOT_AVAILABLE")
-        #expect(error.exitCode == 69)
-        #expect(error.message.contains("not yet available"))
+    @Test func scenarioOptionsParse() throws {
+        let all = try #require(try LabrunCommand.parseAsRoot(
+            ["all", "--label", "kind=chaos", "--fail-fast", "--keep", "--report-dir", "/tmp/r"]) as? AllCommand)
+        #expect(all.scenario.labelSelector == ["kind": "chaos"])
+        #expect(all.scenario.failFast && all.scenario.keep)
+        #expect(all.scenario.reportDirectory == "/tmp/r")
+        #expect(throws: (any Error).self) { try LabrunCommand.parseAsRoot(["all", "--label", "nokey"]) }
+        #expect(throws: (any Error).self) { try LabrunCommand.parseAsRoot(["run"]) }
+    }
+
+    @Test func aScenarioNameIsACommandOfItsOwn() {
+        let names: Set<String> = ["chaos-pod-kill", "chaos-rolling-update"]
+        #expect(ScenarioShortcut.expand(["chaos-rolling-update", "--keep"], scenarioNames: { names })
+                == ["run", "chaos-rolling-update", "--keep"])
+        #expect(ScenarioShortcut.expand(["up"], scenarioNames: { names }) == ["up"])
+        #expect(ScenarioShortcut.expand(["--help"], scenarioNames: { names }) == ["--help"])
+        #expect(ScenarioShortcut.expand(["no-such-scenario"], scenarioNames: { names }) == ["no-such-scenario"])
     }
 }

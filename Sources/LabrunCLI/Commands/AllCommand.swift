@@ -1,15 +1,16 @@
 import ArgumentParser
 
-/// `labrun all`: not yet available (the scenario engine is not wired in).
+/// `labrun all`: run every scenario.
 struct AllCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "all",
-        abstract: "Run every scenario and write the reports. (Not yet available.)")
+        abstract: "Run every scenario (or those with --label) and write the reports.",
+        discussion: "Like `labrun run` with every scenario in scenarios/, in file-name order.")
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var scenario: ScenarioOptions
 
     func run() async throws {
-        CommandRunner.report(ScenarioCommands.notYetAvailable("all"), console: .init(level: global.level))
-        throw ExitCode(ScenarioCommands.notYetAvailable("all").exitCode)
+        try await ScenarioCommandRunner.run(names: [], global: global, options: scenario)
     }
 }

@@ -1,15 +1,22 @@
 import ArgumentParser
+import Foundation
+import LabrunCore
+import ScenarioEngine
+import StackLifecycle
 
-/// `labrun list`: not yet available (the scenario engine is not wired in).
+/// `labrun list`: the scenario catalogue (validated; touches no cluster).
 struct ListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
-        abstract: "List the scenarios in scenarios/. (Not yet available.)")
+        abstract: "List the scenarios in scenarios/ with their descriptions and labels.",
+        discussion: "Validates every file; an invalid one is reported with file, line, column and key (exit 65).")
 
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        CommandRunner.report(ScenarioCommands.notYetAvailable("list"), console: .init(level: global.level))
-        throw ExitCode(ScenarioCommands.notYetAvailable("list").exitCode)
+        try await CommandRunner.run(global) { session in
+            let catalog = try ScenarioCommandRunner.catalog(ScenarioSuite(session: session))
+            session.console.result(catalog.table)
+        }
     }
 }
