@@ -92,7 +92,7 @@ cluster_suite() {
   line=$(grep -Eo '[0-9]+ passed, [0-9]+ failed' "$klog" | tail -n 1)
   if [ -n "$line" ]; then p=$((p + ${line%% passed*})); f=$((f + $(echo "$line" | sed -E 's/.* ([0-9]+) failed/\1/'))); else f=$((f + 1)); fi
   LABRUN_TEST_KUBECONFIG=$kubeconfig LABRUN_E2E=1 LABRUN_PROVIDER=bare LABRUN_REQUIRE_INTEGRATION=1 \
-    swift_suite --filter "IntegrationTests\.(Kubernetes|EndToEnd)" 2>&1 | tee "$klog" || rc=1
+    swift_suite --no-parallel --filter "IntegrationTests\.(Kubernetes|EndToEnd)" 2>&1 | tee "$klog" || rc=1
   line=$(grep -Eo '[0-9]+ passed, [0-9]+ failed' "$klog" | tail -n 1)
   if [ -n "$line" ]; then p=$((p + ${line%% passed*})); f=$((f + $(echo "$line" | sed -E 's/.* ([0-9]+) failed/\1/'))); else f=$((f + 1)); fi
   rm -f "$klog"

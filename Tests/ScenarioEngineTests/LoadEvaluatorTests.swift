@@ -75,6 +75,17 @@ import Testing
         #expect(RecoveryEvaluator.measure(.errorWindow, faultAt: 5, records: neverRecovered) == nil)
     }
 
+    @Test func theErrorWindowStopsWhereTheNextStepBegins() {
+        var records = Records.steady(from: 0, count: 100, rate: 10, latency: 0.01)
+        for index in [52, 55] { records[index] = Records.failed(index, at: records[index].intended, latency: 0.5) }
+        // A later step (say a cluster restart at 8 s) causes its own errors: not this fault's.
+        for index in [81, 85] { records[index] = Records.failed(index, at: records[index].intended, latency: 0.5) }
+        let own = RecoveryEvaluator.measure(.errorWindow, faultAt: 5, records: records, until: 8)
+        #expect(abs((own ?? 0) - 1.0) < 1e-9)
+        let all = RecoveryEvaluator.measure(.errorWindow, faultAt: 5, records: records)
+        #expect(abs((all ?? 0) - 4.0) < 1e-9)
+    }
+
     @Test func firstSuccessIsTheFirstGoodAnswerSentAfterTheFault() {
         let records = [Records.failed(0, at: 5), Records.failed(1, at: 6), Records.ok(2, at: 7, latency: 0.25), Records.ok(3, at: 8, latency: 0.01)]
         #expect(RecoveryEvaluator.measure(.firstSuccess, faultAt: 5, records: records) == 2.25)

@@ -30,8 +30,9 @@ public enum AssertionEvaluator {
                 return AssertionResult(name: name, kind: "recoveryTime", verdict: .error,
                                        message: "step \(spec.after) did not run, so there is no fault to measure from")
             }
+            let nextStep = observed.steps.map(\.start).filter { $0 > fault }.min()
             let measured = RecoveryEvaluator.measure(spec.measure, faultAt: fault, readyAt: observed.readyAt[spec.after],
-                                                     records: observed.records)
+                                                     records: observed.records, until: nextStep)
             return RecoveryEvaluator.evaluate(spec, measured: measured, name: name)
         }
     }

@@ -5,17 +5,18 @@ public enum RecoveryEvaluator {
     /// The measured recovery in seconds, or `nil` when it never recovered (within the records).
     ///
     /// - `replicasReady`: `readyAt` (observed by the runner's watch) minus `faultAt`.
-    /// - `errorWindow`: from the fault to the end of the last failed request scheduled after it (0 if none failed).
+    /// - `errorWindow`: from the fault to the end of the last failed request scheduled after it and
+    ///   before `until` (the next step's start: a later fault's errors are not this one's), 0 if none failed.
     /// - `firstSuccess`: from the fault to the end of the first successful request sent after it.
     public static func measure(_ measure: RecoveryMeasure, faultAt: Double, readyAt: Double? = nil,
-                               records: [RequestRecord] = []) -> Double? {
+                               records: [RequestRecord] = [], until: Double? = nil) -> Double? {
         switch measure {
         case .replicasReady:
             return readyAt.map { max(0, $0 - faultAt) }
         case .errorWindow:
-            let failures = records.filter { $0.intended >= faultAt && !$0.succeeded }
-            guard let last = failures.map(\.end).max() else { return 0 }
-            let laterSuccess = records.contains { $0.succeeded && $0.intended >= faultAt && $0.end > last }
+            let window = records.filter { $0.intended >= faultAt && $0.intended < (until ?? .infinity) }
+            guard let last = window.filter({ !$0.succeeded }).map(\.end).max() else { return 0 }
+            let laterSuccess = window.contains { $0.succeeded && $0.end > last }
             return laterSuccess ? last - faultAt : nil
         case .firstSuccess:
             return records.filter { $0.succeeded && $0.start >= faultAt }.map(\.end).min().map { $0 - faultAt }
