@@ -26,7 +26,12 @@ import Testing
         try await expectFailure("backend-without-readiness-probe")
     }
 
-    @Test(.enabled(if: EndToEndScenario.enabled("chaos-rolling-update"), EndToEndScenario.skipComment), .timeLimit(.minutes(15)))
+    /// Disabled, and shown as skipped: in a full serial run on this machine the variant served the
+    /// whole rollout with no failed request (it failed with 62 errors only when other scenarios
+    /// loaded the machine), so it does not yet prove what it should. The variant must make the
+    /// window between SIGTERM and endpoint removal visible before this test is trusted again.
+    @Test(.disabled("the no-preStop variant does not yet fail reliably: it passed a serial full run with 0 failed requests"),
+          .timeLimit(.minutes(15)))
     func backendWithoutPreStopFailsRollingUpdate() async throws {
         try await expectFailure("backend-without-prestop")
     }
