@@ -86,6 +86,18 @@ import Testing
         #expect(abs((all ?? 0) - 4.0) < 1e-9)
     }
 
+    @Test func aRequestStillInFlightWhenTheNextStepBeganIsNotThisFaultsError() {
+        var records = Records.steady(from: 0, count: 100, rate: 10, latency: 0.01)
+        records[52] = Records.failed(52, at: records[52].intended, latency: 0.5)
+        // Sent at 7.9 s, it times out at 12.9 s: the next step (at 8 s) may have caused that.
+        records[79] = Records.failed(79, at: records[79].intended, latency: 5)
+        let own = RecoveryEvaluator.measure(.errorWindow, faultAt: 5, records: records, until: 8)
+        #expect(abs((own ?? 0) - 0.7) < 1e-9)
+        // Failing right up to the next step: never seen to recover, however the later requests went.
+        for index in 52..<100 { records[index] = Records.failed(index, at: records[index].intended, latency: 0.01) }
+        #expect(RecoveryEvaluator.measure(.errorWindow, faultAt: 5, records: records, until: 8) == nil)
+    }
+
     @Test func firstSuccessIsTheFirstGoodAnswerSentAfterTheFault() {
         let records = [Records.failed(0, at: 5), Records.failed(1, at: 6), Records.ok(2, at: 7, latency: 0.25), Records.ok(3, at: 8, latency: 0.01)]
         #expect(RecoveryEvaluator.measure(.firstSuccess, faultAt: 5, records: records) == 2.25)

@@ -5,8 +5,10 @@ public enum RecoveryEvaluator {
     /// The measured recovery in seconds, or `nil` when it never recovered (within the records).
     ///
     /// - `replicasReady`: `readyAt` (observed by the runner's watch) minus `faultAt`.
-    /// - `errorWindow`: from the fault to the end of the last failed request scheduled after it and
-    ///   before `until` (the next step's start: a later fault's errors are not this one's), 0 if none failed.
+    /// - `errorWindow`: from the fault to the end of the last failed request scheduled after it, 0 if none
+    ///   failed. Only requests that ended before `until` (the next step's start) count: a later fault's
+    ///   errors are not this one's, and a request still in flight when the next step began may be its
+    ///   victim. Recovery needs a success after the last failure within that window.
     /// - `firstSuccess`: from the fault to the end of the first successful request sent after it.
     public static func measure(_ measure: RecoveryMeasure, faultAt: Double, readyAt: Double? = nil,
                                records: [RequestRecord] = [], until: Double? = nil) -> Double? {
@@ -14,7 +16,7 @@ public enum RecoveryEvaluator {
         case .replicasReady:
             return readyAt.map { max(0, $0 - faultAt) }
         case .errorWindow:
-            let window = records.filter { $0.intended >= faultAt && $0.intended < (until ?? .infinity) }
+            let window = records.filter { $0.intended >= faultAt && $0.end <= (until ?? .infinity) }
             guard let last = window.filter({ !$0.succeeded }).map(\.end).max() else { return 0 }
             let laterSuccess = window.contains { $0.succeeded && $0.end > last }
             return laterSuccess ? last - faultAt : nil
