@@ -26,6 +26,11 @@ POD_CIDR=10.244.0.0/16
 CLUSTER_DOMAIN=cluster.local
 CNI_BRIDGE=cni0
 PAUSE_IMAGE=labrun/pause:3.2
+# How long the endpoint controllers batch pod changes before a Service's endpoints change. On one
+# node the change reaches kube-proxy in milliseconds, far faster than on any multi-node cluster,
+# which hides the race that a preStop delay exists for (a pod gets SIGTERM while traffic is still
+# routed to it). 1s is the propagation delay of a small real cluster; 0s turns it off.
+ENDPOINT_DELAY=${LABRUN_BARE_ENDPOINT_DELAY:-1s}
 
 # Components in start order; `down` stops them in reverse.
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy dnsmasq dns-sync storage-provisioner)
