@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "ClusterProvidersTests", dependencies: ["ClusterProviders", "LabrunCore", "LabrunTestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "StackLifecycleTests", dependencies: ["StackLifecycle", "LabrunCore", "LabrunTestSupport"], swiftSettings: strict),
-        .testTarget(name: "ScenarioEngineTests", dependencies: ["ScenarioEngine", "LabrunCore", "LabrunTestSupport"],
+        .testTarget(name: "ScenarioEngineTests", dependencies: ["ScenarioEngine", "StackLifecycle", "LabrunCore", "LabrunTestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "ScenarioEngine"], swiftSettings: strict),
         .testTarget(name: "LabrunCLITests", dependencies: ["LabrunCLI"], swiftSettings: strict),

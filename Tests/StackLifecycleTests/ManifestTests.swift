@@ -181,6 +181,18 @@ import Testing
         #expect(access[0].value(at: "spec.ports.0.port") == .number(8080))
         #expect(access[0].value(at: "spec.ports.0.nodePort") == nil)
         #expect(access[0].value(at: "spec.selector") == service.value(at: "spec.selector"))
+        #expect(access[0].value(at: "spec.sessionAffinity") == nil)
+    }
+
+    @Test func accessServicesKeepTheServicesSessionAffinity() {
+        let sticky: JSONValue = [
+            "apiVersion": "v1", "kind": "Service", "metadata": ["name": "backend"],
+            "spec": ["selector": ["app.kubernetes.io/component": "backend"], "ports": [["port": 8000]],
+                     "sessionAffinity": "ClientIP", "sessionAffinityConfig": ["clientIP": ["timeoutSeconds": 600]]],
+        ]
+        let access = AccessServices.make(from: [sticky], namespace: "todo")
+        #expect(access.first?.value(at: "spec.sessionAffinity") == .string("ClientIP"))
+        #expect(access.first?.value(at: "spec.sessionAffinityConfig.clientIP.timeoutSeconds") == .number(600))
     }
 
     @Test func namespaceNamesAreValidated() {

@@ -158,8 +158,7 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
         let renderer = ManifestRenderer(namespace: run.namespace,
                                         images: Dictionary(uniqueKeysWithValues: images.map { ($0.key.repository, $0.value) }),
                                         served: served)
-        var rendered = ApplyOrder.sorted(try renderer.render(written))
-        rendered += AccessServices.make(from: rendered, namespace: run.namespace)
+        let rendered = ApplyOrder.sorted(try renderer.render(written))
         var objects = try rendered.map { try JSONBridge.scenario($0) }
         objects.removeAll { object in
             let kind = object.memberValue("kind")?.stringText
@@ -174,7 +173,9 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
             objects = try variant.apply(to: objects)
             run.timeline.record(.note, "setup", "stack variant \(variant.name): \(variant.description)")
         }
-        return objects
+        // The NodePort twins copy the Services as changed above (a variant's session affinity too).
+        let access = AccessServices.make(from: try objects.map { try JSONBridge.decode($0) }, namespace: run.namespace)
+        return objects + (try access.map { try JSONBridge.scenario($0) })
     }
 
     /// NodePorts on the node's address when the provider gives host access, else port-forwards.

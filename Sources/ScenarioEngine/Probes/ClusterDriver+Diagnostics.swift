@@ -65,6 +65,10 @@ extension ClusterDriver {
            let object = try? JSONBridge.scenario(backend) {
             causes += StackHints.deploymentWeaknesses(object, name: "backend")
         }
+        if let service = try? await kube.get(.services, name: "backend", namespace: namespace),
+           let object = try? JSONBridge.scenario(service) {
+            causes += StackHints.serviceWeaknesses(object, name: "backend")
+        }
         if let postgres = try? await kube.get(.statefulSets, name: "postgres", namespace: namespace),
            let object = try? JSONBridge.scenario(postgres) {
             causes += StackHints.statefulSetWeaknesses(object, name: "postgres")

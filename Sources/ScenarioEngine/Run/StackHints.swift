@@ -12,6 +12,9 @@ public enum StackHints {
         if main.memberValue("readinessProbe") == nil {
             out.append("Deployment \(name) has no readinessProbe, so new pods get traffic before they can serve and failing pods are not taken out of the Service")
         }
+        if case .int(let delay)? = main.memberValue("readinessProbe")?.memberValue("initialDelaySeconds"), delay > 10 {
+            out.append("Deployment \(name)'s readinessProbe waits \(delay)s before its first check (initialDelaySeconds), so a replaced pod takes at least that long to get traffic again")
+        }
         if main.memberValue("lifecycle")?.memberValue("preStop") == nil {
             out.append("Deployment \(name) has no preStop delay, so its pods stop while kube-proxy still sends them requests")
         }
@@ -20,6 +23,12 @@ public enum StackHints {
             out.append("Deployment \(name) allows maxUnavailable \(unavailable) during a rollout, so capacity drops while it rolls")
         }
         return out
+    }
+
+    /// Weaknesses of a Service that keep load from spreading over the pods behind it.
+    public static func serviceWeaknesses(_ service: JSONValue, name: String) -> [String] {
+        guard service.memberValue("spec")?.memberValue("sessionAffinity") == .string("ClientIP") else { return [] }
+        return ["Service \(name) has sessionAffinity ClientIP, so every request of one client goes to the same pod and replicas added later get none of its traffic"]
     }
 
     /// Weaknesses of the database's StatefulSet.

@@ -8,7 +8,8 @@ public enum AccessServices {
 
     public static func name(for component: String) -> String { "labrun-\(component)" }
 
-    /// A NodePort twin of each of the stack's Services named in `components`, same selector and ports.
+    /// A NodePort twin of each of the stack's Services named in `components`: same selector, ports and
+    /// session affinity, so what reaches the stack through the twin is balanced as through the Service.
     public static func make(from objects: [JSONValue], namespace: String) -> [JSONValue] {
         objects.compactMap { object in
             guard object["kind"]?.stringValue == "Service",
@@ -21,6 +22,10 @@ public enum AccessServices {
                 if let target = port["targetPort"] { out["targetPort"] = target }
                 return .object(out)
             }
+            var spec: [String: JSONValue] = ["type": "NodePort", "selector": selector, "ports": .array(nodePorts)]
+            for key in ["sessionAffinity", "sessionAffinityConfig"] {
+                if let value = object.value(at: "spec.\(key)") { spec[key] = value }
+            }
             var labels = object.value(at: "metadata.labels") ?? .object([:])
             labels[ManifestRenderer.managedByLabel] = .string(ManifestRenderer.managedByValue)
             labels["labrun.dev/access"] = .string(name)
@@ -28,7 +33,7 @@ public enum AccessServices {
                 "apiVersion": "v1",
                 "kind": "Service",
                 "metadata": ["name": .string(Self.name(for: name)), "namespace": .string(namespace), "labels": labels],
-                "spec": ["type": "NodePort", "selector": selector, "ports": .array(nodePorts)],
+                "spec": .object(spec),
             ]
         }
     }
