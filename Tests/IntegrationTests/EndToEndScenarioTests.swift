@@ -20,6 +20,8 @@ import Testing
     func scaleOutUnderLoad() async throws { try await expectPass("scale-out-under-load") }
     @Test(.enabled(if: EndToEndScenario.enabled("db-persistence-restart"), EndToEndScenario.skipComment), .timeLimit(.minutes(25)))
     func dbPersistenceRestart() async throws { try await expectPass("db-persistence-restart") }
+    @Test(.enabled(if: EndToEndScenario.enabled("chaos-network-partition"), EndToEndScenario.skipComment), .timeLimit(.minutes(15)))
+    func chaosNetworkPartition() async throws { try await expectPass("chaos-network-partition") }
 
     /// Every scenario file has a test above (a new file needs one).
     @Test func everyScenarioFileHasATest() throws {

@@ -94,8 +94,16 @@ extension ClusterDriver {
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             let (add, undo) = Self.netemCommands(spec)
             for arguments in add {
-                try await runner.check(Command("nsenter", ["-t", pid, "-n"] + arguments, timeout: 30),
-                                       what: "Injecting a network fault into \(pod.metadata.name ?? "?")")
+                let result = try await runner.run(Command("nsenter", ["-t", pid, "-n"] + arguments, timeout: 30))
+                guard result.succeeded else {
+                    if result.standardError.contains("qdisc kind is unknown") {
+                        throw LabrunError(id: "NETWORK_FAULT_UNSUPPORTED", exitCode: ExitCode.unavailable,
+                                          message: "This host's kernel has no netem queueing discipline (module sch_netem), so a network delay cannot be injected.",
+                                          advice: "Load it with `modprobe sch_netem` (on Debian it ships in linux-modules-extra or the full kernel image), or use mode: cut.")
+                    }
+                    throw LabrunError(id: "ACTION_FAILED",
+                                      message: "Injecting a network fault into \(pod.metadata.name ?? "?") failed (\(arguments.joined(separator: " "))): \(result.standardError.trimmingCharacters(in: .whitespacesAndNewlines))")
+                }
             }
             let runner = self.runner
             let name = pod.metadata.name ?? "?"
