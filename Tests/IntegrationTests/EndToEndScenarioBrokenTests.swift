@@ -33,6 +33,16 @@ import Testing
         try await expectFailure("backend-without-prestop")
     }
 
+    @Test(.enabled(if: EndToEndScenario.enabled("chaos-pod-kill"), EndToEndScenario.skipComment), .timeLimit(.minutes(15)))
+    func backendWithLateReadinessFailsPodKill() async throws {
+        try await expectFailure("backend-with-late-readiness")
+    }
+
+    @Test(.enabled(if: EndToEndScenario.enabled("scale-out-under-load"), EndToEndScenario.skipComment), .timeLimit(.minutes(15)))
+    func stickyBackendServiceFailsScaleOut() async throws {
+        try await expectFailure("backend-service-with-session-affinity")
+    }
+
     @Test(.enabled(if: EndToEndScenario.enabled("db-persistence-restart"), EndToEndScenario.skipComment), .timeLimit(.minutes(25)))
     func postgresWithoutVolumeFailsPersistence() async throws {
         try await expectFailure("postgres-without-volume")

@@ -43,6 +43,19 @@ import Testing
         #expect(evaluator.throughput(ThroughputAssertion(phase: .after, minPercentOfTarget: 100), name: "t").verdict == .passed)
     }
 
+    @Test func throughputAtTheSLOCountsOnlyAnswersWithinTheLatency() {
+        // During: 9.5 req/s of 2xx, all at 800ms; before: 10 req/s at 50ms.
+        let slow = evaluator.throughput(ThroughputAssertion(phase: .during, minPercentOfTarget: 50, within: .seconds(0.5)), name: "t")
+        #expect(slow.verdict == .failed)
+        #expect(slow.message == "during (answered within 500ms): 0.0 req/s = 0.0% of the 10.0 req/s target (below 50%)")
+        let rise = evaluator.throughput(ThroughputAssertion(phase: .after, comparedTo: .during, minRatio: 2, within: .seconds(1)), name: "t")
+        #expect(rise.verdict == .failed)
+        #expect(rise.message == "after (answered within 1s): 1.05× phase during (below 2.00×)")
+        let atSLO = evaluator.throughput(ThroughputAssertion(phase: .after, comparedTo: .during, minRatio: 2, within: .seconds(0.5)), name: "t")
+        #expect(atSLO.verdict == .passed)
+        #expect(atSLO.measured["ratio"] == nil)  // during served nothing within 500ms: the ratio is unbounded
+    }
+
     @Test func servingPodsCountsDistinctPods() {
         #expect(evaluator.servingPods(ServingPodsAssertion(phase: .after, atLeast: 4), name: "p").verdict == .passed)
         let before = evaluator.servingPods(ServingPodsAssertion(phase: .before, atLeast: 2), name: "p")

@@ -48,32 +48,44 @@ public struct LoadEvaluator: Sendable {
 
     /// Achieved throughput of a phase against the target rate and/or another phase.
     public func throughput(_ spec: ThroughputAssertion, name: String) -> AssertionResult {
-        let stats = stats(spec.phase)
-        guard stats.duration > 0 else {
+        let throughput = throughput(spec.phase, within: spec.within)
+        guard let throughput else {
             return AssertionResult(name: name, kind: "throughput", verdict: .error, message: "phase \(spec.phase.rawValue) has no time")
         }
         var texts: [String] = []
         var ok = true
-        var measured: [String: Double] = ["throughput": stats.throughput]
+        var measured: [String: Double] = ["throughput": throughput]
         if let minPercent = spec.minPercentOfTarget {
-            let achieved = targetRate > 0 ? stats.throughput / targetRate * 100 : 0
+            let achieved = targetRate > 0 ? throughput / targetRate * 100 : 0
             measured["percentOfTarget"] = achieved
             let pass = achieved + 1e-9 >= minPercent
             ok = ok && pass
             texts.append(String(format: "%.1f req/s = %.1f%% of the %.1f req/s target (%@ %.0f%%)",
-                                stats.throughput, achieved, targetRate, pass ? "≥" : "below", minPercent))
+                                throughput, achieved, targetRate, pass ? "≥" : "below", minPercent))
         }
         if let other = spec.comparedTo {
-            let reference = self.stats(other).throughput
-            let ratio = reference > 0 ? stats.throughput / reference : (stats.throughput > 0 ? .infinity : 0)
+            let reference = self.throughput(other, within: spec.within) ?? 0
+            let ratio = reference > 0 ? throughput / reference : (throughput > 0 ? .infinity : 0)
             measured["ratio"] = ratio.isFinite ? ratio : nil
             let pass = ratio + 1e-9 >= spec.minRatio
             ok = ok && pass
             texts.append(String(format: "%.2f× phase %@ (%@ %.2f×)", ratio, other.rawValue, pass ? "≥" : "below", spec.minRatio))
         }
-        let message = "\(spec.phase.rawValue): " + texts.joined(separator: "; ")
+        let scope = spec.within.map { " (answered within \($0))" } ?? ""
+        let message = "\(spec.phase.rawValue)\(scope): " + texts.joined(separator: "; ")
         return ok ? .passed(name, kind: "throughput", message, measured: measured)
             : .failed(name, kind: "throughput", message, measured: measured)
+    }
+
+    /// Successful requests per second of a phase (by intended time), only those answered within
+    /// `within` when given; nil when the phase has no time.
+    public func throughput(_ phase: Phase, within: ScenarioDuration? = nil) -> Double? {
+        let window = windows.window(phase)
+        let length = window.end - window.start
+        guard length > 0 else { return nil }
+        let limit = within?.seconds ?? .infinity
+        let counted = records.filter { $0.intended >= window.start && $0.intended < window.end && $0.succeeded && $0.latency <= limit }
+        return Double(counted.count) / length
     }
 
     /// Distinct serving pods in a phase.

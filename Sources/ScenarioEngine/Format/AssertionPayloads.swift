@@ -144,12 +144,17 @@ public struct ThroughputAssertion: Sendable, Hashable, Codable {
     /// Another phase whose throughput this phase must reach at least (ratio ≥ `minRatio`).
     public var comparedTo: Phase?
     public var minRatio: Double
+    /// Counts only requests answered within this latency (measured from their intended start, as
+    /// every latency here): the throughput *at the SLO*. Without it, every 2xx counts.
+    public var within: ScenarioDuration?
 
-    public init(phase: Phase, minPercentOfTarget: Double? = nil, comparedTo: Phase? = nil, minRatio: Double = 1) {
+    public init(phase: Phase, minPercentOfTarget: Double? = nil, comparedTo: Phase? = nil, minRatio: Double = 1,
+                within: ScenarioDuration? = nil) {
         self.phase = phase
         self.minPercentOfTarget = minPercentOfTarget
         self.comparedTo = comparedTo
         self.minRatio = minRatio
+        self.within = within
     }
 }
 

@@ -183,8 +183,9 @@ extension ParseSession {
     }
 
     func throughput(_ body: Located) -> ThroughputAssertion? {
-        guard let fields = reader.fields(body, allowed: ["phase", "minPercentOfTarget", "comparedTo", "minRatio"], required: ["phase"])
+        guard let fields = reader.fields(body, allowed: ["phase", "minPercentOfTarget", "comparedTo", "minRatio", "within"], required: ["phase"])
         else { return nil }
+        let within = fields.has("within") ? fields.duration("within") : nil
         let phase = fields.phase("phase")
         let percent = fields.has("minPercentOfTarget") ? fields.number("minPercentOfTarget", min: 0, max: 100, minExclusive: true) : nil
         let comparedTo = fields.has("comparedTo") ? fields.phase("comparedTo") : nil
@@ -202,8 +203,8 @@ extension ParseSession {
             return nil
         }
         guard let phase, let ratio, !(fields.has("minPercentOfTarget") && percent == nil),
-              !(fields.has("comparedTo") && comparedTo == nil) else { return nil }
-        return ThroughputAssertion(phase: phase, minPercentOfTarget: percent, comparedTo: comparedTo, minRatio: ratio)
+              !(fields.has("comparedTo") && comparedTo == nil), !(fields.has("within") && within == nil) else { return nil }
+        return ThroughputAssertion(phase: phase, minPercentOfTarget: percent, comparedTo: comparedTo, minRatio: ratio, within: within)
     }
 
     func servingPods(_ body: Located) -> ServingPodsAssertion? {
