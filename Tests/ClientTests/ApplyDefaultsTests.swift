@@ -1,5 +1,6 @@
 import HTTPClient
 import KubernetesClient
+import LabrunCore
 import Testing
 
 @Suite("Objects prepared for server-side apply")

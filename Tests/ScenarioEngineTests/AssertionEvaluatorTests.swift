@@ -1,3 +1,4 @@
+import LabrunCore
 import Testing
 @testable import ScenarioEngine
 
@@ -60,13 +61,13 @@ import Testing
     }
 
     @Test func sqlAndKubernetesProduceDiffs() {
-        let sql = SQLAssertion(query: "SELECT count(*) AS n FROM tasks", expect: .value(.int(20)))
+        let sql = SQLAssertion(query: "SELECT count(*) AS n FROM tasks", expect: .value(.number(20)))
         #expect(AssertionEvaluator.sql(sql, name: "s", result: SQLResultSet(columns: ["n"], rows: [[.string("20")]])).verdict == .passed)
         let failed = AssertionEvaluator.sql(sql, name: "s", result: SQLResultSet(columns: ["n"], rows: [[.string("19")]]))
         #expect(failed.message == #"expected 20, got "19""#)
         let k8s = KubernetesAssertion(apiVersion: "apps/v1", kind: "Deployment", name: "backend",
-                                      expect: .object(["status": .object(["readyReplicas": .int(3)])]))
-        let object: JSONValue = .object(["status": .object(["readyReplicas": .int(2)])])
+                                      expect: .object(["status": .object(["readyReplicas": .number(3)])]))
+        let object: JSONValue = .object(["status": .object(["readyReplicas": .number(2)])])
         let result = AssertionEvaluator.kubernetes(k8s, name: "k", object: object)
         #expect(result.message == "Deployment/backend differs at 1 place(s)")
         #expect(result.details.first == "at $.status.readyReplicas:")

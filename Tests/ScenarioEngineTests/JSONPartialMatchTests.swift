@@ -1,21 +1,22 @@
+import LabrunCore
 import Testing
 @testable import ScenarioEngine
 
 @Suite struct JSONPartialMatchTests {
     let deployment: JSONValue = .object([
         "metadata": .object(["name": .string("backend"), "labels": .object(["app.kubernetes.io/name": .string("todo")])]),
-        "spec": .object(["replicas": .int(3)]),
-        "status": .object(["readyReplicas": .int(2), "conditions": .array([.object(["type": .string("Available")])])]),
+        "spec": .object(["replicas": .number(3)]),
+        "status": .object(["readyReplicas": .number(2), "conditions": .array([.object(["type": .string("Available")])])]),
     ])
 
     @Test func aSubsetMatchesAndExtraKeysAreIgnored() {
-        let expected: JSONValue = .object(["spec": .object(["replicas": .double(3.0)]), "metadata": .object(["name": .string("backend")])])
+        let expected: JSONValue = .object(["spec": .object(["replicas": .number(3.0)]), "metadata": .object(["name": .string("backend")])])
         #expect(JSONPartialMatch.matches(expected: expected, actual: deployment))
     }
 
     @Test func eachMismatchIsReportedWithItsPath() {
         let expected: JSONValue = .object([
-            "status": .object(["readyReplicas": .int(3), "observedGeneration": .int(2)]),
+            "status": .object(["readyReplicas": .number(3), "observedGeneration": .number(2)]),
             "metadata": .object(["labels": .object(["app.kubernetes.io/name": .string("other")])]),
         ])
         let found = JSONPartialMatch.mismatches(expected: expected, actual: deployment)
@@ -38,7 +39,7 @@ import Testing
     }
 
     @Test func typesMustAgree() {
-        #expect(!JSONPartialMatch.matches(expected: .string("3"), actual: .int(3)))
+        #expect(!JSONPartialMatch.matches(expected: .string("3"), actual: .number(3)))
         #expect(!JSONPartialMatch.matches(expected: .object([:]), actual: .array([])))
         #expect(JSONPartialMatch.matches(expected: .null, actual: .null))
     }
@@ -51,17 +52,17 @@ import Testing
     ])
 
     @Test func valuesCompareByMeaningNotWireFormat() {
-        #expect(SQLComparison.valuesEqual(.int(1), .string("1")))
-        #expect(SQLComparison.valuesEqual(.double(1.5), .string("1.50")))
+        #expect(SQLComparison.valuesEqual(.number(1), .string("1")))
+        #expect(SQLComparison.valuesEqual(.number(1.5), .string("1.50")))
         #expect(SQLComparison.valuesEqual(.bool(true), .string("t")))
         #expect(SQLComparison.valuesEqual(.bool(false), .string("false")))
-        #expect(!SQLComparison.valuesEqual(.int(1), .string("one")))
+        #expect(!SQLComparison.valuesEqual(.number(1), .string("one")))
         #expect(!SQLComparison.valuesEqual(.null, .string("")))
         #expect(SQLComparison.valuesEqual(.null, .null))
     }
 
     @Test func unorderedRowsMatchAsAMultisetOnTheNamedColumns() {
-        let expect = SQLExpectation.rows([["title": .string("b"), "completed": .bool(true)], ["id": .int(1)]], ordered: false)
+        let expect = SQLExpectation.rows([["title": .string("b"), "completed": .bool(true)], ["id": .number(1)]], ordered: false)
         #expect(SQLComparison.compare(expected: expect, actual: result) == nil)
     }
 
@@ -83,9 +84,9 @@ import Testing
 
     @Test func aValueIsTheFirstColumnOfTheOnlyRow() {
         let count = SQLResultSet(columns: ["n", "other"], rows: [[.string("20"), .string("x")]])
-        #expect(SQLComparison.compare(expected: .value(.int(20)), actual: count) == nil)
-        #expect(SQLComparison.compare(expected: .value(.int(19)), actual: count)?.summary == #"expected 19, got "20""#)
-        #expect(SQLComparison.compare(expected: .value(.int(1)), actual: result)?.summary == "expected one row with value 1, got 2 row(s)")
+        #expect(SQLComparison.compare(expected: .value(.number(20)), actual: count) == nil)
+        #expect(SQLComparison.compare(expected: .value(.number(19)), actual: count)?.summary == #"expected 19, got "20""#)
+        #expect(SQLComparison.compare(expected: .value(.number(1)), actual: result)?.summary == "expected one row with value 1, got 2 row(s)")
     }
 
     @Test func rowCountsCompare() {

@@ -1,4 +1,5 @@
 import Foundation
+import LabrunCore
 import Testing
 @testable import ScenarioEngine
 
@@ -39,7 +40,7 @@ import Testing
         #expect(String(decoding: data, as: UTF8.self) == #"{"timeout":"1m30s"}"#)
         #expect(try JSONDecoder().decode([String: ScenarioDuration].self, from: data)["timeout"] == .seconds(90))
         #expect(throws: DecodingError.self) { try JSONDecoder().decode([ScenarioDuration].self, from: Data(#"["5 seconds"]"#.utf8)) }
-        let value: JSONValue = .object(["a": .array([.int(1), .double(2.5), .bool(true), .null, .string("x\"y")])])
+        let value: JSONValue = .object(["a": .array([.number(1), .number(2.5), .bool(true), .null, .string("x\"y")])])
         #expect(value.description == #"{"a": [1, 2.5, true, null, "x\"y"]}"#)
         #expect(try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value)) == value)
     }

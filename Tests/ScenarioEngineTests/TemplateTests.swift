@@ -4,11 +4,11 @@ import Testing
 @Suite struct TemplateTests {
     @Test func repetitionNumbersReplaceThePlaceholderEverywhere() {
         let request = HTTPRequestSpec(method: "POST", path: "/api/tasks?n={{i}}", headers: ["Idempotency-Key": "persist-{{i}}"],
-                                      body: .object(["title": .string("task {{i}}"), "tags": .array([.string("{{i}}"), .int(3)])]))
+                                      body: .object(["title": .string("task {{i}}"), "tags": .array([.string("{{i}}"), .number(3)])]))
         let third = request.substituting(repetition: 3)
         #expect(third.path == "/api/tasks?n=3")
         #expect(third.headers == ["Idempotency-Key": "persist-3"])
-        #expect(third.body == .object(["title": .string("task 3"), "tags": .array([.string("3"), .int(3)])]))
+        #expect(third.body == .object(["title": .string("task 3"), "tags": .array([.string("3"), .number(3)])]))
         #expect(third.method == "POST")
     }
 

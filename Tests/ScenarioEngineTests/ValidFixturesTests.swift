@@ -79,7 +79,7 @@ import Testing
             expect: .rows([["title": .string("a"), "completed": .bool(false)], ["title": .string("b")]], ordered: true),
             timeout: .seconds(60))))
         #expect(scenario.assertions[2].kind == .sql(SQLAssertion(query: "SELECT count(*) FROM tasks WHERE completed = $1 AND title = $2",
-                                                                 params: [.bool(true), .string("x")], expect: .value(.int(0)))))
+                                                                 params: [.bool(true), .string("x")], expect: .value(.number(0)))))
         #expect(scenario.assertions[8].kind == .writeLedger(WriteLedgerAssertion()))
         #expect(scenario.assertions[9].kind == .writeLedger(WriteLedgerAssertion(maxLost: 1, maxDuplicated: 2, allowUnacknowledged: false)))
         #expect(scenario.assertions[12].kind == .throughput(ThroughputAssertion(phase: .after, minPercentOfTarget: 90, comparedTo: .before, minRatio: 0.8)))

@@ -1,3 +1,5 @@
+import LabrunCore
+
 /// Options of a list request.
 public struct ListOptions: Sendable, Equatable {
     /// `app.kubernetes.io/name=todo,tier!=cache`.
@@ -120,5 +122,3 @@ public struct JSONPatchOperation: Sendable, Equatable, Codable {
     public static func remove(_ path: String) -> JSONPatchOperation { .init(op: "remove", path: path) }
     public static func test(_ path: String, _ value: JSONValue) -> JSONPatchOperation { .init(op: "test", path: path, value: value) }
 }
-
-import HTTPClient

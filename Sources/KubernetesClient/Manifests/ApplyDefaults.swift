@@ -1,4 +1,4 @@
-import HTTPClient
+import LabrunCore
 
 /// Adjustments made to an object before server-side apply.
 ///

@@ -1,4 +1,4 @@
-import HTTPClient
+import LabrunCore
 
 /// A Deployment (apps/v1).
 public struct Deployment: KubernetesResource, Equatable {

@@ -1,4 +1,4 @@
-import HTTPClient
+import LabrunCore
 
 /// A typed Kubernetes object: knows where it lives in the API and has metadata.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import LabrunCore
 
 /// The `metadata` every Kubernetes object has (the fields labrun uses).
 public struct ObjectMeta: Codable, Sendable, Equatable {
@@ -111,5 +112,3 @@ public enum KubernetesTime {
         return fractional.date(from: text)
     }
 }
-
-import HTTPClient

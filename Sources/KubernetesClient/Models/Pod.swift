@@ -1,4 +1,4 @@
-import HTTPClient
+import LabrunCore
 
 /// A Pod (core/v1).
 public struct Pod: KubernetesResource, Equatable {

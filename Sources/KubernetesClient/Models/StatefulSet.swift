@@ -1,4 +1,4 @@
-import HTTPClient
+import LabrunCore
 
 /// A StatefulSet (apps/v1).
 public struct StatefulSet: KubernetesResource, Equatable {

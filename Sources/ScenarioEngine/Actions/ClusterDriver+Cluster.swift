@@ -76,7 +76,7 @@ extension ClusterDriver {
         for (name, value) in spec.headers.sorted(by: { $0.key < $1.key }) { headers.add(name, value) }
         var body: Data?
         if let json = spec.body {
-            body = try JSONBridge.data(json)
+            body = try json.jsonData()
             if headers["Content-Type"] == nil { headers.add("Content-Type", "application/json") }
         }
         return try await http.send(HTTPRequest(HTTPMethod(rawValue: spec.method), base + spec.path, headers: headers,

@@ -162,7 +162,7 @@ extension ClusterDriver {
             "spec": .object(["podSelector": .object(["matchLabels": .object(matchLabels.mapValues { .string($0) })]),
                              "policyTypes": .array([.string("Ingress"), .string("Egress")])]),
         ])
-        try await kube.create(.networkPolicies, JSONBridge.decode(policy), namespace: namespace)
+        try await kube.create(.networkPolicies, policy, namespace: namespace)
         let kube = self.kube
         let token = run.cleanup.register("delete NetworkPolicy \(name)", timeout: 30) {
             try await kube.delete(.networkPolicies, name: name, namespace: namespace, options: DeleteOptions(ignoreNotFound: true))

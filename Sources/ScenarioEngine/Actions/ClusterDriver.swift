@@ -112,14 +112,14 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
         // 3. Manifests in the scenario's shape, deployed.
         let objects = try await renderStack(run, images: built)
         for object in objects {
-            try await kube.apply(JSONBridge.decode(object), namespace: namespace)
+            try await kube.apply(object, namespace: namespace)
         }
         timeline.record(.note, "setup", "applied \(objects.count) objects")
 
         // 4. Readiness (watches), then access from the host.
         func names(_ kind: String) -> Set<String> {
-            Set(objects.filter { $0.memberValue("kind") == .string(kind) }
-                .compactMap { $0.memberValue("metadata")?.memberValue("name")?.stringText })
+            Set(objects.filter { $0["kind"] == .string(kind) }
+                .compactMap { $0["metadata"]?["name"]?.stringValue })
         }
         try await ReadinessWaiter(client: kube, namespace: namespace, timeout: 300, clock: run.clock)
             .wait(deployments: names("Deployment"), statefulSets: names("StatefulSet"))
@@ -158,10 +158,9 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
         let renderer = ManifestRenderer(namespace: run.namespace,
                                         images: Dictionary(uniqueKeysWithValues: images.map { ($0.key.repository, $0.value) }),
                                         served: served)
-        let rendered = ApplyOrder.sorted(try renderer.render(written))
-        var objects = try rendered.map { try JSONBridge.scenario($0) }
+        var objects = ApplyOrder.sorted(try renderer.render(written))
         objects.removeAll { object in
-            let kind = object.memberValue("kind")?.stringText
+            let kind = object["kind"]?.stringValue
             if kind == "HorizontalPodAutoscaler" {
                 run.timeline.record(.note, "setup", "left out the HorizontalPodAutoscaler: the scenario sets the replicas")
                 return true
@@ -174,8 +173,7 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
             run.timeline.record(.note, "setup", "stack variant \(variant.name): \(variant.description)")
         }
         // The NodePort twins copy the Services as changed above (a variant's session affinity too).
-        let access = AccessServices.make(from: try objects.map { try JSONBridge.decode($0) }, namespace: run.namespace)
-        return objects + (try access.map { try JSONBridge.scenario($0) })
+        return objects + AccessServices.make(from: objects, namespace: run.namespace)
     }
 
     /// NodePorts on the node's address when the provider gives host access, else port-forwards.
@@ -220,13 +218,5 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
                 return .pending(error.message)
             }
         }
-    }
-}
-
-extension JSONValue {
-    /// The string inside a `.string`, else nil.
-    var stringText: String? {
-        if case .string(let text) = self { return text }
-        return nil
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LabrunCore
 
 /// Puts a scenario's `setup` into the rendered manifests: replicas, the backend's version
 /// (`APP_VERSION`, shown in `X-App-Version`) and the supported `values` (`<workload>.resources`,
@@ -12,7 +13,7 @@ public struct StackShape: Sendable {
     public func apply(to objects: [JSONValue], note: (String) -> Void = { _ in }) throws -> [JSONValue] {
         var out = objects
         try edit(&out, kind: "Deployment", name: "backend") { object in
-            object = set(object, ["spec", "replicas"], .int(setup.backend.replicas))
+            object = set(object, ["spec", "replicas"], .number(Double(setup.backend.replicas)))
             if let version = setup.backend.version {
                 object = Self.settingEnv(object, container: "backend", name: "APP_VERSION", value: version)
                 object = set(object, ["spec", "template", "metadata", "annotations", "labrun.dev/version"], .string(version))
@@ -20,7 +21,7 @@ public struct StackShape: Sendable {
         }
         if let frontend = setup.frontend {
             try edit(&out, kind: "Deployment", name: "frontend") { object in
-                object = set(object, ["spec", "replicas"], .int(frontend.replicas))
+                object = set(object, ["spec", "replicas"], .number(Double(frontend.replicas)))
             }
         }
         for (workload, value) in setup.values.sorted(by: { $0.key < $1.key }) {
@@ -40,12 +41,12 @@ public struct StackShape: Sendable {
                     guard case .object(let variables) = setting else { note("values.\(workload).env is not a mapping; ignored"); continue }
                     try edit(&out, kind: kind, name: workload) { object in
                         for (name, text) in variables.sorted(by: { $0.key < $1.key }) {
-                            object = Self.settingEnv(object, container: workload, name: name, value: text.stringText ?? text.description)
+                            object = Self.settingEnv(object, container: workload, name: name, value: text.stringValue ?? text.description)
                         }
                     }
                 case "replicas":
-                    if case .int(let count) = setting {
-                        try edit(&out, kind: kind, name: workload) { object in object = set(object, ["spec", "replicas"], .int(count)) }
+                    if let count = setting.intValue {
+                        try edit(&out, kind: kind, name: workload) { object in object = set(object, ["spec", "replicas"], .number(Double(count))) }
                     }
                 default:
                     note("values.\(workload).\(key) is not supported by the manifests deployer; ignored")
@@ -57,7 +58,7 @@ public struct StackShape: Sendable {
 
     private func edit(_ objects: inout [JSONValue], kind: String, name: String, _ change: (inout JSONValue) -> Void) throws {
         guard let index = objects.firstIndex(where: {
-            $0.memberValue("kind")?.stringText == kind && $0.memberValue("metadata")?.memberValue("name")?.stringText == name
+            $0["kind"]?.stringValue == kind && $0["metadata"]?["name"]?.stringValue == name
         }) else {
             throw VariantError("the manifests have no \(kind) \(name) to shape")
         }
@@ -73,7 +74,7 @@ public struct StackShape: Sendable {
         mapContainer(object, container: container) { members in
             var env: [JSONValue] = []
             if case .array(let items)? = members["env"] { env = items }
-            env.removeAll { $0.memberValue("name")?.stringText == name }
+            env.removeAll { $0["name"]?.stringValue == name }
             env.append(.object(["name": .string(name), "value": .string(value)]))
             members["env"] = .array(env)
         }
@@ -94,9 +95,8 @@ public struct StackShape: Sendable {
 
     private static func mapContainer(_ object: JSONValue, container: String,
                                      _ change: (inout [String: JSONValue]) -> Void) -> JSONValue {
-        guard case .array(var containers)? = object.memberValue("spec")?.memberValue("template")?.memberValue("spec")?
-            .memberValue("containers") else { return object }
-        let index = containers.firstIndex { $0.memberValue("name")?.stringText == container } ?? 0
+        guard case .array(var containers)? = object["spec"]?["template"]?["spec"]?["containers"] else { return object }
+        let index = containers.firstIndex { $0["name"]?.stringValue == container } ?? 0
         guard containers.indices.contains(index), case .object(var members) = containers[index] else { return object }
         change(&members)
         containers[index] = .object(members)

@@ -1,3 +1,5 @@
+import LabrunCore
+
 /// Turns observations into assertion results. Pure: the runner performs the I/O (HTTP requests,
 /// SQL queries, Kubernetes reads) and hands the answers here.
 public enum AssertionEvaluator {

@@ -1,3 +1,5 @@
+import LabrunCore
+
 /// Checks that an actual JSON value contains an expected subset, and says where it does not.
 ///
 /// Rules (as in chainsaw's assertions): an expected object matches when every expected key is
@@ -23,7 +25,6 @@ public enum JSONPartialMatch {
                 mismatches(expected: pair.0, actual: pair.1, path: "\(path)[\(index)]")
             }
         default:
-            if let a = expected.numberValue, let b = actual.numberValue, a == b { return [] }
             return expected == actual ? [] : [JSONMismatch(path: path, expected: expected, actual: actual)]
         }
     }
@@ -69,6 +70,6 @@ public struct JSONMismatch: Sendable, Hashable, Codable, CustomStringConvertible
 
     static func pathComponent(_ key: String) -> String {
         let plain = !key.isEmpty && key.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
-        return plain ? ".\(key)" : "[\(JSONValue.quote(key))]"
+        return plain ? ".\(key)" : "[\(JSONValue.string(key))]"
     }
 }

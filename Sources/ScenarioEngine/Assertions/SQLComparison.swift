@@ -1,3 +1,5 @@
+import LabrunCore
+
 /// Compares a query's rows with what a `sql` assertion expects, and renders a diff.
 ///
 /// Values compare by meaning rather than by wire format: libpq returns text, so an expected `3`
@@ -23,15 +25,12 @@ public enum SQLComparison {
     /// Whether an expected value equals an actual one (see the type's rules).
     public static func valuesEqual(_ expected: JSONValue, _ actual: JSONValue) -> Bool {
         if expected == actual { return true }
-        if let a = expected.numberValue, let b = actual.numberValue { return a == b }
         switch (expected, actual) {
         case (.null, _), (_, .null): return false
         case (.bool(let flag), .string(let text)), (.string(let text), .bool(let flag)):
             return (flag ? ["t", "true"] : ["f", "false"]).contains(text.lowercased())
-        case (.int, .string(let text)), (.double, .string(let text)):
-            return Double(text).flatMap { value in expected.numberValue.map { $0 == value } } ?? false
-        case (.string(let text), .int), (.string(let text), .double):
-            return Double(text).flatMap { value in actual.numberValue.map { $0 == value } } ?? false
+        case (.number(let number), .string(let text)), (.string(let text), .number(let number)):
+            return Double(text) == number
         default: return false
         }
     }

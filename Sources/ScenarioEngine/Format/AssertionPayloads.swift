@@ -1,3 +1,5 @@
+import LabrunCore
+
 /// `http` assertion: a request and the response it must get, polled for up to `timeout`.
 /// With `repeat: n` the request is sent n times with `{{i}}` replaced by 1…n, and each must match.
 public struct HTTPAssertion: Sendable, Hashable, Codable {

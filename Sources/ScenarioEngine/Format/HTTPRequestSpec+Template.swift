@@ -1,3 +1,5 @@
+import LabrunCore
+
 extension HTTPRequestSpec {
     /// The placeholder `repeat` replaces with the repetition number.
     public static let repetitionPlaceholder = "{{i}}"
@@ -12,7 +14,7 @@ extension HTTPRequestSpec {
             case .string(let string): return .string(replace(string))
             case .array(let items): return .array(items.map(replace))
             case .object(let members): return .object(members.mapValues(replace))
-            case .null, .bool, .int, .double: return value
+            case .null, .bool, .number: return value
             }
         }
         var copy = self

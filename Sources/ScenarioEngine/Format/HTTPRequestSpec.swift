@@ -1,3 +1,5 @@
+import LabrunCore
+
 /// An HTTP request to the stack (through the frontend's `/api` proxy or the backend Service).
 public struct HTTPRequestSpec: Sendable, Hashable, Codable {
     public var method: String

@@ -1,3 +1,5 @@
+import LabrunCore
+
 /// The stack's shape for this run: deployed, or adjusted, before anything else happens.
 public struct ScenarioSetup: Sendable, Hashable, Codable {
     /// The namespace to reuse; `nil` means a fresh namespace for this run (`labrun-<scenario>-<id>`),

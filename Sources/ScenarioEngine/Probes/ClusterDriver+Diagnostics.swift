@@ -61,17 +61,14 @@ extension ClusterDriver {
     public func likelyCauses(_ run: RunContext) async -> [String] {
         var causes: [String] = []
         let namespace = run.namespace
-        if let backend = try? await kube.get(.deployments, name: "backend", namespace: namespace),
-           let object = try? JSONBridge.scenario(backend) {
-            causes += StackHints.deploymentWeaknesses(object, name: "backend")
+        if let backend = try? await kube.get(.deployments, name: "backend", namespace: namespace) {
+            causes += StackHints.deploymentWeaknesses(backend, name: "backend")
         }
-        if let service = try? await kube.get(.services, name: "backend", namespace: namespace),
-           let object = try? JSONBridge.scenario(service) {
-            causes += StackHints.serviceWeaknesses(object, name: "backend")
+        if let service = try? await kube.get(.services, name: "backend", namespace: namespace) {
+            causes += StackHints.serviceWeaknesses(service, name: "backend")
         }
-        if let postgres = try? await kube.get(.statefulSets, name: "postgres", namespace: namespace),
-           let object = try? JSONBridge.scenario(postgres) {
-            causes += StackHints.statefulSetWeaknesses(object, name: "postgres")
+        if let postgres = try? await kube.get(.statefulSets, name: "postgres", namespace: namespace) {
+            causes += StackHints.statefulSetWeaknesses(postgres, name: "postgres")
         }
         return causes
     }

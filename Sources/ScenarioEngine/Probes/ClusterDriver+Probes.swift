@@ -34,7 +34,7 @@ extension ClusterDriver {
             let response = try await send(check.request, access: access)
             var headers: [String: String] = [:]
             for field in response.headers { headers[field.name] = field.value }
-            let body = try? JSONDecoder().decode(JSONValue.self, from: response.body)
+            let body = try? JSONValue.parse(response.body)
             var one = spec
             one.check = check
             let result = AssertionEvaluator.http(one, name: name, status: response.status, headers: headers, body: body)
@@ -54,7 +54,7 @@ extension ClusterDriver {
         let resource = try await kube.resourceType(apiVersion: spec.apiVersion, kind: spec.kind)
         do {
             let object = try await kube.get(resource, name: spec.name, namespace: spec.namespace ?? run.namespace)
-            return AssertionEvaluator.kubernetes(spec, name: name, object: try JSONBridge.scenario(object))
+            return AssertionEvaluator.kubernetes(spec, name: name, object: object)
         } catch let error as LabrunError where error.isNotFound {
             return AssertionEvaluator.kubernetes(spec, name: name, object: nil)
         }
@@ -75,8 +75,9 @@ extension ClusterDriver {
     static func postgresParameter(_ value: JSONValue) -> any PostgresEncodable {
         switch value {
         case .string(let text): return text
-        case .int(let number): return number
-        case .double(let number): return number
+        case .number(let number):
+            // A whole number goes as an integer (so it fits an integer column), any other as a double.
+            if let whole = value.intValue { return whole } else { return number }
         case .bool(let flag): return flag
         case .null: return Optional<String>.none
         case .array, .object: return value.description

@@ -1,4 +1,5 @@
 import Foundation
+import LabrunCore
 import Yams
 
 /// A deliberately broken stack: changes applied to the rendered manifests before they are deployed.
@@ -77,7 +78,7 @@ public struct StackVariant: Sendable, Hashable {
         var out = objects
         for change in changes {
             guard let index = out.firstIndex(where: {
-                $0.memberValue("kind") == .string(change.kind) && $0.memberValue("metadata")?.memberValue("name") == .string(change.name)
+                $0["kind"] == .string(change.kind) && $0["metadata"]?["name"] == .string(change.name)
             }) else { throw VariantError("variant \(name): no \(change.kind)/\(change.name) in the manifests") }
             let tokens = change.path.split(separator: "/", omittingEmptySubsequences: true).map {
                 $0.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
@@ -102,7 +103,8 @@ public struct StackVariant: Sendable, Hashable {
                 }
                 return .object(members)
             }
-            let child = members[head] ?? (value == nil ? nil : .object([:]))
+            var child = members[head]
+            if child == nil, value != nil { child = .object([:]) }
             guard let child, let updated = update(child, rest, value: value) else { return nil }
             members[head] = updated
             return .object(members)
@@ -133,20 +135,12 @@ extension JSONValue {
         switch value {
         case nil: self = .null
         case let v as Bool: self = .bool(v)
-        case let v as Int: self = .int(v)
-        case let v as Double: self = .double(v)
+        case let v as Int: self = .number(Double(v))
+        case let v as Double: self = .number(v)
         case let v as String: self = .string(v)
         case let v as [Any]: self = .array(v.map { JSONValue(any: $0) })
         case let v as [String: Any]: self = .object(v.mapValues { JSONValue(any: $0) })
         default: self = .string(String(describing: value ?? ""))
         }
-    }
-}
-
-extension JSONValue {
-    /// The member `key` of an object (nil for other values or a missing key).
-    func memberValue(_ key: String) -> JSONValue? {
-        if case .object(let members) = self { return members[key] }
-        return nil
     }
 }

@@ -1,3 +1,4 @@
+import LabrunCore
 import Yams
 
 /// The members of one mapping, already checked for unknown and missing keys.

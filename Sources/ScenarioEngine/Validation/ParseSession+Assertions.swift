@@ -1,3 +1,5 @@
+import LabrunCore
+
 /// Parsing of `assertions` and steady-state `checks`.
 extension ParseSession {
     /// A list of assertions; `only` restricts the kinds (steady-state checks).

@@ -1,3 +1,4 @@
+import LabrunCore
 import Yams
 
 /// The state of one parse: the reader collecting errors and what later checks need (step names).

@@ -1,3 +1,4 @@
+import LabrunCore
 import Yams
 
 /// A YAML node and the key path that leads to it.
@@ -210,8 +211,8 @@ final class YAMLReader {
             switch ScalarKind(value.node) {
             case .null: return .null
             case .bool: return .bool(["true", "yes", "on"].contains(scalar.string.lowercased()))
-            case .int: return value.node.int.map(JSONValue.int) ?? .string(scalar.string)
-            case .float: return value.node.float.map(JSONValue.double) ?? .string(scalar.string)
+            case .int: return value.node.int.map { .number(Double($0)) } ?? .string(scalar.string)
+            case .float: return value.node.float.map(JSONValue.number) ?? .string(scalar.string)
             case .string, .other: return .string(scalar.string)
             }
         case .sequence(let sequence):

@@ -1,4 +1,4 @@
-import HTTPClient
+import LabrunCore
 
 /// NodePort Services labrun adds next to the stack's own ClusterIP Services so the frontend,
 /// backend and Postgres can be reached from the host after `labrun up` has exited

@@ -1,4 +1,4 @@
-import HTTPClient
+import LabrunCore
 
 /// The order objects are applied in: what others refer to first (namespace, config, storage,
 /// services), workloads after, policies last.

@@ -1,5 +1,5 @@
-import HTTPClient
 import KubernetesClient
+import LabrunCore
 
 extension ServedAPIs {
     /// Asks the server (discovery) which versions it serves for the groups `objects` use,

@@ -1,5 +1,4 @@
 import Foundation
-import HTTPClient
 import LabrunCore
 
 /// Turns the project's manifests into the objects labrun applies: moved into the chosen

@@ -85,8 +85,8 @@ import Testing
         "kind": .string("Deployment"),
         "metadata": .object(["name": .string("backend")]),
         "spec": .object([
-            "replicas": .int(3),
-            "strategy": .object(["rollingUpdate": .object(["maxUnavailable": .int(0)])]),
+            "replicas": .number(3),
+            "strategy": .object(["rollingUpdate": .object(["maxUnavailable": .number(0)])]),
             "template": .object(["spec": .object(["containers": .array([.object([
                 "name": .string("backend"),
                 "env": .array([.object(["name": .string("PGUSER"), "value": .string("todo")])]),
@@ -100,13 +100,13 @@ import Testing
     @Test func aVariantRemovesAndSetsByPointer() throws {
         let variant = StackVariant(name: "v", scenario: "s", changes: [
             .init(kind: "Deployment", name: "backend", path: "/spec/template/spec/containers/0/readinessProbe"),
-            .init(kind: "Deployment", name: "backend", path: "/spec/replicas", value: .int(1)),
+            .init(kind: "Deployment", name: "backend", path: "/spec/replicas", value: .number(1)),
             .init(kind: "Deployment", name: "backend", path: "/metadata/labels/broken", value: .string("yes")),
         ])
         let out = try variant.apply(to: [Self.deployment])
         #expect(StackHints.deploymentWeaknesses(out[0], name: "backend").first?.contains("no readinessProbe") == true)
-        #expect(out[0].memberValue("spec")?.memberValue("replicas") == .int(1))
-        #expect(out[0].memberValue("metadata")?.memberValue("labels")?.memberValue("broken") == .string("yes"))
+        #expect(out[0]["spec"]?["replicas"] == .number(1))
+        #expect(out[0]["metadata"]?["labels"]?["broken"] == .string("yes"))
         let missing = StackVariant(name: "m", scenario: "s", changes: [.init(kind: "Deployment", name: "backend", path: "/spec/nothing")])
         #expect(throws: VariantError.self) { try missing.apply(to: [Self.deployment]) }
     }
@@ -126,8 +126,8 @@ import Testing
             #expect(broken != manifests, "\(file) changes nothing")
             // The diagnosis names what the variant broke, in the words the end-to-end test looks for.
             let hints = broken.flatMap { object -> [String] in
-                let name = object.memberValue("metadata")?.memberValue("name")?.stringText ?? ""
-                switch object.memberValue("kind")?.stringText {
+                let name = object["metadata"]?["name"]?.stringValue ?? ""
+                switch object["kind"]?.stringValue {
                 case "Deployment": return StackHints.deploymentWeaknesses(object, name: name)
                 case "StatefulSet": return StackHints.statefulSetWeaknesses(object, name: name)
                 case "Service": return StackHints.serviceWeaknesses(object, name: name)
@@ -154,7 +154,7 @@ import Testing
         let env = copy + "/base/secrets/todo-db.env"
         try? FileManager.default.removeItem(atPath: env)
         try "POSTGRES_USER=todo\nPOSTGRES_PASSWORD=test-only\nPOSTGRES_DB=todo\n".write(toFile: env, atomically: true, encoding: .utf8)
-        return try KustomizationLoader().load(copy).map { try JSONBridge.scenario($0) }
+        return try KustomizationLoader().load(copy)
     }
 
     @Test func theShapeSetsReplicasVersionAndResources() throws {
@@ -162,14 +162,14 @@ import Testing
                                   values: ["backend": .object(["resources": .object(["limits": .object(["cpu": .string("100m")])])])])
         var notes: [String] = []
         let out = try StackShape(setup: setup).apply(to: [Self.deployment]) { notes.append($0) }
-        let container = out[0].memberValue("spec")?.memberValue("template")?.memberValue("spec")?.memberValue("containers")
-        guard case .array(let containers)? = container, case .array(let env)? = containers[0].memberValue("env") else {
+        let container = out[0]["spec"]?["template"]?["spec"]?["containers"]
+        guard case .array(let containers)? = container, case .array(let env)? = containers[0]["env"] else {
             Issue.record("no containers"); return
         }
-        #expect(out[0].memberValue("spec")?.memberValue("replicas") == .int(1))
+        #expect(out[0]["spec"]?["replicas"] == .number(1))
         #expect(env.contains(.object(["name": .string("APP_VERSION"), "value": .string("v1")])))
         #expect(env.count == 2)
-        #expect(containers[0].memberValue("resources")?.memberValue("limits")
+        #expect(containers[0]["resources"]?["limits"]
                 == .object(["cpu": .string("100m"), "memory": .string("256Mi")]))
         #expect(notes.count == 1)
     }

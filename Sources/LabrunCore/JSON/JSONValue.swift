@@ -1,10 +1,12 @@
 import Foundation
 
-/// Any JSON document, as a value: what labrun uses for Kubernetes objects that have no typed
-/// model, for manifests and for response bodies.
+/// Any JSON document, as a value: the one JSON type of labrun. It carries Kubernetes objects that
+/// have no typed model, manifests and response bodies, and everything free-form in a scenario
+/// (request bodies, Helm values, expected objects, SQL values) through validation, matching and reports.
 ///
-/// Numbers are `Double`; whole numbers are written back without a fraction (`3`, not `3.0`), so
-/// `replicas: 3` survives a round trip. Object keys keep no order (JSON does not promise one).
+/// Numbers are `Double`, as in JSON itself: `3` and `3.0` are the same value. Whole numbers are
+/// written back without a fraction (`3`, not `3.0`), so `replicas: 3` survives a round trip.
+/// Object keys keep no order (JSON does not promise one).
 public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
     case null
     case bool(Bool)
@@ -38,11 +40,7 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
         case .null: try container.encodeNil()
         case .bool(let value): try container.encode(value)
         case .number(let value):
-            if value.rounded() == value, abs(value) < 9.0e15 {
-                try container.encode(Int64(value))
-            } else {
-                try container.encode(value)
-            }
+            if let whole = Self.whole(value) { try container.encode(whole) } else { try container.encode(value) }
         case .string(let value): try container.encode(value)
         case .array(let value): try container.encode(value)
         case .object(let value): try container.encode(value)
@@ -77,16 +75,50 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
         return try encoder.encode(self)
     }
 
-    /// Compact JSON text (keys sorted).
+    /// Compact JSON text (keys sorted), for the wire and for files.
     public var jsonString: String {
         (try? jsonData()).flatMap { String(data: $0, encoding: .utf8) } ?? "null"
     }
 
-    public var description: String { jsonString }
+    /// JSON text for people, as shown in diffs and error messages: keys sorted, a space after
+    /// each `:` and `,` (`{"a": [1, 2.5, true, null, "x\"y"]}`).
+    public var description: String {
+        switch self {
+        case .null: return "null"
+        case .bool(let value): return value ? "true" : "false"
+        case .number(let value): return Self.whole(value).map { String($0) } ?? String(value)
+        case .string(let value): return Self.quote(value)
+        case .array(let values): return "[" + values.map(\.description).joined(separator: ", ") + "]"
+        case .object(let members):
+            let body = members.keys.sorted().map { "\(Self.quote($0)): \(members[$0]?.description ?? "null")" }
+            return "{" + body.joined(separator: ", ") + "}"
+        }
+    }
+
+    /// `value` as a whole number when it is one and a `Double` holds it exactly (below 2^53).
+    private static func whole(_ value: Double) -> Int64? {
+        value.rounded() == value && abs(value) < 9.0e15 ? Int64(value) : nil
+    }
+
+    private static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            default:
+                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out + "\""
+    }
 
     // MARK: Access
 
-    /// The member `key` of an object, or `nil`.
+    /// The member `key` of an object, or `nil` (for other values or a missing key).
     public subscript(key: String) -> JSONValue? {
         get { if case .object(let members) = self { return members[key] } else { return nil } }
         set {
@@ -113,9 +145,11 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 
     public var stringValue: String? { if case .string(let v) = self { return v } else { return nil } }
+    /// The value as a number, when it is one.
     public var doubleValue: Double? { if case .number(let v) = self { return v } else { return nil } }
+    /// The value as an `Int`, when it is a whole number.
     public var intValue: Int? {
-        if case .number(let v) = self, v.rounded() == v, abs(v) < 9.0e15 { return Int(v) } else { return nil }
+        if case .number(let v) = self, let whole = Self.whole(v) { return Int(whole) } else { return nil }
     }
     public var boolValue: Bool? { if case .bool(let v) = self { return v } else { return nil } }
     public var arrayValue: [JSONValue]? { if case .array(let v) = self { return v } else { return nil } }
