@@ -27,6 +27,6 @@ import Testing
     @Test func everyScenarioFileHasATest() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: EndToEndScenario.projectRoot() + "/scenarios")
             .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
-        #expect(names == ["chaos-pod-kill", "chaos-rolling-update", "db-persistence-restart", "scale-out-under-load"])
+        #expect(names == ["chaos-network-partition", "chaos-pod-kill", "chaos-rolling-update", "db-persistence-restart", "scale-out-under-load"])
     }
 }
