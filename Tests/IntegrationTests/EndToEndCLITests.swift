@@ -52,5 +52,8 @@ import Testing
         let unknown = try await run(["status", "--provider", "docker-desktop"])
         #expect(unknown.exitCode == 64)
         #expect(unknown.standardError.contains("Unknown cluster provider 'docker-desktop'"))
+        let missingDirectory = try await run(["list", "--scenario-dir", "/nonexistent-labrun-scenarios"])
+        #expect(missingDirectory.exitCode == 64)
+        #expect(missingDirectory.standardError.contains("--scenario-dir '/nonexistent-labrun-scenarios' is not a directory."))
     }
 }

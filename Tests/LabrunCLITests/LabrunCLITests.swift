@@ -37,7 +37,7 @@ import Testing
               down                    Remove the stack, then stop the cluster if labrun started it.
               status                  Show the provider, nodes, each workload (ready/desired, versions,
                                       restarts) and leftovers.
-              list                    List the scenarios in scenarios/ with their descriptions and labels.
+              list                    List the scenarios with their descriptions and labels.
               run                     Run the named scenarios and write the reports.
               all                     Run every scenario (or those with --label) and write the reports.
 

@@ -8,14 +8,15 @@ import StackLifecycle
 struct ListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
-        abstract: "List the scenarios in scenarios/ with their descriptions and labels.",
-        discussion: "Validates every file; an invalid one is reported with file, line, column and key (exit 65).")
+        abstract: "List the scenarios with their descriptions and labels.",
+        discussion: "Reads scenarios/ (or --scenario-dir) and validates every file; an invalid one is reported with file, line, column and key (exit 65).")
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var source: ScenarioSource
 
     func run() async throws {
         try await CommandRunner.run(global) { session in
-            let catalog = try ScenarioCommandRunner.catalog(ScenarioSuite(session: session))
+            let catalog = try ScenarioCommandRunner.catalog(source.suite(session))
             session.console.result(catalog.table)
         }
     }

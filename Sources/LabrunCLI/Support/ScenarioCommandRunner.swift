@@ -16,7 +16,7 @@ enum ScenarioCommandRunner {
             let runOptions = RunOptions(
                 reportDirectory: options.reportDirectory, namespace: options.reuseNamespace, keepNamespace: options.keep,
                 onEvent: { progress.event($0, $1) }, onRequest: { progress.request($0, $1) })
-            let suite = ScenarioSuite(session: session, options: runOptions)
+            let suite = options.source.suite(session, options: runOptions)
             // Every file is validated before anything touches the cluster.
             let selected = try catalog(suite).select(names: names, labels: options.labelSelector)
             guard !selected.isEmpty else {

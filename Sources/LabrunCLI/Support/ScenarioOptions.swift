@@ -1,8 +1,33 @@
 import ArgumentParser
+import Foundation
 import ScenarioEngine
+import StackLifecycle
+
+/// Where the scenario files are read from (`list`, `run`, `all`, `labrun <scenario>`).
+struct ScenarioSource: ParsableArguments, Sendable {
+    @Option(name: .customLong("scenario-dir"),
+            help: ArgumentHelp("Read the scenario files from this directory instead of the project's scenarios/.", valueName: "dir"))
+    var directory: String?
+
+    init() {}
+
+    func validate() throws {
+        var isDirectory: ObjCBool = false
+        if let directory, !(FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue) {
+            throw ValidationError("--scenario-dir '\(directory)' is not a directory.")
+        }
+    }
+
+    /// The suite of the chosen directory (the project's `scenarios/` by default).
+    func suite(_ session: LabSession, options: RunOptions = RunOptions()) -> ScenarioSuite {
+        ScenarioSuite(session: session, options: options, directory: directory)
+    }
+}
 
 /// Options of the commands that run scenarios (`run`, `all`, `labrun <scenario>`).
 struct ScenarioOptions: ParsableArguments, Sendable {
+    @OptionGroup var source: ScenarioSource
+
     @Option(name: .customLong("report-dir"),
             help: ArgumentHelp("Directory for junit.xml, result.json, report.html and failure diagnostics.", valueName: "dir"))
     var reportDirectory = "labrun-report"
