@@ -21,8 +21,8 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: EndToEndScenario.enabled("chaos-rolling-update"), EndToEndScenario.skipComment), .timeLimit(.minutes(15)))
-    func backendWithoutReadinessProbeFailsRollingUpdate() async throws {
+    @Test(.enabled(if: EndToEndScenario.enabled("chaos-bad-rollout"), EndToEndScenario.skipComment), .timeLimit(.minutes(15)))
+    func backendWithoutReadinessProbeFailsBadRollout() async throws {
         try await expectFailure("backend-without-readiness-probe")
     }
 

@@ -22,11 +22,13 @@ import Testing
     func dbPersistenceRestart() async throws { try await expectPass("db-persistence-restart") }
     @Test(.enabled(if: EndToEndScenario.enabled("chaos-network-partition"), EndToEndScenario.skipComment), .timeLimit(.minutes(15)))
     func chaosNetworkPartition() async throws { try await expectPass("chaos-network-partition") }
+    @Test(.enabled(if: EndToEndScenario.enabled("chaos-bad-rollout"), EndToEndScenario.skipComment), .timeLimit(.minutes(15)))
+    func chaosBadRollout() async throws { try await expectPass("chaos-bad-rollout") }
 
     /// Every scenario file has a test above (a new file needs one).
     @Test func everyScenarioFileHasATest() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: EndToEndScenario.projectRoot() + "/scenarios")
             .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
-        #expect(names == ["chaos-network-partition", "chaos-pod-kill", "chaos-rolling-update", "db-persistence-restart", "scale-out-under-load"])
+        #expect(names == ["chaos-bad-rollout", "chaos-network-partition", "chaos-pod-kill", "chaos-rolling-update", "db-persistence-restart", "scale-out-under-load"])
     }
 }

@@ -44,7 +44,7 @@ import Testing
                                                                                     container: "backend", signal: .term)))
         #expect(crash.catchOperations == [Operation(.collectDiagnostics(CollectDiagnosticsAction(target: .workload("backend"), events: false)))])
         #expect(crash.finallyOperations == [Operation(.collectDiagnostics(CollectDiagnosticsAction()))])
-        #expect(scenario.step(named: "roll")?.tryOperations.first?.action == .rollingUpdate(RollingUpdateAction(workload: "backend", toVersion: "v2.1-rc_1", wait: false)))
+        #expect(scenario.step(named: "roll")?.tryOperations.first?.action == .rollingUpdate(RollingUpdateAction(workload: "backend", toVersion: "v2.1-rc_1", wait: false, env: ["PGHOST": "postgres-typo"])))
         #expect(scenario.step(named: "scale")?.continueOnError == true)
         #expect(scenario.step(named: "postgres-again")?.tryOperations.first?.action == .restartPostgres(RestartPostgresAction()))
         #expect(scenario.step(named: "cluster")?.tryOperations.first?.action == .restartCluster(RestartClusterAction(downFor: .seconds(90))))

@@ -185,7 +185,13 @@ fi
 phase=$(k get pvc data-postgres-0 -o jsonpath='{.status.phase}')
 judge "PVC data-postgres-0 is Bound ($(k get pvc data-postgres-0 -o jsonpath='{.spec.storageClassName}'))" \
   "PVC data-postgres-0 is $phase, not Bound" test "$phase" = Bound
-endpoints=$(k get endpoints backend -o jsonpath='{range .subsets[*].addresses[*]}{.ip}{" "}{end}' | wc -w)
+# Endpoints follow pod readiness after the endpoint controller's batch period (1 s on the bare
+# cluster, like the propagation delay of a real one): poll for up to 30 s rather than read once.
+for _ in $(seq 1 30); do
+  endpoints=$(k get endpoints backend -o jsonpath='{range .subsets[*].addresses[*]}{.ip}{" "}{end}' | wc -w)
+  ((endpoints == 3)) && break
+  sleep 1
+done
 judge "Service backend has 3 ready endpoints" "Service backend has $endpoints ready endpoints, want 3" test "$endpoints" -eq 3
 
 # ---------------------------------------------------------------------------------------------

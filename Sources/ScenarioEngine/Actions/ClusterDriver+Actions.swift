@@ -118,13 +118,17 @@ extension ClusterDriver {
         let generation = before.metadata.generation ?? 0
         let container = before.spec?.template?.spec?.containers.first?.name ?? workload
         let replicaSetsBefore = try await replicaSetNames(workload, namespace: namespace)
+        // A strategic merge patch merges env entries by name: these are added or replaced.
+        let env = [("APP_VERSION", spec.toVersion)] + spec.env.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         _ = try await kube.patch(Deployment.self, name: workload, namespace: namespace, .strategicMerge([
             "spec": ["template": [
                 "metadata": ["annotations": ["labrun.dev/version": .string(spec.toVersion)]],
-                "spec": ["containers": [["name": .string(container), "env": [["name": "APP_VERSION", "value": .string(spec.toVersion)]]]]],
+                "spec": ["containers": [["name": .string(container),
+                                         "env": .array(env.map { ["name": .string($0.0), "value": .string($0.1)] })]]],
             ]],
         ]))
-        run.timeline.record(.action, workload, "rolling update to \(spec.toVersion) requested")
+        let changes = spec.env.isEmpty ? "" : " with " + spec.env.keys.sorted().joined(separator: ", ") + " changed"
+        run.timeline.record(.action, workload, "rolling update to \(spec.toVersion)\(changes) requested")
         let landed = try await waitUntil("a new ReplicaSet of \(workload) for \(spec.toVersion)", run: run, timeout: 60) { [self] in
             let now = try await kube.get(Deployment.self, name: workload, namespace: namespace)
             guard (now.status?.observedGeneration ?? 0) > generation else { return "generation not yet observed" }

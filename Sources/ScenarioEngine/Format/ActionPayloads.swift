@@ -46,11 +46,15 @@ public struct RollingUpdateAction: Sendable, Hashable, Codable {
     public var toVersion: String
     /// Whether the action waits for the rollout to finish (default) or returns once it started.
     public var wait: Bool
+    /// Environment variables set on the workload's first container with the new version (a
+    /// release that also changes configuration, e.g. a broken one); they override `envFrom`.
+    public var env: [String: String]
 
-    public init(workload: String, toVersion: String, wait: Bool = true) {
+    public init(workload: String, toVersion: String, wait: Bool = true, env: [String: String] = [:]) {
         self.workload = workload
         self.toVersion = toVersion
         self.wait = wait
+        self.env = env
     }
 }
 

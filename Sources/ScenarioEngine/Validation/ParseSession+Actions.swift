@@ -73,12 +73,17 @@ extension ParseSession {
     }
 
     func rollingUpdate(_ body: Located) -> RollingUpdateAction? {
-        guard let fields = reader.fields(body, allowed: ["workload", "toVersion", "wait"], required: ["workload", "toVersion"]) else { return nil }
+        guard let fields = reader.fields(body, allowed: ["workload", "toVersion", "wait", "env"], required: ["workload", "toVersion"]) else { return nil }
         let workload = workloadName(fields, "workload")
         let version = fields.string("toVersion", pattern: .version)
         let wait = fields.has("wait") ? fields.bool("wait") : true
-        guard let workload, let version, let wait else { return nil }
-        return RollingUpdateAction(workload: workload, toVersion: version, wait: wait)
+        let env = fields.has("env") ? fields.stringMap("env") : [:]
+        if env?["APP_VERSION"] != nil {
+            fields.error("env sets APP_VERSION, which toVersion sets; remove it from env", at: "env")
+            return nil
+        }
+        guard let workload, let version, let wait, let env else { return nil }
+        return RollingUpdateAction(workload: workload, toVersion: version, wait: wait, env: env)
     }
 
     func scale(_ body: Located) -> ScaleAction? {
