@@ -6,12 +6,20 @@ import Testing
 /// with one safeguard removed and runs the scenario that guards it, which must fail with a message
 /// naming the cause.
 @Suite(.serialized) struct EndToEndScenarioBrokenTests {
-    static func variant(_ file: String) throws -> StackVariant {
-        try StackVariant.load(file: EndToEndScenario.projectRoot() + "/Tests/ScenarioEngineTests/Fixtures/broken/\(file).yaml")
+    static let directory = EndToEndScenario.projectRoot() + "/Tests/ScenarioEngineTests/Fixtures/broken"
+
+    /// Every variant file (a new one is run without further code).
+    static var files: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
     }
 
-    func expectFailure(_ file: String) async throws {
-        let variant = try Self.variant(file)
+    /// One case per variant, one at a time. `backend-without-prestop` relies on the bare cluster's
+    /// endpoint delay (`LABRUN_BARE_ENDPOINT_DELAY`, 1 s): on one node with no delay the endpoint
+    /// change beats SIGTERM nearly every time and the race is not seen.
+    @Test(.enabled(if: EndToEndScenario.anyEnabled, EndToEndScenario.skipComment), .timeLimit(.minutes(25)),
+          arguments: EndToEndScenarioBrokenTests.files)
+    func brokenStackFailsTheScenarioThatGuardsIt(file: String) async throws {
+        let variant = try StackVariant.load(file: Self.directory + "/" + file)
         guard try await EndToEndScenario.shouldRun(variant.scenario) else { return }
         let result = try await EndToEndScenario.run(variant.scenario, variant: variant)
         let text = EndToEndScenario.failureText(result)
@@ -21,30 +29,7 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: EndToEndScenario.enabled("chaos-bad-rollout"), EndToEndScenario.skipComment), .timeLimit(.minutes(15)))
-    func backendWithoutReadinessProbeFailsBadRollout() async throws {
-        try await expectFailure("backend-without-readiness-probe")
-    }
-
-    /// Relies on the bare cluster's endpoint delay (`LABRUN_BARE_ENDPOINT_DELAY`, 1 s): on one node
-    /// with no delay the endpoint change beats SIGTERM nearly every time and the race is not seen.
-    @Test(.enabled(if: EndToEndScenario.enabled("chaos-rolling-update"), EndToEndScenario.skipComment), .timeLimit(.minutes(15)))
-    func backendWithoutPreStopFailsRollingUpdate() async throws {
-        try await expectFailure("backend-without-prestop")
-    }
-
-    @Test(.enabled(if: EndToEndScenario.enabled("chaos-pod-kill"), EndToEndScenario.skipComment), .timeLimit(.minutes(15)))
-    func backendWithLateReadinessFailsPodKill() async throws {
-        try await expectFailure("backend-with-late-readiness")
-    }
-
-    @Test(.enabled(if: EndToEndScenario.enabled("scale-out-under-load"), EndToEndScenario.skipComment), .timeLimit(.minutes(15)))
-    func stickyBackendServiceFailsScaleOut() async throws {
-        try await expectFailure("backend-service-with-session-affinity")
-    }
-
-    @Test(.enabled(if: EndToEndScenario.enabled("db-persistence-restart"), EndToEndScenario.skipComment), .timeLimit(.minutes(25)))
-    func postgresWithoutVolumeFailsPersistence() async throws {
-        try await expectFailure("postgres-without-volume")
+    @Test func everyVariantIsFound() {
+        #expect(Self.files.count == 5, "\(Self.files)")
     }
 }

@@ -42,6 +42,9 @@ enum EndToEndScenario {
         required || (environment["LABRUN_E2E"] == "1" && selected(name))
     }
 
+    /// For tests that pick their scenario at run time (`shouldRun` then decides, and says why).
+    static var anyEnabled: Bool { required || environment["LABRUN_E2E"] == "1" }
+
     static let skipComment: Comment = "end-to-end scenarios run with LABRUN_E2E=1 against a cluster (LABRUN_TEST_KUBECONFIG or the bare cluster); LABRUN_E2E_SCENARIOS=a,b picks some"
 
     /// Why no cluster can be used, or nil when one answers `/version`.
