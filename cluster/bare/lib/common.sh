@@ -25,6 +25,7 @@ DNS_SERVICE_IP=10.96.0.10
 POD_CIDR=10.244.0.0/16
 CLUSTER_DOMAIN=cluster.local
 CNI_BRIDGE=cni0
+NODEPORT_RANGE=30000:32767   # Service node ports (iptables syntax)
 PAUSE_IMAGE=labrun/pause:3.2
 # How long the endpoint controllers batch pod changes before a Service's endpoints change. On one
 # node the change reaches kube-proxy in milliseconds, far faster than on any multi-node cluster,
@@ -33,6 +34,10 @@ PAUSE_IMAGE=labrun/pause:3.2
 ENDPOINT_DELAY=${LABRUN_BARE_ENDPOINT_DELAY:-1s}
 
 # Components in start order; `down` stops them in reverse.
+# Paths outside the state directory that components create on their own (hard-coded in v1.20:
+# the kubelet's pod logs and its device-plugin socket directory). `up` records which existed
+# before; `down` removes the others.
+HOST_PATHS=(/var/log/pods /var/log/containers /var/lib/kubelet)
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy dnsmasq dns-sync storage-provisioner)
 
 APT_GET=(apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3)
