@@ -20,7 +20,7 @@ import Testing
     static func start(_ arguments: [String]) throws -> Run {
         let binary = try #require(EndToEndCLITests.binary)
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("labrun-interrupt-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        try #require(FileManager.default.createFile(atPath: output.path, contents: nil), "cannot create \(output.path)")
         let handle = try FileHandle(forWritingTo: output)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
