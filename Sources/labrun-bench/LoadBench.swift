@@ -102,8 +102,8 @@ struct LoadBench: AsyncParsableCommand {
     func measure(rate: Double, seconds: Double) async throws -> Sample {
         let transport = try FixedURLTransport(url: url, maxConnections: maxInFlight, reuse: !newConnections)
         let clock = SystemClock()
-        let spec = LoadSpec(rate: rate, mix: [.list: 1], requestTimeout: .seconds(5), maxInFlight: maxInFlight)
-        let runner = LoadRunner(spec: spec, keyPrefix: "bench", clock: clock, transport: transport)
+        let spec = LoadSpec(rate: .fixed(rate), mix: [.list: 1], requestTimeout: .seconds(5), maxInFlight: maxInFlight)
+        let runner = LoadRunner(spec: spec, rate: rate, keyPrefix: "bench", clock: clock, transport: transport)
         let start = clock.now() + 0.05
         let control = LoadControl(stopAt: start + seconds)
         let cpuBefore = Self.cpuSeconds()

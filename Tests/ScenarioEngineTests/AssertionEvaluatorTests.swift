@@ -22,7 +22,7 @@ import Testing
     @Test func loadBasedAssertionsAreEvaluatedFromObservations() throws {
         let scenario = Scenario(
             metadata: ScenarioMetadata(name: "x"),
-            load: LoadSpec(rate: 10, slo: [.after: SLOBounds(errorRate: 0, p99: .seconds(0.1))]),
+            load: LoadSpec(rate: .fixed(10), slo: [.after: SLOBounds(errorRate: 0, p99: .seconds(0.1))]),
             assertions: [
                 Assertion(.versionAccounting(VersionAccountingAssertion(during: "roll", expectFinal: "v2", expectVersions: ["v1", "v2"]))),
                 Assertion(.recoveryTime(RecoveryTimeAssertion(measure: .replicasReady, workload: "backend", after: "roll", within: .seconds(10)))),

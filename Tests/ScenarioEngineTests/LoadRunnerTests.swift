@@ -54,8 +54,8 @@ final class StalledTransport: LoadTransport, @unchecked Sendable {
     @Test func requestsAreSentOnScheduleWithTheMixAndUniqueKeys() async {
         let clock = ManualClock(start: 50)
         let transport = FakeTransport()
-        let spec = LoadSpec(rate: 20, mix: [.list: 2, .create: 1, .get: 1])
-        let runner = LoadRunner(spec: spec, keyPrefix: "run1", clock: clock, transport: transport)
+        let spec = LoadSpec(rate: .fixed(20), mix: [.list: 2, .create: 1, .get: 1])
+        let runner = LoadRunner(spec: spec, rate: 20, keyPrefix: "run1", clock: clock, transport: transport)
         let records = await runner.run(start: 50, control: LoadControl(stopAt: 60))
         #expect(records.count == 200)
         #expect(records.map(\.sequence) == Array(0..<200))
@@ -74,7 +74,7 @@ final class StalledTransport: LoadTransport, @unchecked Sendable {
         let clock = ManualClock()
         let transport = FakeTransport()
         // With these weights the picker's first choice is `get`, before any task exists.
-        let runner = LoadRunner(spec: LoadSpec(rate: 10, mix: [.get: 3, .create: 1]), keyPrefix: "k", clock: clock, transport: transport)
+        let runner = LoadRunner(spec: LoadSpec(rate: .fixed(10), mix: [.get: 3, .create: 1]), rate: 10, keyPrefix: "k", clock: clock, transport: transport)
         let records = await runner.run(start: 0, control: LoadControl(stopAt: 0.95))
         #expect(records.count == 10)
         #expect(records.first?.operation == .create)
@@ -86,8 +86,8 @@ final class StalledTransport: LoadTransport, @unchecked Sendable {
         let clock = ManualClock()
         let transport = StalledTransport()
         let overloads = Counter()
-        let spec = LoadSpec(rate: 10, maxInFlight: 3)
-        let runner = LoadRunner(spec: spec, keyPrefix: "k", clock: clock, transport: transport) { record in
+        let spec = LoadSpec(rate: .fixed(10), maxInFlight: 3)
+        let runner = LoadRunner(spec: spec, rate: 10, keyPrefix: "k", clock: clock, transport: transport) { record in
             if record.outcome == .overload, overloads.increment() == 7 { transport.release() }
         }
         let records = await runner.run(start: 0, control: LoadControl(stopAt: 1))
@@ -104,7 +104,7 @@ final class StalledTransport: LoadTransport, @unchecked Sendable {
         control.stop(at: 5)
         #expect(control.isStopped(at: 2))
         #expect(!control.isStopped(at: 1.99))
-        let runner = LoadRunner(spec: LoadSpec(rate: 5), keyPrefix: "k", clock: ManualClock(), transport: FakeTransport())
+        let runner = LoadRunner(spec: LoadSpec(rate: .fixed(5)), rate: 5, keyPrefix: "k", clock: ManualClock(), transport: FakeTransport())
         let records = await runner.run(start: 0, control: control)
         #expect(records.count == 10)
     }

@@ -78,6 +78,38 @@ import Testing
         }
     }
 
+    /// The `load.rate` of a scenario with only a pause as its step.
+    func loadRate(_ rate: String) -> LoadRate? {
+        let yaml = Self.header + "load:\n  rate:" + rate + "\nsteps:\n  - name: a\n    action:\n      wait: 1s\n"
+        guard case .success(let scenario) = ScenarioParser().parse(yaml: yaml, file: "scenarios/x.yaml", expectedName: "x") else {
+            return nil
+        }
+        return scenario.load?.rate
+    }
+
+    @Test func aLoadRateIsANumberOrAShareOfTheCapacity() {
+        #expect(loadRate(" 12.5") == .fixed(12.5))
+        #expect(loadRate(" 50") == .fixed(50))
+        #expect(loadRate("\n    percentOfCapacity: 80") == .ofCapacity(CapacityCalibration(percentOfCapacity: 80)))
+        #expect(loadRate("\n    percentOfCapacity: 80") == .ofCapacity(CapacityCalibration(percentOfCapacity: 80, measureFor: .seconds(10),
+                                                                                                concurrency: 4)))
+        #expect(loadRate("\n    percentOfCapacity: 1000\n    measureFor: 2s\n    concurrency: 64")
+                == .ofCapacity(CapacityCalibration(percentOfCapacity: 1000, measureFor: .seconds(2), concurrency: 64)))
+        #expect(loadRate(" {percentOfCapacity: 12.5, measureFor: 5m, concurrency: 1}")
+                == .ofCapacity(CapacityCalibration(percentOfCapacity: 12.5, measureFor: .seconds(300), concurrency: 1)))
+    }
+
+    @Test func aLoadRateOfAnotherShapeSaysWhatItTakes() {
+        let steps = "\nsteps:\n  - name: a\n    action:\n      wait: 1s\n"
+        #expect(errors(Self.header + "load:\n  rate: [10]" + steps)
+                == ["scenarios/x.yaml:7:9: load.rate: expected a number of requests per second or a mapping with percentOfCapacity, got a list"])
+        #expect(errors(Self.header + "load:\n  rate:\n    percentOfCapacity: fast\n    measureFor: 1s\n    concurrency: 0" + steps) == [
+            #"scenarios/x.yaml:8:24: load.rate.percentOfCapacity: expected a number, got string "fast""#,
+            "scenarios/x.yaml:9:17: load.rate.measureFor: must be at least 2s, got 1s",
+            "scenarios/x.yaml:10:18: load.rate.concurrency: must be at least 1, got 0",
+        ])
+    }
+
     @Test func placeholdersAreCounted() {
         #expect(ParseSession.highestPlaceholder(in: "SELECT 1") == 0)
         #expect(ParseSession.highestPlaceholder(in: "SELECT $1, $2, $10") == 10)

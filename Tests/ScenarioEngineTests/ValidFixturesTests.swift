@@ -62,10 +62,17 @@ import Testing
         #expect(scenario.cleanup[0].timeout == .seconds(120))
     }
 
+    @Test func aRelativeLoadRateIsParsedWithItsOptions() throws {
+        let load = try #require(try load("load-relative-rate").load)
+        #expect(load.rate == .ofCapacity(CapacityCalibration(percentOfCapacity: 95, measureFor: .seconds(15), concurrency: 8)))
+        #expect(load.rate.fixedRate == nil)
+        #expect(load.mix == [.list: 3, .create: 1])
+    }
+
     @Test func everyAssertionIsParsedWithItsOptions() throws {
         let scenario = try load("every-assertion")
         let load = try #require(scenario.load)
-        #expect(load.rate == 25.5)
+        #expect(load.rate == .fixed(25.5))
         #expect(load.until == .duration(.seconds(300)))
         #expect(load.mix == [.list: 5, .create: 3, .get: 1, .complete: 1])
         #expect(load.maxInFlight == 64)

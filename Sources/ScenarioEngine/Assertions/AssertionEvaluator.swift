@@ -22,7 +22,7 @@ public enum AssertionEvaluator {
                 return AssertionResult(name: name, kind: "writeLedger", verdict: .error,
                                        message: "the rows in Postgres could not be read, so the ledger cannot be reconciled")
             }
-            return WriteLedger(records: observed.records, rows: rows).evaluate(spec, name: name)
+            return WriteLedger(records: observed.calibrationRecords + observed.records, rows: rows).evaluate(spec, name: name)
         case .versionAccounting(let spec):
             let during = observed.windows.window(.during)
             let window = spec.during.flatMap(observed.window(of:)) ?? during.start...max(during.start, during.end)

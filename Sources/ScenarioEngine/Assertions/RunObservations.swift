@@ -5,7 +5,7 @@
 public struct RunObservations: Sendable {
     public var records: [RequestRecord]
     public var windows: PhaseWindows
-    /// `load.rate`.
+    /// The load's rate in requests per second: `load.rate`, or the share of the capacity measured at the start.
     public var targetRate: Double
     /// Results of the steps, with operation timings and when each fault landed.
     public var steps: [StepResult]
@@ -13,15 +13,20 @@ public struct RunObservations: Sendable {
     public var readyAt: [String: Double]
     /// For `writeLedger`: idempotency key → rows in Postgres (nil when the rows could not be read).
     public var ledgerRows: [String: Int]?
+    /// The capacity probe's requests (before the load's start, outside its schedule). Only the write
+    /// ledger reads them: their writes must be in Postgres like the load's, but they are no part of any
+    /// phase, rate or recovery measure.
+    public var calibrationRecords: [RequestRecord]
 
     public init(records: [RequestRecord], windows: PhaseWindows, targetRate: Double, steps: [StepResult] = [],
-                readyAt: [String: Double] = [:], ledgerRows: [String: Int]? = nil) {
+                readyAt: [String: Double] = [:], ledgerRows: [String: Int]? = nil, calibrationRecords: [RequestRecord] = []) {
         self.records = records
         self.windows = windows
         self.targetRate = targetRate
         self.steps = steps
         self.readyAt = readyAt
         self.ledgerRows = ledgerRows
+        self.calibrationRecords = calibrationRecords
     }
 
     /// When a step's fault landed: the first `try` operation that recorded one, else the step's start.

@@ -8,6 +8,7 @@ import LabrunCore
 /// `maxInFlight` requests are outstanding; a request due while the cap is reached is not sent and
 /// is recorded as `.overload` (an error), so the schedule never slips.
 public struct LoadRunner: Sendable {
+    /// Arrivals per second: the spec's fixed rate, or the one a `CapacityProbe` resolved.
     public var rate: Double
     public var mix: [LoadOperation: Int]
     public var maxInFlight: Int
@@ -19,9 +20,10 @@ public struct LoadRunner: Sendable {
     /// Called with every record as it completes (for live progress); must be quick.
     public var onRecord: (@Sendable (RequestRecord) -> Void)?
 
-    public init(spec: LoadSpec, keyPrefix: String, clock: any LabClock, transport: any LoadTransport,
+    /// A runner of `spec`'s mix, timeout and cap at `rate` arrivals per second (for a fixed rate, `spec.rate.fixedRate`).
+    public init(spec: LoadSpec, rate: Double, keyPrefix: String, clock: any LabClock, transport: any LoadTransport,
                 onRecord: (@Sendable (RequestRecord) -> Void)? = nil) {
-        rate = spec.rate
+        self.rate = rate
         mix = spec.mix
         maxInFlight = spec.maxInFlight
         requestTimeout = spec.requestTimeout.seconds
@@ -37,6 +39,7 @@ public struct LoadRunner: Sendable {
         let schedule = ArrivalSchedule(rate: rate, start: start)
         var picker = OperationPicker(mix: mix)
         let state = RunnerState()
+        let tasks = CreatedTasks()
         var records: [RequestRecord] = []
         await withTaskGroup(of: RequestRecord.self) { group in
             var index = 0
@@ -47,9 +50,7 @@ public struct LoadRunner: Sendable {
                 if wait > 0 {
                     do { try await clock.sleep(seconds: wait) } catch { break }
                 }
-                var operation = picker.next()
-                let taskID = operation == .get || operation == .complete ? state.nextTaskID() : nil
-                if (operation == .get || operation == .complete) && taskID == nil { operation = .create }
+                let (operation, taskID) = tasks.resolve(picker.next())
                 let request = LoadRequest(sequence: index, operation: operation,
                                           idempotencyKey: operation == .create ? "\(keyPrefix)-\(index)" : nil,
                                           taskID: taskID, timeout: requestTimeout)
@@ -70,7 +71,7 @@ public struct LoadRunner: Sendable {
                                                start: sent, end: clock.now(), outcome: response.outcome,
                                                servedBy: response.servedBy, version: response.version,
                                                idempotencyKey: request.idempotencyKey)
-                    if let id = response.createdTaskID, response.outcome.isSuccess { state.remember(taskID: id) }
+                    if let id = response.createdTaskID, response.outcome.isSuccess { tasks.remember(id) }
                     state.leave()
                     onRecord?(record)
                     return record
@@ -82,12 +83,10 @@ public struct LoadRunner: Sendable {
     }
 }
 
-/// Shared state of one run: requests in flight and the tasks created so far.
+/// Requests of one run in flight, against the cap.
 private final class RunnerState: @unchecked Sendable {
     private let lock = NSLock()
     private var inFlight = 0
-    private var taskIDs: [String] = []
-    private var cursor = 0
 
     /// Takes an in-flight slot, or returns false when all `limit` are taken.
     func enter(limit: Int) -> Bool {
@@ -99,15 +98,4 @@ private final class RunnerState: @unchecked Sendable {
     }
 
     func leave() { lock.withLock { inFlight -= 1 } }
-
-    func remember(taskID: String) { lock.withLock { taskIDs.append(taskID) } }
-
-    /// Created tasks in turn (round robin), or nil before the first create succeeded.
-    func nextTaskID() -> String? {
-        lock.withLock {
-            guard !taskIDs.isEmpty else { return nil }
-            defer { cursor += 1 }
-            return taskIDs[cursor % taskIDs.count]
-        }
-    }
 }

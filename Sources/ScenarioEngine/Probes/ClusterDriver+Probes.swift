@@ -145,7 +145,10 @@ extension ClusterDriver {
             throw LabrunError(id: "HTTP_UNKNOWN_SERVICE", exitCode: ExitCode.invalidInput,
                               message: "The load cannot target Service \(run.options.loadService); use backend or frontend.")
         }
-        let transport = try HTTPLoadTransport(baseURL: base, maxConnections: run.scenario.load?.maxInFlight ?? 256,
+        // Room for the load's cap and for a capacity probe's workers, so neither waits for a connection.
+        var connections = run.scenario.load?.maxInFlight ?? 256
+        if case .ofCapacity(let calibration)? = run.scenario.load?.rate { connections = max(connections, calibration.concurrency) }
+        let transport = try HTTPLoadTransport(baseURL: base, maxConnections: connections,
                                               reuseConnections: run.options.loadReusesConnections)
         if let guardian = try await localGuard() { transport.sendGuard = { guardian.refusal() } }
         return transport

@@ -25,13 +25,17 @@ public struct ScenarioResult: Sendable, Hashable, Codable {
     public var cleanup: [OperationResult]
     /// Files written next to the report (pod logs, events), relative to the report directory.
     public var artifacts: [String]
+    /// The rate the background load ran at, in requests per second (nil when there was no load or it never started).
+    public var targetRate: Double?
+    /// The capacity measured at the start of the run and the rate it gave, when `load.rate` was relative.
+    public var calibration: CapacityMeasurement?
 
     public init(scenario: String, description: String = "", namespace: String = "", provider: String = "",
                 startedAt: Date, durationSeconds: Double = 0, verdict: Verdict, abortReason: String? = nil,
                 steadyStateBefore: [AssertionResult] = [], steadyStateAfter: [AssertionResult] = [],
                 steps: [StepResult] = [], assertions: [AssertionResult] = [], phases: [PhaseStats] = [],
                 series: [LoadSecond] = [], timeline: [TimelineEvent] = [], cleanup: [OperationResult] = [],
-                artifacts: [String] = []) {
+                artifacts: [String] = [], targetRate: Double? = nil, calibration: CapacityMeasurement? = nil) {
         self.scenario = scenario
         self.description = description
         self.namespace = namespace
@@ -49,6 +53,8 @@ public struct ScenarioResult: Sendable, Hashable, Codable {
         self.timeline = timeline
         self.cleanup = cleanup
         self.artifacts = artifacts
+        self.targetRate = targetRate
+        self.calibration = calibration
     }
 
     /// The overall verdict from the parts: any failure or error fails the run; skips never pass it alone.

@@ -4,7 +4,8 @@ import LabrunCore
 /// Runs one validated scenario through its phases and returns its result.
 ///
 /// Phases: leftovers of interrupted runs removed → setup (namespace, stack in the scenario's shape) →
-/// steady state checked before → background load (`before` window) → steps (`try` / `catch` /
+/// steady state checked before → capacity measured, when the load's rate is a share of it →
+/// background load (`before` window) → steps (`try` / `catch` /
 /// `finally`, each operation with a timeout) → recovery (steady state polled until it holds again) →
 /// `after` window → steady state checked after → assertions → on failure, pod logs and events saved →
 /// cleanup (every registered undo in reverse order, then the `cleanup:` operations in reverse order
@@ -100,19 +101,28 @@ public struct ScenarioRunner: Sendable {
 
         if let load = scenario.load {
             let transport = try await driver.loadTransport(run)
-            let control = LoadControl()
-            let start = clock.now()
-            if case .duration(let total) = load.until { control.stop(at: start + total.seconds) }
             let name = scenario.name
             var onRecord: (@Sendable (RequestRecord) -> Void)?
             if let callback = options.onRequest {
                 onRecord = { record in callback(name, record) }
             }
-            let runner = LoadRunner(spec: load, keyPrefix: run.loadKeyPrefix, clock: clock, transport: transport, onRecord: onRecord)
+            let rate: Double
+            switch load.rate {
+            case .fixed(let fixed):
+                rate = fixed
+            case .ofCapacity(let calibration):
+                rate = try await calibrate(calibration, load: load, transport: transport, onRecord: onRecord, run: run, state: state)
+            }
+            state.targetRate = rate
+            let control = LoadControl()
+            let start = clock.now()
+            if case .duration(let total) = load.until { control.stop(at: start + total.seconds) }
+            let runner = LoadRunner(spec: load, rate: rate, keyPrefix: run.loadKeyPrefix, clock: clock, transport: transport,
+                                    onRecord: onRecord)
             state.loadStart = start
             state.loadControl = control
             state.loadTask = Task { await runner.run(start: start, control: control) }
-            timeline.record(.phase, "before", String(format: "load at %g req/s", load.rate), at: start)
+            timeline.record(.phase, "before", String(format: "load at %g req/s", rate), at: start)
             try await clock.sleep(seconds: load.before.seconds)
         }
 
@@ -160,6 +170,30 @@ public struct ScenarioRunner: Sendable {
             var results: [AssertionResult] = []
             for check in steady.checks { results.append(await driver.check(check, run: run)) }
             state.steadyAfter = results
+        }
+    }
+
+    /// Measures the stack's capacity with the load's transport and returns the load's rate: the
+    /// calibration's share of it. A probe that cannot measure stops the run (verdict `error`: the chaos
+    /// never ran). The probe's records are kept for the write ledger only.
+    func calibrate(_ calibration: CapacityCalibration, load: LoadSpec, transport: any LoadTransport,
+                   onRecord: (@Sendable (RequestRecord) -> Void)?, run: RunContext, state: RunState) async throws -> Double {
+        run.timeline.record(.phase, "calibration", "measuring capacity: closed loop, \(calibration.concurrency) at a time "
+                            + "for \(calibration.measureFor)")
+        let probe = CapacityProbe(calibration: calibration, spec: load, keyPrefix: run.loadKeyPrefix, clock: run.clock,
+                                  transport: transport, onRecord: onRecord)
+        do {
+            let outcome = try await probe.run()
+            state.calibration = outcome.measurement
+            state.calibrationRecords = outcome.records
+            run.timeline.record(.note, "calibration", outcome.measurement.summary)
+            return outcome.measurement.rate
+        } catch {
+            if error is CancellationError || Task.isCancelled { throw CancellationError() }
+            let reason = (error as? LabrunError).map { [$0.message, $0.advice].compactMap { $0 }.joined(separator: " ") }
+                ?? RunFailure.describe(error)
+            state.abort("calibration failed: \(reason)", verdict: .error)
+            throw RunStopped()
         }
     }
 
@@ -350,7 +384,7 @@ public struct ScenarioRunner: Sendable {
             steps: state.steps, assertions: assertions,
             phases: scenario.load == nil ? [] : LoadStatistics.phases(records, windows: windows),
             series: LoadStatistics.series(records, origin: loadStart), timeline: timeline.all, cleanup: cleanup,
-            artifacts: run.artifacts)
+            artifacts: run.artifacts, targetRate: state.targetRate, calibration: state.calibration)
     }
 
     /// Evaluates the assertions: live ones (`http`, `sql`, `kubernetes`) polled until they pass or time
@@ -358,12 +392,14 @@ public struct ScenarioRunner: Sendable {
     func evaluate(_ assertions: [Assertion], records: [RequestRecord], windows: PhaseWindows,
                   run: RunContext, state: RunState) async -> [AssertionResult] {
         var ledger: [String: Int]?
+        let calibrationRecords = state.calibrationRecords
         if assertions.contains(where: { if case .writeLedger = $0.kind { return true } else { return false } }) {
-            let keys = records.compactMap { $0.operation == .create ? $0.idempotencyKey : nil }
+            let keys = (calibrationRecords + records).compactMap { $0.operation == .create ? $0.idempotencyKey : nil }
             ledger = await driver.ledgerRows(keys: keys, run: run)
         }
-        let observations = RunObservations(records: records, windows: windows, targetRate: run.scenario.load?.rate ?? 0,
-                                           steps: state.steps, readyAt: state.readyAt, ledgerRows: ledger)
+        let observations = RunObservations(records: records, windows: windows, targetRate: state.targetRate ?? 0,
+                                           steps: state.steps, readyAt: state.readyAt, ledgerRows: ledger,
+                                           calibrationRecords: calibrationRecords)
         var results: [AssertionResult] = []
         for assertion in assertions {
             if let result = AssertionEvaluator.evaluate(assertion, observations) {

@@ -4,7 +4,7 @@ extension ParseSession {
 
     func load(_ value: Located) -> LoadSpec? {
         guard let fields = reader.fields(value, allowed: Self.loadKeys, required: ["rate"]) else { return nil }
-        let rate = fields.number("rate", min: 0, max: 10_000, minExclusive: true)
+        let rate = fields.value("rate").flatMap { self.loadRate($0) }
         let before = fields.has("before") ? fields.duration("before") : .seconds(10)
         let after = fields.has("after") ? fields.duration("after") : .seconds(20)
         var until: LoadEnd? = .stepsDone
@@ -32,6 +32,39 @@ extension ParseSession {
         guard let rate, let before, let after, let until, let mix, let requestTimeout, let maxInFlight, let slo else { return nil }
         return LoadSpec(rate: rate, before: before, after: after, until: until, mix: mix, requestTimeout: requestTimeout,
                         maxInFlight: maxInFlight, slo: slo)
+    }
+
+    static let calibrationKeys = ["percentOfCapacity", "measureFor", "concurrency"]
+
+    /// `load.rate`: a number of requests per second, or a mapping that sets it relative to the measured capacity.
+    func loadRate(_ value: Located) -> LoadRate? {
+        switch value.node {
+        case .scalar where [.int, .float].contains(ScalarKind(value.node)):
+            return reader.number(value, min: 0, max: 10_000, minExclusive: true).map { .fixed($0) }
+        case .mapping:
+            return capacityCalibration(value).map { .ofCapacity($0) }
+        default:
+            reader.typeError(expected: "a number of requests per second or a mapping with percentOfCapacity", value)
+            return nil
+        }
+    }
+
+    func capacityCalibration(_ value: Located) -> CapacityCalibration? {
+        guard let fields = reader.fields(value, allowed: Self.calibrationKeys, required: ["percentOfCapacity"]) else { return nil }
+        let percent = fields.has("percentOfCapacity") ? fields.number("percentOfCapacity", min: 0, max: 1000, minExclusive: true) : nil
+        var measureFor: ScenarioDuration? = CapacityCalibration.defaultMeasureFor
+        if let raw = fields.value("measureFor") {
+            measureFor = reader.duration(raw)
+            let range = CapacityCalibration.measureForRange
+            if let length = measureFor, !range.contains(length) {
+                let bound = length < range.lowerBound ? "at least \(range.lowerBound)" : "at most \(range.upperBound)"
+                reader.error("must be \(bound), got \(length)", at: raw.node, raw.path)
+                measureFor = nil
+            }
+        }
+        let concurrency = fields.has("concurrency") ? fields.int("concurrency", min: 1, max: 64) : CapacityCalibration.defaultConcurrency
+        guard let percent, let measureFor, let concurrency else { return nil }
+        return CapacityCalibration(percentOfCapacity: percent, measureFor: measureFor, concurrency: concurrency)
     }
 
     func mix(_ value: Located) -> [LoadOperation: Int]? {

@@ -22,6 +22,11 @@ final class FakeScenarioDriver: ScenarioDriver, @unchecked Sendable {
     var leftovers: [String] = []
     var setupFails = false
     var ledger: [String: Int]? = [:]
+    /// What `loadTransport` hands out (the capacity probe and the load both use it).
+    var transport: any LoadTransport = FakeLoadTransport()
+    private var _ledgerKeys: [String] = []
+    /// The idempotency keys the runner asked Postgres about (the write ledger's input).
+    var ledgerKeys: [String] { lock.withLock { _ledgerKeys } }
     var causes: [String] = []
     /// Resumed when an action with behaviour `.hang` starts.
     let hangStarted = AsyncStream<Void>.makeStream()
@@ -79,10 +84,11 @@ final class FakeScenarioDriver: ScenarioDriver, @unchecked Sendable {
                                message: verdict == .passed ? "ok" : "not yet")
     }
 
-    func loadTransport(_ run: RunContext) async throws -> any LoadTransport { FakeLoadTransport() }
+    func loadTransport(_ run: RunContext) async throws -> any LoadTransport { transport }
 
     func ledgerRows(keys: [String], run: RunContext) async -> [String: Int]? {
         note("ledger")
+        lock.withLock { _ledgerKeys = keys }
         return ledger ?? nil
     }
 

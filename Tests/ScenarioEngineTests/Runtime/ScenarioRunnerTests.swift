@@ -209,7 +209,7 @@ import Testing
 
     @Test func backgroundLoadIsRecordedPerPhaseAndTheLedgerIsRead() async {
         let driver = FakeScenarioDriver()
-        let load = LoadSpec(rate: 10, before: .seconds(5), after: .seconds(5), mix: [.list: 1, .create: 1])
+        let load = LoadSpec(rate: .fixed(10), before: .seconds(5), after: .seconds(5), mix: [.list: 1, .create: 1])
         var scenario = Self.scenario(steps: [Self.step("kill", [Self.deletePod, Self.pause(5)])],
                                      assertions: [Assertion(name: "ledger", .writeLedger(WriteLedgerAssertion()))])
         scenario.load = load
