@@ -47,6 +47,13 @@ import ScenarioEngine
         #expect(html.contains("connection: 13, status 503: 21"))
     }
 
+    @Test func theLoadSectionSaysTheRateAndWhereItCameFrom() {
+        #expect(html.contains("<p class=\"load-rate\">Load at <strong>30 req/s</strong> (a fixed rate).</p>"))
+        #expect(html.contains("<p class=\"load-rate\">Load at <strong>20 req/s</strong>: 95% of the capacity measured at the "
+                              + "start of the run, 21.1 req/s (closed loop, 4 at a time, 10s, 213 requests, 2 failed).</p>"))
+        #expect(html.components(separatedBy: "<h3>Load by phase</h3>").count == 3, "the run without load has no load section")
+    }
+
     @Test func collectedFilesAreLinkedRelatively() {
         #expect(html.contains("<a href=\"chaos-rolling-update/pods/backend-6f9c-b2.log\">"))
         #expect(HTMLReport.relativeHref("../etc/passwd") == nil)

@@ -24,6 +24,15 @@ import ScenarioEngine
         let verdict = try #require(text.range(of: #""verdict" : "failed""#))
         #expect(artifacts.lowerBound < verdict.lowerBound)
         #expect(text.contains(#""versions" : {"#))
+        #expect(text.contains(#""targetRate" : 20"#))
+        #expect(text.contains(#""percentOfCapacity" : 95"#))
+    }
+
+    @Test func aResultWithoutLoadRateFieldsStillDecodes() throws {
+        let aborted = String(decoding: try JSONReport().render([ReportFixtures.aborted()]), as: UTF8.self)
+        #expect(!aborted.contains("targetRate") && !aborted.contains("calibration"))
+        let decoded = try JSONReport.decode(Data(aborted.utf8))
+        #expect(decoded.first?.targetRate == nil && decoded.first?.calibration == nil)
     }
 
     @Test func fractionalStartTimesSurvive() throws {

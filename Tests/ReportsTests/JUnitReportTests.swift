@@ -76,6 +76,24 @@ import ScenarioEngine
         #expect(passing.childCount == 0)
     }
 
+    @Test func theLoadsRateAndMeasuredCapacityAreProperties() throws {
+        let doc = try parseXML(xml)
+        func properties(_ suite: String) throws -> [String: String] {
+            let elements = try doc.elements("/testsuites/testsuite[@name='\(suite)']/properties/property")
+            return Dictionary(elements.compactMap { element in element.attr("name").map { ($0, element.attr("value") ?? "") } },
+                              uniquingKeysWith: { first, _ in first })
+        }
+        let fixed = try properties("chaos-rolling-update")
+        #expect(fixed["targetRate"] == "30")
+        #expect(fixed["capacity"] == nil)
+        let measured = try properties("chaos-pod-kill")
+        #expect(measured["targetRate"] == "20")
+        #expect(measured["capacity"] == "21.1")
+        #expect(measured["calibration"]
+                == "capacity 21.1 req/s (closed loop, 4 at a time, 10s, 213 requests, 2 failed); load at 95% = 20.0 req/s")
+        #expect(try properties("db-persistence-restart")["targetRate"] == nil)
+    }
+
     @Test func attributesKeepQuotesAndLineBreaks() throws {
         var result = ReportFixtures.podKill()
         result.verdict = .failed

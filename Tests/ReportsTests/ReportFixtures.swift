@@ -105,7 +105,8 @@ enum ReportFixtures {
             cleanup: [
                 OperationResult(block: "cleanup", action: "deleteNamespace", verdict: .passed, start: 120.5, end: 124.5),
             ],
-            artifacts: ["chaos-rolling-update/pods/backend-6f9c-b2.log", "chaos-rolling-update/events.txt"])
+            artifacts: ["chaos-rolling-update/pods/backend-6f9c-b2.log", "chaos-rolling-update/events.txt"],
+            targetRate: 30)
     }
 
     /// A short, clean pod kill.
@@ -117,7 +118,10 @@ enum ReportFixtures {
             steps: [StepResult(name: "kill", verdict: .passed, start: 20, end: 27.5)],
             assertions: [.passed("recovers", kind: "recovery", "recovered in 6.1s ≤ 30s")],
             series: (0..<60).map { LoadSecond(second: $0, sent: 20, errors: 0, p50: 0.01, p99: 0.03, versions: ["dev": 20]) },
-            timeline: [TimelineEvent(at: 20.3, kind: .faultLanded, subject: "kill", detail: "pod replaced")])
+            timeline: [TimelineEvent(at: 20.3, kind: .faultLanded, subject: "kill", detail: "pod replaced")],
+            targetRate: 20,
+            calibration: CapacityMeasurement(capacity: 21.1, concurrency: 4, start: -10, seconds: 10, requests: 213, succeeded: 211,
+                                             succeededInWindow: 211, errorsByKind: ["status 503": 2], percentOfCapacity: 95, rate: 20))
     }
 
     /// A run stopped by an error before its steps ran.

@@ -95,7 +95,7 @@ public struct HTMLReport: Sendable {
         if !result.series.isEmpty || !result.timeline.isEmpty || !result.steps.isEmpty {
             out += "<h3>Timeline</h3>\n<div class=\"chart\">\(TimelineChart(result: result).svg())</div>\n"
         }
-        if !result.phases.isEmpty { out += phaseTable(result.phases) }
+        if !result.phases.isEmpty || result.targetRate != nil { out += loadSection(result) }
         out += checks("Steady state before", result.steadyStateBefore)
         if !result.steps.isEmpty { out += stepsTable(result.steps) }
         out += checks("Steady state after", result.steadyStateAfter)
@@ -106,9 +106,25 @@ public struct HTMLReport: Sendable {
         return out + "</section>\n"
     }
 
+    /// The load's rate (and, when it was relative, the capacity it came from), then the phase table.
+    private func loadSection(_ result: ScenarioResult) -> String {
+        var out = "<h3>Load by phase</h3>\n"
+        if let rate = result.targetRate {
+            out += "<p class=\"load-rate\">Load at <strong>\(h(String(format: "%g", rate))) req/s</strong>"
+            if let calibration = result.calibration {
+                out += h(String(format: ": %g%% of the capacity measured at the start of the run, %.1f req/s (%@).",
+                                calibration.percentOfCapacity, calibration.capacity, calibration.method))
+            } else {
+                out += " (a fixed rate)."
+            }
+            out += "</p>\n"
+        }
+        if !result.phases.isEmpty { out += phaseTable(result.phases) }
+        return out
+    }
+
     private func phaseTable(_ phases: [PhaseStats]) -> String {
         var out = """
-        <h3>Load by phase</h3>
         <table class="phases">
         <thead><tr><th>Phase</th><th class="num">Window</th><th class="num">Requests</th><th class="num">Errors</th>\
         <th class="num">Error rate</th><th class="num">p50</th><th class="num">p95</th><th class="num">p99</th>\

@@ -59,6 +59,11 @@ public struct JUnitReport: Sendable {
             ("startedAt", ReportFormat.timestamp(result.startedAt)), ("verdict", result.verdict.rawValue),
         ]
         if !result.description.isEmpty { properties.append(("description", result.description)) }
+        if let rate = result.targetRate { properties.append(("targetRate", Self.number(rate))) }
+        if let calibration = result.calibration {
+            properties.append(("capacity", Self.number(calibration.capacity)))
+            properties.append(("calibration", calibration.summary))
+        }
         properties += result.artifacts.map { ("artifact", $0) }
         xml += "    <properties>\n"
         for (key, value) in properties where !value.isEmpty {

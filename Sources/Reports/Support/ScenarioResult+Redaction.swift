@@ -25,6 +25,11 @@ extension ScenarioResult {
             p.versions = redactKeys(phase.versions, redactor)
             return p
         }
+        copy.calibration = calibration.map { measurement in
+            var m = measurement
+            m.errorsByKind = redactKeys(measurement.errorsByKind, redactor)
+            return m
+        }
         copy.series = series.map { second in
             var s = second
             s.versions = redactKeys(second.versions, redactor)
