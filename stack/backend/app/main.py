@@ -15,6 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from . import migrations
+from .admission import AdmissionMiddleware
 from .observability import Metrics, RequestMiddleware
 from .settings import Settings
 from .tasks import router as tasks_router
@@ -70,7 +71,8 @@ def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAP
     async def lifespan(app: FastAPI):
         await pool.open(wait=False)
         lifecycle.tasks.append(asyncio.create_task(migrate_until_done()))
-        log.info("started", extra={"fields": {"port": settings.port, "pool_max": settings.pool_max_size}})
+        log.info("started", extra={"fields": {"port": settings.port, "pool_max": settings.pool_max_size,
+                                              "max_concurrent_requests": settings.max_concurrent_requests}})
         try:
             yield
         finally:
@@ -91,6 +93,9 @@ def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAP
     app.state.lifecycle = lifecycle
 
     metrics = Metrics(settings.app_version, settings.served_by, pool.get_stats)
+    # Inside RequestMiddleware (added later, so outermost): time spent waiting for admission counts
+    # in the request's latency, log line and metrics.
+    app.add_middleware(AdmissionMiddleware, limit=settings.max_concurrent_requests, queued=metrics.queued)
     app.add_middleware(
         RequestMiddleware,
         version=settings.app_version,

@@ -80,6 +80,8 @@ class Metrics:
             registry=self.registry,
         )
         self.in_flight = Gauge("http_requests_in_flight", "Requests being handled now.", registry=self.registry)
+        self.queued = Gauge("http_requests_queued", "API requests waiting for admission (MAX_CONCURRENT_REQUESTS).",
+                            registry=self.registry)
         info = Gauge("app_info", "Constant 1, labelled with the version and replica.", ["version", "served_by"],
                      registry=self.registry)
         info.labels(version, served_by).set(1)

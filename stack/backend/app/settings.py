@@ -54,6 +54,8 @@ class Settings:
     shutdown_drain: float
     max_body_bytes: int
     log_level: str
+    max_concurrent_requests: int
+    """API requests handled at once; the others wait their turn (see app/admission.py)."""
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -61,6 +63,8 @@ class Settings:
         pool_max = _int("DB_POOL_MAX_SIZE", 10, minimum=1)
         if pool_min > pool_max:
             raise SettingsError(f"DB_POOL_MIN_SIZE ({pool_min}) must not exceed DB_POOL_MAX_SIZE ({pool_max})")
+        # One pool connection stays free for /readyz whatever the API load.
+        concurrent = _int("MAX_CONCURRENT_REQUESTS", max(1, pool_max - 1), minimum=1)
         delay = _float("SHUTDOWN_DELAY_SECONDS", 0.0)
         drain = _float("SHUTDOWN_DRAIN_SECONDS", 25.0, minimum=1.0)
         if delay >= drain:
@@ -80,4 +84,5 @@ class Settings:
             shutdown_drain=drain,
             max_body_bytes=_int("MAX_BODY_BYTES", 65536, minimum=1024),
             log_level=os.environ.get("LOG_LEVEL", "info").lower(),
+            max_concurrent_requests=concurrent,
         )
