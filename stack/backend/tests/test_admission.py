@@ -11,7 +11,7 @@ import psycopg
 
 from .server import BackendProcess
 from .test_migrations import wait_for
-from .test_shutdown import blocked_inserts
+from .test_shutdown import blocked_inserts, post_in_background
 
 
 def queued(url: str) -> float:
@@ -30,9 +30,7 @@ def test_requests_beyond_the_limit_wait_and_probes_do_not(postgres, db):
             # EXCLUSIVE blocks the INSERT but not a SELECT: the list below could answer at once,
             # so if it waits, it waits for admission.
             locker.execute("LOCK TABLE tasks IN EXCLUSIVE MODE")
-            post = threading.Thread(target=lambda: results.setdefault(
-                "post", httpx.post(proc.url + "/api/tasks", json={"title": "holds the only slot"}, timeout=30)))
-            post.start()
+            post = post_in_background(proc.url, "holds the only slot", results)
             wait_for(lambda: blocked_inserts(db) == 1, what="the POST to block in the database")
 
             listing = threading.Thread(target=lambda: results.setdefault(

@@ -24,6 +24,14 @@ def blocked_inserts(db) -> int:
     ).fetchone()[0]
 
 
+def post_in_background(url: str, title: str, results: dict[str, httpx.Response], key: str = "post") -> threading.Thread:
+    """POSTs a task from a thread of its own; its response lands in ``results[key]``."""
+    thread = threading.Thread(target=lambda: results.setdefault(
+        key, httpx.post(url + "/api/tasks", json={"title": title}, timeout=30)))
+    thread.start()
+    return thread
+
+
 def test_request_in_flight_at_sigterm_succeeds(postgres, db):
     proc = start(postgres, SHUTDOWN_DELAY_SECONDS="1.5", SHUTDOWN_DRAIN_SECONDS="15")
     result: dict[str, httpx.Response] = {}
@@ -31,9 +39,7 @@ def test_request_in_flight_at_sigterm_succeeds(postgres, db):
         with psycopg.connect(postgres.dsn()) as locker:
             # Hold a lock that makes the POST wait inside the database: a real request in flight.
             locker.execute("LOCK TABLE tasks IN EXCLUSIVE MODE")
-            thread = threading.Thread(target=lambda: result.setdefault(
-                "post", httpx.post(proc.url + "/api/tasks", json={"title": "in flight"}, timeout=30)))
-            thread.start()
+            thread = post_in_background(proc.url, "in flight", result)
             wait_for(lambda: blocked_inserts(db) == 1, what="the POST to block in the database")
 
             signalled = time.monotonic()
