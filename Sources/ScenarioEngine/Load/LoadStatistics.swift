@@ -36,12 +36,13 @@ public enum LoadStatistics {
             errorsByKind: errorsByKind, servingPods: pods, versions: versions)
     }
 
-    /// One bucket per second from `origin` (usually the load's start) to the last record.
+    /// One bucket per second, numbered in seconds since `origin` (the run's start, so that the chart
+    /// draws the load on the same axis as the timeline), from the first record's second to the last.
     public static func series(_ records: [RequestRecord], origin: Double = 0) -> [LoadSecond] {
         guard !records.isEmpty else { return [] }
         let grouped = Dictionary(grouping: records) { Int(($0.intended - origin).rounded(.down)) }
         let last = grouped.keys.max() ?? 0
-        let first = Swift.min(0, grouped.keys.min() ?? 0)
+        let first = grouped.keys.min() ?? 0
         return (first...last).map { second in
             let bucket = grouped[second] ?? []
             // A second holds few requests: exact percentiles of the sorted latencies are cheaper than a histogram each.

@@ -383,7 +383,7 @@ public struct ScenarioRunner: Sendable {
             abortReason: abortReason, steadyStateBefore: state.steadyBefore, steadyStateAfter: steadyAfter,
             steps: state.steps, assertions: assertions,
             phases: scenario.load == nil ? [] : LoadStatistics.phases(records, windows: windows),
-            series: LoadStatistics.series(records, origin: loadStart), timeline: timeline.all, cleanup: cleanup,
+            series: LoadStatistics.series(records), timeline: timeline.all, cleanup: cleanup,
             artifacts: run.artifacts, targetRate: state.targetRate, calibration: state.calibration)
     }
 

@@ -89,7 +89,8 @@ final class RecordLog: @unchecked Sendable {
         #expect(probe.allSatisfy { $0.end <= loadStart })
         #expect(result.phases.reduce(0) { $0 + $1.count } == load.count)
         #expect(result.phases.allSatisfy { $0.errors == 0 })
-        #expect(result.series.first?.second == 0)
+        // The series counts seconds since the run's start, like the timeline, and begins with the load.
+        #expect(result.series.first?.second == Int(loadStart.rounded(.down)))
         #expect(result.series.reduce(0) { $0 + $1.sent } == load.count)
         let throughput = try #require(result.assertions.first { $0.name == "keeps up" })
         #expect(throughput.message.contains("of the 6.0 req/s target"), "\(throughput.message)")
