@@ -29,6 +29,18 @@ import Testing
         #expect(runner.commandLines.last == layout.root + "/cluster/bare/down")
     }
 
+    @Test func aRestartKeepsTheNodeNetworkATeardownDoesNot() async throws {
+        let layout = try temporaryProject()
+        let runner = RecordingProcessRunner()
+        let bare = BareProvider(context: try context(runner, layout: layout))
+        try await bare.stopCluster()
+        try await bare.startCluster()
+        try await bare.destroy(.created)
+        #expect(runner.commandLines == [layout.root + "/cluster/bare/down --keep-network",
+                                        layout.root + "/cluster/bare/up",
+                                        layout.root + "/cluster/bare/down"])
+    }
+
     @Test func neverStopsAClusterItDidNotStart() async throws {
         let layout = try temporaryProject()
         let runner = RecordingProcessRunner()

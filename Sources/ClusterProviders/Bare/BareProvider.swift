@@ -19,6 +19,10 @@ public struct BareProvider: ClusterProvider, ClusterStopStart, HostAccess {
     /// The first `up` builds Kubernetes from source (8-10 minutes on 2 cores); allow well beyond that.
     public var upCommand: Command { Command(scripts + "/up", timeout: 3600) }
     public var downCommand: Command { Command(scripts + "/down", timeout: 600) }
+    /// Stops the cluster for a restart: the node keeps its address and the routes and chains that
+    /// refuse traffic for the cluster's networks, so the stack's clients are refused at once while it
+    /// is down, and nothing they send is routed out of the machine.
+    public var stopCommand: Command { Command(scripts + "/down", ["--keep-network"], timeout: 600) }
     public var statusCommand: Command { Command(scripts + "/status", timeout: 60) }
 
     public func detect() async -> ProviderAvailability {
@@ -61,11 +65,11 @@ public struct BareProvider: ClusterProvider, ClusterStopStart, HostAccess {
 
     public func destroy(_ outcome: CreateOutcome) async throws {
         guard outcome.startedByLabrun else { return }
-        try await stopCluster()
+        try await runner.check(downCommand, what: "Stopping the bare cluster")
     }
 
     public func stopCluster() async throws {
-        try await runner.check(downCommand, what: "Stopping the bare cluster")
+        try await runner.check(stopCommand, what: "Stopping the bare cluster")
     }
 
     public func startCluster() async throws {

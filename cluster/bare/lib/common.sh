@@ -25,6 +25,9 @@ DNS_SERVICE_IP=10.96.0.10
 POD_CIDR=10.244.0.0/16
 CLUSTER_DOMAIN=cluster.local
 CNI_BRIDGE=cni0
+# Routing realm of the fallback routes for the pod and Service networks (through the node link,
+# which forwards nothing): what takes them has nothing behind it, and LABRUN-CLUSTERNET refuses it.
+FALLBACK_REALM=76
 NODEPORT_RANGE=30000:32767   # Service node ports (iptables syntax)
 PAUSE_IMAGE=labrun/pause:3.2
 # How long the endpoint controllers batch pod changes before a Service's endpoints change. On one

@@ -144,6 +144,27 @@ check "kube-apiserver reports v1.20.2" server_version
 node_ready() { kc get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' | grep -qx True; }
 check "node $NODE_NAME Ready" node_ready
 
+# refused ADDRESS PORT : a connection is refused at once (curl exit status 7), having checked first
+# that the address is local or routed to the node link, so that a broken guard sends nothing out.
+refused() {
+  local route rc=0
+  route=$(ip route get "$1")
+  echo "$route"
+  [[ $route == local* || $route == *" dev $NODE_LINK "* ]] || { echo "$1 is routed off the node"; return 1; }
+  curl -sS -m 2 -o /dev/null "http://$1:$2/" || rc=$?
+  echo "curl exit status $rc (7: refused, 28: timed out)"
+  [[ $rc -eq 7 ]]
+}
+# No pod exists yet, so there is no cni0: the state after a restart, when kube-proxy sends Services
+# to pod addresses with nothing behind them. Such connections, and those to a Service address that
+# kube-proxy has not programmed, must be refused at once, never sent out of the machine.
+no_pod_refused() {
+  if ip link show "$CNI_BRIDGE" >/dev/null 2>&1; then echo "$CNI_BRIDGE exists already"; return 1; fi
+  refused "${POD_CIDR%%.0.0/*}.255.1" 80
+}
+check "a pod address with no pod behind it is refused, not routed out" no_pod_refused
+check "a Service address with no Service is refused, not routed out" refused 10.111.255.254 80
+
 # --- idle control plane -------------------------------------------------------------------------
 measure_idle() {
   local pids=() c p total_kb=0 t0 t1 j0=0 j1=0 hz
@@ -386,6 +407,16 @@ delete_ns() {
   until_true 30 pv_gone
 }
 check "namespace deleted and its volume released" delete_ns
+
+# --- a stop for a restart keeps the node's network -----------------------------------------------
+# While the cluster is stopped for a restart, its clients (the lab's load) are refused at once by
+# the node, and nothing of theirs is routed out of the machine; the plain down below removes it all.
+keep_network() {
+  "$bare/down" --keep-network >"$work/down-keep.log" 2>&1 || { tail -n 20 "$work/down-keep.log"; return 1; }
+  ! pid_alive kube-apiserver || { echo "kube-apiserver still runs"; return 1; }
+  refused "$NODE_IP" 31080 && refused "$SERVICE_IP" 443 && refused "${POD_CIDR%%.0.0/*}.0.5" 80
+}
+check "down --keep-network: node address and guard kept, clients refused" keep_network
 
 # --- down and leftovers -------------------------------------------------------------------------
 t=$(now_ms)
