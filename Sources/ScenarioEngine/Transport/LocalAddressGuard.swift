@@ -1,9 +1,10 @@
 import Foundation
 
 /// Keeps traffic on this host: answers whether an address (the bare cluster's node address) is
-/// assigned to a local interface right now. While the bare cluster is stopped its node link is
-/// gone, and a request to the node address would leave the machine by the default route; the
-/// load and the probes check this first and record a connection failure instead of sending.
+/// assigned to a local interface right now. After a plain `down` of the bare cluster its node link is
+/// gone (a restart keeps it: `down --keep-network`), and a request to the node address would leave
+/// the machine by the default route; the load and the probes check this first and record a
+/// connection failure instead of sending.
 ///
 /// The answer is cached for a quarter of a second, so checking before every request is cheap.
 public final class LocalAddressGuard: @unchecked Sendable {
