@@ -7,11 +7,10 @@ import threading
 import time
 
 import httpx
-import psycopg
 
+from .inflight import post_held_in_database
 from .server import BackendProcess
 from .test_migrations import wait_for
-from .test_shutdown import blocked_inserts, post_in_background
 
 
 def queued(url: str) -> float:
@@ -26,13 +25,9 @@ def test_requests_beyond_the_limit_wait_and_probes_do_not(postgres, db):
     proc.wait_ready()
     results: dict[str, httpx.Response] = {}
     try:
-        with psycopg.connect(postgres.dsn()) as locker:
-            # EXCLUSIVE blocks the INSERT but not a SELECT: the list below could answer at once,
-            # so if it waits, it waits for admission.
-            locker.execute("LOCK TABLE tasks IN EXCLUSIVE MODE")
-            post = post_in_background(proc.url, "holds the only slot", results)
-            wait_for(lambda: blocked_inserts(db) == 1, what="the POST to block in the database")
-
+        # The lock blocks the POST's INSERT but not a SELECT: the list below could answer at once,
+        # so if it waits, it waits for admission.
+        with post_held_in_database(postgres.dsn(), db, proc.url, "holds the only slot", results) as (locker, post):
             listing = threading.Thread(target=lambda: results.setdefault(
                 "list", httpx.get(proc.url + "/api/tasks", timeout=30)))
             listing.start()

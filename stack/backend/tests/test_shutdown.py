@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import httpx
-import psycopg
 
+from .inflight import post_held_in_database
 from .server import BackendProcess
 from .test_migrations import wait_for
 
@@ -18,30 +17,12 @@ def start(postgres, **env) -> BackendProcess:
     return proc
 
 
-def blocked_inserts(db) -> int:
-    return db.execute(
-        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO tasks%%'"
-    ).fetchone()[0]
-
-
-def post_in_background(url: str, title: str, results: dict[str, httpx.Response], key: str = "post") -> threading.Thread:
-    """POSTs a task from a thread of its own; its response lands in ``results[key]``."""
-    thread = threading.Thread(target=lambda: results.setdefault(
-        key, httpx.post(url + "/api/tasks", json={"title": title}, timeout=30)))
-    thread.start()
-    return thread
-
-
 def test_request_in_flight_at_sigterm_succeeds(postgres, db):
     proc = start(postgres, SHUTDOWN_DELAY_SECONDS="1.5", SHUTDOWN_DRAIN_SECONDS="15")
     result: dict[str, httpx.Response] = {}
     try:
-        with psycopg.connect(postgres.dsn()) as locker:
-            # Hold a lock that makes the POST wait inside the database: a real request in flight.
-            locker.execute("LOCK TABLE tasks IN EXCLUSIVE MODE")
-            thread = post_in_background(proc.url, "in flight", result)
-            wait_for(lambda: blocked_inserts(db) == 1, what="the POST to block in the database")
-
+        # A lock makes the POST wait inside the database: a real request in flight.
+        with post_held_in_database(postgres.dsn(), db, proc.url, "in flight", result) as (locker, thread):
             signalled = time.monotonic()
             proc.terminate()
             wait_for(lambda: any('"draining"' in line for line in proc.lines), timeout=5, what="drain log")
@@ -72,11 +53,7 @@ def test_request_in_flight_at_sigterm_succeeds(postgres, db):
 def test_exit_is_bounded_by_drain_time(postgres, db):
     proc = start(postgres, SHUTDOWN_DRAIN_SECONDS="3")
     try:
-        with psycopg.connect(postgres.dsn()) as locker:
-            locker.execute("LOCK TABLE tasks IN EXCLUSIVE MODE")
-            thread = threading.Thread(target=lambda: _quiet_post(proc.url), daemon=True)
-            thread.start()
-            wait_for(lambda: blocked_inserts(db) == 1, what="the POST to block in the database")
+        with post_held_in_database(postgres.dsn(), db, proc.url, "stuck", {}) as (locker, _):
             signalled = time.monotonic()
             proc.terminate()
             proc.proc.wait(timeout=10)
@@ -86,9 +63,3 @@ def test_exit_is_bounded_by_drain_time(postgres, db):
     finally:
         proc.stop()
 
-
-def _quiet_post(url: str) -> None:
-    try:
-        httpx.post(url + "/api/tasks", json={"title": "stuck"}, timeout=30)
-    except httpx.HTTPError:
-        pass
