@@ -42,18 +42,21 @@ let package = Package(
         ], exclude: ["README.md"], swiftSettings: strict),
         .target(name: "PostgresClient", dependencies: ["CLibPQ", "LabrunCore"], swiftSettings: strict),
 
+        // The stack file's model: images, deploy source, workloads and roles, traffic, ledger. Pure data.
+        .target(name: "StackModel", dependencies: ["LabrunCore"], swiftSettings: strict),
+
         // 3. Cluster providers.
         .target(name: "ClusterProviders", dependencies: ["LabrunCore", "KubernetesClient"], swiftSettings: strict),
 
         // 4. Stack lifecycle: images, deploy, readiness, access.
         .target(name: "StackLifecycle", dependencies: [
-            "LabrunCore", "KubernetesClient", "HTTPClient", "PostgresClient", "ClusterProviders",
+            "LabrunCore", "KubernetesClient", "HTTPClient", "PostgresClient", "ClusterProviders", "StackModel",
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: strict),
 
         // 5. Scenario engine: format, validation, actions, load, assertions, run.
         .target(name: "ScenarioEngine", dependencies: [
-            "LabrunCore", "KubernetesClient", "HTTPClient", "PostgresClient", "ClusterProviders", "StackLifecycle",
+            "LabrunCore", "KubernetesClient", "HTTPClient", "PostgresClient", "ClusterProviders", "StackModel", "StackLifecycle",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: strict),
@@ -81,7 +84,7 @@ let package = Package(
         .testTarget(name: "ClusterProvidersTests", dependencies: ["ClusterProviders", "LabrunCore", "LabrunTestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "StackLifecycleTests", dependencies: ["StackLifecycle", "LabrunCore", "LabrunTestSupport"], swiftSettings: strict),
-        .testTarget(name: "ScenarioEngineTests", dependencies: ["ScenarioEngine", "StackLifecycle", "LabrunCore", "LabrunTestSupport"],
+        .testTarget(name: "ScenarioEngineTests", dependencies: ["ScenarioEngine", "StackModel", "StackLifecycle", "LabrunCore", "LabrunTestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "ScenarioEngine"], swiftSettings: strict),
         .testTarget(name: "LabrunCLITests", dependencies: ["LabrunCLI"], swiftSettings: strict),
