@@ -6,6 +6,8 @@ struct Fields {
     let owner: Located
     let members: [(key: String, keyNode: Node, value: Node)]
     let reader: YAMLReader
+    /// Allowed keys that a misspelt key was taken for (its error already suggests them).
+    var suggested: Set<String> = []
 
     /// Whether the key is present.
     func has(_ key: String) -> Bool { members.contains { $0.key == key } }
@@ -35,6 +37,13 @@ struct Fields {
     func sequence(_ key: String) -> [Located]? { value(key).flatMap { reader.sequence($0) } }
     func phase(_ key: String) -> Phase? { choice(key, Phase.allCases.map(\.rawValue), noun: "phase").flatMap(Phase.init) }
 
+    /// Records an error unless the string under `key` is `expected` (`apiVersion`, `kind`).
+    func constant(_ key: String, _ expected: String) {
+        if let value = value(key), let text = reader.string(value), text != expected {
+            reader.error("unsupported \(key) \"\(text)\" (expected \"\(expected)\")", at: value.node, value.path)
+        }
+    }
+
     /// Records an error unless exactly one of `keys` is present (`one of A or B is required` / `A and B exclude each other`).
     @discardableResult
     func exactlyOne(of keys: [String]) -> String? {
@@ -42,7 +51,8 @@ struct Fields {
         if present.count == 1 { return present[0] }
         let list = keys.map { "\"\($0)\"" }.joined(separator: " or ")
         if present.isEmpty {
-            reader.error("needs \(list)", at: owner.node, owner.path)
+            // A misspelt key's error already suggests the one it stands for.
+            if !keys.contains(where: suggested.contains) { reader.error("needs \(list)", at: owner.node, owner.path) }
         } else if let second = keyNode(present[1]) {
             reader.error("\(present.map { "\"\($0)\"" }.joined(separator: " and ")) exclude each other; keep one",
                          at: second, owner.path.key(present[1]))

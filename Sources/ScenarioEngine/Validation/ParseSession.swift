@@ -18,12 +18,8 @@ final class ParseSession {
     func scenario(_ root: Located, expectedName: String?) -> Scenario? {
         guard let fields = reader.fields(root, allowed: Self.topLevelKeys,
                                          required: ["apiVersion", "kind", "metadata", "steps"], what: "a scenario") else { return nil }
-        if let version = fields.value("apiVersion"), let text = reader.string(version), text != Scenario.apiVersion {
-            reader.error("unsupported apiVersion \"\(text)\" (expected \"\(Scenario.apiVersion)\")", at: version.node, version.path)
-        }
-        if let kind = fields.value("kind"), let text = reader.string(kind), text != Scenario.kind {
-            reader.error("unsupported kind \"\(text)\" (expected \"\(Scenario.kind)\")", at: kind.node, kind.path)
-        }
+        fields.constant("apiVersion", Scenario.apiVersion)
+        fields.constant("kind", Scenario.kind)
         let metadata = fields.value("metadata").flatMap { self.metadata($0, expectedName: expectedName) }
         let setup = fields.value("setup").map { self.setup($0) } ?? ScenarioSetup()
         let steadyState = fields.value("steadyState").flatMap { self.steadyState($0) }

@@ -27,9 +27,7 @@ public struct ScenarioParser: Sendable {
         }
         let session = ParseSession(reader: reader)
         let scenario = session.scenario(Located(node: root, path: .root), expectedName: expectedName)
-        let errors = reader.errors.enumerated()
-            .sorted { ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset) }
-            .map(\.element)
+        let errors = reader.errorsInFileOrder
         if let scenario, errors.isEmpty { return .success(scenario) }
         return .failure(ScenarioValidationError(errors: errors))
     }

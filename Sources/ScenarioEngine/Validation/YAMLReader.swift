@@ -23,7 +23,29 @@ final class YAMLReader {
     }
 
     func error(_ message: String, line: Int, column: Int, _ path: KeyPath) {
-        errors.append(ScenarioError(file: file, line: line, column: column, path: path.description, message: message))
+        errors.append(ScenarioError(file: file, line: line, column: column, path: Self.printable(path.description),
+                                    message: Self.printable(message)))
+    }
+
+    /// `text` with control characters escaped (`\t`, `\u{7}`), so that a file's bytes cannot act on a terminal.
+    static func printable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
+        return text.unicodeScalars.map { character in
+            guard character.properties.generalCategory == .control else { return String(character) }
+            switch character {
+            case "\t": return "\\t"
+            case "\n": return "\\n"
+            case "\r": return "\\r"
+            default: return "\\u{\(String(character.value, radix: 16, uppercase: true))}"
+            }
+        }.joined()
+    }
+
+    /// The errors by position in the file; errors at one position stay in the order they were found.
+    var errorsInFileOrder: [ScenarioError] {
+        errors.enumerated()
+            .sorted { ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset) }
+            .map(\.element)
     }
 
     // MARK: Shapes
@@ -53,7 +75,7 @@ final class YAMLReader {
         for key in required where !members.contains(where: { $0.key == key }) && !suggested.contains(key) {
             error("missing required key \"\(key)\"", at: value.node, value.path.key(key))
         }
-        return Fields(owner: value, members: members, reader: self)
+        return Fields(owner: value, members: members, reader: self, suggested: suggested)
     }
 
     /// The elements of a list.
@@ -236,6 +258,22 @@ final class YAMLReader {
         case .alias:
             error("aliases are not supported", at: value.node, value.path)
             return nil
+        }
+    }
+
+    /// Every scalar under `value` in document order, mapping keys too unless `keys` is false, each
+    /// with its path (a key's path is the path of its member).
+    func scalars(in value: Located, keys: Bool = true) -> [Located] {
+        switch value.node {
+        case .scalar: return [value]
+        case .sequence(let sequence):
+            return sequence.enumerated().flatMap { scalars(in: Located(node: $0.element, path: value.path.index($0.offset)), keys: keys) }
+        case .mapping(let mapping):
+            return mapping.flatMap { keyNode, node in
+                let path = keyNode.scalar.map { value.path.key($0.string) } ?? value.path
+                return (keys ? scalars(in: Located(node: keyNode, path: path)) : []) + scalars(in: Located(node: node, path: path), keys: keys)
+            }
+        case .alias: return []
         }
     }
 

@@ -7,6 +7,9 @@ enum YAMLSyntaxError {
             return ScenarioError(file: file, line: 1, column: 1, path: "", message: "cannot read YAML: \(error)")
         }
         switch yamlError {
+        case .composer(_, "but found another document", let mark, _):
+            return ScenarioError(file: file, line: mark.line, column: mark.column, path: "",
+                                 message: "a second YAML document starts here; the file must hold one document (remove the ---)")
         case .scanner(let context, let problem, let mark, _),
              .parser(let context, let problem, let mark, _),
              .composer(let context, let problem, let mark, _):
