@@ -9,6 +9,9 @@ enum TestPaths {
     static let fixtures = testsDirectory + "/Fixtures"
     static let scenarios = repositoryRoot + "/scenarios"
     static let schema = repositoryRoot + "/specs/scenario.schema.json"
+    static let stackSchema = repositoryRoot + "/specs/stack.schema.json"
+    /// The todo stack's own stack file.
+    static let todoStack = repositoryRoot + "/stack/labrun.yaml"
 
     /// The names (without `.yaml`) of the YAML files in a fixtures subdirectory, sorted.
     static func yamlNames(in subdirectory: String) -> [String] {

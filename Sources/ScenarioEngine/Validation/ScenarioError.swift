@@ -40,13 +40,23 @@ public struct ScenarioValidationError: Error, Sendable, Hashable, CustomStringCo
 
     /// The user-facing error: id `SCENARIO_INVALID`, exit code 65 (invalid input).
     public var labrunError: LabrunError {
+        labrunError(id: "SCENARIO_INVALID", noun: "scenario file",
+                    advice: "Fix the keys named above; the format is in specs/scenario-format.md, and editors with the YAML "
+                        + "language server check files against specs/scenario.schema.json as you type.")
+    }
+
+    /// The user-facing error of an invalid stack file: id `STACK_INVALID`, exit code 65 (invalid input).
+    public var stackLabrunError: LabrunError {
+        labrunError(id: "STACK_INVALID", noun: "stack file",
+                    advice: "Fix the keys named above; the format is in specs/stack-format.md, and editors with the YAML "
+                        + "language server check files against specs/stack.schema.json as you type.")
+    }
+
+    private func labrunError(id: String, noun: String, advice: String) -> LabrunError {
         let files = Set(errors.map(\.file)).count
         let count = errors.count == 1 ? "1 error" : "\(errors.count) errors"
-        let where_ = files == 1 ? "in \(errors.first?.file ?? "the scenario file")" : "in \(files) scenario files"
-        return LabrunError(
-            id: "SCENARIO_INVALID", exitCode: ExitCode.invalidInput,
-            message: "Found \(count) \(where_); nothing was run:\n" + description,
-            advice: "Fix the keys named above; the format is in specs/scenario-format.md, and editors with the YAML "
-                + "language server check files against specs/scenario.schema.json as you type.")
+        let where_ = files == 1 ? "in \(errors.first?.file ?? "the \(noun)")" : "in \(files) \(noun)s"
+        return LabrunError(id: id, exitCode: ExitCode.invalidInput, message: "Found \(count) \(where_); nothing was run:\n" + description,
+                           advice: advice)
     }
 }

@@ -1,0 +1,196 @@
+import Foundation
+import StackModel
+import Yams
+
+/// An operation as written, with where each variable is captured and used, for the checks across operations.
+struct OperationDraft {
+    let name: String
+    var captures: [(variable: String, at: Located)] = []
+    var uses: [(variable: String, at: Located)] = []
+    /// The operation, when it has no error of its own.
+    var operation: TrafficOperation?
+}
+
+/// Parsing of the load's requests, `traffic`, and of `ledger`.
+extension StackParseSession {
+    func traffic(_ value: Located, workloads: [StackWorkload]) -> StackTraffic? {
+        guard let fields = reader.fields(value, allowed: StackKeys.traffic, required: ["operations"]) else { return nil }
+        var workload: String?
+        if let raw = fields.value("workload") {
+            workload = workloadWithService(raw, workloads: workloads, why: "the load is sent to it")
+        } else if let api = apiWorkload, let found = workloads.first(where: { $0.name == api }) {
+            if found.service != nil {
+                workload = api
+            } else {
+                reader.error("the load goes to the api workload \"\(api)\", which has no service; add workloads.\(api).service, "
+                             + "or name a workload that has one in \"workload\"", at: value.node, value.path)
+            }
+        }
+        let drafts = fields.value("operations").map { self.operations($0) } ?? []
+        checkVariables(drafts)
+        let operations = drafts.compactMap(\.operation)
+        guard let workload, operations.count == drafts.count, !drafts.isEmpty else { return nil }
+        return StackTraffic(workload: workload, operations: operations.sorted { $0.name < $1.name })
+    }
+
+    func operations(_ value: Located) -> [OperationDraft] {
+        guard let entries = namedEntries(value, pattern: .operationName, what: "operations") else { return [] }
+        operationNames = entries.map(\.written)
+        if entries.isEmpty {
+            reader.error("needs at least one operation, e.g. list: {path: /api/items}", at: value.node, value.path)
+        }
+        return entries.compactMap { operation($0) }
+    }
+
+    func operation(_ entry: NamedEntry) -> OperationDraft? {
+        guard let fields = reader.fields(entry.value, allowed: StackKeys.operation, required: ["path"], what: "an operation") else {
+            return nil
+        }
+        var draft = OperationDraft(name: entry.written)
+        let method = fields.has("method") ? fields.choice("method", HTTPRequestSpec.methods, noun: "method") : "GET"
+        let path = fields.string("path", pattern: .httpPath)
+        let headers = fields.value("headers").map { requestHeaders($0) } ?? [:]
+        let body = fields.value("body").flatMap { freeForm($0) }
+        let captures = fields.value("capture").map { self.captures($0) } ?? [:]
+        let write = fields.has("write") ? fields.bool("write") : false
+        for part in ["path", "headers", "body"] {
+            guard let template = fields.value(part) else { continue }
+            for text in reader.scalars(in: template) where [.string, .other].contains(ScalarKind(text.node)) {
+                let names = placeholderNames(text.node.scalar?.string ?? "", at: text)
+                draft.uses += names.map { ($0, text) }
+            }
+        }
+        if let raw = fields.value("capture"), case .mapping(let mapping) = raw.node {
+            draft.captures = mapping.compactMap { keyNode, _ in
+                keyNode.scalar.map { ($0.string, Located(node: keyNode, path: raw.path.key($0.string))) }
+            }
+        }
+        if let name = entry.name, let method, let path, let headers, let captures, let write,
+           !(fields.has("body") && body == nil) {
+            draft.operation = TrafficOperation(name: name, method: method, path: path, headers: headers, body: body,
+                                               captures: captures, write: write)
+        }
+        return draft
+    }
+
+    /// Request headers: names are HTTP tokens, values one line each.
+    func requestHeaders(_ value: Located) -> [String: String]? {
+        guard case .mapping(let mapping) = value.node else {
+            reader.typeError(expected: "a mapping of header names to values", value)
+            return nil
+        }
+        var headers: [String: String]? = [:]
+        for (keyNode, node) in mapping {
+            let path = value.path.key(keyNode.scalar?.string ?? "")
+            let name = reader.string(Located(node: keyNode, path: path), pattern: .headerName)
+            var text = reader.string(Located(node: node, path: path))
+            if let line = text, line.contains("\n") {
+                reader.error("a header value must be one line; remove the line break", at: node, path)
+                text = nil
+            }
+            if let name, let text { headers?[name] = text } else { headers = nil }
+        }
+        return headers
+    }
+
+    /// `capture`: variable → RFC 6901 JSON pointer into the response body.
+    func captures(_ value: Located) -> [String: String]? {
+        guard case .mapping(let mapping) = value.node else {
+            reader.typeError(expected: "a mapping of variable names to JSON pointers, e.g. {id: /id}", value)
+            return nil
+        }
+        var captures: [String: String]? = [:]
+        for (keyNode, node) in mapping {
+            let path = value.path.key(keyNode.scalar?.string ?? "")
+            let variable = reader.string(Located(node: keyNode, path: path), pattern: .variableName)
+            let pointer = jsonPointer(Located(node: node, path: path))
+            if let variable, let pointer { captures?[variable] = pointer } else { captures = nil }
+        }
+        return captures
+    }
+
+    /// An RFC 6901 JSON pointer: empty (the whole body) or `/`-separated tokens, `~` escaped as `~0` and `/` as `~1`.
+    func jsonPointer(_ value: Located) -> String? {
+        guard case .scalar(let scalar) = value.node, ScalarKind(value.node) == .string else {
+            reader.typeError(expected: "a JSON pointer such as /id", value)
+            return nil
+        }
+        let pointer = scalar.string
+        if !pointer.isEmpty && !pointer.hasPrefix("/") {
+            reader.error("invalid JSON pointer \"\(pointer)\" (a pointer starts with /, e.g. /id, or is \"\" for the whole body)",
+                         at: value.node, value.path)
+            return nil
+        }
+        let tildes = pointer.indices.filter { pointer[$0] == "~" }
+        if tildes.contains(where: { !["~0", "~1"].contains(String(pointer[$0...].prefix(2))) }) {
+            reader.error("invalid JSON pointer \"\(pointer)\" (a ~ is written ~0 and a / inside a name ~1)", at: value.node, value.path)
+            return nil
+        }
+        return pointer
+    }
+
+    /// Every variable an operation uses is built in or captured by exactly one other operation.
+    func checkVariables(_ drafts: [OperationDraft]) {
+        var producers: [String: String] = [:]
+        for draft in drafts {
+            for capture in draft.captures {
+                if TrafficOperation.builtinVariables.contains(capture.variable) {
+                    reader.error("\"\(capture.variable)\" is a built-in variable; capture the value under another name",
+                                 at: capture.at.node, capture.at.path)
+                } else if let producer = producers[capture.variable] {
+                    reader.error("variable \"\(capture.variable)\" is already captured by operation \"\(producer)\"; "
+                                 + "capture each variable in one operation", at: capture.at.node, capture.at.path)
+                } else {
+                    producers[capture.variable] = draft.name
+                }
+            }
+        }
+        let known = TrafficOperation.builtinVariables + producers.keys.sorted()
+        for draft in drafts {
+            for use in draft.uses where !TrafficOperation.builtinVariables.contains(use.variable) {
+                if draft.captures.contains(where: { $0.variable == use.variable }) {
+                    reader.error("operation \"\(draft.name)\" uses ${\(use.variable)}, which it captures itself; a variable "
+                                 + "comes from an earlier response of another operation", at: use.at.node, use.at.path)
+                } else if producers[use.variable] == nil {
+                    reader.error("unknown variable ${\(use.variable)}: it is not built in (idempotencyKey, sequence) and no "
+                                 + "operation captures it" + Suggestion.hint(for: use.variable, in: known),
+                                 at: use.at.node, use.at.path)
+                }
+            }
+        }
+    }
+
+    func ledger(_ value: Located, traffic: StackTraffic?, hasDatabase: Bool) -> StackLedger? {
+        guard let fields = reader.fields(value, allowed: StackKeys.ledger, required: StackKeys.ledger) else { return nil }
+        if !hasDatabase {
+            reader.error("the ledger counts rows in the database; add a \"database\" section", at: value.node, value.path)
+        }
+        var operation = fields.string("operation", pattern: .operationName)
+        if let name = operation, let at = fields.value("operation") {
+            if !operationNames.contains(name) {
+                reader.error(Suggestion.unknown("operation", name, operationNames), at: at.node, at.path)
+                operation = nil
+            } else if let found = traffic?.operation(name), !found.usesIdempotencyKey {
+                reader.error("operation \"\(name)\" sends no ${idempotencyKey}, so the ledger cannot find its rows; "
+                             + "send one, e.g. headers: {Idempotency-Key: \"${idempotencyKey}\"}", at: at.node, at.path)
+                operation = nil
+            } else if let found = traffic?.operation(name), !found.write {
+                reader.error("operation \"\(name)\" is not a write; the ledger tracks a writing operation (set write: true on it)",
+                             at: at.node, at.path)
+                operation = nil
+            }
+        }
+        var query = fields.string("query")
+        if let text = query, let at = fields.value("query") {
+            let highest = ParseSession.highestPlaceholder(in: text)
+            if highest != 1 {
+                let uses = highest == 0 ? "does not use $1" : "uses parameters up to $\(highest)"
+                reader.error("the query \(uses); it gets one parameter, $1: a LIKE pattern of the run's idempotency keys "
+                             + "(e.g. WHERE idempotency_key LIKE $1)", at: at.node, at.path)
+                query = nil
+            }
+        }
+        guard let operation, let query else { return nil }
+        return StackLedger(operation: operation, query: query)
+    }
+}

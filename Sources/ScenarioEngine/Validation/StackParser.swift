@@ -1,0 +1,73 @@
+import Foundation
+import StackModel
+import Yams
+
+/// Turns the text of a stack file (`labrun.yaml`) into a `Stack`, or into every problem found in it.
+///
+/// The same toolkit as `ScenarioParser`: each problem carries file, line, column and key path, all
+/// problems of a file are collected, and nothing is returned unless the whole file is valid. The
+/// format is in `specs/stack-format.md`. Pure: it reads no file (`StackLoader` does).
+public struct StackParser: Sendable {
+    public init() {}
+
+    /// Parses and validates `yaml`. `file` names the file in errors; `absolutePath` is where it is
+    /// (`Stack.file`; `Stack.root` is resolved from its directory). A relative `absolutePath` is taken
+    /// from the current directory.
+    public func parse(yaml: String, file: String, absolutePath: String) -> Result<Stack, ScenarioValidationError> {
+        let reader = YAMLReader(file: file)
+        // Before composing: composing an alias bomb already takes exponential time (see YAMLAnchorScan).
+        let scan = YAMLAnchorScan(yaml)
+        if let first = scan.first {
+            let found = [Self.count(scan.anchors.count, "anchor", "anchors"), Self.count(scan.aliases.count, "alias", "aliases")]
+                .compactMap { $0 }.joined(separator: " and ")
+            reader.error("YAML anchors and aliases are not allowed in a stack file (found \(found); the first is here); "
+                         + "write each value out in full", line: first.line, column: first.column, .root)
+            return .failure(ScenarioValidationError(errors: reader.errors))
+        }
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch {
+            return .failure(ScenarioValidationError(errors: [YAMLSyntaxError.convert(error, file: file)]))
+        }
+        guard let root else {
+            reader.error("the file is empty; a stack file starts with apiVersion: \(Stack.apiVersion)", line: 1, column: 1, .root)
+            return .failure(ScenarioValidationError(errors: reader.errors))
+        }
+        let document = Located(node: root, path: .root)
+        Self.checkControlCharacters(in: document, reader)
+        // A value with a control character is reported for that alone, not also as a bad name or header.
+        let controlled = Set(reader.errors.map(Self.place))
+        let session = StackParseSession(reader: reader, file: URL(fileURLWithPath: absolutePath).standardized.path)
+        let stack = session.stack(document)
+        var reported: Set<String> = []
+        let errors = reader.errorsInFileOrder.filter { error in
+            let place = Self.place(error)
+            return !controlled.contains(place) || reported.insert(place).inserted
+        }
+        if let stack, errors.isEmpty { return .success(stack) }
+        return .failure(ScenarioValidationError(errors: errors))
+    }
+
+    /// Refuses control characters in every key and value. Only block scalars (`|`, `>`) may hold line
+    /// feeds and tabs, for multi-line text such as a SQL query.
+    static func checkControlCharacters(in document: Located, _ reader: YAMLReader) {
+        for value in reader.scalars(in: document) {
+            guard case .scalar(let scalar) = value.node else { continue }
+            let block = scalar.style == .literal || scalar.style == .folded
+            let control = scalar.string.unicodeScalars.first { character in
+                character.properties.generalCategory == .control && !(block && (character == "\n" || character == "\t"))
+            }
+            if let control {
+                reader.error("contains the control character \(String(format: "U+%04X", control.value)); "
+                             + "remove it (only | and > blocks may span lines)", at: value.node, value.path)
+            }
+        }
+    }
+
+    private static func place(_ error: ScenarioError) -> String { "\(error.line):\(error.column):\(error.path)" }
+
+    private static func count(_ number: Int, _ singular: String, _ plural: String) -> String? {
+        number == 0 ? nil : "\(number) \(number == 1 ? singular : plural)"
+    }
+}
