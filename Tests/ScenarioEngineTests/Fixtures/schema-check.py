@@ -21,7 +21,7 @@ for path in sys.argv[2:]:
     try:
         with open(path, encoding="utf-8") as handle:
             document = yaml.safe_load(handle)
-    except yaml.YAMLError as error:
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
         print(f"reject {path}: YAML: {str(error).splitlines()[0]}")
         continue
     errors = sorted(validator.iter_errors(document), key=lambda e: list(e.path))
