@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what a fresh Debian bookworm machine lacks to build and test labrun: the C libraries the
 # Swift harness links, the Docker engine, PostgreSQL, and the tools the tests drive. Idempotent:
-# packages already present are not touched. Run as root.
+# packages already present are not touched. Also kustomize, which bookworm does not package
+# (scripts/install-kustomize.sh takes it from trixie). Run as root.
 set -euo pipefail
 
 usage() { echo "usage: $0   (installs labrun's Debian build and test dependencies; root)"; }
@@ -28,10 +29,11 @@ for p in "${packages[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
-  exit 0
+else
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  echo "install-deps: done"
 fi
-echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get -o DPkg::Lock::Timeout=600 update -qq
-apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-echo "install-deps: done"
+"$(dirname "${BASH_SOURCE[0]}")/install-kustomize.sh"
