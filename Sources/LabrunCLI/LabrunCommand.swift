@@ -4,8 +4,12 @@ import ArgumentParser
 public struct LabrunCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "labrun",
-        abstract: "A local cluster lab: bring up Kubernetes and the todo stack, run chaos scenarios against it.",
+        abstract: "A local cluster lab: bring up Kubernetes and a stack described by its stack file, run chaos scenarios against it.",
         discussion: """
+            The stack under test is described by its stack file: --stack PATH (or LABRUN_STACK; default \
+            the project's stack/labrun.yaml, the todo app). `labrun init` writes a first one for an \
+            existing kustomization or Helm chart; see specs/stack-format.md.
+
             Cluster providers: minikube (the default where it is installed), kind, bare (single-node \
             Kubernetes on this Linux host, root only) and existing (a kubeconfig context labrun never \
             creates or deletes). Choose one with --provider or LABRUN_PROVIDER; otherwise labrun picks \
@@ -18,7 +22,7 @@ public struct LabrunCommand: AsyncParsableCommand {
             failure, 75 timeout, 130 interrupted.
             """,
         version: "0.1.0",
-        subcommands: [UpCommand.self, DownCommand.self, StatusCommand.self,
+        subcommands: [UpCommand.self, DownCommand.self, StatusCommand.self, InitCommand.self,
                       ListCommand.self, RunCommand.self, AllCommand.self])
 
     public init() {}

@@ -174,6 +174,6 @@ struct KubeBenchmark: AsyncParsableCommand {
     }
 
     private func benchError(_ message: String) -> LabrunError {
-        LabrunError(id: "BENCH_FAILED", exitCode: ExitCode.failure, message: "Benchmark failed: \(message).")
+        LabrunError(id: ErrorID.benchFailed, exitCode: ExitCode.failure, message: "Benchmark failed: \(message).")
     }
 }

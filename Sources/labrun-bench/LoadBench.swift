@@ -3,6 +3,7 @@ import Foundation
 import HTTPClient
 import LabrunCore
 import ScenarioEngine
+import StackModel
 
 /// `labrun-bench load`: the scenario engine's load generator (open model, constant arrival rate)
 /// against `wrk` on the same URL in the same run: the highest rate it sustains, wrk's rate, and the
@@ -102,8 +103,9 @@ struct LoadBench: AsyncParsableCommand {
     func measure(rate: Double, seconds: Double) async throws -> Sample {
         let transport = try FixedURLTransport(url: url, maxConnections: maxInFlight, reuse: !newConnections)
         let clock = SystemClock()
-        let spec = LoadSpec(rate: .fixed(rate), mix: [.list: 1], requestTimeout: .seconds(5), maxInFlight: maxInFlight)
-        let runner = LoadRunner(spec: spec, rate: rate, keyPrefix: "bench", clock: clock, transport: transport)
+        let spec = LoadSpec(rate: .fixed(rate), mix: ["get": 1], requestTimeout: .seconds(5), maxInFlight: maxInFlight)
+        let traffic = StackTraffic(workload: "bench", operations: [TrafficOperation(name: "get", method: "GET", path: "/")])
+        let runner = LoadRunner(spec: spec, traffic: traffic, rate: rate, keyPrefix: "bench", clock: clock, transport: transport)
         let start = clock.now() + 0.05
         let control = LoadControl(stopAt: start + seconds)
         let cpuBefore = Self.cpuSeconds()

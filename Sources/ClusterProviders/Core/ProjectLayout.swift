@@ -42,7 +42,7 @@ public struct ProjectLayout: Sendable, Equatable {
             if let root = searchUpwards(from: candidate) { return ProjectLayout(root: root, stateDirectory: state) }
         }
         throw LabrunError(
-            id: "PROJECT_NOT_FOUND", exitCode: ExitCode.invalidInput,
+            id: ErrorID.projectNotFound, exitCode: ExitCode.invalidInput,
             message: "Could not find the labrun project (a directory with Package.swift and cluster/) above \(start).",
             advice: "Run labrun from inside the repository, or set LABRUN_ROOT to its path.")
     }

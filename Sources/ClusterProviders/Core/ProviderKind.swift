@@ -25,7 +25,7 @@ public enum ProviderKind: String, Sendable, Codable, CaseIterable, Equatable, Cu
         let key = text.trimmingCharacters(in: .whitespaces).lowercased()
         guard let kind = ProviderKind(rawValue: key) else {
             throw LabrunError(
-                id: "PROVIDER_UNKNOWN", exitCode: ExitCode.usage,
+                id: ErrorID.providerUnknown, exitCode: ExitCode.usage,
                 message: "Unknown cluster provider '\(text)' (from \(source)).",
                 advice: "Use one of: \(ProviderKind.allCases.map(\.rawValue).joined(separator: ", ")).")
         }

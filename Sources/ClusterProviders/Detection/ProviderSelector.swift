@@ -49,7 +49,7 @@ public struct ProviderSelector: Sendable {
             let availability = await provider.detect()
             guard availability.available else {
                 throw LabrunError(
-                    id: "PROVIDER_UNAVAILABLE", exitCode: ExitCode.unavailable,
+                    id: ErrorID.providerUnavailable, exitCode: ExitCode.unavailable,
                     message: "The \(explicit.kind) provider (chosen by \(explicit.source)) cannot work here: \(availability.reason).",
                     advice: Self.howToGet(explicit.kind))
             }
@@ -63,7 +63,7 @@ public struct ProviderSelector: Sendable {
             tried.append("\(kind): \(availability.reason)")
         }
         throw LabrunError(
-            id: "NO_PROVIDER", exitCode: ExitCode.unavailable,
+            id: ErrorID.noProvider, exitCode: ExitCode.unavailable,
             message: "No cluster provider is available. labrun looked for:\n"
                 + tried.map { "    - \($0)" }.joined(separator: "\n"),
             advice: "Install minikube (https://minikube.sigs.k8s.io/docs/start/) or kind; or run as root on Linux "

@@ -39,7 +39,7 @@ public struct ExistingProvider: ClusterProvider {
     public func create() async throws -> CreateOutcome {
         guard FileManager.default.fileExists(atPath: target.path) else {
             throw LabrunError(
-                id: "KUBECONFIG_MISSING", exitCode: ExitCode.unavailable,
+                id: ErrorID.kubeconfigMissing, exitCode: ExitCode.unavailable,
                 message: "The existing-cluster provider needs a kubeconfig, and there is none at \(target.path).",
                 advice: "Pass --kubeconfig FILE (and --context NAME), or set KUBECONFIG.")
         }
@@ -47,7 +47,7 @@ public struct ExistingProvider: ClusterProvider {
             _ = try await probe.serverVersion(target)
         } catch let error as LabrunError {
             throw LabrunError(
-                id: "CLUSTER_UNREACHABLE", exitCode: ExitCode.unavailable,
+                id: ErrorID.clusterUnreachable, exitCode: ExitCode.unavailable,
                 message: "The cluster of \(target) does not answer: \(error.message)",
                 advice: "labrun never starts an existing cluster: start it yourself, or choose another --context.",
                 debugDetail: error.debugDetail)

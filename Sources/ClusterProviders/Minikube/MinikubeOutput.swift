@@ -69,7 +69,7 @@ public enum MinikubeOutput {
     public static func parseProfiles(_ json: String) throws -> [Profile] {
         guard let data = json.data(using: .utf8),
               let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw LabrunError(id: "MINIKUBE_OUTPUT", exitCode: ExitCode.external,
+            throw LabrunError(id: ErrorID.minikubeOutput, exitCode: ExitCode.external,
                               message: "`minikube profile list -o json` printed something that is not a JSON object.",
                               advice: "Run it by hand; an old minikube may need updating (labrun expects v1.25 or later).",
                               debugDetail: json)

@@ -40,11 +40,12 @@ public struct StackRecord: Codable, Sendable, Equatable {
     public var phase: Phase
     /// Whether this labrun run created the namespace (an interrupted `up` then deletes it).
     public var createdNamespace: Bool
-    /// Component → image reference deployed.
+    /// Image repository → reference deployed.
     public var images: [String: String]
-    public var frontendURL: String?
-    public var backendURL: String?
-    public var postgresAddress: String?
+    /// The stack file that was deployed (absolute path).
+    public var stackFile: String?
+    /// Workload → how the host reaches its Service (`http://10.250.0.1:31234`).
+    public var endpoints: [String: String]?
     /// The labrun process that wrote this record (to tell a live run from a leftover).
     public var ownerPID: Int32
     /// Background processes (port-forwards) that outlive the command, by pid.
@@ -52,16 +53,15 @@ public struct StackRecord: Codable, Sendable, Equatable {
     public var since: Date
 
     public init(provider: ProviderKind, namespace: String, phase: Phase, createdNamespace: Bool,
-                images: [String: String] = [:], frontendURL: String? = nil, backendURL: String? = nil,
-                postgresAddress: String? = nil, ownerPID: Int32, processes: [Int32] = [], since: Date) {
+                images: [String: String] = [:], stackFile: String? = nil, endpoints: [String: String]? = nil,
+                ownerPID: Int32, processes: [Int32] = [], since: Date) {
         self.provider = provider
         self.namespace = namespace
         self.phase = phase
         self.createdNamespace = createdNamespace
         self.images = images
-        self.frontendURL = frontendURL
-        self.backendURL = backendURL
-        self.postgresAddress = postgresAddress
+        self.stackFile = stackFile
+        self.endpoints = endpoints
         self.ownerPID = ownerPID
         self.processes = processes
         self.since = since

@@ -19,7 +19,7 @@ public struct StateStore: Sendable {
             return try decoder.decode(LabrunState.self, from: data)
         } catch {
             throw LabrunError(
-                id: "STATE_UNREADABLE", exitCode: ExitCode.invalidInput,
+                id: ErrorID.stateUnreadable, exitCode: ExitCode.invalidInput,
                 message: "labrun's state file \(path) could not be read: \(error.localizedDescription).",
                 advice: "Check what it holds; delete it if it is damaged (labrun then assumes it started nothing).")
         }
@@ -40,7 +40,7 @@ public struct StateStore: Sendable {
             guard rename(tmp, path) == 0 else {
                 let reason = String(cString: strerror(errno))
                 unlink(tmp)
-                throw LabrunError(id: "STATE_UNWRITABLE", exitCode: ExitCode.external,
+                throw LabrunError(id: ErrorID.stateUnwritable, exitCode: ExitCode.external,
                                   message: "labrun could not write its state file \(path): \(reason).",
                                   advice: "Make \(directory) writable, or point LABRUN_STATE_DIR at a writable directory.")
             }
@@ -48,7 +48,7 @@ public struct StateStore: Sendable {
             throw error
         } catch {
             throw LabrunError(
-                id: "STATE_UNWRITABLE", exitCode: ExitCode.external,
+                id: ErrorID.stateUnwritable, exitCode: ExitCode.external,
                 message: "labrun could not write its state file \(path): \(error.localizedDescription).",
                 advice: "Make \(directory) writable, or point LABRUN_STATE_DIR at a writable directory.")
         }

@@ -24,7 +24,7 @@ final class CurlEventLoop: @unchecked Sendable {
 
     init(name: String, maxConnectionsPerHost: Int) throws {
         guard CurlGlobal.ensureInitialised(), let multi = curl_multi_init() else {
-            throw LabrunError(id: "HTTP_SETUP", exitCode: ExitCode.unavailable,
+            throw LabrunError(id: ErrorID.httpSetup, exitCode: ExitCode.unavailable,
                               message: "libcurl could not be initialised.",
                               advice: "Check that libcurl4-openssl-dev is installed.")
         }
@@ -49,7 +49,7 @@ final class CurlEventLoop: @unchecked Sendable {
         if accepted {
             curl_multi_wakeup(multi)
         } else {
-            transfer.fail(LabrunError(id: "HTTP_CLOSED", message: "\(transfer.request) was not sent: the HTTP client was shut down."))
+            transfer.fail(LabrunError(id: ErrorID.httpClosed, message: "\(transfer.request) was not sent: the HTTP client was shut down."))
         }
     }
 
@@ -92,7 +92,7 @@ final class CurlEventLoop: @unchecked Sendable {
             var ready: Int32 = 0
             _ = curl_multi_poll(multi, nil, 0, 1000, &ready)
         }
-        let closed = LabrunError(id: "HTTP_CLOSED", message: "The HTTP client was shut down while a request was in flight.")
+        let closed = LabrunError(id: ErrorID.httpClosed, message: "The HTTP client was shut down while a request was in flight.")
         for transfer in Array(running.values) { abort(transfer, with: closed) }
         let left = lock.withLock { () -> [CurlTransfer] in defer { incoming = [] }; return incoming }
         for transfer in left { transfer.fail(closed) }
@@ -108,7 +108,7 @@ final class CurlEventLoop: @unchecked Sendable {
             return
         }
         guard let easy = idleHandles.popLast() ?? curl_easy_init() else {
-            transfer.fail(LabrunError(id: "HTTP_SETUP", message: "libcurl could not allocate a handle for \(transfer.request)."))
+            transfer.fail(LabrunError(id: ErrorID.httpSetup, message: "libcurl could not allocate a handle for \(transfer.request)."))
             return
         }
         do {
@@ -121,7 +121,7 @@ final class CurlEventLoop: @unchecked Sendable {
         let code = curl_multi_add_handle(multi, easy)
         guard code == CURLM_OK else {
             recycle(easy)
-            transfer.fail(LabrunError(id: "HTTP_SETUP", message: "libcurl refused to start \(transfer.request) (multi error \(code.rawValue))."))
+            transfer.fail(LabrunError(id: ErrorID.httpSetup, message: "libcurl refused to start \(transfer.request) (multi error \(code.rawValue))."))
             return
         }
         running[easy] = transfer

@@ -127,7 +127,7 @@ final class CurlTransfer: @unchecked Sendable {
         check(lr_easy_setopt_pointer(easy, CURLOPT_PRIVATE, me), "PRIVATE")
 
         if !failures.isEmpty {
-            throw LabrunError(id: "HTTP_SETUP", exitCode: ExitCode.external,
+            throw LabrunError(id: ErrorID.httpSetup, exitCode: ExitCode.external,
                               message: "Could not prepare \(request): libcurl refused \(failures.joined(separator: "; ")).",
                               advice: "Check that libcurl4-openssl-dev (7.77 or newer) is installed.")
         }
@@ -244,23 +244,23 @@ final class CurlTransfer: @unchecked Sendable {
         switch code {
         case CURLE_OPERATION_TIMEDOUT:
             let limit = streaming ? configuration.connectTimeout : (request.timeout ?? configuration.timeout)
-            return LabrunError(id: "HTTP_TIMEOUT", exitCode: ExitCode.timeout,
+            return LabrunError(id: ErrorID.httpTimeout, exitCode: ExitCode.timeout,
                                message: "\(what) timed out (limit \(formatSeconds(limit))): \(reason).",
                                advice: "Check that the server is up and answering; raise the timeout if it is just slow.")
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
-            return LabrunError(id: "HTTP_CONNECT", exitCode: ExitCode.unavailable,
+            return LabrunError(id: ErrorID.httpConnect, exitCode: ExitCode.unavailable,
                                message: "Could not connect for \(what): \(reason).",
                                advice: "Check that the server is running and that the address and port are right.")
         case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CONNECT_ERROR,
              CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_CRL_BADFILE:
-            return LabrunError(id: "HTTP_TLS", exitCode: ExitCode.external,
+            return LabrunError(id: ErrorID.httpTls, exitCode: ExitCode.external,
                                message: "TLS failed for \(what): \(reason).",
                                advice: "Verification is always on: check the CA data and the client certificate and key in the configuration (kubeconfig).")
         case CURLE_WRITE_ERROR where streaming:
-            return LabrunError(id: "HTTP_STREAM", exitCode: ExitCode.external,
+            return LabrunError(id: ErrorID.httpStream, exitCode: ExitCode.external,
                                message: "\(what) sent a line longer than \(splitter.maximumLineLength) bytes; the stream was closed.")
         default:
-            return LabrunError(id: "HTTP_TRANSPORT", exitCode: ExitCode.external,
+            return LabrunError(id: ErrorID.httpTransport, exitCode: ExitCode.external,
                                message: "\(what) failed: \(reason) (curl error \(code.rawValue)).")
         }
     }

@@ -31,7 +31,7 @@ public struct HTTPResponse: Sendable {
     /// The body parsed as JSON.
     public func json() throws -> JSONValue {
         do { return try JSONValue.parse(body) } catch {
-            throw LabrunError(id: "HTTP_BAD_BODY", exitCode: ExitCode.external,
+            throw LabrunError(id: ErrorID.httpBadBody, exitCode: ExitCode.external,
                               message: "\(request) answered \(status) with a body that is not JSON: \(HTTPResponse.snippet(text)).")
         }
     }
@@ -39,7 +39,7 @@ public struct HTTPResponse: Sendable {
     /// The body decoded into `T` with a plain `JSONDecoder`.
     public func decode<T: Decodable>(_ type: T.Type = T.self) throws -> T {
         do { return try JSONDecoder().decode(T.self, from: body) } catch {
-            throw LabrunError(id: "HTTP_BAD_BODY", exitCode: ExitCode.external,
+            throw LabrunError(id: ErrorID.httpBadBody, exitCode: ExitCode.external,
                               message: "\(request) answered \(status) with a body that does not decode as \(T.self): \(error). Body: \(HTTPResponse.snippet(text)).")
         }
     }
@@ -48,7 +48,7 @@ public struct HTTPResponse: Sendable {
     @discardableResult
     public func requireSuccess() throws -> HTTPResponse {
         guard isSuccess else {
-            throw LabrunError(id: "HTTP_STATUS", exitCode: ExitCode.external,
+            throw LabrunError(id: ErrorID.httpStatus, exitCode: ExitCode.external,
                               message: "\(request) answered HTTP \(status): \(HTTPResponse.snippet(text)).",
                               debugDetail: text)
         }

@@ -183,7 +183,7 @@ public final class KubernetesClient: Sendable {
                       options: ApplyOptions = ApplyOptions()) async throws -> JSONValue {
         guard let apiVersion = object["apiVersion"]?.stringValue, let kind = object["kind"]?.stringValue,
               let name = object.value(at: "metadata.name")?.stringValue, !name.isEmpty else {
-            throw LabrunError(id: "MANIFEST_INVALID", exitCode: ExitCode.invalidInput,
+            throw LabrunError(id: ErrorID.manifestInvalid, exitCode: ExitCode.invalidInput,
                               message: "Cannot apply an object without apiVersion, kind and metadata.name: \(object.jsonString.prefix(200)).")
         }
         let resource = try await resourceType(apiVersion: apiVersion, kind: kind)
@@ -210,7 +210,7 @@ public final class KubernetesClient: Sendable {
     public func delete(object: JSONValue, namespace: String? = nil, options: DeleteOptions = DeleteOptions()) async throws {
         guard let apiVersion = object["apiVersion"]?.stringValue, let kind = object["kind"]?.stringValue,
               let name = object.value(at: "metadata.name")?.stringValue else {
-            throw LabrunError(id: "MANIFEST_INVALID", exitCode: ExitCode.invalidInput,
+            throw LabrunError(id: ErrorID.manifestInvalid, exitCode: ExitCode.invalidInput,
                               message: "Cannot delete an object without apiVersion, kind and metadata.name.")
         }
         let resource = try await resourceType(apiVersion: apiVersion, kind: kind)
@@ -244,7 +244,7 @@ public final class KubernetesClient: Sendable {
 
     func decode<T: Decodable>(_ type: T.Type, _ response: HTTPResponse, _ subject: KubernetesError.Subject) throws -> T {
         do { return try JSONDecoder().decode(T.self, from: response.body) } catch {
-            throw LabrunError(id: "K8S_BAD_RESPONSE", exitCode: ExitCode.external,
+            throw LabrunError(id: ErrorID.k8sBadResponse, exitCode: ExitCode.external,
                               message: "Could not \(subject.verb) \(subject.object): the answer did not decode as \(T.self): \(error).",
                               debugDetail: response.text)
         }

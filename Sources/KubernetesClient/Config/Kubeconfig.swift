@@ -111,7 +111,7 @@ public struct Kubeconfig: Sendable, Equatable {
         for path in paths {
             guard FileManager.default.fileExists(atPath: path) else {
                 if explicitPath != nil {
-                    throw LabrunError(id: "KUBECONFIG_MISSING", exitCode: ExitCode.unavailable,
+                    throw LabrunError(id: ErrorID.kubeconfigMissing, exitCode: ExitCode.unavailable,
                                       message: "The kubeconfig \(path) does not exist.",
                                       advice: "Pass the path of an existing kubeconfig with --kubeconfig.")
                 }
@@ -120,7 +120,7 @@ public struct Kubeconfig: Sendable, Equatable {
             configs.append(try parse(fileAt: path))
         }
         guard !configs.isEmpty else {
-            throw LabrunError(id: "KUBECONFIG_MISSING", exitCode: ExitCode.unavailable,
+            throw LabrunError(id: ErrorID.kubeconfigMissing, exitCode: ExitCode.unavailable,
                               message: "No kubeconfig found (looked at \(paths.joined(separator: ", "))).",
                               advice: "Start a cluster (`labrun up`), or pass --kubeconfig, or set KUBECONFIG.")
         }
@@ -131,7 +131,7 @@ public struct Kubeconfig: Sendable, Equatable {
     public static func parse(fileAt path: String) throws -> Kubeconfig {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw LabrunError(id: "KUBECONFIG_UNREADABLE", exitCode: ExitCode.unavailable,
+            throw LabrunError(id: ErrorID.kubeconfigUnreadable, exitCode: ExitCode.unavailable,
                               message: "Could not read the kubeconfig \(path): \(error.localizedDescription).")
         }
         let directory = (path as NSString).deletingLastPathComponent
@@ -141,7 +141,7 @@ public struct Kubeconfig: Sendable, Equatable {
     /// Parses kubeconfig YAML. `source` names it in errors; relative paths resolve against `baseDirectory`.
     public static func parse(_ yaml: String, source: String = "kubeconfig", baseDirectory: String? = nil) throws -> Kubeconfig {
         func invalid(_ what: String) -> LabrunError {
-            LabrunError(id: "KUBECONFIG_INVALID", exitCode: ExitCode.invalidInput,
+            LabrunError(id: ErrorID.kubeconfigInvalid, exitCode: ExitCode.invalidInput,
                         message: "The kubeconfig \(source) is not valid: \(what).",
                         advice: "Check it with `kubectl --kubeconfig \(source) config view`.")
         }
@@ -236,7 +236,7 @@ public struct Kubeconfig: Sendable, Equatable {
     public func configuration(context explicitContext: String? = nil) throws -> KubernetesConfiguration {
         let where_ = sources.isEmpty ? "the kubeconfig" : sources.joined(separator: ":")
         func invalid(_ message: String, advice: String? = nil) -> LabrunError {
-            LabrunError(id: "KUBECONFIG_INVALID", exitCode: ExitCode.invalidInput, message: message, advice: advice)
+            LabrunError(id: ErrorID.kubeconfigInvalid, exitCode: ExitCode.invalidInput, message: message, advice: advice)
         }
         guard let contextName = explicitContext ?? currentContext, !contextName.isEmpty else {
             throw invalid("\(where_) has no current-context and no context was given.",
@@ -250,7 +250,7 @@ public struct Kubeconfig: Sendable, Equatable {
             throw invalid("Context \(contextName) names cluster \(context.cluster), which is not in \(where_).")
         }
         if cluster.insecureSkipTLSVerify {
-            throw LabrunError(id: "KUBECONFIG_INSECURE", exitCode: ExitCode.invalidInput,
+            throw LabrunError(id: ErrorID.kubeconfigInsecure, exitCode: ExitCode.invalidInput,
                               message: "Cluster \(context.cluster) in \(where_) sets insecure-skip-tls-verify; labrun always verifies the API server's certificate.",
                               advice: "Put the cluster's CA in certificate-authority or certificate-authority-data and remove insecure-skip-tls-verify.")
         }
@@ -263,7 +263,7 @@ public struct Kubeconfig: Sendable, Equatable {
         }
         if let unsupported = user.unsupportedAuth, user.token == nil, user.tokenFile == nil,
            user.clientCertificate == nil, user.clientCertificateData == nil {
-            throw LabrunError(id: "KUBECONFIG_UNSUPPORTED_AUTH", exitCode: ExitCode.invalidInput,
+            throw LabrunError(id: ErrorID.kubeconfigUnsupportedAuth, exitCode: ExitCode.invalidInput,
                               message: "User \(context.user) in \(where_) authenticates with \(unsupported), which labrun does not support.",
                               advice: "Use a kubeconfig with a client certificate or a bearer token (e.g. the admin kubeconfig of the cluster).")
         }
@@ -282,7 +282,7 @@ public struct Kubeconfig: Sendable, Equatable {
             do {
                 token = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             } catch {
-                throw LabrunError(id: "KUBECONFIG_UNREADABLE", exitCode: ExitCode.unavailable,
+                throw LabrunError(id: ErrorID.kubeconfigUnreadable, exitCode: ExitCode.unavailable,
                                   message: "Could not read the token file \(file) of user \(context.user): \(error.localizedDescription).")
             }
         }

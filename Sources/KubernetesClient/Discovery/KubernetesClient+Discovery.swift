@@ -61,12 +61,12 @@ extension KubernetesClient {
         }
         let resources: [APIResourceInfo]
         do { resources = try await self.resources(groupVersion: apiVersion) } catch let error as LabrunError where error.isNotFound {
-            throw LabrunError(id: "K8S_UNKNOWN_KIND", exitCode: ExitCode.invalidInput,
+            throw LabrunError(id: ErrorID.k8sUnknownKind, exitCode: ExitCode.invalidInput,
                               message: "The API server does not serve \(apiVersion) (needed for kind \(kind)).",
                               advice: "Choose the apiVersion from the server's discovery (`kubectl api-versions`).")
         }
         guard let match = resources.first(where: { $0.kind == kind }) else {
-            throw LabrunError(id: "K8S_UNKNOWN_KIND", exitCode: ExitCode.invalidInput,
+            throw LabrunError(id: ErrorID.k8sUnknownKind, exitCode: ExitCode.invalidInput,
                               message: "The API server serves \(apiVersion) but has no kind \(kind) in it.",
                               advice: "Check the kind's spelling and `kubectl api-resources --api-group=\(group)`.")
         }

@@ -25,7 +25,7 @@ public enum ManifestParser {
         } catch let error as LabrunError {
             throw error
         } catch {
-            throw LabrunError(id: "MANIFEST_INVALID", exitCode: ExitCode.invalidInput,
+            throw LabrunError(id: ErrorID.manifestInvalid, exitCode: ExitCode.invalidInput,
                               message: "The YAML in \(source) could not be parsed: \(error).")
         }
         return documents
@@ -58,7 +58,7 @@ public enum ManifestParser {
             var members: [String: JSONValue] = [:]
             for (key, value) in mapping {
                 guard let name = key.string else {
-                    throw LabrunError(id: "MANIFEST_INVALID", exitCode: ExitCode.invalidInput,
+                    throw LabrunError(id: ErrorID.manifestInvalid, exitCode: ExitCode.invalidInput,
                                       message: "A YAML mapping key is not a string (line \(key.mark?.line ?? 0)).")
                 }
                 members[name] = try convert(value)
@@ -67,7 +67,7 @@ public enum ManifestParser {
         case .sequence(let sequence):
             return .array(try sequence.map(convert))
         case .alias:
-            throw LabrunError(id: "MANIFEST_INVALID", exitCode: ExitCode.invalidInput,
+            throw LabrunError(id: ErrorID.manifestInvalid, exitCode: ExitCode.invalidInput,
                               message: "YAML aliases are not supported in manifests (line \(node.mark?.line ?? 0)).")
         }
     }

@@ -119,13 +119,13 @@ final class WatchRunner<Object: Decodable & Sendable>: @unchecked Sendable {
                 // ends at once with nothing in it counts as a failure, so a misbehaving server or
                 // proxy cannot make the watch spin.
                 if !relisted, received == 0, client.clock.now() - openedAt < 1 {
-                    throw Retry(error: LabrunError(id: "K8S_WATCH_CLOSED", exitCode: ExitCode.external,
+                    throw Retry(error: LabrunError(id: ErrorID.k8sWatchClosed, exitCode: ExitCode.external,
                                                    message: "The API server closed the watch of \(subject.object) at once, without events."))
                 }
             } catch let retry as Retry {
                 failures += 1
                 try await backOff(failures, retry.error)
-            } catch let error as LabrunError where error.id.hasPrefix("HTTP_") && error.id != "HTTP_CLOSED" {
+            } catch let error as LabrunError where error.id.hasPrefix(ErrorID.httpPrefix) && error.id != ErrorID.httpClosed {
                 // Transport trouble (connection refused or dropped mid-stream): reconnect.
                 failures += 1
                 try await backOff(failures, error)

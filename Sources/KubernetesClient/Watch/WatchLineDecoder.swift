@@ -54,7 +54,7 @@ public struct WatchLineDecoder<Object: Decodable & Sendable>: Sendable {
     }
 
     private func bad(_ line: Data, _ why: String) -> LabrunError {
-        LabrunError(id: "K8S_BAD_WATCH_EVENT", exitCode: ExitCode.external,
+        LabrunError(id: ErrorID.k8sBadWatchEvent, exitCode: ExitCode.external,
                     message: "A watch sent a line labrun could not decode as \(Object.self): \(why).",
                     debugDetail: String(decoding: line.prefix(2000), as: UTF8.self))
     }

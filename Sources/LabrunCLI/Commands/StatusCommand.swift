@@ -16,7 +16,7 @@ struct StatusCommand: AsyncParsableCommand {
             let report = try await session.status()
             session.console.result(StatusRenderer().render(report))
             if !report.allReady {
-                throw LabrunError(id: "NOT_READY", exitCode: ExitCode.failure,
+                throw LabrunError(id: ErrorID.notReady, exitCode: ExitCode.failure,
                                   message: "The lab is not (fully) up; see the status above.",
                                   advice: "Run `labrun up` to bring it up.")
             }

@@ -5,12 +5,13 @@ import StackLifecycle
 struct UpCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "up",
-        abstract: "Bring up the cluster and the todo stack (idempotent: a second run changes nothing).",
+        abstract: "Bring up the cluster and the stack (idempotent: a second run changes nothing).",
         discussion: """
             Steps: start the cluster (unless it runs), build the images (tagged by a hash of their \
             inputs; skipped when built), load them into the cluster where the provider needs it, \
-            deploy the manifests in kubernetes/, wait for every workload to be ready, and print the \
-            URLs that reach the frontend, backend and Postgres from this host.
+            render the stack file's manifests (kustomize or Helm) and apply them, wait for every \
+            workload to be ready, and print the \
+            URLs that reach the stack's Services from this host.
 
             Ctrl-C or SIGTERM stops the step under way and cleans up: a namespace this run created \
             is deleted; a cluster this run started is left running and recorded, so `labrun down` \

@@ -14,7 +14,7 @@ enum CommandRunner {
         let runner = SystemProcessRunner(trace: options.verbose ? { @Sendable line in console.debug(line) } : nil)
         let work = Task { () async throws -> Void in
             let layout = try ProjectLayout.discover()
-            let session = LabSession(options: options.labOptions, console: console, runner: runner, layout: layout)
+            let session = LabSession(options: try options.labOptions(layout: layout), console: console, runner: runner, layout: layout)
             try await body(session)
         }
         let trap = SignalTrap { signal, count in

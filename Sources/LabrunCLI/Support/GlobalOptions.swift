@@ -1,6 +1,10 @@
 import ArgumentParser
+import ClusterProviders
+import Foundation
 import LabrunCore
+import ScenarioEngine
 import StackLifecycle
+import StackModel
 
 /// Options every command takes.
 public struct GlobalOptions: ParsableArguments, Sendable {
@@ -13,8 +17,11 @@ public struct GlobalOptions: ParsableArguments, Sendable {
     @Option(name: .long, help: ArgumentHelp("Kubeconfig context for the existing provider (default: the current context).", valueName: "name"))
     public var context: String?
 
-    @Option(name: .long, help: ArgumentHelp("Namespace of the stack.", valueName: "name"))
-    public var namespace: String = "todo"
+    @Option(name: .long, help: ArgumentHelp("The stack file, or a directory holding labrun.yaml (default: env LABRUN_STACK, else the project's stack/labrun.yaml).", valueName: "path"))
+    public var stack: String?
+
+    @Option(name: .long, help: ArgumentHelp("Namespace of the stack (default: the stack's name).", valueName: "name"))
+    public var namespace: String?
 
     @Flag(name: .shortAndLong, help: "Show the commands and requests labrun makes.")
     public var verbose = false
@@ -26,14 +33,28 @@ public struct GlobalOptions: ParsableArguments, Sendable {
 
     public func validate() throws {
         if verbose && quiet { throw ValidationError("--verbose and --quiet cannot be used together.") }
-        guard LabOptions.isValidNamespace(namespace) else {
+        if let stack, stack.isEmpty { throw ValidationError("--stack needs a path.") }
+        if let namespace, !LabOptions.isValidNamespace(namespace) {
             throw ValidationError("--namespace '\(namespace)' is not a valid namespace name (lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit).")
         }
     }
 
     var level: Console.Level { quiet ? .quiet : (verbose ? .verbose : .normal) }
 
-    var labOptions: LabOptions {
-        LabOptions(provider: provider, kubeconfig: kubeconfig, kubeContext: context, namespace: namespace)
+    /// The options of a lab command, with the stack loaded from its file.
+    func labOptions(layout: ProjectLayout, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> LabOptions {
+        LabOptions(stack: try Self.loadStack(stack ?? environment["LABRUN_STACK"], layout: layout), provider: provider,
+                   kubeconfig: kubeconfig, kubeContext: context, namespace: namespace)
+    }
+
+    /// The stack file at `path` (a file, or a directory holding labrun.yaml; default the project's
+    /// stack/labrun.yaml), validated: every error with file, line, column and key, nothing touched.
+    static func loadStack(_ path: String?, layout: ProjectLayout) throws -> Stack {
+        let chosen = path.map { ($0 as NSString).expandingTildeInPath } ?? layout.path("stack/" + Stack.fileName)
+        do throws(ScenarioValidationError) {
+            return try StackLoader().load(pathOrDirectory: chosen)
+        } catch {
+            throw error.stackLabrunError
+        }
     }
 }

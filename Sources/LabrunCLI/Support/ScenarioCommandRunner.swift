@@ -20,7 +20,7 @@ enum ScenarioCommandRunner {
             // Every file is validated before anything touches the cluster.
             let selected = try catalog(suite).select(names: names, labels: options.labelSelector)
             guard !selected.isEmpty else {
-                throw LabrunError(id: "SCENARIO_NONE_SELECTED", exitCode: LabrunCore.ExitCode.usage,
+                throw LabrunError(id: ErrorID.scenarioNoneSelected, exitCode: LabrunCore.ExitCode.usage,
                                   message: "No scenario matches the names and labels given.",
                                   advice: "`labrun list` shows every scenario and its labels.")
             }
@@ -46,7 +46,7 @@ enum ScenarioCommandRunner {
             let notPassed = results.filter { $0.verdict != .passed }
             if !notPassed.isEmpty {
                 throw LabrunError(
-                    id: "SCENARIO_FAILED", exitCode: LabrunCore.ExitCode.failure,
+                    id: ErrorID.scenarioFailed, exitCode: LabrunCore.ExitCode.failure,
                     message: "\(notPassed.count) of \(results.count) scenario(s) did not pass: "
                         + notPassed.map { "\($0.scenario) (\($0.verdict.rawValue))" }.joined(separator: ", ") + ".",
                     advice: "Open \(paths.html.path) for the timeline, the failed assertions and their diffs.")

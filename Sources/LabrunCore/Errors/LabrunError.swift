@@ -55,7 +55,7 @@ extension LabrunError {
     public static func timeout(_ what: String, after seconds: Double, lastSeen: String? = nil) -> LabrunError {
         var message = "Timed out after \(formatSeconds(seconds)) waiting for \(what)"
         if let lastSeen, !lastSeen.isEmpty { message += "; last seen: \(lastSeen)" }
-        return LabrunError(id: "TIMEOUT", exitCode: ExitCode.timeout, message: message + ".")
+        return LabrunError(id: ErrorID.timeout, exitCode: ExitCode.timeout, message: message + ".")
     }
 }
 

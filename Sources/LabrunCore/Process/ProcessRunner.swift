@@ -39,7 +39,7 @@ extension LabrunError {
             .split(separator: "\n", omittingEmptySubsequences: true).suffix(12).joined(separator: "\n")
         let doing = what.map { "\($0) failed" } ?? "A command failed"
         return LabrunError(
-            id: "COMMAND_FAILED", exitCode: ExitCode.external,
+            id: ErrorID.commandFailed, exitCode: ExitCode.external,
             message: "\(doing): `\(command)` exited with status \(output.exitCode)"
                 + (tail.isEmpty ? "." : ":\n" + tail.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")),
             advice: "Run the command above by hand to see the whole output.",

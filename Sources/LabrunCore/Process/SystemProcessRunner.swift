@@ -42,7 +42,7 @@ public struct SystemProcessRunner: ProcessRunner {
                 let first = try await group.next() ?? nil
                 group.cancelAll()
                 guard let output = first else {
-                    throw LabrunError(id: "COMMAND_TIMEOUT", exitCode: ExitCode.timeout,
+                    throw LabrunError(id: ErrorID.commandTimeout, exitCode: ExitCode.timeout,
                                       message: "`\(command)` did not finish within \(formatSeconds(timeout)) and was stopped.")
                 }
                 return output
@@ -50,7 +50,7 @@ public struct SystemProcessRunner: ProcessRunner {
         } catch let error as LabrunError {
             throw error
         } catch let error as SubprocessError {
-            throw LabrunError(id: "COMMAND_NOT_RUN", exitCode: ExitCode.unavailable,
+            throw LabrunError(id: ErrorID.commandNotRun, exitCode: ExitCode.unavailable,
                               message: "Could not run `\(command)`: \(error).",
                               advice: which(command.executable) == nil
                                 ? "`\(command.executable)` is not installed or not on PATH." : nil)

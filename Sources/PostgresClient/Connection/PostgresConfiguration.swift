@@ -36,7 +36,7 @@ public struct PostgresConfiguration: Sendable, Equatable, CustomStringConvertibl
     /// (also `postgresql://`). Percent-escapes in user and password are decoded.
     public init(url: String) throws {
         func invalid(_ why: String) -> LabrunError {
-            LabrunError(id: "PG_URL_INVALID", exitCode: ExitCode.invalidInput,
+            LabrunError(id: ErrorID.pgUrlInvalid, exitCode: ExitCode.invalidInput,
                         message: "The PostgreSQL URL \(Redactor.shared.redact(url)) is not valid: \(why).",
                         advice: "Use postgres://USER:PASSWORD@HOST:PORT/DATABASE.")
         }

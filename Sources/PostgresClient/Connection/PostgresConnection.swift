@@ -135,7 +135,7 @@ public final class PostgresConnection: @unchecked Sendable {
             return try await withTaskCancellationHandler {
                 try await PostgresConnection.run(on: queue) { [self] in
                     guard let current = connection else {
-                        throw LabrunError(id: "PG_CLOSED", exitCode: ExitCode.failure,
+                        throw LabrunError(id: ErrorID.pgClosed, exitCode: ExitCode.failure,
                                           message: "The PostgreSQL connection to \(configuration) was closed before: \(PostgresConnection.short(sql)).")
                     }
                     if reconnect, PQstatus(current) != CONNECTION_OK {
@@ -184,7 +184,7 @@ public final class PostgresConnection: @unchecked Sendable {
             }
         }
         guard let connection else {
-            throw LabrunError(id: "PG_CONNECT", exitCode: ExitCode.unavailable,
+            throw LabrunError(id: ErrorID.pgConnect, exitCode: ExitCode.unavailable,
                               message: "Could not connect to PostgreSQL at \(configuration): libpq is out of memory.")
         }
         guard PQstatus(connection) == CONNECTION_OK else {
@@ -198,7 +198,7 @@ public final class PostgresConnection: @unchecked Sendable {
     private static func connectError(_ configuration: PostgresConfiguration, _ connection: OpaquePointer) -> LabrunError {
         let said = PQerrorMessage(connection).map { String(cString: $0) }?
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? "no message"
-        return LabrunError(id: "PG_CONNECT", exitCode: ExitCode.unavailable,
+        return LabrunError(id: ErrorID.pgConnect, exitCode: ExitCode.unavailable,
                            message: "Could not connect to PostgreSQL at \(configuration) (timeout \(configuration.connectTimeout)s): \(said)",
                            advice: "Check that the server is running and reachable, and the user, password and database.")
     }
@@ -215,7 +215,7 @@ public final class PostgresConnection: @unchecked Sendable {
         guard let result else {
             let said = PQerrorMessage(connection).map { String(cString: $0) }?
                 .trimmingCharacters(in: .whitespacesAndNewlines) ?? "no message"
-            throw LabrunError(id: "PG_QUERY", exitCode: ExitCode.external,
+            throw LabrunError(id: ErrorID.pgQuery, exitCode: ExitCode.external,
                               message: "PostgreSQL at \(configuration) did not answer the query \(short(sql)): \(said)")
         }
         defer { PQclear(result) }
@@ -233,7 +233,7 @@ public final class PostgresConnection: @unchecked Sendable {
             var message = "PostgreSQL refused the query \(short(sql)) (SQLSTATE \(sqlState)): \(primary.trimmingCharacters(in: .whitespacesAndNewlines))"
             if let detail = field("D") { message += " — \(detail)" }
             if !message.hasSuffix(".") { message += "." }
-            throw LabrunError(id: "PG_QUERY", exitCode: ExitCode.external, message: message,
+            throw LabrunError(id: ErrorID.pgQuery, exitCode: ExitCode.external, message: message,
                               advice: field("H"), debugDetail: "SQLSTATE=\(sqlState)\n\(sql)")
         }
     }
@@ -288,7 +288,7 @@ public struct PostgresTransaction: Sendable {
 extension LabrunError {
     /// The SQLSTATE of a PostgreSQL error (`23505` unique violation, `42P01` undefined table…), or nil.
     public var sqlState: String? {
-        guard id == "PG_QUERY", let detail = debugDetail, detail.hasPrefix("SQLSTATE=") else { return nil }
+        guard id == ErrorID.pgQuery, let detail = debugDetail, detail.hasPrefix("SQLSTATE=") else { return nil }
         let code = detail.dropFirst("SQLSTATE=".count).prefix(5)
         return code.count == 5 && code != "?????" ? String(code) : nil
     }

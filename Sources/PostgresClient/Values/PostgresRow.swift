@@ -30,13 +30,13 @@ public struct PostgresRow: Sendable, CustomStringConvertible {
     /// `Optional` of one (NULL → nil). Throws `PG_DECODE` naming the column on NULL or mismatch.
     public func decode<T: PostgresDecodable>(_ column: String, as type: T.Type = T.self) throws -> T {
         guard let position = index[column] else {
-            throw LabrunError(id: "PG_DECODE", exitCode: ExitCode.failure,
+            throw LabrunError(id: ErrorID.pgDecode, exitCode: ExitCode.failure,
                               message: "The result has no column \(column) (it has: \(columns.joined(separator: ", "))).")
         }
         do {
             return try T.decode(postgresText: values[position])
         } catch {
-            throw LabrunError(id: "PG_DECODE", exitCode: ExitCode.failure,
+            throw LabrunError(id: ErrorID.pgDecode, exitCode: ExitCode.failure,
                               message: "Column \(column) could not be read as \(T.self): the value \(error.description).")
         }
     }
@@ -44,7 +44,7 @@ public struct PostgresRow: Sendable, CustomStringConvertible {
     /// Decodes the column at `position` (0-based).
     public func decode<T: PostgresDecodable>(at position: Int, as type: T.Type = T.self) throws -> T {
         guard columns.indices.contains(position) else {
-            throw LabrunError(id: "PG_DECODE", exitCode: ExitCode.failure,
+            throw LabrunError(id: ErrorID.pgDecode, exitCode: ExitCode.failure,
                               message: "The result has no column number \(position) (it has \(columns.count)).")
         }
         return try decode(columns[position], as: T.self)
@@ -75,7 +75,7 @@ public struct PostgresResult: Sendable {
     /// The only row; throws `PG_ROW_COUNT` unless there is exactly one.
     public func single() throws -> PostgresRow {
         guard rows.count == 1, let row = rows.first else {
-            throw LabrunError(id: "PG_ROW_COUNT", exitCode: ExitCode.failure,
+            throw LabrunError(id: ErrorID.pgRowCount, exitCode: ExitCode.failure,
                               message: "Expected exactly one row but the query returned \(rows.count).")
         }
         return row

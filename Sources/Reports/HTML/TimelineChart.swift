@@ -91,7 +91,7 @@ public struct TimelineChart: Sendable {
         }
         let versions = versionOrder
         lane("versions", "Version mix", height: 64, subtitle: ["share of answers"]) { top, bottom in
-            versions.isEmpty ? empty(top, bottom, "no X-App-Version data") : versionsLane(top, bottom, versions)
+            versions.isEmpty ? empty(top, bottom, "no version header data") : versionsLane(top, bottom, versions)
         }
         let stepRows = rows(for: result.steps.map { stepPlacement($0).span }, max: 3)
         lane("steps", "Steps", height: 10 + Double(max(1, stepRows.count)) * 22) { top, bottom in

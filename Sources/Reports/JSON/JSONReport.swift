@@ -28,7 +28,7 @@ public struct JSONReport: Sendable {
             data.append(contentsOf: Array("\n".utf8))
             return data
         } catch {
-            throw LabrunError(id: "REPORT_ENCODE", message: "Could not encode the JSON result: \(error).",
+            throw LabrunError(id: ErrorID.reportEncode, message: "Could not encode the JSON result: \(error).",
                               advice: "This is a bug in labrun; please report it with the scenario that ran.")
         }
     }
@@ -50,7 +50,7 @@ public struct JSONReport: Sendable {
         do {
             return try decoder.decode([ScenarioResult].self, from: data)
         } catch {
-            throw LabrunError(id: "REPORT_DECODE", exitCode: ExitCode.invalidInput,
+            throw LabrunError(id: ErrorID.reportDecode, exitCode: ExitCode.invalidInput,
                               message: "Could not read the JSON result: \(error).",
                               advice: "Check that the file is a result.json written by labrun.")
         }

@@ -68,7 +68,7 @@ public struct ReportWriter: Sendable {
     /// Only a plain scenario name is accepted (no `/`, no `..`), so artefacts always land inside the report directory.
     public func artifactDirectory(for scenario: String) throws -> URL {
         guard !scenario.isEmpty, scenario != ".", scenario != "..", !scenario.contains("/") else {
-            throw LabrunError(id: "REPORT_PATH", exitCode: ExitCode.invalidInput,
+            throw LabrunError(id: ErrorID.reportPath, exitCode: ExitCode.invalidInput,
                               message: "Cannot keep files for scenario \"\(scenario)\": the name is not a plain file name.",
                               advice: "Name scenarios with letters, digits and dashes.")
         }
@@ -86,7 +86,7 @@ public struct ReportWriter: Sendable {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else {
-                throw LabrunError(id: "REPORT_PATH", exitCode: ExitCode.invalidInput,
+                throw LabrunError(id: ErrorID.reportPath, exitCode: ExitCode.invalidInput,
                                   message: "Cannot write reports to \(url.path): it exists and is not a directory.",
                                   advice: "Choose another report directory, or move that file away.")
             }
@@ -95,7 +95,7 @@ public struct ReportWriter: Sendable {
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         } catch {
-            throw LabrunError(id: "REPORT_WRITE", exitCode: ExitCode.failure,
+            throw LabrunError(id: ErrorID.reportWrite, exitCode: ExitCode.failure,
                               message: "Could not create the report directory \(url.path): \(Self.reason(error)).",
                               advice: "Check that the parent directory exists and is writable, or choose another one.")
         }
@@ -104,7 +104,7 @@ public struct ReportWriter: Sendable {
     private func save(_ data: Data, to url: URL) throws {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw LabrunError(id: "REPORT_PATH", exitCode: ExitCode.invalidInput,
+            throw LabrunError(id: ErrorID.reportPath, exitCode: ExitCode.invalidInput,
                               message: "Cannot write \(url.path): a directory of that name is in the way.",
                               advice: "Remove it or choose another report directory.")
         }
@@ -115,7 +115,7 @@ public struct ReportWriter: Sendable {
         do {
             try data.write(to: url, options: .atomic)
         } catch {
-            throw LabrunError(id: "REPORT_WRITE", exitCode: ExitCode.failure,
+            throw LabrunError(id: ErrorID.reportWrite, exitCode: ExitCode.failure,
                               message: "Could not write \(url.path): \(Self.reason(error)).",
                               advice: "Check the free space and permissions of the report directory.")
         }

@@ -37,7 +37,7 @@ extension ClusterDriver {
         let namespace = run.namespace
         let before = Self.active(try await pods(spec.target, namespace: namespace))
         guard before.count >= spec.count else {
-            throw LabrunError(id: "ACTION_NO_TARGET", message: "deletePod wanted \(spec.count) pod(s) of \(spec.target) but found \(before.count) running.")
+            throw LabrunError(id: ErrorID.actionNoTarget, message: "deletePod wanted \(spec.count) pod(s) of \(spec.target) but found \(before.count) running.")
         }
         let victims = Self.choose(before, count: spec.count, pick: spec.pick)
         let grace = spec.force ? 0 : spec.grace.map { Int($0.seconds.rounded()) }
@@ -65,20 +65,24 @@ extension ClusterDriver {
 
     func restartPostgres(_ spec: RestartPostgresAction, run: RunContext) async throws -> ActionOutcome {
         let namespace = run.namespace
-        let before = Self.active(try await pods(.workload("postgres"), namespace: namespace))
+        guard let database = stack.workload(role: .database)?.name else {
+            throw LabrunError(id: ErrorID.actionNoTarget, exitCode: ExitCode.invalidInput,
+                              message: "restartPostgres restarts the stack's database, but \(stack.file) gives no workload the role database.")
+        }
+        let before = Self.active(try await pods(.workload(database), namespace: namespace))
         guard let pod = before.first, let name = pod.metadata.name, let uid = pod.metadata.uid else {
-            throw LabrunError(id: "ACTION_NO_TARGET", message: "restartPostgres found no running postgres pod in \(namespace).")
+            throw LabrunError(id: ErrorID.actionNoTarget, message: "restartPostgres found no running pod of \(database) in \(namespace).")
         }
         let claims = Self.claimNames(pod)
         if claims.isEmpty {
-            run.addLikelyCause("postgres has no persistent volume (its pod mounts no PersistentVolumeClaim), so its data lives in the pod and is lost when the pod is replaced")
-            run.timeline.record(.note, name, "postgres mounts no PersistentVolumeClaim: its data will not survive the restart")
+            run.addLikelyCause("\(database) has no persistent volume (its pod mounts no PersistentVolumeClaim), so its data lives in the pod and is lost when the pod is replaced")
+            run.timeline.record(.note, name, "\(database) mounts no PersistentVolumeClaim: its data will not survive the restart")
         }
         try await kube.delete(Pod.self, name: name, namespace: namespace,
                               options: DeleteOptions(gracePeriodSeconds: spec.force ? 0 : nil))
         run.timeline.record(.action, name, "deleted\(spec.force ? " (forced)" : "") keeping \(claims.isEmpty ? "no volume" : claims.joined(separator: ", "))")
         // Landed: the old pod is terminating (the database is going down) — recovery counts from here.
-        let landed = try await waitUntil("postgres pod \(name) to start terminating", run: run, timeout: 60) { [self] in
+        let landed = try await waitUntil("\(database) pod \(name) to start terminating", run: run, timeout: 60) { [self] in
             do {
                 let now = try await kube.get(Pod.self, name: name, namespace: namespace)
                 return now.metadata.uid != uid || now.metadata.deletionTimestamp != nil ? nil : "not yet terminating"
@@ -86,7 +90,7 @@ extension ClusterDriver {
                 return nil
             }
         }
-        _ = try await waitUntil("postgres pod \(name) to be replaced (new UID)", run: run, timeout: 180) { [self] in
+        _ = try await waitUntil("\(database) pod \(name) to be replaced (new UID)", run: run, timeout: 180) { [self] in
             do {
                 let now = try await kube.get(Pod.self, name: name, namespace: namespace)
                 return now.metadata.uid == uid ? "old pod still terminating" : nil
@@ -94,15 +98,15 @@ extension ClusterDriver {
                 return "gone, not yet recreated"
             }
         }
-        let ready = try await waitUntil("postgres pod \(name) to be ready again", run: run, timeout: 300) { [self] in
+        let ready = try await waitUntil("\(database) pod \(name) to be ready again", run: run, timeout: 300) { [self] in
             let now = try await kube.get(Pod.self, name: name, namespace: namespace)
             return now.isReady && now.metadata.uid != uid ? nil : "not ready"
         }
         let after = try await kube.get(Pod.self, name: name, namespace: namespace)
         let sameClaims = Self.claimNames(after) == claims
-        if !sameClaims { throw LabrunError(id: "VOLUME_CHANGED", message: "postgres came back with volume(s) \(Self.claimNames(after)), not \(claims).") }
+        if !sameClaims { throw LabrunError(id: ErrorID.volumeChanged, message: "\(database) came back with volume(s) \(Self.claimNames(after)), not \(claims).") }
         return ActionOutcome(faultLandedAt: landed, readyAt: ready,
-                             message: "postgres pod \(name) replaced (new UID), \(claims.isEmpty ? "no volume" : "same volume " + claims.joined(separator: ", ")), ready")
+                             message: "\(database) pod \(name) replaced (new UID), \(claims.isEmpty ? "no volume" : "same volume " + claims.joined(separator: ", ")), ready")
     }
 
     static func claimNames(_ pod: Pod) -> [String] {
@@ -116,10 +120,12 @@ extension ClusterDriver {
         let workload = spec.workload
         let before = try await kube.get(Deployment.self, name: workload, namespace: namespace)
         let generation = before.metadata.generation ?? 0
-        let container = before.spec?.template?.spec?.containers.first?.name ?? workload
+        let shape = stack.workload(workload)
+        let container = shape?.container ?? before.spec?.template?.spec?.containers.first?.name ?? workload
         let replicaSetsBefore = try await replicaSetNames(workload, namespace: namespace)
         // A strategic merge patch merges env entries by name: these are added or replaced.
-        let env = [("APP_VERSION", spec.toVersion)] + spec.env.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        let versionEnv = shape?.version.map { [($0.env, spec.toVersion)] } ?? []
+        let env = versionEnv + spec.env.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         _ = try await kube.patch(Deployment.self, name: workload, namespace: namespace, .strategicMerge([
             "spec": ["template": [
                 "metadata": ["annotations": ["labrun.dev/version": .string(spec.toVersion)]],

@@ -10,7 +10,7 @@ extension ClusterDriver {
 
     func restartCluster(_ spec: RestartClusterAction, run: RunContext) async throws -> ActionOutcome {
         guard let stopStart = provider as? any ClusterStopStart else {
-            throw LabrunError(id: "PROVIDER_CANNOT_RESTART", exitCode: ExitCode.unavailable,
+            throw LabrunError(id: ErrorID.providerCannotRestart, exitCode: ExitCode.unavailable,
                               message: "The \(provider.kind) provider cannot stop and start its cluster, so restartCluster cannot run.",
                               advice: "Use the minikube, kind or bare provider for this scenario.")
         }
@@ -46,16 +46,15 @@ extension ClusterDriver {
     // MARK: http
 
     func httpAction(_ spec: HTTPAction, run: RunContext) async throws -> ActionOutcome {
-        let access = try stackAccess(run)
         var statuses: [Int: Int] = [:]
         for number in 1...max(1, spec.repeatCount) {
             let request = spec.repeatCount > 1 || spec.request.path.contains(HTTPRequestSpec.repetitionPlaceholder)
                 ? spec.request.substituting(repetition: number) : spec.request
-            let response = try await send(request, access: access)
+            let response = try await send(request, run: run)
             statuses[response.status, default: 0] += 1
             let accepted = spec.expectStatus.isEmpty ? (200..<300).contains(response.status) : spec.expectStatus.contains(response.status)
             guard accepted else {
-                throw LabrunError(id: "HTTP_UNEXPECTED_STATUS",
+                throw LabrunError(id: ErrorID.httpUnexpectedStatus,
                                   message: "\(request.method) \(request.path) (repetition \(number)) answered \(response.status), expected \(spec.expectStatus.isEmpty ? "2xx" : spec.expectStatus.map(String.init).joined(separator: " or ")): \(String(response.text.prefix(200)))")
             }
         }
@@ -64,14 +63,11 @@ extension ClusterDriver {
     }
 
     /// Sends a scenario request to the Service it names.
-    func send(_ spec: HTTPRequestSpec, access: StackAccess, timeout: Double = 10) async throws -> HTTPResponse {
+    func send(_ spec: HTTPRequestSpec, run: RunContext, timeout: Double = 10) async throws -> HTTPResponse {
         if let refusal = try await localGuard()?.refusal() {
-            throw LabrunError(id: "HTTP_CONNECT", exitCode: ExitCode.external, message: "\(spec.method) \(spec.path): \(refusal).")
+            throw LabrunError(id: ErrorID.httpConnect, exitCode: ExitCode.external, message: "\(spec.method) \(spec.path): \(refusal).")
         }
-        guard let base = access.url(service: spec.service) else {
-            throw LabrunError(id: "HTTP_UNKNOWN_SERVICE", exitCode: ExitCode.invalidInput,
-                              message: "An HTTP request names Service \(spec.service); the stack has backend and frontend.")
-        }
+        let base = try url(spec.service.isEmpty ? (stack.api?.name ?? "") : spec.service, run: run)
         var headers = HTTPHeaders()
         for (name, value) in spec.headers.sorted(by: { $0.key < $1.key }) { headers.add(name, value) }
         var body: Data?

@@ -11,11 +11,11 @@ extension ClusterDriver {
         let statuses = pod.status?.containerStatuses ?? []
         let wanted = container ?? pod.spec?.containers.first?.name
         guard let status = statuses.first(where: { $0.name == wanted }) ?? statuses.first else {
-            throw LabrunError(id: "CONTAINER_NOT_FOUND", message: "Pod \(pod.metadata.name ?? "?") has no container \(wanted ?? "?") running.")
+            throw LabrunError(id: ErrorID.containerNotFound, message: "Pod \(pod.metadata.name ?? "?") has no container \(wanted ?? "?") running.")
         }
         guard let raw = status.containerID, raw.hasPrefix("docker://") else {
             throw LabrunError(
-                id: "RUNTIME_UNSUPPORTED", exitCode: ExitCode.unavailable,
+                id: ErrorID.runtimeUnsupported, exitCode: ExitCode.unavailable,
                 message: "killContainer and networkFault (netem) need the node's container runtime on this host (Docker via dockershim); pod \(pod.metadata.name ?? "?") runs on \(status.containerID?.split(separator: ":").first.map(String.init) ?? "an unknown runtime").",
                 advice: "Use the bare provider, or use deletePod / a NetworkPolicy network fault (method: networkPolicy) on this cluster.")
         }
@@ -25,7 +25,7 @@ extension ClusterDriver {
     func requireHostRuntime() throws {
         guard provider is any HostAccess, provider.kind == .bare else {
             throw LabrunError(
-                id: "RUNTIME_UNSUPPORTED", exitCode: ExitCode.unavailable,
+                id: ErrorID.runtimeUnsupported, exitCode: ExitCode.unavailable,
                 message: "This action reaches the node's container runtime from the host, which the \(provider.kind) provider does not offer.",
                 advice: "Run it on the bare provider, or use deletePod / networkFault with method: networkPolicy.")
         }
@@ -38,7 +38,7 @@ extension ClusterDriver {
         let namespace = run.namespace
         let candidates = Self.active(try await pods(spec.target, namespace: namespace)).filter(\.isReady)
         guard candidates.count >= spec.count else {
-            throw LabrunError(id: "ACTION_NO_TARGET", message: "killContainer wanted \(spec.count) ready pod(s) of \(spec.target), found \(candidates.count).")
+            throw LabrunError(id: ErrorID.actionNoTarget, message: "killContainer wanted \(spec.count) ready pod(s) of \(spec.target), found \(candidates.count).")
         }
         var targets: [(pod: String, container: String, restarts: Int)] = []
         var killedAt = 0.0
@@ -75,7 +75,7 @@ extension ClusterDriver {
         }
         if useNetem { return try await netemFault(spec, run: run) }
         guard spec.mode == .cut else {
-            throw LabrunError(id: "NETWORK_FAULT_UNSUPPORTED", exitCode: ExitCode.unavailable,
+            throw LabrunError(id: ErrorID.networkFaultUnsupported, exitCode: ExitCode.unavailable,
                               message: "A network delay needs tc netem inside the pods' network namespace, which the \(provider.kind) provider does not give; a NetworkPolicy can only cut.")
         }
         return try await policyFault(spec, run: run)
@@ -85,7 +85,7 @@ extension ClusterDriver {
     func netemFault(_ spec: NetworkFaultAction, run: RunContext) async throws -> ActionOutcome {
         let namespace = run.namespace
         let pods = Self.active(try await pods(.workload(spec.workload), namespace: namespace))
-        guard !pods.isEmpty else { throw LabrunError(id: "ACTION_NO_TARGET", message: "networkFault found no pod of \(spec.workload).") }
+        guard !pods.isEmpty else { throw LabrunError(id: ErrorID.actionNoTarget, message: "networkFault found no pod of \(spec.workload).") }
         var applied: [(pod: String, pid: String, undo: [[String]], token: Int)] = []
         for pod in pods {
             let (_, id, _) = try dockerContainerID(pod, container: nil)
@@ -97,11 +97,11 @@ extension ClusterDriver {
                 let result = try await runner.run(Command("nsenter", ["-t", pid, "-n"] + arguments, timeout: 30))
                 guard result.succeeded else {
                     if result.standardError.contains("qdisc kind is unknown") {
-                        throw LabrunError(id: "NETWORK_FAULT_UNSUPPORTED", exitCode: ExitCode.unavailable,
+                        throw LabrunError(id: ErrorID.networkFaultUnsupported, exitCode: ExitCode.unavailable,
                                           message: "This host's kernel has no netem queueing discipline (module sch_netem), so a network delay cannot be injected.",
                                           advice: "Load it with `modprobe sch_netem` (on Debian it ships in linux-modules-extra or the full kernel image), or use mode: cut.")
                     }
-                    throw LabrunError(id: "ACTION_FAILED",
+                    throw LabrunError(id: ErrorID.actionFailed,
                                       message: "Injecting a network fault into \(pod.metadata.name ?? "?") failed (\(arguments.joined(separator: " "))): \(result.standardError.trimmingCharacters(in: .whitespacesAndNewlines))")
                 }
             }
@@ -117,7 +117,7 @@ extension ClusterDriver {
             let show = spec.mode == .cut ? ["iptables", "-S", "OUTPUT"] : ["tc", "qdisc", "show", "dev", "eth0"]
             let out = try await runner.check(Command("nsenter", ["-t", item.pid, "-n"] + show, timeout: 30)).standardOutput
             guard out.contains(spec.mode == .cut ? "DROP" : "netem") else {
-                throw LabrunError(id: "FAULT_NOT_LANDED", message: "The network fault did not show up in \(item.pod)'s network namespace: \(out)")
+                throw LabrunError(id: ErrorID.faultNotLanded, message: "The network fault did not show up in \(item.pod)'s network namespace: \(out)")
             }
         }
         let landed = run.clock.now()
@@ -150,8 +150,7 @@ extension ClusterDriver {
     /// A deny-all NetworkPolicy on the workload's pods (only where the cluster enforces policies).
     func policyFault(_ spec: NetworkFaultAction, run: RunContext) async throws -> ActionOutcome {
         let namespace = run.namespace
-        let deployment = try await kube.get(Deployment.self, name: spec.workload, namespace: namespace)
-        let labels = deployment.spec?.selector?.matchLabels ?? [:]
+        let labels = try await selectorLabels(of: spec.workload, namespace: namespace)
         let name = "labrun-cut-\(spec.workload)"
         var matchLabels: [String: String] = [:]
         for (key, value) in labels { matchLabels[key] = value }

@@ -4,22 +4,29 @@ import LabrunCore
 
 /// Reading workloads and their pods: selectors, ready counts, rollouts.
 extension ClusterDriver {
-    /// The label selector of a Deployment or StatefulSet by name (Deployment first).
+    /// The label selector of a workload, by the kind the stack file gives it.
     func selector(of workload: String, namespace: String) async throws -> String {
-        if let deployment = try? await kube.get(Deployment.self, name: workload, namespace: namespace),
-           let labels = deployment.spec?.selector?.matchLabels {
-            return Self.selectorString(labels)
+        Self.selectorString(try await selectorLabels(of: workload, namespace: namespace))
+    }
+
+    /// The `matchLabels` of a workload's selector (Deployment, StatefulSet or DaemonSet, as the stack file says).
+    func selectorLabels(of workload: String, namespace: String) async throws -> [String: String] {
+        guard let kind = stack.workload(workload)?.kind else {
+            throw LabrunError(id: ErrorID.workloadNotFound, exitCode: ExitCode.invalidInput,
+                              message: "The stack file \(stack.file) has no workload named \(workload).",
+                              advice: "Its workloads are \(stack.workloads.map(\.name).joined(separator: ", ")).")
         }
+        let resource = try await kube.resourceType(apiVersion: "apps/v1", kind: kind.rawValue)
         do {
-            let set = try await kube.get(StatefulSet.self, name: workload, namespace: namespace)
-            guard let labels = set.spec?.selector?.matchLabels else {
-                throw LabrunError(id: "WORKLOAD_NO_SELECTOR", message: "StatefulSet \(namespace)/\(workload) has no matchLabels selector.")
+            let object = try await kube.get(resource, name: workload, namespace: namespace)
+            guard case .object(let members)? = object.value(at: "spec.selector.matchLabels"), !members.isEmpty else {
+                throw LabrunError(id: ErrorID.workloadNoSelector, message: "\(kind.rawValue) \(namespace)/\(workload) has no matchLabels selector.")
             }
-            return Self.selectorString(labels)
+            return members.compactMapValues(\.stringValue)
         } catch let error as LabrunError where error.isNotFound {
-            throw LabrunError(id: "WORKLOAD_NOT_FOUND", exitCode: ExitCode.invalidInput,
-                              message: "There is no Deployment or StatefulSet named \(workload) in namespace \(namespace).",
-                              advice: "Workloads of the todo stack are backend, frontend and postgres.")
+            throw LabrunError(id: ErrorID.workloadNotFound, exitCode: ExitCode.invalidInput,
+                              message: "There is no \(kind.rawValue) named \(workload) in namespace \(namespace).",
+                              advice: "Check workloads.\(workload).kind in \(stack.file) against the rendered manifests.")
         }
     }
 
@@ -86,7 +93,7 @@ extension ClusterDriver {
             do {
                 if let seen = try await check() { return .pending(seen) }
                 return .done(clock.now())
-            } catch let error as LabrunError where error.id.hasPrefix("HTTP_") || error.id == "K8S_SERVICE_UNAVAILABLE" {
+            } catch let error as LabrunError where error.id.hasPrefix(ErrorID.httpPrefix) || error.id == ErrorID.k8sServiceUnavailable {
                 return .pending(error.message)   // the API server restarting: keep polling
             }
         }

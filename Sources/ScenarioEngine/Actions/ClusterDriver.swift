@@ -4,11 +4,12 @@ import HTTPClient
 import KubernetesClient
 import LabrunCore
 import StackLifecycle
+import StackModel
 
-/// The real `ScenarioDriver`: a cluster provider, the Kubernetes API, the project's images and
-/// manifests, and the stack reached from the host (NodePorts on the node's address, else
-/// `kubectl port-forward`).
+/// The real `ScenarioDriver`: a cluster provider, the Kubernetes API, the stack its stack file
+/// describes (deployed by `StackDeployer`, the same steps as `labrun up`), reached from the host.
 public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
+    public let stack: Stack
     public let provider: any ClusterProvider
     public let kube: KubernetesClient
     public let kubeconfig: KubeconfigTarget
@@ -18,12 +19,13 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
     /// Probes, HTTP actions and SQL use this client (the load has its own).
     let http: HTTPClient
     let lock = NSLock()
-    var access: [String: StackAccess] = [:]
+    var access: [String: StackEndpoints] = [:]
     var credentials: [String: DatabaseCredentials] = [:]
-    var images: [StackComponent: String] = [:]
+    var images: [String: String]?
 
-    public init(provider: any ClusterProvider, kube: KubernetesClient, kubeconfig: KubeconfigTarget,
+    public init(stack: Stack, provider: any ClusterProvider, kube: KubernetesClient, kubeconfig: KubeconfigTarget,
                 runner: any ProcessRunner, layout: ProjectLayout, console: Console? = nil) throws {
+        self.stack = stack
         self.provider = provider
         self.kube = kube
         self.kubeconfig = kubeconfig
@@ -33,24 +35,39 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
         self.http = try HTTPClient(configuration: HTTPClientConfiguration(timeout: 10, connectTimeout: 3))
     }
 
-    /// A driver for `provider`, with a client from its kubeconfig.
-    public static func make(provider: any ClusterProvider, runner: any ProcessRunner, layout: ProjectLayout,
-                            environment: [String: String] = ProcessInfo.processInfo.environment,
-                            console: Console? = nil) async throws -> ClusterDriver {
+    /// A driver for `provider`, with a client from its kubeconfig (traced with `--verbose`).
+    public static func make(stack: Stack, provider: any ClusterProvider, session: LabSession) async throws -> ClusterDriver {
         let target = try await provider.kubeconfig()
-        let kube = try KubernetesClient.fromKubeconfig(path: target.path, context: target.context, environment: environment)
-        return try ClusterDriver(provider: provider, kube: kube, kubeconfig: target, runner: runner, layout: layout, console: console)
+        let kube = try await session.client(for: provider)
+        return try ClusterDriver(stack: stack, provider: provider, kube: kube, kubeconfig: target, runner: session.runner,
+                                 layout: session.layout, console: session.console)
     }
 
     deinit { http.shutdown() }
 
     public var providerName: String { provider.kind.rawValue }
 
-    func stackAccess(_ run: RunContext) throws -> StackAccess {
+    func endpoints(_ run: RunContext) throws -> StackEndpoints {
         guard let found = lock.withLock({ access[run.namespace] }) else {
-            throw LabrunError(id: "STACK_NOT_REACHABLE", message: "The stack in namespace \(run.namespace) has not been set up, so it cannot be reached.")
+            throw LabrunError(id: ErrorID.stackNotReachable, message: "The stack in namespace \(run.namespace) has not been set up, so it cannot be reached.")
         }
         return found
+    }
+
+    /// The base URL of a workload's Service in this run.
+    func url(_ workload: String, run: RunContext) throws -> String {
+        guard let url = try endpoints(run).url(workload) else {
+            throw LabrunError(id: ErrorID.httpUnknownService, exitCode: ExitCode.invalidInput,
+                              message: "Workload \(workload) has no Service the host reaches (workloads.\(workload).service in \(stack.file)).")
+        }
+        return url
+    }
+
+    /// The deployer for one run, its progress on the run's timeline.
+    func deployer(_ run: RunContext) -> StackDeployer {
+        let timeline = run.timeline
+        return StackDeployer(stack: stack, provider: provider, kube: kube, kubeconfig: kubeconfig, runner: runner,
+                             layout: layout, clock: run.clock, progress: { timeline.record(.note, "setup", $0) })
     }
 
     // MARK: leftovers
@@ -106,105 +123,39 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
             timeline.record(.note, "setup", "created namespace \(namespace) (label \(RunIdentity.runLabel)=\(run.identity.id))")
         }
 
-        // 2. Images (content-hashed; built only when missing).
-        let built = try await ensureImages(run)
-
-        // 3. Manifests in the scenario's shape, deployed.
-        let objects = try await renderStack(run, images: built)
-        for object in objects {
-            try await kube.apply(object, namespace: namespace)
+        // 2. Images (content-hashed; built only when missing; once per driver).
+        let deployer = self.deployer(run)
+        let built: [String: String]
+        if let cached = lock.withLock({ images }) { built = cached } else {
+            built = try await deployer.ensureImages()
+            lock.withLock { images = built }
         }
+
+        // 3. The stack's objects in the scenario's shape, with the run's variant, deployed.
+        let shape = StackShape(setup: run.scenario.setup, stack: stack)
+        let variant = run.options.variant
+        let objects = try await deployer.objects(namespace: namespace, images: built, forScenario: true,
+                                                 values: run.scenario.setup.values) { objects in
+            var out = try shape.apply(to: objects) { timeline.record(.note, "setup", $0) }
+            if let variant {
+                out = try variant.apply(to: out)
+                timeline.record(.note, "setup", "stack variant \(variant.name): \(variant.description)")
+            }
+            return out
+        }
+        try await deployer.apply(objects, namespace: namespace) { line in self.console?.debug(line) }
         timeline.record(.note, "setup", "applied \(objects.count) objects")
 
         // 4. Readiness (watches), then access from the host.
-        func names(_ kind: String) -> Set<String> {
-            Set(objects.filter { $0["kind"] == .string(kind) }
-                .compactMap { $0["metadata"]?["name"]?.stringValue })
-        }
-        try await ReadinessWaiter(client: kube, namespace: namespace, timeout: 300, clock: run.clock)
-            .wait(deployments: names("Deployment"), statefulSets: names("StatefulSet"))
+        try await deployer.waitReady(objects, namespace: namespace)
         timeline.record(.recovered, "setup", "every Deployment and StatefulSet is ready")
-        let reached = try await reach(run)
-        lock.withLock { access[namespace] = reached }
-        timeline.record(.note, "setup", "backend at \(reached.backendURL), postgres at \(reached.postgresHost):\(reached.postgresPort)")
-        try await waitServing(reached.backendURL + "/readyz", run: run)
-    }
-
-    func ensureImages(_ run: RunContext) async throws -> [StackComponent: String] {
-        if let cached = lock.withLock({ images.isEmpty ? nil : images }) { return cached }
-        let ensureDocker = layout.path("scripts/ensure-docker.sh")
-        if FileManager.default.isExecutableFile(atPath: ensureDocker) {
-            try await runner.check(Command(ensureDocker, timeout: 300), what: "Making sure a Docker engine answers")
-        }
-        let timeline = run.timeline
-        let builder = ImageBuilder(runner: runner, root: layout.root, progress: { timeline.record(.note, "images", $0) })
-        let built = try await builder.ensureBuilt()
-        if let loader = provider as? any ImageLoading {
-            try await loader.loadImages(built.keys.sorted().compactMap { built[$0] })
-        }
-        lock.withLock { images = built }
-        return built
-    }
-
-    /// The project's manifests rendered for the run's namespace, in the scenario's shape, with the
-    /// run's variant applied; the Namespace object itself and the autoscaler are left out.
-    func renderStack(_ run: RunContext, images: [StackComponent: String]) async throws -> [JSONValue] {
-        let generate = layout.path("kubernetes/generate-secret.sh")
-        if FileManager.default.isExecutableFile(atPath: generate) {
-            try await runner.check(Command(generate, timeout: 60), what: "Writing the database credentials")
-        }
-        let written = try KustomizationLoader().load(layout.manifests)
-        let served = try await ServedAPIs.discover(for: written, client: kube)
-        let renderer = ManifestRenderer(namespace: run.namespace,
-                                        images: Dictionary(uniqueKeysWithValues: images.map { ($0.key.repository, $0.value) }),
-                                        served: served)
-        var objects = ApplyOrder.sorted(try renderer.render(written))
-        objects.removeAll { object in
-            let kind = object["kind"]?.stringValue
-            if kind == "HorizontalPodAutoscaler" {
-                run.timeline.record(.note, "setup", "left out the HorizontalPodAutoscaler: the scenario sets the replicas")
-                return true
-            }
-            return kind == "Namespace"
-        }
-        objects = try StackShape(setup: run.scenario.setup).apply(to: objects) { run.timeline.record(.note, "setup", $0) }
-        if let variant = run.options.variant {
-            objects = try variant.apply(to: objects)
-            run.timeline.record(.note, "setup", "stack variant \(variant.name): \(variant.description)")
-        }
-        // The NodePort twins copy the Services as changed above (a variant's session affinity too).
-        return objects + AccessServices.make(from: objects, namespace: run.namespace)
-    }
-
-    /// NodePorts on the node's address when the provider gives host access, else port-forwards.
-    func reach(_ run: RunContext) async throws -> StackAccess {
-        let namespace = run.namespace
-        if let host = provider as? any HostAccess {
-            let address = try await host.nodeAddress()
-            func nodePort(_ component: String) async throws -> Int {
-                let service = try await kube.get(Service.self, name: AccessServices.name(for: component), namespace: namespace)
-                guard let port = service.spec?.ports?.first?.nodePort else {
-                    throw LabrunError(id: "NODEPORT_MISSING", exitCode: ExitCode.external,
-                                      message: "Service \(namespace)/\(AccessServices.name(for: component)) has no node port.")
-                }
-                return port
-            }
-            let hostPart = address.contains(":") ? "[\(address)]" : address
-            return StackAccess(backendURL: "http://\(hostPart):\(try await nodePort("backend"))",
-                               frontendURL: "http://\(hostPart):\(try await nodePort("frontend"))",
-                               postgresHost: address, postgresPort: try await nodePort("postgres"))
-        }
         let forwards = StackLifecycle.CleanupStack()
         run.cleanup.register("stop port-forwards of \(namespace)", timeout: 30) { await forwards.unwind() }
-        let forwarder = PortForwarder(runner: runner, kubeconfig: kubeconfig, namespace: namespace, clock: run.clock)
-        let backend = try await forwarder.start(service: "backend", remotePort: 8000, cleanup: forwards)
-        let frontend = try await forwarder.start(service: "frontend", remotePort: 8080, cleanup: forwards)
-        let postgres = try await forwarder.start(service: "postgres", remotePort: 5432, cleanup: forwards)
-        let parts = postgres.split(separator: ":")
-        return StackAccess(backendURL: backend.hasPrefix("http") ? backend : "http://" + backend,
-                           frontendURL: frontend.hasPrefix("http") ? frontend : "http://" + frontend,
-                           postgresHost: parts.dropLast().joined(separator: ":").replacingOccurrences(of: "http://", with: ""),
-                           postgresPort: parts.last.flatMap { Int($0) } ?? 5432)
+        let reached = try await deployer.reach(namespace: namespace, forwards: forwards)
+        lock.withLock { access[namespace] = reached }
+        timeline.record(.note, "setup", "reached by \(reached.method): "
+                        + reached.entries.map { "\($0.workload) at \($0.address)" }.joined(separator: ", "))
+        try await deployer.waitServing(reached)
     }
 
     /// Polls a URL until it answers 200.

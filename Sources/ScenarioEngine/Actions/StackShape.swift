@@ -1,57 +1,46 @@
 import Foundation
 import LabrunCore
+import StackModel
 
-/// Puts a scenario's `setup` into the rendered manifests: replicas, the backend's version
-/// (`APP_VERSION`, shown in `X-App-Version`) and the supported `values` (`<workload>.resources`,
-/// `<workload>.env`). Pure, so it is unit-tested.
+/// Puts a scenario's `setup.workloads` into the rendered objects: replicas, the version (through
+/// the variable the stack file names), environment and resources of each workload's main
+/// container. Pure, so it is unit-tested; it works the same on kustomize and Helm output.
 public struct StackShape: Sendable {
     public var setup: ScenarioSetup
+    public var stack: Stack
 
-    public init(setup: ScenarioSetup) { self.setup = setup }
+    public init(setup: ScenarioSetup, stack: Stack) {
+        self.setup = setup
+        self.stack = stack
+    }
 
-    /// The objects with the shape applied; `note` hears what was changed or ignored.
+    /// The objects with the shape applied; `note` hears what was changed.
     public func apply(to objects: [JSONValue], note: (String) -> Void = { _ in }) throws -> [JSONValue] {
         var out = objects
-        try edit(&out, kind: "Deployment", name: "backend") { object in
-            object = set(object, ["spec", "replicas"], .number(Double(setup.backend.replicas)))
-            if let version = setup.backend.version {
-                object = Self.settingEnv(object, container: "backend", name: "APP_VERSION", value: version)
-                object = set(object, ["spec", "template", "metadata", "annotations", "labrun.dev/version"], .string(version))
-            }
-        }
-        if let frontend = setup.frontend {
-            try edit(&out, kind: "Deployment", name: "frontend") { object in
-                object = set(object, ["spec", "replicas"], .number(Double(frontend.replicas)))
-            }
-        }
-        for (workload, value) in setup.values.sorted(by: { $0.key < $1.key }) {
-            guard case .object(let members) = value else {
-                note("values.\(workload) is not a mapping; ignored")
-                continue
-            }
-            let kind = workload == "postgres" ? "StatefulSet" : "Deployment"
-            for (key, setting) in members.sorted(by: { $0.key < $1.key }) {
-                switch key {
-                case "resources":
-                    try edit(&out, kind: kind, name: workload) { object in
-                        object = Self.mergingContainer(object, container: workload, key: "resources", value: setting)
-                    }
-                    note("\(workload) resources set from values: \(setting)")
-                case "env":
-                    guard case .object(let variables) = setting else { note("values.\(workload).env is not a mapping; ignored"); continue }
-                    try edit(&out, kind: kind, name: workload) { object in
-                        for (name, text) in variables.sorted(by: { $0.key < $1.key }) {
-                            object = Self.settingEnv(object, container: workload, name: name, value: text.stringValue ?? text.description)
-                        }
-                    }
-                case "replicas":
-                    if let count = setting.intValue {
-                        try edit(&out, kind: kind, name: workload) { object in object = set(object, ["spec", "replicas"], .number(Double(count))) }
-                    }
-                default:
-                    note("values.\(workload).\(key) is not supported by the manifests deployer; ignored")
+        for (name, shape) in setup.workloads.sorted(by: { $0.key < $1.key }) {
+            guard let workload = stack.workload(name) else { throw VariantError("the stack file has no workload \(name) to shape") }
+            let container = workload.container
+            try edit(&out, kind: workload.kind.rawValue, name: name) { object in
+                if let replicas = shape.replicas {
+                    object = set(object, ["spec", "replicas"], .number(Double(replicas)))
+                }
+                if let version = shape.version, let setting = workload.version {
+                    object = Self.settingEnv(object, container: container, name: setting.env, value: version)
+                    object = set(object, ["spec", "template", "metadata", "annotations", "labrun.dev/version"], .string(version))
+                }
+                for (variable, value) in shape.env.sorted(by: { $0.key < $1.key }) {
+                    object = Self.settingEnv(object, container: container, name: variable, value: value)
+                }
+                if let resources = shape.resources {
+                    object = Self.mergingContainer(object, container: container, key: "resources", value: resources)
                 }
             }
+            var changes: [String] = []
+            if let replicas = shape.replicas { changes.append("\(replicas) replica(s)") }
+            if let version = shape.version { changes.append("version \(version)") }
+            if !shape.env.isEmpty { changes.append("env " + shape.env.keys.sorted().joined(separator: ", ")) }
+            if let resources = shape.resources { changes.append("resources \(resources)") }
+            if !changes.isEmpty { note("\(name): " + changes.joined(separator: ", ")) }
         }
         return out
     }
@@ -60,7 +49,7 @@ public struct StackShape: Sendable {
         guard let index = objects.firstIndex(where: {
             $0["kind"]?.stringValue == kind && $0["metadata"]?["name"]?.stringValue == name
         }) else {
-            throw VariantError("the manifests have no \(kind) \(name) to shape")
+            throw VariantError("the rendered manifests have no \(kind) \(name) to shape (workloads.\(name) in \(stack.file))")
         }
         change(&objects[index])
     }
@@ -69,8 +58,8 @@ public struct StackShape: Sendable {
         StackVariant.update(node, path[...], value: value) ?? node
     }
 
-    /// Sets (or adds) an environment variable of a container in a workload's pod template.
-    static func settingEnv(_ object: JSONValue, container: String, name: String, value: String) -> JSONValue {
+    /// Sets (or adds) an environment variable of a container (nil: the first) in a workload's pod template.
+    static func settingEnv(_ object: JSONValue, container: String?, name: String, value: String) -> JSONValue {
         mapContainer(object, container: container) { members in
             var env: [JSONValue] = []
             if case .array(let items)? = members["env"] { env = items }
@@ -81,7 +70,7 @@ public struct StackShape: Sendable {
     }
 
     /// Merges `value` into a container's `key` (object members replace, recursively).
-    static func mergingContainer(_ object: JSONValue, container: String, key: String, value: JSONValue) -> JSONValue {
+    static func mergingContainer(_ object: JSONValue, container: String?, key: String, value: JSONValue) -> JSONValue {
         mapContainer(object, container: container) { members in
             members[key] = merge(members[key] ?? .object([:]), value)
         }
@@ -93,10 +82,10 @@ public struct StackShape: Sendable {
         return .object(left)
     }
 
-    private static func mapContainer(_ object: JSONValue, container: String,
+    private static func mapContainer(_ object: JSONValue, container: String?,
                                      _ change: (inout [String: JSONValue]) -> Void) -> JSONValue {
         guard case .array(var containers)? = object["spec"]?["template"]?["spec"]?["containers"] else { return object }
-        let index = containers.firstIndex { $0["name"]?.stringValue == container } ?? 0
+        let index = container.flatMap { name in containers.firstIndex { $0["name"]?.stringValue == name } } ?? 0
         guard containers.indices.contains(index), case .object(var members) = containers[index] else { return object }
         change(&members)
         containers[index] = .object(members)

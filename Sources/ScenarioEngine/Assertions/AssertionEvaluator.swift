@@ -18,11 +18,15 @@ public enum AssertionEvaluator {
         case .servingPods(let spec):
             return load.servingPods(spec, name: name)
         case .writeLedger(let spec):
+            guard let operation = observed.ledgerOperation else {
+                return .failed(name, kind: "writeLedger", "the stack file has no ledger section, so the writes cannot be reconciled")
+            }
             guard let rows = observed.ledgerRows else {
                 return AssertionResult(name: name, kind: "writeLedger", verdict: .error,
-                                       message: "the rows in Postgres could not be read, so the ledger cannot be reconciled")
+                                       message: "the rows in the database could not be read, so the ledger cannot be reconciled")
             }
-            return WriteLedger(records: observed.calibrationRecords + observed.records, rows: rows).evaluate(spec, name: name)
+            return WriteLedger(records: observed.calibrationRecords + observed.records, operation: operation, rows: rows)
+                .evaluate(spec, name: name)
         case .versionAccounting(let spec):
             let during = observed.windows.window(.during)
             let window = spec.during.flatMap(observed.window(of:)) ?? during.start...max(during.start, during.end)

@@ -11,21 +11,25 @@ public struct RunObservations: Sendable {
     public var steps: [StepResult]
     /// For `recoveryTime` / `replicasReady`: step name → when the workload's replicas were all ready again.
     public var readyAt: [String: Double]
-    /// For `writeLedger`: idempotency key → rows in Postgres (nil when the rows could not be read).
+    /// For `writeLedger`: idempotency key → rows in the database (nil when the rows could not be read).
     public var ledgerRows: [String: Int]?
+    /// For `writeLedger`: the operation whose keys the ledger tracks (the stack file's `ledger.operation`).
+    public var ledgerOperation: LoadOperation?
     /// The capacity probe's requests (before the load's start, outside its schedule). Only the write
-    /// ledger reads them: their writes must be in Postgres like the load's, but they are no part of any
+    /// ledger reads them: their writes must be in the database like the load's, but they are no part of any
     /// phase, rate or recovery measure.
     public var calibrationRecords: [RequestRecord]
 
     public init(records: [RequestRecord], windows: PhaseWindows, targetRate: Double, steps: [StepResult] = [],
-                readyAt: [String: Double] = [:], ledgerRows: [String: Int]? = nil, calibrationRecords: [RequestRecord] = []) {
+                readyAt: [String: Double] = [:], ledgerRows: [String: Int]? = nil, ledgerOperation: LoadOperation? = nil,
+                calibrationRecords: [RequestRecord] = []) {
         self.records = records
         self.windows = windows
         self.targetRate = targetRate
         self.steps = steps
         self.readyAt = readyAt
         self.ledgerRows = ledgerRows
+        self.ledgerOperation = ledgerOperation
         self.calibrationRecords = calibrationRecords
     }
 

@@ -18,7 +18,7 @@ public struct VersionAccounting: Sendable, Hashable, Codable {
     public var versions: [VersionSpan]
     /// Failed requests inside the window.
     public var failed: Int
-    /// Successful requests without an `X-App-Version` header (cannot be accounted).
+    /// Successful requests without a version header (the stack's `headers.version`; cannot be accounted).
     public var unaccounted: Int
     /// The span when more than one version answered: from the first answer of the last version to the last
     /// answer of any other version. `nil` when versions never overlapped.
@@ -60,7 +60,7 @@ public struct VersionAccounting: Sendable, Hashable, Codable {
     public func evaluate(_ spec: VersionAccountingAssertion, name: String) -> AssertionResult {
         var problems: [String] = []
         if failed > spec.maxFailed { problems.append("\(failed) failed request(s) during the rollout (allowed \(spec.maxFailed))") }
-        if unaccounted > 0 { problems.append("\(unaccounted) successful request(s) carried no X-App-Version") }
+        if unaccounted > 0 { problems.append("\(unaccounted) successful request(s) carried no version header") }
         if finalVersions != [spec.expectFinal] {
             problems.append("final version is \(finalVersions.isEmpty ? "unknown (no successful request after the rollout)" : finalVersions.joined(separator: " + ")), expected \(spec.expectFinal)")
         }

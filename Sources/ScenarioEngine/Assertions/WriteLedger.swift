@@ -1,6 +1,7 @@
-/// Reconciles the writes the API acknowledged with the rows in Postgres.
+/// Reconciles the writes the API acknowledged with the rows in the database.
 ///
-/// Input: the load's request records (each `create` carries an `Idempotency-Key`) and, from Postgres,
+/// Input: the load's request records (each request of the stack's ledger operation carries an
+/// idempotency key) and, from the database (the stack file's ledger query),
 /// the number of rows per idempotency key. Every key answered 2xx must have exactly one row:
 /// none *lost*, none *duplicated*. Keys whose request failed or timed out may or may not have
 /// committed; present ones are reported as *unacknowledged but present* (the client could not know).
@@ -18,11 +19,11 @@ public struct WriteLedger: Sendable, Hashable, Codable {
     /// Rows with keys this run never sent (another client, an earlier run), ignored but counted.
     public var foreignRows: Int
 
-    /// Reconciles `records` with `rows` (idempotency key → row count in Postgres).
-    public init(records: [RequestRecord], rows: [String: Int]) {
+    /// Reconciles the records of `operation` with `rows` (idempotency key → row count in the database).
+    public init(records: [RequestRecord], operation: LoadOperation, rows: [String: Int]) {
         var acknowledged: Set<String> = []
         var attempted: Set<String> = []
-        for record in records where record.operation == .create {
+        for record in records where record.operation == operation {
             guard let key = record.idempotencyKey else { continue }
             attempted.insert(key)
             if record.succeeded { acknowledged.insert(key) }
@@ -52,7 +53,7 @@ public struct WriteLedger: Sendable, Hashable, Codable {
         ]
         if problems.isEmpty {
             return .passed(name, kind: "writeLedger",
-                           "all \(acknowledged.count) acknowledged write(s) are in Postgres exactly once", details: report, measured: measured)
+                           "all \(acknowledged.count) acknowledged write(s) are in the database exactly once", details: report, measured: measured)
         }
         return .failed(name, kind: "writeLedger", problems.joined(separator: "; "), details: report, measured: measured)
     }

@@ -31,7 +31,7 @@ extension HTTPCheck {
         var copy = self
         copy.request = request.substituting(repetition: number)
         if let json = expect.json {
-            let probe = HTTPRequestSpec(path: "/", body: json).substituting(repetition: number)
+            let probe = HTTPRequestSpec(path: "/", body: json, service: request.service).substituting(repetition: number)
             copy.expect.json = probe.body
         }
         copy.expect.headers = expect.headers.mapValues {

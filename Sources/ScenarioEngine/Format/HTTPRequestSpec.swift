@@ -7,13 +7,14 @@ public struct HTTPRequestSpec: Sendable, Hashable, Codable {
     public var path: String
     public var headers: [String: String]
     public var body: JSONValue?
-    /// Which Service receives it.
+    /// The workload whose Service receives it; empty means the stack's api workload (the parser
+    /// fills in its name).
     public var service: String
 
     public static let methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
 
     public init(method: String = "GET", path: String, headers: [String: String] = [:], body: JSONValue? = nil,
-                service: String = "backend") {
+                service: String = "") {
         self.method = method
         self.path = path
         self.headers = headers

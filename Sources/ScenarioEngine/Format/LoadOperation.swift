@@ -1,18 +1,14 @@
-/// One kind of request the load generator sends.
-public enum LoadOperation: String, Sendable, Hashable, Codable, CodingKeyRepresentable, CaseIterable, Comparable {
-    /// `GET /api/tasks?limit=50`
-    case list
-    /// `POST /api/tasks` with a fresh `Idempotency-Key` (a write the ledger tracks).
-    case create
-    /// `GET /api/tasks/{id}` of a task this run created.
-    case get
-    /// `POST /api/tasks/{id}/complete` of a task this run created (an idempotent write).
-    case complete
+/// One kind of request the load generator sends: the name of an operation of the stack file's
+/// `traffic.operations` (what it sends is there, not here).
+public struct LoadOperation: RawRepresentable, Sendable, Hashable, Codable, CodingKeyRepresentable, Comparable,
+    ExpressibleByStringLiteral, CustomStringConvertible {
+    public var rawValue: String
 
-    /// Whether the operation writes.
-    public var isWrite: Bool { self == .create || self == .complete }
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(_ name: String) { rawValue = name }
+    public init(stringLiteral value: String) { rawValue = value }
 
-    public static func < (lhs: LoadOperation, rhs: LoadOperation) -> Bool {
-        allCases.firstIndex(of: lhs) ?? 0 < allCases.firstIndex(of: rhs) ?? 0
-    }
+    public var description: String { rawValue }
+
+    public static func < (lhs: LoadOperation, rhs: LoadOperation) -> Bool { lhs.rawValue < rhs.rawValue }
 }

@@ -11,7 +11,7 @@ public struct LoadSpec: Sendable, Hashable, Codable {
     public var after: ScenarioDuration
     /// When the load stops.
     public var until: LoadEnd
-    /// Weights of each operation; at least one is positive.
+    /// Weights of the stack's operations (by name); at least one is positive.
     public var mix: [LoadOperation: Int]
     /// Per-request timeout; a request that takes longer counts as an error (`timeout`).
     public var requestTimeout: ScenarioDuration
@@ -25,7 +25,7 @@ public struct LoadSpec: Sendable, Hashable, Codable {
     public static let defaultMaxInFlight = 256
 
     public init(rate: LoadRate, before: ScenarioDuration = .seconds(10), after: ScenarioDuration = .seconds(20),
-                until: LoadEnd = .stepsDone, mix: [LoadOperation: Int] = [.list: 1],
+                until: LoadEnd = .stepsDone, mix: [LoadOperation: Int] = [:],
                 requestTimeout: ScenarioDuration = LoadSpec.defaultRequestTimeout,
                 maxInFlight: Int = LoadSpec.defaultMaxInFlight, slo: [Phase: SLOBounds] = [:]) {
         self.rate = rate
@@ -97,11 +97,11 @@ public struct CapacityCalibration: Sendable, Hashable, Codable {
         let rate = (capacity * percentOfCapacity / 100 * 10).rounded() / 10
         guard rate >= Self.lowestRate else {
             throw LabrunError(
-                id: "LOAD_RATE_TOO_LOW",
+                id: ErrorID.loadRateTooLow,
                 message: String(format: "The measured capacity of %.1f req/s at %g%% gives a load of %.2f req/s, "
                                 + "below the lowest rate of 0.1 req/s.", capacity, percentOfCapacity,
                                 capacity * percentOfCapacity / 100),
-                advice: "Check that the stack answers (the steady state, the backend's logs), or raise "
+                advice: "Check that the stack answers (the steady state, the API workload's logs), or raise "
                     + "load.rate.percentOfCapacity.")
         }
         return rate

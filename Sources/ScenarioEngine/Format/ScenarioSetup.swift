@@ -5,28 +5,33 @@ public struct ScenarioSetup: Sendable, Hashable, Codable {
     /// The namespace to reuse; `nil` means a fresh namespace for this run (`labrun-<scenario>-<id>`),
     /// deleted at cleanup.
     public var reuseNamespace: String?
-    public var backend: WorkloadShape
-    public var frontend: WorkloadShape?
-    /// Extra Helm values (or manifest overrides), passed through unchanged.
+    /// Workload name (from the stack file) → its shape; workloads not named keep the manifests' own.
+    public var workloads: [String: WorkloadShape]
+    /// Helm values merged over the stack file's (only for a stack deployed from a Helm chart).
     public var values: [String: JSONValue]
 
-    public init(reuseNamespace: String? = nil, backend: WorkloadShape = WorkloadShape(replicas: 2, version: nil),
-                frontend: WorkloadShape? = nil, values: [String: JSONValue] = [:]) {
+    public init(reuseNamespace: String? = nil, workloads: [String: WorkloadShape] = [:], values: [String: JSONValue] = [:]) {
         self.reuseNamespace = reuseNamespace
-        self.backend = backend
-        self.frontend = frontend
+        self.workloads = workloads
         self.values = values
     }
 }
 
-/// Replicas and image version of one workload.
+/// What a scenario sets on one workload of the rendered manifests.
 public struct WorkloadShape: Sendable, Hashable, Codable {
-    public var replicas: Int
-    /// The image tag / `APP_VERSION`, e.g. `v1`; `nil` means the default tag.
+    /// Replicas; nil keeps the manifests' own.
+    public var replicas: Int?
+    /// The version, set the way the stack file says (`workloads.<name>.version.env`); nil keeps the default.
     public var version: String?
+    /// Environment variables set on the main container.
+    public var env: [String: String]
+    /// Merged into the main container's `resources` (requests, limits).
+    public var resources: JSONValue?
 
-    public init(replicas: Int, version: String?) {
+    public init(replicas: Int? = nil, version: String? = nil, env: [String: String] = [:], resources: JSONValue? = nil) {
         self.replicas = replicas
         self.version = version
+        self.env = env
+        self.resources = resources
     }
 }

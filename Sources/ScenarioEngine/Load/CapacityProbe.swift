@@ -1,5 +1,6 @@
 import Foundation
 import LabrunCore
+import StackModel
 
 /// Measures the stack's capacity at the start of a run, for a load whose rate is a share of it.
 ///
@@ -8,12 +9,13 @@ import LabrunCore
 /// per second of it — what the stack as set up sustains on this machine, whatever its CPU speed. The load
 /// then runs at `percentOfCapacity` percent of it, rounded to 0.1 req/s.
 ///
-/// Operations follow the load's mix (`OperationPicker`); `get` and `complete` act on tasks the probe created,
-/// as in `LoadRunner`. Creates carry the keys `<keyPrefix>-cal-<n>`, apart from the load's `<keyPrefix>-<n>`,
+/// Operations follow the load's mix (`OperationPicker`); operations that need a captured value use the ones
+/// the probe's own answers captured, as in `LoadRunner`. Keyed writes carry `<keyPrefix>-cal-<n>`, apart from the load's `<keyPrefix>-<n>`,
 /// so the write ledger can check them too. Pure apart from the transport and the clock it is given.
 public struct CapacityProbe: Sendable {
     public var calibration: CapacityCalibration
     public var mix: [LoadOperation: Int]
+    public var traffic: StackTraffic
     /// Per-request timeout in seconds (the load's `requestTimeout`).
     public var requestTimeout: Double
     /// Prefix of idempotency keys: the probe's are `<prefix>-cal-<sequence>`.
@@ -24,10 +26,11 @@ public struct CapacityProbe: Sendable {
     public var onRecord: (@Sendable (RequestRecord) -> Void)?
 
     /// A probe of `calibration` with the mix and request timeout of `spec`.
-    public init(calibration: CapacityCalibration, spec: LoadSpec, keyPrefix: String, clock: any LabClock,
+    public init(calibration: CapacityCalibration, spec: LoadSpec, traffic: StackTraffic, keyPrefix: String, clock: any LabClock,
                 transport: any LoadTransport, onRecord: (@Sendable (RequestRecord) -> Void)? = nil) {
         self.calibration = calibration
         mix = spec.mix
+        self.traffic = traffic
         requestTimeout = spec.requestTimeout.seconds
         self.keyPrefix = keyPrefix
         self.clock = clock
@@ -51,7 +54,7 @@ public struct CapacityProbe: Sendable {
         let start = clock.now()
         let length = calibration.measureFor.seconds
         let end = start + length
-        let state = ProbeState(mix: mix)
+        let state = ProbeState(mix: mix, traffic: traffic)
         let records = await withTaskGroup(of: [RequestRecord].self) { group in
             for _ in 0..<calibration.concurrency {
                 group.addTask { await self.worker(until: end, state: state) }
@@ -89,7 +92,7 @@ public struct CapacityProbe: Sendable {
             let record = RequestRecord(sequence: request.sequence, operation: request.operation, intended: sent, start: sent,
                                        end: clock.now(), outcome: response.outcome, servedBy: response.servedBy,
                                        version: response.version, idempotencyKey: request.idempotencyKey)
-            if let id = response.createdTaskID, response.outcome.isSuccess { state.tasks.remember(id) }
+            if response.outcome.isSuccess { state.captured.remember(response.captured) }
             records.append(record)
             onRecord?(record)
         }
@@ -105,31 +108,37 @@ public struct CapacityProbe: Sendable {
             : "\(failed) of the capacity probe's \(requests) request\(requests == 1 ? "" : "s") failed"
                 + (kinds.isEmpty ? "" : " (\(kinds))")
         return LabrunError(
-            id: "LOAD_CALIBRATION_FAILED", exitCode: ExitCode.external,
+            id: ErrorID.loadCalibrationFailed, exitCode: ExitCode.external,
             message: what + ", so the stack's capacity could not be measured and the load was not started.",
             advice: "Check that the stack answers the load's requests before the load starts: give the scenario a "
-                + "steadyState check of the API the load uses, and look at the backend's logs and load.requestTimeout.")
+                + "steadyState check of the API the load uses, and look at the API workload's logs and load.requestTimeout.")
     }
 }
 
-/// What the probe's workers share: the operation picker, the next sequence number, the created tasks.
+/// What the probe's workers share: the operation picker, the next sequence number, the captured values.
 private final class ProbeState: @unchecked Sendable {
     private let lock = NSLock()
     private var picker: OperationPicker
     private var sequence = 0
-    let tasks = CreatedTasks()
+    let traffic: StackTraffic
+    let captured: CapturedValues
 
-    init(mix: [LoadOperation: Int]) { picker = OperationPicker(mix: mix) }
+    init(mix: [LoadOperation: Int], traffic: StackTraffic) {
+        picker = OperationPicker(mix: mix)
+        self.traffic = traffic
+        captured = CapturedValues(traffic: traffic)
+    }
 
-    /// The next request: the mix's next operation, with a key for a create and a created task for get / complete.
+    /// The next request: the mix's next operation, with a key when it uses one and the captured values it needs.
     func nextRequest(keyPrefix: String, timeout: Double) -> LoadRequest {
         let (picked, index): (LoadOperation, Int) = lock.withLock {
             defer { sequence += 1 }
             return (picker.next(), sequence)
         }
-        let (operation, taskID) = tasks.resolve(picked)
+        let (operation, variables) = captured.resolve(picked)
+        let keyed = traffic.operation(operation.rawValue)?.usesIdempotencyKey == true
         return LoadRequest(sequence: index, operation: operation,
-                           idempotencyKey: operation == .create ? "\(keyPrefix)-cal-\(index)" : nil,
-                           taskID: taskID, timeout: timeout)
+                           idempotencyKey: keyed ? "\(keyPrefix)-cal-\(index)" : nil,
+                           variables: variables, timeout: timeout)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LabrunCore
+import StackModel
 
 /// Drives a `LoadTransport` at a constant arrival rate and records every request.
 ///
@@ -11,6 +12,8 @@ public struct LoadRunner: Sendable {
     /// Arrivals per second: the spec's fixed rate, or the one a `CapacityProbe` resolved.
     public var rate: Double
     public var mix: [LoadOperation: Int]
+    /// The stack's operations (what each needs and captures).
+    public var traffic: StackTraffic
     public var maxInFlight: Int
     public var requestTimeout: Double
     /// Prefix of idempotency keys: `<prefix>-<sequence>` (make it unique per run).
@@ -21,10 +24,11 @@ public struct LoadRunner: Sendable {
     public var onRecord: (@Sendable (RequestRecord) -> Void)?
 
     /// A runner of `spec`'s mix, timeout and cap at `rate` arrivals per second (for a fixed rate, `spec.rate.fixedRate`).
-    public init(spec: LoadSpec, rate: Double, keyPrefix: String, clock: any LabClock, transport: any LoadTransport,
-                onRecord: (@Sendable (RequestRecord) -> Void)? = nil) {
+    public init(spec: LoadSpec, traffic: StackTraffic, rate: Double, keyPrefix: String, clock: any LabClock,
+                transport: any LoadTransport, onRecord: (@Sendable (RequestRecord) -> Void)? = nil) {
         self.rate = rate
         mix = spec.mix
+        self.traffic = traffic
         maxInFlight = spec.maxInFlight
         requestTimeout = spec.requestTimeout.seconds
         self.keyPrefix = keyPrefix
@@ -39,7 +43,7 @@ public struct LoadRunner: Sendable {
         let schedule = ArrivalSchedule(rate: rate, start: start)
         var picker = OperationPicker(mix: mix)
         let state = RunnerState()
-        let tasks = CreatedTasks()
+        let captured = CapturedValues(traffic: traffic)
         var records: [RequestRecord] = []
         await withTaskGroup(of: RequestRecord.self) { group in
             var index = 0
@@ -50,10 +54,11 @@ public struct LoadRunner: Sendable {
                 if wait > 0 {
                     do { try await clock.sleep(seconds: wait) } catch { break }
                 }
-                let (operation, taskID) = tasks.resolve(picker.next())
+                let (operation, variables) = captured.resolve(picker.next())
+                let keyed = traffic.operation(operation.rawValue)?.usesIdempotencyKey == true
                 let request = LoadRequest(sequence: index, operation: operation,
-                                          idempotencyKey: operation == .create ? "\(keyPrefix)-\(index)" : nil,
-                                          taskID: taskID, timeout: requestTimeout)
+                                          idempotencyKey: keyed ? "\(keyPrefix)-\(index)" : nil,
+                                          variables: variables, timeout: requestTimeout)
                 index += 1
                 guard state.enter(limit: maxInFlight) else {
                     let now = clock.now()
@@ -71,7 +76,7 @@ public struct LoadRunner: Sendable {
                                                start: sent, end: clock.now(), outcome: response.outcome,
                                                servedBy: response.servedBy, version: response.version,
                                                idempotencyKey: request.idempotencyKey)
-                    if let id = response.createdTaskID, response.outcome.isSuccess { tasks.remember(id) }
+                    if response.outcome.isSuccess { captured.remember(response.captured) }
                     state.leave()
                     onRecord?(record)
                     return record

@@ -1,9 +1,8 @@
 /// The seam between the load generator and the network: sends one request, reports how it ended.
 ///
-/// The real transport (HTTP on libcurl, wired in the runner) maps each operation to the todo API:
-/// `list` → `GET /api/tasks?limit=50`, `create` → `POST /api/tasks` with `Idempotency-Key`,
-/// `get` → `GET /api/tasks/{id}`, `complete` → `POST /api/tasks/{id}/complete`. It must enforce
-/// `request.timeout` itself and answer `.timeout` when it passes; it never throws.
+/// The real transport (`HTTPLoadTransport`) turns each operation into the HTTP request the stack
+/// file's template describes. It must enforce `request.timeout` itself and answer `.timeout` when it
+/// passes; it never throws.
 public protocol LoadTransport: Sendable {
     func send(_ request: LoadRequest) async -> LoadResponse
 }
@@ -12,18 +11,19 @@ public protocol LoadTransport: Sendable {
 public struct LoadRequest: Sendable, Hashable {
     public var sequence: Int
     public var operation: LoadOperation
-    /// For `create`: unique per run, so the write ledger can find the row.
+    /// For an operation that uses `${idempotencyKey}`: unique per run, so the write ledger can find the row.
     public var idempotencyKey: String?
-    /// For `get` and `complete`: a task this run created.
-    public var taskID: String?
+    /// Captured values the operation's template needs (`id` → `42`).
+    public var variables: [String: String]
     /// Seconds after which the transport gives up and answers `.timeout`.
     public var timeout: Double
 
-    public init(sequence: Int, operation: LoadOperation, idempotencyKey: String? = nil, taskID: String? = nil, timeout: Double) {
+    public init(sequence: Int, operation: LoadOperation, idempotencyKey: String? = nil, variables: [String: String] = [:],
+                timeout: Double) {
         self.sequence = sequence
         self.operation = operation
         self.idempotencyKey = idempotencyKey
-        self.taskID = taskID
+        self.variables = variables
         self.timeout = timeout
     }
 }
@@ -31,17 +31,17 @@ public struct LoadRequest: Sendable, Hashable {
 /// How a request ended, with the headers the accounting needs.
 public struct LoadResponse: Sendable, Hashable {
     public var outcome: RequestOutcome
-    /// `X-Served-By`.
+    /// The serving pod (the stack's `headers.servedBy`).
     public var servedBy: String?
-    /// `X-App-Version`.
+    /// The serving version (the stack's `headers.version`).
     public var version: String?
-    /// For a successful `create`: the new task's id, for later `get` / `complete`.
-    public var createdTaskID: String?
+    /// For a successful answer: the values the operation captures (`id` → `42`).
+    public var captured: [String: String]
 
-    public init(outcome: RequestOutcome, servedBy: String? = nil, version: String? = nil, createdTaskID: String? = nil) {
+    public init(outcome: RequestOutcome, servedBy: String? = nil, version: String? = nil, captured: [String: String] = [:]) {
         self.outcome = outcome
         self.servedBy = servedBy
         self.version = version
-        self.createdTaskID = createdTaskID
+        self.captured = captured
     }
 }

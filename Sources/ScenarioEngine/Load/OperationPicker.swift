@@ -10,16 +10,16 @@ public struct OperationPicker: Sendable {
 
     /// `mix` must have at least one positive weight (the validator guarantees it).
     public init(mix: [LoadOperation: Int]) {
-        weighted = LoadOperation.allCases.compactMap { op in
+        weighted = mix.keys.sorted().compactMap { op in
             (mix[op] ?? 0) > 0 ? (op, mix[op] ?? 0) : nil
         }
         current = Array(repeating: 0, count: weighted.count)
         total = weighted.reduce(0) { $0 + $1.weight }
     }
 
-    /// The next operation; before any `create` has succeeded, callers may substitute `create` for `get`/`complete`.
+    /// The next operation; `CapturedValues.resolve` may send another in its place while a value it needs is missing.
     public mutating func next() -> LoadOperation {
-        guard !weighted.isEmpty else { return .list }
+        guard !weighted.isEmpty else { return LoadOperation("") }
         var best = 0
         for index in weighted.indices {
             current[index] += weighted[index].weight

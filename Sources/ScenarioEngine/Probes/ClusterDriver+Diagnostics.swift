@@ -61,14 +61,23 @@ extension ClusterDriver {
     public func likelyCauses(_ run: RunContext) async -> [String] {
         var causes: [String] = []
         let namespace = run.namespace
-        if let backend = try? await kube.get(.deployments, name: "backend", namespace: namespace) {
-            causes += StackHints.deploymentWeaknesses(backend, name: "backend")
-        }
-        if let service = try? await kube.get(.services, name: "backend", namespace: namespace) {
-            causes += StackHints.serviceWeaknesses(service, name: "backend")
-        }
-        if let postgres = try? await kube.get(.statefulSets, name: "postgres", namespace: namespace) {
-            causes += StackHints.statefulSetWeaknesses(postgres, name: "postgres")
+        // The API (what takes the load) and the database, as the stack file names them.
+        for workload in [stack.api, stack.workload(role: .database)].compactMap({ $0 }) {
+            switch workload.kind {
+            case .deployment:
+                if let object = try? await kube.get(.deployments, name: workload.name, namespace: namespace) {
+                    causes += StackHints.deploymentWeaknesses(object, name: workload.name)
+                }
+            case .statefulSet:
+                if let object = try? await kube.get(.statefulSets, name: workload.name, namespace: namespace) {
+                    causes += StackHints.statefulSetWeaknesses(object, name: workload.name)
+                }
+            case .daemonSet:
+                break
+            }
+            if let service = workload.service, let object = try? await kube.get(.services, name: service.name, namespace: namespace) {
+                causes += StackHints.serviceWeaknesses(object, name: service.name)
+            }
         }
         return causes
     }

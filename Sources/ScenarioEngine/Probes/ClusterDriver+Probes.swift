@@ -4,6 +4,7 @@ import HTTPClient
 import KubernetesClient
 import LabrunCore
 import PostgresClient
+import StackModel
 
 /// Steady-state checks and assertions that need a live answer: HTTP, SQL, Kubernetes objects.
 /// Each attempt gathers the observation and hands it to the pure evaluators of `Assertions/`.
@@ -26,12 +27,11 @@ extension ClusterDriver {
     }
 
     func httpCheck(_ spec: HTTPAssertion, name: String, run: RunContext) async throws -> AssertionResult {
-        let access = try stackAccess(run)
         let count = max(1, spec.repeatCount)
         var last: AssertionResult?
         for number in 1...count {
             let check = count > 1 ? spec.check.substituting(repetition: number) : spec.check
-            let response = try await send(check.request, access: access)
+            let response = try await send(check.request, run: run)
             var headers: [String: String] = [:]
             for field in response.headers { headers[field.name] = field.value }
             let body = try? JSONValue.parse(response.body)
@@ -84,18 +84,22 @@ extension ClusterDriver {
         }
     }
 
+    /// Runs the stack file's ledger query (read-only) for the run's keys: key in the first column, rows in the second.
     public func ledgerRows(keys: [String], run: RunContext) async -> [String: Int]? {
+        guard let ledger = stack.ledger else { return nil }
         do {
             let result = try await withDatabase(run) { connection in
                 try await connection.readOnlyTransaction { transaction in
-                    try await transaction.query(
-                        "SELECT idempotency_key, count(*) AS n FROM tasks WHERE idempotency_key LIKE $1 GROUP BY idempotency_key",
-                        [run.loadKeyPrefix + "-%"])
+                    try await transaction.query(ledger.query, [run.loadKeyPrefix + "-%"])
                 }
             }
             var rows: [String: Int] = [:]
             for row in result.rows {
-                guard let key = row["idempotency_key"], let count = row["n"].flatMap({ Int($0) }) else { continue }
+                guard row.values.count >= 2, let key = row.values[0], let count = row.values[1].flatMap({ Int($0) }) else {
+                    throw LabrunError(id: ErrorID.ledgerQueryShape, exitCode: ExitCode.invalidInput,
+                                      message: "The ledger query of \(stack.file) returned a row without a key and a count (columns \(result.columns.joined(separator: ", "))).",
+                                      advice: "Select the idempotency key first and count(*) second.")
+                }
                 rows[key] = count
             }
             return rows
@@ -105,11 +109,16 @@ extension ClusterDriver {
         }
     }
 
-    /// Runs `body` on a fresh connection to the run's database (credentials from Secret `todo-db`).
+    /// Runs `body` on a fresh connection to the run's database (the stack file's `database`: its
+    /// workload's Service, credentials from its Secret).
     func withDatabase<T: Sendable>(_ run: RunContext, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        let access = try stackAccess(run)
-        let credentials = try await databaseCredentials(run)
-        let configuration = PostgresConfiguration(host: access.postgresHost, port: access.postgresPort, user: credentials.user,
+        guard let database = stack.database, let endpoint = try endpoints(run).endpoint(database.workload) else {
+            throw LabrunError(id: ErrorID.stackNoDatabase, exitCode: ExitCode.invalidInput,
+                              message: "The stack file \(stack.file) declares no database the host can reach, so SQL cannot run.",
+                              advice: "Add a database section naming a workload with a service.")
+        }
+        let credentials = try await databaseCredentials(database, run: run)
+        let configuration = PostgresConfiguration(host: endpoint.host, port: endpoint.port, user: credentials.user,
                                                   password: credentials.password, database: credentials.database)
         let connection = try await PostgresConnection.connect(configuration)
         do {
@@ -122,33 +131,30 @@ extension ClusterDriver {
         }
     }
 
-    func databaseCredentials(_ run: RunContext) async throws -> DatabaseCredentials {
+    /// The database credentials from the stack's Secret (the password is registered with the Redactor).
+    func databaseCredentials(_ database: StackDatabase, run: RunContext) async throws -> DatabaseCredentials {
         if let known = lock.withLock({ credentials[run.namespace] }) { return known }
-        let secret = try await kube.get(.secrets, name: "todo-db", namespace: run.namespace)
+        let secret = try await kube.get(.secrets, name: database.secret, namespace: run.namespace)
         func value(_ key: String) throws -> String {
             guard let encoded = secret.value(at: "data.\(key)")?.stringValue, let data = Data(base64Encoded: encoded),
                   let text = String(data: data, encoding: .utf8) else {
-                throw LabrunError(id: "SECRET_INCOMPLETE", message: "Secret \(run.namespace)/todo-db has no \(key).")
+                throw LabrunError(id: ErrorID.secretIncomplete, message: "Secret \(run.namespace)/\(database.secret) has no \(key).")
             }
             return text
         }
-        let password = try value("POSTGRES_PASSWORD")
+        let password = try value(database.passwordKey)
         Redactor.shared.register(password)
-        let found = DatabaseCredentials(user: try value("POSTGRES_USER"), password: password, database: try value("POSTGRES_DB"))
+        let found = DatabaseCredentials(user: try value(database.userKey), password: password, database: try value(database.databaseKey))
         lock.withLock { credentials[run.namespace] = found }
         return found
     }
 
     public func loadTransport(_ run: RunContext) async throws -> any LoadTransport {
-        let access = try stackAccess(run)
-        guard let base = access.url(service: run.options.loadService) else {
-            throw LabrunError(id: "HTTP_UNKNOWN_SERVICE", exitCode: ExitCode.invalidInput,
-                              message: "The load cannot target Service \(run.options.loadService); use backend or frontend.")
-        }
+        let base = try url(run.options.loadWorkload ?? stack.traffic.workload, run: run)
         // Room for the load's cap and for a capacity probe's workers, so neither waits for a connection.
         var connections = run.scenario.load?.maxInFlight ?? 256
         if case .ofCapacity(let calibration)? = run.scenario.load?.rate { connections = max(connections, calibration.concurrency) }
-        let transport = try HTTPLoadTransport(baseURL: base, maxConnections: connections,
+        let transport = try HTTPLoadTransport(baseURL: base, traffic: stack.traffic, headers: stack.headers, maxConnections: connections,
                                               reuseConnections: run.options.loadReusesConnections)
         if let guardian = try await localGuard() { transport.sendGuard = { guardian.refusal() } }
         return transport
@@ -161,4 +167,11 @@ extension ClusterDriver {
         guard provider.kind == .bare, let host = provider as? any HostAccess else { return nil }
         return LocalAddressGuard(address: try await host.nodeAddress())
     }
+}
+
+/// The database credentials read from the stack's Secret (the password is registered with the Redactor).
+struct DatabaseCredentials: Sendable {
+    var user: String
+    var password: String
+    var database: String
 }

@@ -21,7 +21,7 @@ public enum OperationTimeout {
             defer { group.cancelAll() }
             guard let first = try await group.next() else { throw CancellationError() }
             guard let value = first else {
-                throw LabrunError(id: "TIMEOUT", exitCode: ExitCode.timeout,
+                throw LabrunError(id: ErrorID.timeout, exitCode: ExitCode.timeout,
                                   message: "\(what) did not finish within \(formatSeconds(seconds)).")
             }
             return value
@@ -39,6 +39,6 @@ public enum RunFailure {
 
     /// Whether the error is a time limit running out.
     public static func isTimeout(_ error: any Error) -> Bool {
-        (error as? LabrunError)?.id == "TIMEOUT" || (error as? LabrunError)?.id == "COMMAND_TIMEOUT"
+        (error as? LabrunError)?.id == ErrorID.timeout || (error as? LabrunError)?.id == ErrorID.commandTimeout
     }
 }

@@ -8,8 +8,8 @@ public struct RunOptions: Sendable {
     public var namespace: String?
     /// Keep the run's namespace after the run (for debugging); the default deletes it.
     public var keepNamespace: Bool
-    /// Which Service receives the background load: `backend` (default) or `frontend` (through nginx).
-    public var loadService: String
+    /// The workload whose Service receives the background load; nil is the stack file's `traffic.workload`.
+    public var loadWorkload: String?
     /// Whether the load keeps connections alive. Off by default: kube-proxy balances connections, so
     /// kept-alive ones would pin the load to a few pods (see `HTTPLoadTransport`).
     public var loadReusesConnections: Bool = false
@@ -21,13 +21,13 @@ public struct RunOptions: Sendable {
     public var onRequest: (@Sendable (String, RequestRecord) -> Void)?
 
     public init(reportDirectory: String = "labrun-report", namespace: String? = nil, keepNamespace: Bool = false,
-                loadService: String = "backend", variant: StackVariant? = nil,
+                loadWorkload: String? = nil, variant: StackVariant? = nil,
                 onEvent: (@Sendable (String, TimelineEvent) -> Void)? = nil,
                 onRequest: (@Sendable (String, RequestRecord) -> Void)? = nil) {
         self.reportDirectory = reportDirectory
         self.namespace = namespace
         self.keepNamespace = keepNamespace
-        self.loadService = loadService
+        self.loadWorkload = loadWorkload
         self.variant = variant
         self.onEvent = onEvent
         self.onRequest = onRequest

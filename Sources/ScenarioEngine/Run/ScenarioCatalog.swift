@@ -1,5 +1,6 @@
 import Foundation
 import LabrunCore
+import StackModel
 
 /// The scenarios in `scenarios/`: listed with their descriptions and labels, selected by name or label.
 public struct ScenarioCatalog: Sendable {
@@ -14,10 +15,10 @@ public struct ScenarioCatalog: Sendable {
     public let directory: String
     public let scenarios: [Scenario]
 
-    /// Loads and validates every file of `directory`; throws every file's errors together.
-    public init(directory: String) throws(ScenarioValidationError) {
+    /// Loads and validates every file of `directory` against `stack`; throws every file's errors together.
+    public init(directory: String, stack: Stack) throws(ScenarioValidationError) {
         self.directory = directory
-        self.scenarios = try ScenarioLoader().load(directory: directory)
+        self.scenarios = try ScenarioLoader(stack: stack).load(directory: directory)
     }
 
     public init(directory: String, scenarios: [Scenario]) {
@@ -40,7 +41,7 @@ public struct ScenarioCatalog: Sendable {
             for name in names {
                 guard let scenario = scenarios.first(where: { $0.name == name }) else {
                     let close = scenarios.map(\.name).filter { $0.contains(name) || name.contains($0) || Self.distance($0, name) <= 3 }
-                    throw LabrunError(id: "SCENARIO_UNKNOWN", exitCode: ExitCode.usage,
+                    throw LabrunError(id: ErrorID.scenarioUnknown, exitCode: ExitCode.usage,
                                       message: "There is no scenario named \(name) in \(directory).",
                                       advice: close.isEmpty ? "`labrun list` shows the scenarios." : "Did you mean \(close.joined(separator: " or "))?")
                 }

@@ -1,5 +1,6 @@
 import Foundation
 import LabrunCore
+import StackModel
 
 /// The side of a run that touches the world: the cluster, the stack, HTTP and SQL.
 ///
@@ -8,6 +9,9 @@ import LabrunCore
 public protocol ScenarioDriver: Sendable {
     /// The provider's name for results (`bare`, `minikube`, …).
     var providerName: String { get }
+
+    /// The stack under test (its workloads, traffic and ledger), from its stack file.
+    var stack: Stack { get }
 
     /// Deletes namespaces of interrupted runs; returns one line per namespace removed.
     func sweepLeftovers(timeline: Timeline) async -> [String]
@@ -25,7 +29,7 @@ public protocol ScenarioDriver: Sendable {
     /// The transport the background load uses.
     func loadTransport(_ run: RunContext) async throws -> any LoadTransport
 
-    /// Idempotency key → rows in Postgres, for the write ledger (nil when they cannot be read).
+    /// Idempotency key → rows in the database (the stack's ledger query), for the write ledger (nil when they cannot be read).
     func ledgerRows(keys: [String], run: RunContext) async -> [String: Int]?
 
     /// Saves pod logs and events next to the report; returns the files written (relative paths).

@@ -117,7 +117,7 @@ public struct ScenarioRunner: Sendable {
             let control = LoadControl()
             let start = clock.now()
             if case .duration(let total) = load.until { control.stop(at: start + total.seconds) }
-            let runner = LoadRunner(spec: load, rate: rate, keyPrefix: run.loadKeyPrefix, clock: clock, transport: transport,
+            let runner = LoadRunner(spec: load, traffic: driver.stack.traffic, rate: rate, keyPrefix: run.loadKeyPrefix, clock: clock, transport: transport,
                                     onRecord: onRecord)
             state.loadStart = start
             state.loadControl = control
@@ -180,7 +180,7 @@ public struct ScenarioRunner: Sendable {
                    onRecord: (@Sendable (RequestRecord) -> Void)?, run: RunContext, state: RunState) async throws -> Double {
         run.timeline.record(.phase, "calibration", "measuring capacity: closed loop, \(calibration.concurrency) at a time "
                             + "for \(calibration.measureFor)")
-        let probe = CapacityProbe(calibration: calibration, spec: load, keyPrefix: run.loadKeyPrefix, clock: run.clock,
+        let probe = CapacityProbe(calibration: calibration, spec: load, traffic: driver.stack.traffic, keyPrefix: run.loadKeyPrefix, clock: run.clock,
                                   transport: transport, onRecord: onRecord)
         do {
             let outcome = try await probe.run()
@@ -393,13 +393,14 @@ public struct ScenarioRunner: Sendable {
                   run: RunContext, state: RunState) async -> [AssertionResult] {
         var ledger: [String: Int]?
         let calibrationRecords = state.calibrationRecords
-        if assertions.contains(where: { if case .writeLedger = $0.kind { return true } else { return false } }) {
-            let keys = (calibrationRecords + records).compactMap { $0.operation == .create ? $0.idempotencyKey : nil }
+        let ledgerOperation = driver.stack.ledger.map { LoadOperation($0.operation) }
+        if let ledgerOperation, assertions.contains(where: { if case .writeLedger = $0.kind { return true } else { return false } }) {
+            let keys = (calibrationRecords + records).compactMap { $0.operation == ledgerOperation ? $0.idempotencyKey : nil }
             ledger = await driver.ledgerRows(keys: keys, run: run)
         }
         let observations = RunObservations(records: records, windows: windows, targetRate: state.targetRate ?? 0,
                                            steps: state.steps, readyAt: state.readyAt, ledgerRows: ledger,
-                                           calibrationRecords: calibrationRecords)
+                                           ledgerOperation: ledgerOperation, calibrationRecords: calibrationRecords)
         var results: [AssertionResult] = []
         for assertion in assertions {
             if let result = AssertionEvaluator.evaluate(assertion, observations) {

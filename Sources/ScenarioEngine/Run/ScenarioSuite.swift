@@ -2,23 +2,32 @@ import ClusterProviders
 import Foundation
 import LabrunCore
 import StackLifecycle
+import StackModel
 
 /// The library entry point the CLI and the end-to-end tests call: select scenarios, find the
 /// cluster, run each scenario in its own namespace, return the results.
 public struct ScenarioSuite: Sendable {
     public let session: LabSession
     public let options: RunOptions
-    /// Where the scenario files are (default `<project>/scenarios`).
+    /// Where the scenario files are (see `defaultDirectory`).
     public let directory: String
 
     public init(session: LabSession, options: RunOptions = RunOptions(), directory: String? = nil) {
         self.session = session
         self.options = options
-        self.directory = directory ?? session.layout.path("scenarios")
+        self.directory = directory ?? Self.defaultDirectory(stack: session.options.stack, layout: session.layout)
     }
 
-    /// The catalogue of `directory` (validated; nothing touches the cluster).
-    public func catalog() throws -> ScenarioCatalog { try ScenarioCatalog(directory: directory) }
+    /// `scenarios/` beside the stack file when it has one, else the project's `scenarios/`.
+    public static func defaultDirectory(stack: Stack, layout: ProjectLayout) -> String {
+        let beside = (stack.file as NSString).deletingLastPathComponent + "/scenarios"
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: beside, isDirectory: &isDirectory) && isDirectory.boolValue
+            ? beside : layout.path("scenarios")
+    }
+
+    /// The catalogue of `directory`, validated against the session's stack (nothing touches the cluster).
+    public func catalog() throws -> ScenarioCatalog { try ScenarioCatalog(directory: directory, stack: session.options.stack) }
 
     /// Runs the selected scenarios one after another (see `ScenarioCatalog.select`).
     ///
@@ -28,7 +37,7 @@ public struct ScenarioSuite: Sendable {
     public func run(names: [String] = [], labels: [String: String] = [:]) async throws -> [ScenarioResult] {
         let scenarios = try catalog().select(names: names, labels: labels)
         guard !scenarios.isEmpty else {
-            throw LabrunError(id: "SCENARIO_NONE_SELECTED", exitCode: ExitCode.usage,
+            throw LabrunError(id: ErrorID.scenarioNoneSelected, exitCode: ExitCode.usage,
                               message: "No scenario matches the names and labels given.",
                               advice: "`labrun list` shows every scenario and its labels.")
         }
@@ -41,12 +50,11 @@ public struct ScenarioSuite: Sendable {
         session.console.info("provider: \(provider.kind) (\(reason))")
         let state = try await provider.status()
         guard state.isRunning else {
-            throw LabrunError(id: "CLUSTER_NOT_RUNNING", exitCode: ExitCode.unavailable,
+            throw LabrunError(id: ErrorID.clusterNotRunning, exitCode: ExitCode.unavailable,
                               message: "The \(provider.kind) cluster is \(state.phase.rawValue), so no scenario can run.",
                               advice: "Start it with `labrun up` first.")
         }
-        let driver = try await ClusterDriver.make(provider: provider, runner: session.runner, layout: session.layout,
-                                                  environment: session.environment, console: session.console)
+        let driver = try await ClusterDriver.make(stack: session.options.stack, provider: provider, session: session)
         let runner = ScenarioRunner(driver: driver, clock: session.clock, options: options)
         var results: [ScenarioResult] = []
         for scenario in scenarios {

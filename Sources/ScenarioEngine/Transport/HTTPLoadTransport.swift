@@ -1,13 +1,16 @@
 import Foundation
 import HTTPClient
 import LabrunCore
+import StackModel
 
-/// The real `LoadTransport`: the todo API over labrun's libcurl `HTTPClient`.
+/// The real `LoadTransport`: the stack file's request templates over labrun's libcurl `HTTPClient`.
 ///
 /// One client (one libcurl multi handle, one event-loop thread, kept-alive connections) carries
 /// every request of a run, so hundreds of requests per second cost continuations, not threads.
-/// Operations map to the API as `LoadTransport` documents; the answer's `X-Served-By` and
-/// `X-App-Version` headers are kept for accounting. It never throws: every failure is an outcome.
+/// Each operation is compiled once from its template (`traffic.operations` in the stack file);
+/// the answer's serving-pod and version headers (the stack's `headers`) are kept for accounting,
+/// and the operation's `capture` pointers are read from a successful answer. It never throws:
+/// every failure is an outcome.
 ///
 /// By default each request asks for its own connection (`Connection: close`): kube-proxy balances
 /// connections, not requests, so kept-alive connections would pin the whole load to the pods that
@@ -20,26 +23,30 @@ public final class HTTPLoadTransport: LoadTransport, @unchecked Sendable {
     public let reuseConnections: Bool
     /// Checked before each request: a reason not to send it (the target left this host), or nil.
     public var sendGuard: (@Sendable () -> String?)?
+    private let operations: [LoadOperation: CompiledOperation]
+    private let headers: ResponseHeaders
     private let http: any HTTPSending
     private let ownsClient: HTTPClient?
 
     /// A transport on a client of its own (sized for `maxConnections` concurrent requests).
-    public convenience init(baseURL: String, maxConnections: Int = 256, reuseConnections: Bool = false) throws {
+    public convenience init(baseURL: String, traffic: StackTraffic, headers: ResponseHeaders, maxConnections: Int = 256,
+                            reuseConnections: Bool = false) throws {
         let client = try HTTPClient(configuration: HTTPClientConfiguration(
             timeout: 30, connectTimeout: 3, maxConnectionsPerHost: max(8, maxConnections)))
-        self.init(baseURL: baseURL, http: client, owns: client, reuseConnections: reuseConnections)
+        self.init(baseURL: baseURL, traffic: traffic, headers: headers, http: client, owns: client, reuseConnections: reuseConnections)
     }
 
     /// A transport on a given client (a fake in unit tests).
-    public init(baseURL: String, http: any HTTPSending, reuseConnections: Bool = false) {
-        self.baseURL = HTTPLoadTransport.trimmed(baseURL)
-        self.http = http
-        self.ownsClient = nil
-        self.reuseConnections = reuseConnections
+    public convenience init(baseURL: String, traffic: StackTraffic, headers: ResponseHeaders, http: any HTTPSending,
+                            reuseConnections: Bool = false) {
+        self.init(baseURL: baseURL, traffic: traffic, headers: headers, http: http, owns: nil, reuseConnections: reuseConnections)
     }
 
-    private init(baseURL: String, http: any HTTPSending, owns: HTTPClient, reuseConnections: Bool) {
+    private init(baseURL: String, traffic: StackTraffic, headers: ResponseHeaders, http: any HTTPSending, owns: HTTPClient?,
+                 reuseConnections: Bool) {
         self.baseURL = HTTPLoadTransport.trimmed(baseURL)
+        self.operations = Dictionary(uniqueKeysWithValues: traffic.operations.map { (LoadOperation($0.name), CompiledOperation($0)) })
+        self.headers = headers
         self.http = http
         self.ownsClient = owns
         self.reuseConnections = reuseConnections
@@ -49,40 +56,87 @@ public final class HTTPLoadTransport: LoadTransport, @unchecked Sendable {
 
     static func trimmed(_ url: String) -> String { url.hasSuffix("/") ? String(url.dropLast()) : url }
 
-    /// Pre-encoded bodies: the load's hot path allocates as little as it can.
-    private static let createBody = Data(#"{"title":"labrun load","description":"written by the load generator"}"#.utf8)
+    /// An operation's template, with what does not vary per request worked out once.
+    struct CompiledOperation: Sendable {
+        let method: HTTPMethod
+        let path: String
+        let pathIsStatic: Bool
+        let headers: [(name: String, value: String)]
+        /// The body when it has no placeholder (encoded once), else nil and `bodyTemplate` is used.
+        let staticBody: Data?
+        let bodyTemplate: JSONValue?
+        let captures: [(name: String, pointer: String)]
 
-    /// The HTTP request for one load request.
-    public func httpRequest(for request: LoadRequest) -> HTTPRequest {
+        init(_ operation: TrafficOperation) {
+            method = HTTPMethod(rawValue: operation.method)
+            path = operation.path
+            pathIsStatic = !operation.path.contains("${")
+            headers = operation.headers.keys.sorted().map { ($0, operation.headers[$0] ?? "") }
+            if let body = operation.body, !body.jsonString.contains("${") {
+                staticBody = try? body.jsonData()
+                bodyTemplate = nil
+            } else {
+                staticBody = nil
+                bodyTemplate = operation.body
+            }
+            captures = operation.captures.keys.sorted().map { ($0, operation.captures[$0] ?? "") }
+        }
+
+        func body(_ values: [String: String]) -> Data? {
+            if let staticBody { return staticBody }
+            return bodyTemplate.flatMap { try? HTTPLoadTransport.substituting($0, values).jsonData() }
+        }
+    }
+
+    /// The values a request's placeholders take.
+    static func values(for request: LoadRequest) -> [String: String] {
+        var values = request.variables
+        values["sequence"] = String(request.sequence)
+        if let key = request.idempotencyKey { values["idempotencyKey"] = key }
+        return values
+    }
+
+    /// `value` with every placeholder in its strings (keys and leaves) replaced.
+    static func substituting(_ value: JSONValue, _ values: [String: String]) -> JSONValue {
+        switch value {
+        case .string(let text): return .string(Placeholders.substitute(text, values))
+        case .array(let items): return .array(items.map { substituting($0, values) })
+        case .object(let members):
+            return .object(Dictionary(members.map { (Placeholders.substitute($0.key, values), substituting($0.value, values)) },
+                                      uniquingKeysWith: { _, last in last }))
+        default: return value
+        }
+    }
+
+    /// The HTTP request for one load request (nil for an operation the stack does not define).
+    public func httpRequest(for request: LoadRequest) -> HTTPRequest? {
+        guard let operation = operations[request.operation] else { return nil }
+        let values = Self.values(for: request)
         var headers = HTTPHeaders()
         headers.add("Accept", "application/json")
         if !reuseConnections { headers.add("Connection", "close") }
-        switch request.operation {
-        case .list:
-            return HTTPRequest(.get, baseURL + "/api/tasks?limit=50", headers: headers, timeout: request.timeout)
-        case .create:
-            headers.add("Content-Type", "application/json")
-            if let key = request.idempotencyKey { headers.add("Idempotency-Key", key) }
-            return HTTPRequest(.post, baseURL + "/api/tasks", headers: headers, body: Self.createBody, timeout: request.timeout)
-        case .get:
-            return HTTPRequest(.get, baseURL + "/api/tasks/" + (request.taskID ?? "0"), headers: headers, timeout: request.timeout)
-        case .complete:
-            return HTTPRequest(.post, baseURL + "/api/tasks/" + (request.taskID ?? "0") + "/complete", headers: headers,
-                               timeout: request.timeout)
+        for header in operation.headers {
+            headers.add(Placeholders.substitute(header.name, values), Placeholders.substitute(header.value, values))
         }
+        let body = operation.body(values)
+        if body != nil { headers.add("Content-Type", "application/json") }
+        let path = operation.pathIsStatic ? operation.path : Placeholders.substitute(operation.path, values)
+        return HTTPRequest(operation.method, baseURL + path, headers: headers, body: body, timeout: request.timeout)
     }
 
     public func send(_ request: LoadRequest) async -> LoadResponse {
         if let refusal = sendGuard?() { return LoadResponse(outcome: .connection(refusal)) }
-        let outgoing = httpRequest(for: request)
+        guard let outgoing = httpRequest(for: request) else {
+            return LoadResponse(outcome: .connection("the stack defines no operation \(request.operation)"))
+        }
         do {
             let response = try await http.send(outgoing)
-            var created: String?
-            if request.operation == .create, response.isSuccess {
-                created = HTTPLoadTransport.taskID(in: response.body)
+            var captured: [String: String] = [:]
+            if response.isSuccess, let captures = operations[request.operation]?.captures, !captures.isEmpty {
+                captured = HTTPLoadTransport.capture(captures, from: response.body)
             }
-            return LoadResponse(outcome: .status(response.status), servedBy: response.header("X-Served-By"),
-                                version: response.header("X-App-Version"), createdTaskID: created)
+            return LoadResponse(outcome: .status(response.status), servedBy: headers.servedBy.flatMap { response.header($0) },
+                                version: headers.version.flatMap { response.header($0) }, captured: captured)
         } catch let error as LabrunError {
             return LoadResponse(outcome: HTTPLoadTransport.classify(error))
         } catch is CancellationError {
@@ -95,18 +149,49 @@ public final class HTTPLoadTransport: LoadTransport, @unchecked Sendable {
     /// Maps a transport failure to an outcome: a timeout, or a connection failure naming its kind.
     public static func classify(_ error: LabrunError) -> RequestOutcome {
         switch error.id {
-        case "HTTP_TIMEOUT": return .timeout
-        case "HTTP_CONNECT": return .connection("refused or unreachable")
-        case "HTTP_TLS": return .connection("TLS")
+        case ErrorID.httpTimeout: return .timeout
+        case ErrorID.httpConnect: return .connection("refused or unreachable")
+        case ErrorID.httpTls: return .connection("TLS")
         default: return .connection(error.id.lowercased())
         }
     }
 
-    /// The `"id"` of a created task, read without decoding the whole body.
-    static func taskID(in body: Data) -> String? {
-        guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else { return nil }
-        if let number = object["id"] as? Int { return String(number) }
-        if let text = object["id"] as? String { return text }
-        return nil
+    /// The values the JSON pointers find in a body (numbers as written, strings as they are).
+    static func capture(_ captures: [(name: String, pointer: String)], from body: Data) -> [String: String] {
+        guard let document = try? JSONValue.parse(body) else { return [:] }
+        var found: [String: String] = [:]
+        for (name, pointer) in captures {
+            guard let value = JSONPointer.resolve(pointer, in: document) else { continue }
+            switch value {
+            case .string(let text): found[name] = text
+            case .number: found[name] = value.intValue.map(String.init) ?? value.description
+            case .bool(let flag): found[name] = String(flag)
+            default: continue
+            }
+        }
+        return found
+    }
+}
+
+/// RFC 6901 JSON pointers (`/items/0/id`).
+enum JSONPointer {
+    static func resolve(_ pointer: String, in document: JSONValue) -> JSONValue? {
+        guard !pointer.isEmpty else { return document }
+        guard pointer.hasPrefix("/") else { return nil }
+        var current = document
+        for raw in pointer.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
+            let token = raw.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+            switch current {
+            case .object(let members):
+                guard let next = members[token] else { return nil }
+                current = next
+            case .array(let items):
+                guard let index = Int(token), items.indices.contains(index) else { return nil }
+                current = items[index]
+            default:
+                return nil
+            }
+        }
+        return current
     }
 }

@@ -16,7 +16,7 @@ struct NamePattern: Sendable {
     }
 
     /// A path for HTTP, starting with `/`.
-    static let httpPath = NamePattern(noun: "path", hint: "it must start with /, e.g. /api/tasks") { $0.hasPrefix("/") }
+    static let httpPath = NamePattern(noun: "path", hint: "it must start with /, e.g. /v1/items") { $0.hasPrefix("/") }
 
     /// An image tag / `APP_VERSION`: letters, digits, `.`, `_`, `-`.
     static let version = NamePattern(noun: "version", hint: "use letters, digits, dots, dashes or underscores, e.g. v2") { text in

@@ -31,9 +31,9 @@ extension ParseSession {
         }
     }
 
-    /// A workload name out of `ScenarioParser.workloads`.
+    /// A workload the stack file names.
     func workloadName(_ fields: Fields, _ key: String) -> String? {
-        fields.choice(key, ScenarioParser.workloads, noun: "workload")
+        fields.choice(key, stack.workloads.map(\.name), noun: "workload")
     }
 
     /// Fields of a body that may also be written as nothing (`restartPostgres:` or `restartPostgres: {}`).
@@ -78,8 +78,14 @@ extension ParseSession {
         let version = fields.string("toVersion", pattern: .version)
         let wait = fields.has("wait") ? fields.bool("wait") : true
         let env = fields.has("env") ? fields.stringMap("env") : [:]
-        if env?["APP_VERSION"] != nil {
-            fields.error("env sets APP_VERSION, which toVersion sets; remove it from env", at: "env")
+        let setting = workload.flatMap { stack.workload($0)?.version }
+        if let workload, setting == nil {
+            fields.error("the stack file says nothing of how \(workload)'s version is set; add workloads.\(workload).version.env to it",
+                         at: "toVersion")
+            return nil
+        }
+        if let variable = setting?.env, env?[variable] != nil {
+            fields.error("env sets \(variable), which toVersion sets; remove it from env", at: "env")
             return nil
         }
         guard let workload, let version, let wait, let env else { return nil }
@@ -97,6 +103,11 @@ extension ParseSession {
 
     func restartPostgres(_ body: Located) -> RestartPostgresAction? {
         guard let fields = optionalBody(body, allowed: ["force"]) else { return nil }
+        if stack.workload(role: .database) == nil {
+            reader.error("restartPostgres restarts the stack's database, but \(stack.file) gives no workload the role database",
+                         at: body.node, body.path)
+            return nil
+        }
         let force = fields.has("force") ? fields.bool("force") : false
         return force.map { RestartPostgresAction(force: $0) }
     }
@@ -152,9 +163,9 @@ extension ParseSession {
                                                  noun: "wait condition") else { return nil }
         switch kind {
         case "workloadReady":
-            return reader.choice(body, ScenarioParser.workloads, noun: "workload").map(WaitCondition.workloadReady)
+            return reader.choice(body, stack.workloads.map(\.name), noun: "workload").map(WaitCondition.workloadReady)
         case "rolloutComplete":
-            return reader.choice(body, ScenarioParser.workloads, noun: "workload").map(WaitCondition.rolloutComplete)
+            return reader.choice(body, stack.workloads.map(\.name), noun: "workload").map(WaitCondition.rolloutComplete)
         default:
             guard let fields = reader.fields(body, allowed: HTTPKeys.request + ["expect"], required: ["path"]) else { return nil }
             return httpCheck(fields).map(WaitCondition.http)

@@ -29,11 +29,26 @@ extension ParseSession {
         case "servingPods": parsed = servingPods(body).map(AssertionKind.servingPods)
         default: parsed = nil
         }
+        if parsed != nil, let missing = missingStackPart(for: kind), let keyNode = fields.keyNode(kind) {
+            reader.error("\(kind) needs \(missing) in the stack file \(stack.file)", at: keyNode, body.path)
+            return nil
+        }
         if let parsed, parsed.needsLoad, let keyNode = fields.keyNode(kind) {
             loadUsers.append((kind, Located(node: keyNode, path: body.path)))
         }
         guard let parsed, !(fields.has("name") && name == nil) else { return nil }
         return Assertion(name: name, parsed)
+    }
+
+    /// What an assertion kind reads from the stack file that this stack does not declare, or nil.
+    func missingStackPart(for kind: String) -> String? {
+        switch kind {
+        case "sql": return stack.database == nil ? "a database section" : nil
+        case "writeLedger": return stack.ledger == nil ? "a ledger section" : nil
+        case "versionAccounting": return stack.headers.version == nil ? "headers.version" : nil
+        case "servingPods": return stack.headers.servedBy == nil ? "headers.servedBy" : nil
+        default: return nil
+        }
     }
 
     func httpAssertion(_ body: Located) -> HTTPAssertion? {
@@ -132,7 +147,7 @@ extension ParseSession {
         let measure = fields.choice("what", RecoveryMeasure.allCases.map(\.rawValue), noun: "measure").flatMap(RecoveryMeasure.init)
         let workload = fields.has("workload") ? workloadName(fields, "workload") : nil
         if measure == .replicasReady && !fields.has("workload") {
-            fields.error("what: replicasReady needs \"workload\" (e.g. workload: backend)", at: "what")
+            fields.error("what: replicasReady needs \"workload\" (a workload of the stack file)", at: "what")
             return nil
         }
         if let measure, measure != .replicasReady, fields.has("workload") {

@@ -10,8 +10,8 @@ extension ParseSession {
         let path = fields.string("path", pattern: .httpPath)
         let headers = fields.has("headers") ? fields.stringMap("headers") : [:]
         let body = fields.has("body") ? fields.json("body") : nil
-        let service = fields.has("service") ? fields.choice("service", ScenarioParser.workloads.filter { $0 != "postgres" }, noun: "service")
-            : "backend"
+        let services = stack.reachable.filter { $0.role != .database }.map(\.name)
+        let service = fields.has("service") ? fields.choice("service", services, noun: "service") : (stack.api?.name ?? "")
         guard let method, let path, let headers, let service, !(fields.has("body") && body == nil) else { return nil }
         return HTTPRequestSpec(method: method, path: path, headers: headers, body: body, service: service)
     }

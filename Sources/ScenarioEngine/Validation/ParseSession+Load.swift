@@ -1,3 +1,5 @@
+import StackModel
+
 /// Parsing of the `load` section.
 extension ParseSession {
     static let loadKeys = ["rate", "before", "after", "until", "duration", "mix", "requestTimeout", "maxInFlight", "slo"]
@@ -16,7 +18,14 @@ extension ParseSession {
         } else if fields.has("duration") {
             until = fields.duration("duration").map { .duration($0) }
         }
-        let mix = fields.value("mix").map { self.mix($0) } ?? [.list: 1]
+        var mix: [LoadOperation: Int]? = Self.defaultMix(stack.traffic)
+        if let raw = fields.value("mix") {
+            mix = self.mix(raw)
+        } else if mix == nil {
+            reader.error("needs a \"mix\": the stack has no read that needs no captured value to send by default "
+                         + "(its operations are \(stack.traffic.operations.map(\.name).joined(separator: ", ")))",
+                         at: value.node, value.path.key("mix"))
+        }
         let requestTimeout = fields.has("requestTimeout") ? fields.duration("requestTimeout") : LoadSpec.defaultRequestTimeout
         let maxInFlight = fields.has("maxInFlight") ? fields.int("maxInFlight", min: 1, max: 10_000) : LoadSpec.defaultMaxInFlight
         var slo: [Phase: SLOBounds]? = [:]
@@ -67,24 +76,36 @@ extension ParseSession {
         return CapacityCalibration(percentOfCapacity: percent, measureFor: measureFor, concurrency: concurrency)
     }
 
+    /// Without a `mix`: every read of the stack that needs no captured value, once each (the todo
+    /// stack's `list`); nil when there is none.
+    static func defaultMix(_ traffic: StackTraffic) -> [LoadOperation: Int]? {
+        let reads = traffic.operations.filter { !$0.write && $0.needs.isEmpty }
+        return reads.isEmpty ? nil : Dictionary(uniqueKeysWithValues: reads.map { (LoadOperation($0.name), 1) })
+    }
+
+    /// Weights of the stack's operations; an operation that needs a captured value needs the
+    /// operation that captures it in the mix too.
     func mix(_ value: Located) -> [LoadOperation: Int]? {
-        guard let fields = reader.fields(value, allowed: LoadOperation.allCases.map(\.rawValue)) else { return nil }
+        let names = stack.traffic.operations.map(\.name)
+        guard let fields = reader.fields(value, allowed: names) else { return nil }
         var mix: [LoadOperation: Int] = [:]
         var valid = true
-        for operation in LoadOperation.allCases where fields.has(operation.rawValue) {
-            if let weight = fields.int(operation.rawValue, min: 0, max: 1000) { mix[operation] = weight } else { valid = false }
+        for name in names where fields.has(name) {
+            if let weight = fields.int(name, min: 0, max: 1000) { mix[LoadOperation(name)] = weight } else { valid = false }
         }
         guard valid else { return nil }
         if mix.values.reduce(0, +) == 0 {
-            reader.error("weights sum to 0; give at least one operation (list, create, get, complete) a positive weight",
+            reader.error("weights sum to 0; give at least one operation (\(names.joined(separator: ", "))) a positive weight",
                          at: value.node, value.path)
             return nil
         }
-        let reads = [LoadOperation.get, .complete].filter { (mix[$0] ?? 0) > 0 }
-        if !reads.isEmpty && (mix[.create] ?? 0) == 0 {
-            reader.error("\(reads.map(\.rawValue).joined(separator: " and ")) \(reads.count == 1 ? "acts" : "act") on tasks the load created; give \"create\" a positive weight",
-                         at: value.node, value.path)
-            return nil
+        for operation in stack.traffic.operations where (mix[LoadOperation(operation.name)] ?? 0) > 0 {
+            for variable in operation.needs {
+                guard let producer = stack.traffic.producer(of: variable), (mix[LoadOperation(producer.name)] ?? 0) == 0 else { continue }
+                reader.error("\(operation.name) uses ${\(variable)}, which \(producer.name) captures; give \"\(producer.name)\" a positive weight",
+                             at: value.node, value.path)
+                return nil
+            }
         }
         return mix
     }

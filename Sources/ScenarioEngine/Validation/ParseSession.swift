@@ -1,9 +1,12 @@
 import LabrunCore
+import StackModel
 import Yams
 
-/// The state of one parse: the reader collecting errors and what later checks need (step names).
+/// The state of one parse: the reader collecting errors, the stack whose names the scenario may
+/// use, and what later checks need (step names).
 final class ParseSession {
     let reader: YAMLReader
+    let stack: Stack
     /// Step name → position, for references from assertions.
     var stepNames: [String] = []
     /// References to steps, checked once every step is known.
@@ -11,7 +14,10 @@ final class ParseSession {
     /// Assertions that read load records, checked once `load` is known.
     var loadUsers: [(kind: String, at: Located)] = []
 
-    init(reader: YAMLReader) { self.reader = reader }
+    init(reader: YAMLReader, stack: Stack) {
+        self.reader = reader
+        self.stack = stack
+    }
 
     static let topLevelKeys = ["apiVersion", "kind", "metadata", "setup", "steadyState", "load", "steps", "assertions", "cleanup"]
 
@@ -49,28 +55,54 @@ final class ParseSession {
     }
 
     func setup(_ value: Located) -> ScenarioSetup? {
-        guard let fields = reader.fields(value, allowed: ["reuseNamespace", "backend", "frontend", "values"]) else { return nil }
+        guard let fields = reader.fields(value, allowed: ["reuseNamespace", "workloads", "values"]) else { return nil }
         let namespace = fields.has("reuseNamespace") ? fields.string("reuseNamespace", pattern: .dnsLabel) : nil
-        let backend = fields.value("backend").map { workloadShape($0) } ?? WorkloadShape(replicas: 2, version: nil)
-        let frontend = fields.value("frontend").flatMap { workloadShape($0) }
+        var workloads: [String: WorkloadShape]? = [:]
+        if let raw = fields.value("workloads"), let shapes = reader.fields(raw, allowed: stack.workloads.map(\.name)) {
+            for member in shapes.members {
+                guard let shape = workloadShape(Located(node: member.value, path: raw.path.key(member.key)), workload: member.key) else {
+                    workloads = nil
+                    continue
+                }
+                workloads?[member.key] = shape
+            }
+        } else if fields.has("workloads") {
+            workloads = nil
+        }
         var values: [String: JSONValue]? = [:]
         if let raw = fields.value("values") {
-            if case .object(let members)? = reader.json(raw) { values = members } else {
-                if case .mapping = raw.node {} else { reader.typeError(expected: "a mapping of Helm values", raw) }
+            if case .helm = stack.deploy.source {
+                if case .object(let members)? = reader.json(raw) { values = members } else {
+                    if case .mapping = raw.node {} else { reader.typeError(expected: "a mapping of Helm values", raw) }
+                    values = nil
+                }
+            } else {
+                reader.error("the stack \(stack.name) is deployed with kustomize, which takes no Helm values; "
+                             + "set replicas, version, env and resources under setup.workloads", at: raw.node, raw.path)
                 values = nil
             }
         }
-        guard let backend, let values, !(fields.has("reuseNamespace") && namespace == nil),
-              !(fields.has("frontend") && frontend == nil) else { return nil }
-        return ScenarioSetup(reuseNamespace: namespace, backend: backend, frontend: frontend, values: values)
+        guard let workloads, let values, !(fields.has("reuseNamespace") && namespace == nil) else { return nil }
+        return ScenarioSetup(reuseNamespace: namespace, workloads: workloads, values: values)
     }
 
-    func workloadShape(_ value: Located) -> WorkloadShape? {
-        guard let fields = reader.fields(value, allowed: ["replicas", "version"], required: ["replicas"]) else { return nil }
-        let replicas = fields.int("replicas", min: 0, max: 50)
+    func workloadShape(_ value: Located, workload: String) -> WorkloadShape? {
+        guard let fields = reader.fields(value, allowed: ["replicas", "version", "env", "resources"]) else { return nil }
+        let replicas = fields.has("replicas") ? fields.int("replicas", min: 0, max: 50) : nil
         let version = fields.has("version") ? fields.string("version", pattern: .version) : nil
-        guard let replicas, !(fields.has("version") && version == nil) else { return nil }
-        return WorkloadShape(replicas: replicas, version: version)
+        let env = fields.has("env") ? fields.stringMap("env") : [:]
+        let resources = fields.has("resources") ? fields.json("resources") : nil
+        if fields.has("version"), stack.workload(workload)?.version == nil {
+            fields.error("the stack file says nothing of how \(workload)'s version is set; add workloads.\(workload).version.env to it", at: "version")
+            return nil
+        }
+        if let resources, resources.objectValue == nil {
+            fields.error("must be a mapping (requests, limits)", at: "resources")
+            return nil
+        }
+        guard !(fields.has("replicas") && replicas == nil), !(fields.has("version") && version == nil), let env,
+              !(fields.has("resources") && resources == nil) else { return nil }
+        return WorkloadShape(replicas: replicas, version: version, env: env, resources: resources)
     }
 
     func steadyState(_ value: Located) -> SteadyState? {

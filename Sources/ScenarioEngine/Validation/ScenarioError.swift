@@ -40,14 +40,14 @@ public struct ScenarioValidationError: Error, Sendable, Hashable, CustomStringCo
 
     /// The user-facing error: id `SCENARIO_INVALID`, exit code 65 (invalid input).
     public var labrunError: LabrunError {
-        labrunError(id: "SCENARIO_INVALID", noun: "scenario file",
+        labrunError(id: ErrorID.scenarioInvalid, noun: "scenario file",
                     advice: "Fix the keys named above; the format is in specs/scenario-format.md, and editors with the YAML "
                         + "language server check files against specs/scenario.schema.json as you type.")
     }
 
     /// The user-facing error of an invalid stack file: id `STACK_INVALID`, exit code 65 (invalid input).
     public var stackLabrunError: LabrunError {
-        labrunError(id: "STACK_INVALID", noun: "stack file",
+        labrunError(id: ErrorID.stackInvalid, noun: "stack file",
                     advice: "Fix the keys named above; the format is in specs/stack-format.md, and editors with the YAML "
                         + "language server check files against specs/stack.schema.json as you type.")
     }

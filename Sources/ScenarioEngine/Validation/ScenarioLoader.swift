@@ -1,10 +1,11 @@
 import Foundation
+import StackModel
 
-/// Reads scenario files from disk and validates them; nothing runs unless every file is valid.
+/// Reads scenario files from disk and validates them against a stack; nothing runs unless every file is valid.
 public struct ScenarioLoader: Sendable {
-    public var parser = ScenarioParser()
+    public var parser: ScenarioParser
 
-    public init() {}
+    public init(stack: Stack) { parser = ScenarioParser(stack: stack) }
 
     /// Loads one file. `displayPath` is how errors name it (default: the path as given).
     public func load(file path: String, displayPath: String? = nil) throws(ScenarioValidationError) -> Scenario {

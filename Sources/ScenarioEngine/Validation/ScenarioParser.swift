@@ -1,15 +1,16 @@
+import StackModel
 import Yams
 
 /// Turns the text of a scenario file into a `Scenario`, or into every problem found in it.
 ///
 /// Uses Yams' `Node` tree (not `Decodable`) so that each problem carries its line and column.
 /// All problems of a file are collected, not just the first; nothing is returned unless the
-/// whole file is valid.
+/// whole file is valid. Names of workloads, Services and operations are checked against `stack`.
 public struct ScenarioParser: Sendable {
-    /// The stack's workloads that actions and assertions may name.
-    public static let workloads = ["backend", "frontend", "postgres"]
+    /// The stack whose names the scenario may use.
+    public var stack: Stack
 
-    public init() {}
+    public init(stack: Stack) { self.stack = stack }
 
     /// Parses and validates `yaml`. `file` is used in error positions; when `expectedName` is given,
     /// `metadata.name` must equal it (the file name without `.yaml`).
@@ -25,7 +26,7 @@ public struct ScenarioParser: Sendable {
             reader.error("the file is empty; a scenario starts with apiVersion: \(Scenario.apiVersion)", line: 1, column: 1, .root)
             return .failure(ScenarioValidationError(errors: reader.errors))
         }
-        let session = ParseSession(reader: reader)
+        let session = ParseSession(reader: reader, stack: stack)
         let scenario = session.scenario(Located(node: root, path: .root), expectedName: expectedName)
         let errors = reader.errorsInFileOrder
         if let scenario, errors.isEmpty { return .success(scenario) }

@@ -1,19 +1,17 @@
 import LabrunCore
 
-/// NodePort Services labrun adds next to the stack's own ClusterIP Services so the frontend,
-/// backend and Postgres can be reached from the host after `labrun up` has exited
-/// (`labrun-frontend`, `labrun-backend`, `labrun-postgres`; ports chosen by the cluster).
+/// NodePort Services labrun adds next to the stack's own Services so that the ones the stack file
+/// marks as reachable can be reached from the host after `labrun up` has exited
+/// (`labrun-<service>`; ports chosen by the cluster).
 public enum AccessServices {
-    public static let components = ["frontend", "backend", "postgres"]
+    public static func name(for service: String) -> String { "labrun-\(service)" }
 
-    public static func name(for component: String) -> String { "labrun-\(component)" }
-
-    /// A NodePort twin of each of the stack's Services named in `components`: same selector, ports and
+    /// A NodePort twin of each of the stack's Services named in `services`: same selector, ports and
     /// session affinity, so what reaches the stack through the twin is balanced as through the Service.
-    public static func make(from objects: [JSONValue], namespace: String) -> [JSONValue] {
+    public static func make(from objects: [JSONValue], services: Set<String>, namespace: String) -> [JSONValue] {
         objects.compactMap { object in
             guard object["kind"]?.stringValue == "Service",
-                  let name = object.value(at: "metadata.name")?.stringValue, components.contains(name),
+                  let name = object.value(at: "metadata.name")?.stringValue, services.contains(name),
                   let selector = object.value(at: "spec.selector"),
                   let ports = object.value(at: "spec.ports")?.arrayValue else { return nil }
             let nodePorts: [JSONValue] = ports.map { port in

@@ -36,7 +36,7 @@ public struct PortForwarder: Sendable {
         cleanup.register("stop port-forward to \(namespace)/\(service)") { await process.stop(grace: 3) }
         try await Wait(timeout: 30, interval: 0.2, clock: clock).until("port-forward to \(namespace)/\(service) on 127.0.0.1:\(port)") {
             guard await process.isRunning() else {
-                throw LabrunError(id: "PORT_FORWARD_FAILED", exitCode: ExitCode.external,
+                throw LabrunError(id: ErrorID.portForwardFailed, exitCode: ExitCode.external,
                                   message: "`\(process.command)` exited before it forwarded anything.",
                                   advice: logPath.map { "Its output is in \($0)." } ?? "Run the command by hand to see why.")
             }
@@ -48,7 +48,7 @@ public struct PortForwarder: Sendable {
     /// A TCP port on 127.0.0.1 that nothing listens on now.
     public static func freeLocalPort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw LabrunError(id: "NO_PORT", message: "Could not open a socket to find a free port.") }
+        guard fd >= 0 else { throw LabrunError(id: ErrorID.noPort, message: "Could not open a socket to find a free port.") }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -60,7 +60,7 @@ public struct PortForwarder: Sendable {
                 bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
             }
         }
-        guard bound else { throw LabrunError(id: "NO_PORT", message: "Could not find a free port on 127.0.0.1.") }
+        guard bound else { throw LabrunError(id: ErrorID.noPort, message: "Could not find a free port on 127.0.0.1.") }
         return Int(UInt16(bigEndian: address.sin_port))
     }
 

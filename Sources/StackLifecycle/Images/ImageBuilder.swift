@@ -1,27 +1,28 @@
 import Foundation
 import LabrunCore
+import StackModel
 
-/// Builds the stack's images through the project's offline build (`docker/build.sh`), tagged by
-/// the hash of their inputs, and skips every image whose tag already exists in Docker.
+/// Builds a stack's images as its stack file says, tagged by the hash of their inputs, and skips
+/// every image whose tag already exists in Docker.
 public struct ImageBuilder: Sendable {
     public let runner: any ProcessRunner
-    public let root: String
+    public let stack: Stack
     public let inputs: ImageInputs
     /// Progress lines (nil keeps quiet).
     public let progress: (@Sendable (String) -> Void)?
 
-    public init(runner: any ProcessRunner, root: String, progress: (@Sendable (String) -> Void)? = nil) {
+    public init(runner: any ProcessRunner, stack: Stack, progress: (@Sendable (String) -> Void)? = nil) {
         self.runner = runner
-        self.root = root
-        self.inputs = ImageInputs(root: root)
+        self.stack = stack
+        self.inputs = ImageInputs(root: stack.root)
         self.progress = progress
     }
 
     /// One image: what it is called and whether it must be built.
     public struct Plan: Sendable, Equatable {
-        public var component: StackComponent
+        public var image: StackImage
         public var tag: String
-        public var reference: String { "\(component.repository):\(tag)" }
+        public var reference: String { "\(image.repository):\(tag)" }
         public var present: Bool
     }
 
@@ -29,45 +30,53 @@ public struct ImageBuilder: Sendable {
         Command("docker", ["image", "inspect", "--format", "{{.Id}}", reference], timeout: 60)
     }
 
-    /// `docker/build.sh --tag TAG --only NAME`: one build per tag (each image has its own hash).
-    public func buildCommand(tag: String, components: [StackComponent]) -> Command {
-        Command(root + "/docker/build.sh",
-                ["--tag", tag] + components.flatMap { ["--only", $0.rawValue] },
-                workingDirectory: root, timeout: 3600)
+    /// The command that builds `image` as `repository:tag`, run from the stack's root.
+    public func buildCommand(_ image: StackImage, tag: String) -> Command {
+        let reference = "\(image.repository):\(tag)"
+        switch image.build {
+        case .command(let argv):
+            let values = ["tag": tag, "image": reference, "repository": image.repository]
+            let arguments = argv.map { Placeholders.substitute($0, values) }
+            let executable = arguments.first.map { $0.contains("/") ? stack.path($0) : $0 } ?? "true"
+            return Command(executable, Array(arguments.dropFirst()), workingDirectory: stack.root, timeout: 3600)
+        case .dockerfile(let context, let dockerfile, let args):
+            var arguments = ["build", "--file", stack.path(dockerfile), "--tag", reference]
+            for key in args.keys.sorted() { arguments += ["--build-arg", "\(key)=\(args[key] ?? "")"] }
+            return Command("docker", arguments + [stack.path(context)], workingDirectory: stack.root, timeout: 3600)
+        }
     }
 
     /// Which images exist and which must be built.
-    public func plan(_ components: [StackComponent] = StackComponent.allCases) async throws -> [Plan] {
+    public func plan() async throws -> [Plan] {
         var plans: [Plan] = []
-        for component in components {
-            let tag = try inputs.tag(for: component)
-            let reference = "\(component.repository):\(tag)"
-            let present = try await runner.run(inspectCommand(reference)).succeeded
-            plans.append(Plan(component: component, tag: tag, present: present))
+        for image in stack.images {
+            let tag = try inputs.tag(for: image)
+            let present = try await runner.run(inspectCommand("\(image.repository):\(tag)")).succeeded
+            plans.append(Plan(image: image, tag: tag, present: present))
         }
         return plans
     }
 
-    /// Builds what is missing; returns component → image reference for every component.
+    /// Builds what is missing; returns repository → image reference for every image.
     @discardableResult
-    public func ensureBuilt(_ components: [StackComponent] = StackComponent.allCases) async throws -> [StackComponent: String] {
-        try await ensureBuilt(plans: try await plan(components))
+    public func ensureBuilt() async throws -> [String: String] {
+        try await ensureBuilt(plans: try await plan())
     }
 
     /// Builds what `plans` mark as missing.
     @discardableResult
-    public func ensureBuilt(plans: [Plan]) async throws -> [StackComponent: String] {
+    public func ensureBuilt(plans: [Plan]) async throws -> [String: String] {
         for plan in plans where !plan.present {
-            progress?("building \(plan.reference) with docker/build.sh (on a fresh machine this first makes the Debian base images)")
-            try await runner.check(buildCommand(tag: plan.tag, components: [plan.component]),
-                                   what: "Building image \(plan.reference)")
+            let command = buildCommand(plan.image, tag: plan.tag)
+            progress?("building \(plan.reference) with `\(command)`")
+            try await runner.check(command, what: "Building image \(plan.reference)")
             guard try await runner.run(inspectCommand(plan.reference)).succeeded else {
                 throw LabrunError(
-                    id: "IMAGE_NOT_BUILT", exitCode: ExitCode.external,
-                    message: "docker/build.sh finished but Docker has no image \(plan.reference).",
-                    advice: "Run `\(buildCommand(tag: plan.tag, components: [plan.component]))` by hand and check that it tags the image.")
+                    id: ErrorID.imageNotBuilt, exitCode: ExitCode.external,
+                    message: "The build of image \(plan.image.name) finished but Docker has no image \(plan.reference).",
+                    advice: "Run `\(command)` by hand and check that it tags the image (images.\(plan.image.name).build in \(stack.file)).")
             }
         }
-        return Dictionary(uniqueKeysWithValues: plans.map { ($0.component, $0.reference) })
+        return Dictionary(uniqueKeysWithValues: plans.map { ($0.image.repository, $0.reference) })
     }
 }

@@ -1,16 +1,26 @@
-/// What the user chose for a lab command: provider, kubeconfig, context and namespace.
+import StackModel
+
+/// What the user chose for a lab command: the stack, provider, kubeconfig, context and namespace.
 public struct LabOptions: Sendable, Equatable {
+    /// The stack to deploy (from its stack file).
+    public var stack: Stack
     public var provider: String?
     public var kubeconfig: String?
     public var kubeContext: String?
-    public var namespace: String
+    /// The namespace `up` deploys to; nil is the stack's name.
+    public var namespaceOverride: String?
 
-    public init(provider: String? = nil, kubeconfig: String? = nil, kubeContext: String? = nil, namespace: String = "todo") {
+    public init(stack: Stack, provider: String? = nil, kubeconfig: String? = nil, kubeContext: String? = nil,
+                namespace: String? = nil) {
+        self.stack = stack
         self.provider = provider
         self.kubeconfig = kubeconfig
         self.kubeContext = kubeContext
-        self.namespace = namespace
+        self.namespaceOverride = namespace
     }
+
+    /// The namespace `up`, `status` and `down` work in: `--namespace`, else the stack's name.
+    public var namespace: String { namespaceOverride ?? stack.name }
 
     /// RFC 1123 label: lower-case letters, digits and `-`, 1 to 63, alphanumeric at both ends.
     public static func isValidNamespace(_ name: String) -> Bool {

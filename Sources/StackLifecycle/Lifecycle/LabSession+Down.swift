@@ -79,7 +79,7 @@ extension LabSession {
             do {
                 guard let phase = try await namespaceState(kube) else { return .done(true) }
                 return .pending(phase)
-            } catch let error as LabrunError where error.id.hasPrefix("HTTP_") {
+            } catch let error as LabrunError where error.id.hasPrefix(ErrorID.httpPrefix) {
                 // A dropped connection while the API server is busy deleting: ask again.
                 return .pending(error.message)
             }
@@ -89,11 +89,11 @@ extension LabSession {
     /// Turns anything thrown by a lab command into a `LabrunError` for the user.
     public static func describe(_ error: any Error, interrupted: Bool) -> LabrunError {
         if interrupted || error is CancellationError {
-            return LabrunError(id: "INTERRUPTED", exitCode: ExitCode.interrupted,
+            return LabrunError(id: ErrorID.interrupted, exitCode: ExitCode.interrupted,
                                message: "Interrupted; the cleanup of this run has run (see the lines above).",
                                advice: "Run `labrun status` to see what is left; `labrun up` resumes, `labrun down` removes it.")
         }
         if let error = error as? LabrunError { return error }
-        return LabrunError(id: "UNEXPECTED", exitCode: ExitCode.failure, message: "Unexpected error: \(error).")
+        return LabrunError(id: ErrorID.unexpected, exitCode: ExitCode.failure, message: "Unexpected error: \(error).")
     }
 }

@@ -3,23 +3,19 @@ import Foundation
 import HTTPClient
 import KubernetesClient
 import LabrunCore
+import StackModel
 
 extension LabSession {
     /// What `up` brought up, and how to reach it.
     public struct UpResult: Sendable {
         public var provider: ProviderKind
         public var clusterOutcome: CreateOutcome
-        public var images: [StackComponent: String]
+        /// Image repository → reference deployed.
+        public var images: [String: String]
         public var endpoints: StackEndpoints
         public var seconds: Double
-
         /// The lines `labrun up` prints on standard output.
-        public var summary: String {
-            var lines = ["frontend: \(endpoints.frontendURL)"]
-            if let backend = endpoints.backendURL { lines.append("backend:  \(backend)") }
-            if let postgres = endpoints.postgresAddress { lines.append("postgres: \(postgres)") }
-            return lines.joined(separator: "\n")
-        }
+        public var summary: String
     }
 
     /// Cluster and stack, idempotent: a second run finds everything in place and changes nothing.
@@ -76,6 +72,7 @@ extension LabSession {
     }
 
     func upSteps(cleanup: CleanupStack, start: Double) async throws -> UpResult {
+        let stack = options.stack
         // 1. Cluster.
         let (provider, outcome) = try await startCluster()
         let ownPID = getpid()
@@ -88,49 +85,25 @@ extension LabSession {
             }
         }
         console.info("  Kubernetes \(version.gitVersion)")
+        let console = self.console
+        let deployer = StackDeployer(stack: stack, provider: provider, kube: kube, kubeconfig: try await provider.kubeconfig(),
+                                     runner: runner, layout: layout, clock: clock, progress: { console.info("  " + $0) })
 
         // 3. Images.
-        let images = try await console.step("Images") { () async throws -> [StackComponent: String] in
-            let ensureDocker = layout.path("scripts/ensure-docker.sh")
-            if FileManager.default.isExecutableFile(atPath: ensureDocker) {
-                try await runner.check(Command(ensureDocker, timeout: 300), what: "Making sure a Docker engine answers")
-            }
-            let console = self.console
-            let builder = ImageBuilder(runner: runner, root: layout.root, progress: { console.info("  " + $0) })
-            let plans = try await builder.plan()
-            for plan in plans where plan.present { console.debug("\(plan.reference) already built") }
-            let built = try await builder.ensureBuilt(plans: plans)
-            console.info("  " + built.keys.sorted().compactMap { built[$0] }.joined(separator: ", "))
-            return built
-        }
-        if let loader = provider as? any ImageLoading {
-            try await console.step("Load images into \(provider.kind)") {
-                try await loader.loadImages(images.keys.sorted().compactMap { images[$0] })
-            }
+        let images = try await console.step("Images of stack \(stack.name)") { () async throws -> [String: String] in
+            try await deployer.ensureImages()
         }
 
         // 4. Deploy.
         let objects = try await console.step("Deploy to namespace \(namespace)") { () async throws -> [JSONValue] in
-            let generate = layout.path("kubernetes/generate-secret.sh")
-            if FileManager.default.isExecutableFile(atPath: generate) {
-                try await runner.check(Command(generate, timeout: 60), what: "Writing the database credentials")
-            }
-            let written = try await sourceObjects(provider: provider, images: images)
-            let served = try await ServedAPIs.discover(for: written, client: kube)
-            let renderer = ManifestRenderer(
-                namespace: namespace,
-                images: Dictionary(uniqueKeysWithValues: images.map { ($0.key.repository, $0.value) }),
-                served: served)
-            var objects = ApplyOrder.sorted(try renderer.render(written))
-            objects += AccessServices.make(from: objects, namespace: namespace)
+            let objects = try await deployer.objects(namespace: namespace, images: images, forScenario: false)
             let existed = try await namespaceState(kube) != nil
             let previous = try store.load().stacks[namespace]
             let createdNamespace = !existed || (previous?.phase == .deploying && previous?.createdNamespace == true)
             try store.update { state in
                 state.stacks[namespace] = StackRecord(
                     provider: provider.kind, namespace: namespace, phase: .deploying, createdNamespace: createdNamespace,
-                    images: Dictionary(uniqueKeysWithValues: images.map { ($0.key.rawValue, $0.value) }),
-                    ownerPID: ownPID, since: clock.wallTime())
+                    images: images, stackFile: stack.file, ownerPID: ownPID, since: clock.wallTime())
             }
             if createdNamespace {
                 let namespace = self.namespace
@@ -140,104 +113,30 @@ extension LabSession {
                     try store.update { $0.stacks[namespace] = nil }
                 }
             }
-            for object in objects {
-                let kind = object["kind"]?.stringValue ?? "?"
-                let name = object.value(at: "metadata.name")?.stringValue ?? "?"
-                console.debug("apply \(object["apiVersion"]?.stringValue ?? "") \(kind) \(name)")
-                try await kube.apply(object, namespace: namespace)
-            }
+            try await deployer.apply(objects, namespace: namespace) { console.debug($0) }
             console.info("  applied \(objects.count) objects")
             return objects
         }
 
         // 5. Readiness, by watching.
         try await console.step("Wait for the stack to be ready") {
-            let names = { (kind: String) in Set(objects.filter { $0["kind"]?.stringValue == kind }
-                .compactMap { $0.value(at: "metadata.name")?.stringValue }) }
-            try await ReadinessWaiter(client: kube, namespace: namespace, timeout: 300, clock: clock)
-                .wait(deployments: names("Deployment"), statefulSets: names("StatefulSet"))
+            try await deployer.waitReady(objects, namespace: namespace)
         }
 
-        // 6. Access from the host.
+        // 6. Access from the host (NodePorts, which outlive this command).
         let endpoints = try await console.step("Reach the stack from this host") { () async throws -> StackEndpoints in
-            let endpoints = try await resolveEndpoints(kube, provider: provider)
-            try await checkReachable(endpoints)
+            let endpoints = try await deployer.reach(namespace: namespace, forwards: CleanupStack(), allowPortForward: false)
+            try await deployer.waitServing(endpoints)
             return endpoints
         }
 
         try store.update { state in
             state.stacks[namespace]?.phase = .ready
-            state.stacks[namespace]?.frontendURL = endpoints.frontendURL
-            state.stacks[namespace]?.backendURL = endpoints.backendURL
-            state.stacks[namespace]?.postgresAddress = endpoints.postgresAddress
+            state.stacks[namespace]?.endpoints = endpoints.shown(for: stack)
         }
         let seconds = clock.now() - start
         console.info("up in \(formatSeconds(seconds))")
-        return UpResult(provider: provider.kind, clusterOutcome: outcome, images: images, endpoints: endpoints, seconds: seconds)
-    }
-
-    /// The stack's objects as written: the Helm chart rendered with `helm template` where `helm`
-    /// is installed (unless `LABRUN_DEPLOY=manifests`), else the kustomization in kubernetes/.
-    func sourceObjects(provider: any ClusterProvider, images: [StackComponent: String]) async throws -> [JSONValue] {
-        let choice = environment["LABRUN_DEPLOY"] ?? "auto"
-        let useHelm = choice == "helm" || (choice == "auto" && runner.which("helm") != nil
-                                           && FileManager.default.fileExists(atPath: layout.path("helm/todo-app/Chart.yaml")))
-        guard useHelm else {
-            console.info("  from the manifests in kubernetes/")
-            return try KustomizationLoader().load(layout.manifests)
-        }
-        console.info("  from the Helm chart helm/todo-app (helm template; LABRUN_DEPLOY=manifests uses kubernetes/)")
-        let envFile = layout.path("kubernetes/base/secrets/todo-db.env")
-        let database = Dictionary((try? String(contentsOfFile: envFile, encoding: .utf8)).map(KustomizationLoader.parseEnv) ?? [],
-                                  uniquingKeysWith: { _, last in last })
-        if let password = database["POSTGRES_PASSWORD"] { Redactor.shared.register(password) }
-        let tags = images.mapValues { reference in String(reference.split(separator: ":").last ?? "dev") }
-        return try await HelmChartRenderer(runner: runner, root: layout.root)
-            .render(namespace: namespace, provider: provider.kind.rawValue, tags: tags, database: database)
-    }
-
-    /// The NodePort of each access Service on the node's address.
-    func resolveEndpoints(_ kube: KubernetesClient, provider: any ClusterProvider) async throws -> StackEndpoints {
-        let address: String
-        if let host = provider as? any HostAccess {
-            address = try await host.nodeAddress()
-        } else {
-            let nodes = try await kube.list(ResourceType.nodes, as: JSONValue.self).items
-            let addresses = nodes.first?.value(at: "status.addresses")?.arrayValue ?? []
-            guard let internalIP = addresses.first(where: { $0["type"]?.stringValue == "InternalIP" })?["address"]?.stringValue else {
-                throw LabrunError(id: "NODE_ADDRESS_UNKNOWN", exitCode: ExitCode.unavailable,
-                                  message: "The cluster's node has no InternalIP address, so the stack's NodePorts cannot be reached.",
-                                  advice: "Use `kubectl port-forward -n \(namespace) svc/frontend 8080` instead.")
-            }
-            address = internalIP
-        }
-        func nodePort(_ component: String) async throws -> Int? {
-            let service = try await kube.get(Service.self, name: AccessServices.name(for: component), namespace: namespace)
-            return service.spec?.ports?.first?.nodePort
-        }
-        guard let frontend = try await nodePort("frontend") else {
-            throw LabrunError(id: "NODEPORT_MISSING", exitCode: ExitCode.external,
-                              message: "Service \(namespace)/\(AccessServices.name(for: "frontend")) has no node port.")
-        }
-        let host = address.contains(":") ? "[\(address)]" : address
-        return StackEndpoints(
-            frontendURL: "http://\(host):\(frontend)",
-            backendURL: try await nodePort("backend").map { "http://\(host):\($0)" },
-            postgresAddress: try await nodePort("postgres").map { "\(host):\($0)" })
-    }
-
-    /// Waits until the frontend serves the task list (so the backend and database answer through it).
-    func checkReachable(_ endpoints: StackEndpoints) async throws {
-        let http = try HTTPClient(configuration: HTTPClientConfiguration(timeout: 5, connectTimeout: 2))
-        defer { http.shutdown() }
-        let url = endpoints.frontendURL + "/api/tasks"
-        _ = try await Wait(timeout: 90, interval: 0.5, clock: clock).until("\(url) to answer 200") { () async throws -> Poll<Bool> in
-            do {
-                let response = try await http.send(HTTPRequest(.get, url))
-                return response.status == 200 ? .done(true) : .pending("HTTP \(response.status)")
-            } catch let error as LabrunError {
-                return .pending(error.message)
-            }
-        }
+        return UpResult(provider: provider.kind, clusterOutcome: outcome, images: images, endpoints: endpoints,
+                        seconds: seconds, summary: endpoints.summary(for: stack))
     }
 }

@@ -54,7 +54,7 @@ public final class LabSession: Sendable {
         return try await selector.select(request)
     }
 
-    func client(for provider: any ClusterProvider) async throws -> KubernetesClient {
+    public func client(for provider: any ClusterProvider) async throws -> KubernetesClient {
         let target = try await provider.kubeconfig()
         do {
             let configuration = try Kubeconfig.load(explicitPath: target.path, environment: environment)

@@ -97,7 +97,7 @@ public struct ManifestRenderer: Sendable {
             let name = object.value(at: "metadata.name")?.stringValue ?? "?"
             let offered = served.versions(of: kind)
             throw LabrunError(
-                id: "API_VERSION_UNSERVED", exitCode: ExitCode.unavailable,
+                id: ErrorID.apiVersionUnserved, exitCode: ExitCode.unavailable,
                 message: "The cluster does not serve \(kind) \(name) as \(written)"
                     + (offered.isEmpty ? ", nor any other version of \(kind)." : "; it serves \(kind) as \(offered.joined(separator: ", ")), whose schema differs."),
                 advice: "Use a newer Kubernetes, or adjust the manifest in kubernetes/base.")

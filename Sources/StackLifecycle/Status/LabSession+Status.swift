@@ -15,7 +15,7 @@ extension LabSession {
             provider: provider.kind, providerReason: reason, cluster: cluster,
             clusterOutcome: state.clusters[provider.kind.rawValue]?.outcome,
             kubeconfig: try? await provider.kubeconfig(), namespace: namespace,
-            frontendURL: record?.frontendURL, backendURL: record?.backendURL, postgresAddress: record?.postgresAddress)
+            endpoints: record?.endpoints ?? [:])
         report.leftovers = Self.leftovers(in: state, provider: provider.kind, cluster: cluster, currentPID: getpid())
 
         guard cluster.isRunning || provider.kind == .existing else { return report }
@@ -45,8 +45,9 @@ extension LabSession {
         } catch let error as LabrunError {
             report.problems.append(error.message)
         }
-        if report.namespaceExists, let backend = report.backendURL {
-            report.appVersion = await Self.appVersion(backendURL: backend)
+        if report.namespaceExists, let api = options.stack.api, let path = api.service?.ready,
+           let base = report.endpoints[api.name], let header = options.stack.headers.version {
+            report.appVersion = await Self.appVersion(url: base + path, header: header)
         }
         return report
     }
@@ -114,11 +115,11 @@ extension LabSession {
         }
     }
 
-    static func appVersion(backendURL: String) async -> String? {
+    /// The version header of the API's answer to its readiness path.
+    static func appVersion(url: String, header: String) async -> String? {
         guard let http = try? HTTPClient(configuration: HTTPClientConfiguration(timeout: 3, connectTimeout: 2)) else { return nil }
         defer { http.shutdown() }
-        guard let response = try? await http.send(HTTPRequest(.get, backendURL + "/version")), response.isSuccess else { return nil }
-        if let header = response.header("X-App-Version") { return header }
-        return (try? response.json())?["version"]?.stringValue
+        guard let response = try? await http.send(HTTPRequest(.get, url)), response.isSuccess else { return nil }
+        return response.header(header)
     }
 }

@@ -50,11 +50,10 @@ public struct StackStatusReport: Sendable, Equatable {
     public var namespace: String
     public var namespaceExists: Bool
     public var workloads: [Workload]
-    /// The backend's `/version` answer, when it could be asked.
+    /// The version the API workload answers with (its version header), when it could be asked.
     public var appVersion: String?
-    public var frontendURL: String?
-    public var backendURL: String?
-    public var postgresAddress: String?
+    /// Workload → how the host reaches it, as `labrun up` recorded.
+    public var endpoints: [String: String]
     /// Remains of interrupted runs, each a sentence saying what and how to clear it.
     public var leftovers: [String]
     /// Why some part could not be read (e.g. the API server did not answer).
@@ -63,8 +62,7 @@ public struct StackStatusReport: Sendable, Equatable {
     public init(provider: ProviderKind, providerReason: String, cluster: ClusterState, clusterOutcome: CreateOutcome? = nil,
                 kubeconfig: KubeconfigTarget? = nil, serverVersion: String? = nil, nodes: [Node] = [],
                 namespace: String, namespaceExists: Bool = false, workloads: [Workload] = [], appVersion: String? = nil,
-                frontendURL: String? = nil, backendURL: String? = nil, postgresAddress: String? = nil,
-                leftovers: [String] = [], problems: [String] = []) {
+                endpoints: [String: String] = [:], leftovers: [String] = [], problems: [String] = []) {
         self.provider = provider
         self.providerReason = providerReason
         self.cluster = cluster
@@ -76,9 +74,7 @@ public struct StackStatusReport: Sendable, Equatable {
         self.namespaceExists = namespaceExists
         self.workloads = workloads
         self.appVersion = appVersion
-        self.frontendURL = frontendURL
-        self.backendURL = backendURL
-        self.postgresAddress = postgresAddress
+        self.endpoints = endpoints
         self.leftovers = leftovers
         self.problems = problems
     }

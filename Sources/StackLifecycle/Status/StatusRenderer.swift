@@ -31,7 +31,7 @@ public struct StatusRenderer: Sendable {
                                         node.containerRuntime, node.address].filter { !$0.isEmpty }.joined(separator: "  ")))
         }
         lines.append(field("namespace", report.namespace + (report.namespaceExists ? "" : " (not deployed)")))
-        if let version = report.appVersion { lines.append(field("app", "version \(version) (backend /version)")) }
+        if let version = report.appVersion { lines.append(field("app", "version \(version) (the API's version header)")) }
 
         if !report.workloads.isEmpty {
             lines.append("")
@@ -42,11 +42,9 @@ public struct StatusRenderer: Sendable {
             }
             lines += table(rows)
         }
-        if report.frontendURL != nil || report.backendURL != nil || report.postgresAddress != nil {
+        if !report.endpoints.isEmpty {
             lines.append("")
-            if let url = report.frontendURL { lines.append(field("frontend", url)) }
-            if let url = report.backendURL { lines.append(field("backend", url)) }
-            if let address = report.postgresAddress { lines.append(field("postgres", address)) }
+            for name in report.endpoints.keys.sorted() { lines.append(field(name, report.endpoints[name] ?? "")) }
         }
         lines.append("")
         if report.leftovers.isEmpty {
