@@ -66,13 +66,13 @@ let package = Package(
 
         // 7. Commands (argument parsing only; work is done by the library) and the thin main.
         .target(name: "LabrunCLI", dependencies: [
-            "LabrunCore", "ClusterProviders", "StackLifecycle", "ScenarioEngine", "Reports",
+            "LabrunCore", "ClusterProviders", "StackModel", "StackLifecycle", "ScenarioEngine", "Reports",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .executableTarget(name: "labrun", dependencies: ["LabrunCLI"], swiftSettings: strict),
         // Benchmarks of the clients against reference tools (kubectl, wrk) in the same run.
         .executableTarget(name: "labrun-bench", dependencies: [
-            "KubernetesClient", "HTTPClient", "LabrunCore", "ScenarioEngine",
+            "KubernetesClient", "HTTPClient", "LabrunCore", "StackModel", "ScenarioEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 
@@ -83,16 +83,16 @@ let package = Package(
         ], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "ClusterProvidersTests", dependencies: ["ClusterProviders", "LabrunCore", "LabrunTestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "StackLifecycleTests", dependencies: ["StackLifecycle", "LabrunCore", "LabrunTestSupport"], swiftSettings: strict),
+        .testTarget(name: "StackLifecycleTests", dependencies: ["StackLifecycle", "StackModel", "LabrunCore", "LabrunTestSupport"], swiftSettings: strict),
         .testTarget(name: "ScenarioEngineTests", dependencies: ["ScenarioEngine", "StackModel", "StackLifecycle", "LabrunCore", "LabrunTestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "ScenarioEngine"], swiftSettings: strict),
-        .testTarget(name: "LabrunCLITests", dependencies: ["LabrunCLI"], swiftSettings: strict),
+        .testTarget(name: "LabrunCLITests", dependencies: ["LabrunCLI", "LabrunCore", "ClusterProviders"], swiftSettings: strict),
 
         // Integration and end-to-end: real Postgres, real kube-apiserver, real cluster.
         // Each test checks its own environment variable and says plainly when it cannot run.
         .testTarget(name: "IntegrationTests", dependencies: [
-            "KubernetesClient", "HTTPClient", "PostgresClient", "ClusterProviders", "StackLifecycle",
+            "KubernetesClient", "HTTPClient", "PostgresClient", "ClusterProviders", "StackModel", "StackLifecycle",
             "ScenarioEngine", "Reports", "LabrunCore",
         ], swiftSettings: strict),
     ]

@@ -2,6 +2,7 @@ import ClusterProviders
 import Foundation
 import HTTPClient
 import LabrunCore
+import ScenarioEngine
 import StackLifecycle
 import Testing
 
@@ -33,7 +34,8 @@ import Testing
         }
         let layout = try ProjectLayout.discover(start: Self.projectRoot(), executable: nil)
         let namespace = Self.environment["LABRUN_E2E_NAMESPACE"] ?? "todo"
-        let options = LabOptions(provider: Self.environment["LABRUN_PROVIDER"], namespace: namespace)
+        let stack = try EndToEndScenario.stack(root: Self.projectRoot())
+        let options = LabOptions(stack: stack, provider: Self.environment["LABRUN_PROVIDER"], namespace: namespace)
         let console = Console(level: .normal)
         let session = LabSession(options: options, console: console, runner: SystemProcessRunner(), layout: layout)
 
@@ -44,17 +46,18 @@ import Testing
             // A task created and listed through the printed frontend URL.
             let http = try HTTPClient(configuration: HTTPClientConfiguration(timeout: 10, connectTimeout: 3))
             defer { http.shutdown() }
+            let frontend = try #require(first.endpoints.url("frontend"), "up printed no frontend URL")
             let title = "e2e \(UUID().uuidString.prefix(8))"
             var headers = HTTPHeaders()
             headers.set("Idempotency-Key", UUID().uuidString)
-            let created = try await http.send(try HTTPRequest.json(.post, first.endpoints.frontendURL + "/api/tasks",
+            let created = try await http.send(try HTTPRequest.json(.post, frontend + "/api/tasks",
                                                                    body: ["title": title], headers: headers))
             #expect(created.status == 201, "POST /api/tasks answered \(created.status): \(created.text)")
             // Tasks are listed oldest first, 200 at most per page: read the last page.
-            let firstPage = try await http.send(HTTPRequest(.get, first.endpoints.frontendURL + "/api/tasks?limit=200"))
+            let firstPage = try await http.send(HTTPRequest(.get, frontend + "/api/tasks?limit=200"))
             #expect(firstPage.status == 200, "GET /api/tasks answered \(firstPage.status): \(firstPage.text)")
             let total = (try firstPage.json())["total"]?.intValue ?? 0
-            let listed = try await http.send(HTTPRequest(.get, first.endpoints.frontendURL + "/api/tasks?limit=200&offset=\(max(0, total - 200))"))
+            let listed = try await http.send(HTTPRequest(.get, frontend + "/api/tasks?limit=200&offset=\(max(0, total - 200))"))
             #expect(listed.status == 200)
             let titles = (try listed.json())["items"]?.arrayValue?.compactMap { $0["title"]?.stringValue } ?? []
             #expect(titles.contains(title), "the new task is not in the list")

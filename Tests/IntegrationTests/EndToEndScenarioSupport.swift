@@ -5,6 +5,7 @@ import LabrunCore
 import Reports
 import ScenarioEngine
 import StackLifecycle
+import StackModel
 import Testing
 
 /// Shared set-up of the end-to-end scenario tests: the cluster to use, a suite on it, reports.
@@ -81,11 +82,18 @@ enum EndToEndScenario {
         try Test.cancel(Comment(rawValue: reason))
     }
 
+    /// The stack under test: `LABRUN_E2E_STACK` (a stack file or its directory), else the todo stack's
+    /// `stack/labrun.yaml`, loaded the way the CLI loads `--stack`.
+    static func stack(root: String) throws -> Stack {
+        try StackLoader().load(pathOrDirectory: environment["LABRUN_E2E_STACK"].flatMap { $0.isEmpty ? nil : $0 }
+                                   ?? root + "/stack/labrun.yaml")
+    }
+
     /// Runs one scenario (optionally on a broken stack variant) and writes its reports.
     static func run(_ name: String, variant: StackVariant? = nil) async throws -> ScenarioResult {
         let layout = try ProjectLayout.discover(start: projectRoot(), executable: nil)
         let usesBare = environment["LABRUN_TEST_KUBECONFIG"] == nil
-        let options = LabOptions(provider: environment["LABRUN_PROVIDER"] ?? (usesBare ? "bare" : nil),
+        let options = LabOptions(stack: try stack(root: projectRoot()), provider: environment["LABRUN_PROVIDER"] ?? (usesBare ? "bare" : nil),
                                  kubeconfig: usesBare ? nil : kubeconfig)
         let session = LabSession(options: options, console: Console(level: .normal), runner: SystemProcessRunner(), layout: layout)
         let reports = reportDirectory + "/" + (variant.map { "broken-\($0.name)" } ?? name)

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import ClusterProviders
+import LabrunCore
 @testable import LabrunCLI
 import Testing
 
@@ -11,8 +13,12 @@ import Testing
             try? actual.write(toFile: path, atomically: true, encoding: .utf8)
         }
         #expect(actual == """
-            OVERVIEW: A local cluster lab: bring up Kubernetes and the todo stack, run chaos scenarios against
-            it.
+            OVERVIEW: A local cluster lab: bring up Kubernetes and a stack described by its stack file, run
+            chaos scenarios against it.
+
+            The stack under test is described by its stack file: --stack PATH (or LABRUN_STACK; default the
+            project's stack/labrun.yaml, the todo app). `labrun init` writes a first one for an existing
+            kustomization or Helm chart; see specs/stack-format.md.
 
             Cluster providers: minikube (the default where it is installed), kind, bare (single-node Kubernetes
             on this Linux host, root only) and existing (a kubeconfig context labrun never creates or deletes).
@@ -32,11 +38,13 @@ import Testing
               -h, --help              Show help information.
 
             SUBCOMMANDS:
-              up                      Bring up the cluster and the todo stack (idempotent: a second run changes
+              up                      Bring up the cluster and the stack (idempotent: a second run changes
                                       nothing).
               down                    Remove the stack, then stop the cluster if labrun started it.
               status                  Show the provider, nodes, each workload (ready/desired, versions,
                                       restarts) and leftovers.
+              init                    Write a first stack file (labrun.yaml) from an existing kustomization or
+                                      Helm chart.
               list                    List the scenarios with their descriptions and labels.
               run                     Run the named scenarios and write the reports.
               all                     Run every scenario (or those with --label) and write the reports.
@@ -60,10 +68,13 @@ import Testing
         #expect(up.global.provider == "bare")
         #expect(up.global.namespace == "lab-2")
         #expect(up.global.verbose && !up.global.quiet)
-        #expect(up.global.labOptions.kubeContext == nil)
+        let layout = ProjectLayout(root: Self.repositoryRoot, stateDirectory: "/tmp/labrun-cli-test")
+        #expect(try up.global.labOptions(layout: layout, environment: [:]).kubeContext == nil)
+        #expect(try up.global.labOptions(layout: layout, environment: [:]).stack.name == "todo")
         let status = try #require(try LabrunCommand.parseAsRoot(["status", "--kubeconfig", "/k", "--context", "c", "-q"]) as? StatusCommand)
         #expect(status.global.kubeconfig == "/k" && status.global.context == "c" && status.global.quiet)
-        #expect(status.global.namespace == "todo")
+        #expect(status.global.namespace == nil)
+        #expect(try status.global.labOptions(layout: layout, environment: [:]).namespace == "todo", "the stack's name")
         let down = try #require(try LabrunCommand.parseAsRoot(["down", "--keep-cluster"]) as? DownCommand)
         #expect(down.keepCluster)
         let run = try #require(try LabrunCommand.parseAsRoot(["run", "chaos-pod-kill", "db-persistence-restart"]) as? RunCommand)
@@ -94,10 +105,30 @@ import Testing
 
     @Test func aScenarioNameIsACommandOfItsOwn() {
         let names: Set<String> = ["chaos-pod-kill", "chaos-rolling-update"]
-        #expect(ScenarioShortcut.expand(["chaos-rolling-update", "--keep"], scenarioNames: { names })
+        #expect(ScenarioShortcut.expand(["chaos-rolling-update", "--keep"], scenarioNames: { _ in names })
                 == ["run", "chaos-rolling-update", "--keep"])
-        #expect(ScenarioShortcut.expand(["up"], scenarioNames: { names }) == ["up"])
-        #expect(ScenarioShortcut.expand(["--help"], scenarioNames: { names }) == ["--help"])
-        #expect(ScenarioShortcut.expand(["no-such-scenario"], scenarioNames: { names }) == ["no-such-scenario"])
+        #expect(ScenarioShortcut.expand(["--stack", "examples/x", "chaos-pod-kill"], scenarioNames: { _ in names })
+                == ["run", "--stack", "examples/x", "chaos-pod-kill"])
+        #expect(ScenarioShortcut.expand(["up"], scenarioNames: { _ in names }) == ["up"])
+        #expect(ScenarioShortcut.expand(["--help"], scenarioNames: { _ in names }) == ["--help"])
+        #expect(ScenarioShortcut.expand(["no-such-scenario"], scenarioNames: { _ in names }) == ["no-such-scenario"])
     }
+
+    @Test func aBadStackFileIsALocatedErrorBeforeAnythingRuns() throws {
+        let layout = ProjectLayout(root: Self.repositoryRoot, stateDirectory: "/tmp/labrun-cli-test")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("labrun-\(UUID().uuidString).yaml").path
+        try "apiVersion: labrun.dev/v1alpha1\nkind: Stack\nmetadta: {}\n".write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let up = try #require(try LabrunCommand.parseAsRoot(["up", "--stack", file]) as? UpCommand)
+        do {
+            _ = try up.global.labOptions(layout: layout, environment: [:])
+            Issue.record("an invalid stack file was accepted")
+        } catch let error as LabrunError {
+            #expect(error.id == "STACK_INVALID" && error.exitCode == 65)
+            #expect(error.message.contains("\(file):3:1: metadta: unknown key \"metadta\"; did you mean \"metadata\"?"))
+        }
+    }
+
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
 }

@@ -94,7 +94,7 @@ import ScenarioEngine
         let doc = try parseXML(svg)
         let texts = try doc.elements("//*[local-name()='text']").compactMap(\.stringValue)
         #expect(texts.contains("no background load ran"))
-        #expect(texts.contains("no X-App-Version data"))
+        #expect(texts.contains("no version header data"))
     }
 
     /// Writes the fixture report for a look in a browser: to `LABRUN_REPORT_PREVIEW` when set.

@@ -13,7 +13,7 @@ import Testing
     }
 
     func record(_ sequence: Int, at time: Double, latency: Double, ok: Bool) -> RequestRecord {
-        RequestRecord(sequence: sequence, operation: .list, intended: time, start: time, end: time + latency,
+        RequestRecord(sequence: sequence, operation: "list", intended: time, start: time, end: time + latency,
                       outcome: ok ? .status(200) : .status(503))
     }
 

@@ -50,7 +50,7 @@ import Testing
 
     @Test func operationsAreInterleavedNotInBlocks() {
         var picker = OperationPicker(mix: [.list: 1, .create: 1])
-        #expect((0..<6).map { _ in picker.next() } == [.list, .create, .list, .create, .list, .create])
+        #expect((0..<6).map { _ in picker.next() } == [.create, .list, .create, .list, .create, .list])
     }
 
     @Test func zeroWeightsAreNeverPicked() {

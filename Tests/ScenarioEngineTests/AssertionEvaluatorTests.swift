@@ -16,7 +16,7 @@ import Testing
             OperationResult(block: "try", action: "rollingUpdate", verdict: .passed, start: 10, end: 18, faultLandedAt: 10.5),
         ])
         return RunObservations(records: records, windows: windows, targetRate: 10, steps: [roll], readyAt: ["roll": 17],
-                               ledgerRows: ledger)
+                               ledgerRows: ledger, ledgerOperation: .create)
     }
 
     @Test func loadBasedAssertionsAreEvaluatedFromObservations() throws {
@@ -42,6 +42,10 @@ import Testing
         #expect(AssertionEvaluator.evaluate(http, observations()) == nil)
         let ledger = AssertionEvaluator.evaluate(Assertion(.writeLedger(WriteLedgerAssertion())), observations(ledger: nil))
         #expect(ledger?.verdict == .error)
+        var noLedgerSection = observations()
+        noLedgerSection.ledgerOperation = nil
+        let unreconciled = AssertionEvaluator.evaluate(Assertion(.writeLedger(WriteLedgerAssertion())), noLedgerSection)
+        #expect(unreconciled?.verdict == .failed && unreconciled?.message.contains("no ledger section") == true)
         let unknownStep = Assertion(.recoveryTime(RecoveryTimeAssertion(measure: .firstSuccess, after: "never", within: .seconds(1))))
         #expect(AssertionEvaluator.evaluate(unknownStep, observations())?.verdict == .error)
     }

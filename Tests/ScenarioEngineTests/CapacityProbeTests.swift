@@ -40,7 +40,7 @@ final class LockstepTransport: LoadTransport, @unchecked Sendable {
         }
         let outcome = answer(request)
         let created = request.operation == .create && outcome.isSuccess ? "task-\(request.sequence)" : nil
-        return LoadResponse(outcome: outcome, servedBy: "backend-a", version: "v1", createdTaskID: created)
+        return LoadResponse(outcome: outcome, servedBy: "backend-a", version: "v1", captured: created.map { ["id": $0] } ?? [:])
     }
 }
 
@@ -67,7 +67,7 @@ final class HangingTransport: LoadTransport, @unchecked Sendable {
 
     func probe(_ calibration: CapacityCalibration, mix: [LoadOperation: Int] = [.list: 1], clock: any LabClock,
                transport: any LoadTransport, onRecord: (@Sendable (RequestRecord) -> Void)? = nil) -> CapacityProbe {
-        CapacityProbe(calibration: calibration, spec: LoadSpec(rate: .ofCapacity(calibration), mix: mix), keyPrefix: "run1",
+        CapacityProbe(calibration: calibration, spec: LoadSpec(rate: .ofCapacity(calibration), mix: mix), traffic: TestStacks.todo.traffic, keyPrefix: "run1",
                       clock: clock, transport: transport, onRecord: onRecord)
     }
 
@@ -96,7 +96,7 @@ final class HangingTransport: LoadTransport, @unchecked Sendable {
         #expect(creates.allSatisfy { $0.idempotencyKey == "run1-cal-\($0.sequence)" })
         #expect(outcome.records.filter { $0.operation != .create }.allSatisfy { $0.idempotencyKey == nil })
         let gets = transport.received.filter { $0.operation == .get }
-        #expect(!gets.isEmpty && gets.allSatisfy { $0.taskID?.hasPrefix("task-") == true })
+        #expect(!gets.isEmpty && gets.allSatisfy { $0.variables["id"]?.hasPrefix("task-") == true })
         #expect(transport.received.filter { $0.operation == .list }.count == 640)
     }
 
@@ -236,7 +236,7 @@ final class HangingTransport: LoadTransport, @unchecked Sendable {
         var rows = Dictionary(uniqueKeysWithValues: (acknowledged + ["run-0"]).map { ($0, 1) })
         let ledger = Assertion(name: "ledger", .writeLedger(WriteLedgerAssertion()))
         let observed = RunObservations(records: load, windows: windows, targetRate: 10, steps: [fault], ledgerRows: rows,
-                                       calibrationRecords: calibration)
+                                       ledgerOperation: .create, calibrationRecords: calibration)
         let passed = try #require(AssertionEvaluator.evaluate(ledger, observed))
         #expect(passed.verdict == .passed)
         #expect(passed.measured["acknowledged"] == Double(acknowledged.count + 1))

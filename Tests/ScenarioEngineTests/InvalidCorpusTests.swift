@@ -20,7 +20,7 @@ import Testing
         let expected = TestPaths.read(TestPaths.fixtures + "/invalid/\(name).expected")
             .trimmingCharacters(in: .whitespacesAndNewlines)
         do throws(ScenarioValidationError) {
-            _ = try ScenarioLoader().load(file: path, displayPath: "invalid/\(name).yaml")
+            _ = try ScenarioLoader(stack: TestStacks.todo).load(file: path, displayPath: "invalid/\(name).yaml")
             Issue.record("invalid/\(name).yaml was accepted; expected:\n\(expected)")
         } catch {
             #expect(error.description == expected)
@@ -34,7 +34,7 @@ import Testing
 
     @Test func loadingTheDirectoryReportsEveryFilesErrorsTogether() {
         do throws(ScenarioValidationError) {
-            _ = try ScenarioLoader().load(directory: TestPaths.fixtures + "/invalid", displayPrefix: "invalid")
+            _ = try ScenarioLoader(stack: TestStacks.todo).load(directory: TestPaths.fixtures + "/invalid", displayPrefix: "invalid")
             Issue.record("the invalid corpus was accepted")
         } catch {
             let files = Set(error.errors.map(\.file))

@@ -12,18 +12,18 @@ import Testing
     ]
 
     @Test func everyAcknowledgedWriteOnceIsAPass() {
-        let ledger = WriteLedger(records: records, rows: ["k0": 1, "k1": 1, "k2": 1, "k3": 1])
+        let ledger = WriteLedger(records: records, operation: .create, rows: ["k0": 1, "k1": 1, "k2": 1, "k3": 1])
         #expect(ledger.acknowledged == ["k0", "k1", "k2"])
         #expect(ledger.lost.isEmpty && ledger.duplicated.isEmpty)
         #expect(ledger.unacknowledgedPresent == ["k3"])
         #expect(ledger.unacknowledgedAbsent == 1)
         let result = ledger.evaluate(WriteLedgerAssertion(), name: "ledger")
         #expect(result.verdict == .passed)
-        #expect(result.message == "all 3 acknowledged write(s) are in Postgres exactly once")
+        #expect(result.message == "all 3 acknowledged write(s) are in the database exactly once")
     }
 
     @Test func lostAndDuplicatedWritesFailWithTheirKeys() {
-        let ledger = WriteLedger(records: records, rows: ["k0": 1, "k2": 2, "other": 4])
+        let ledger = WriteLedger(records: records, operation: .create, rows: ["k0": 1, "k2": 2, "other": 4])
         #expect(ledger.lost == ["k1"])
         #expect(ledger.duplicated == ["k2": 2])
         #expect(ledger.foreignRows == 4)
@@ -39,7 +39,7 @@ import Testing
     }
 
     @Test func unacknowledgedRowsFailOnlyWhenNotAllowed() {
-        let ledger = WriteLedger(records: records, rows: ["k0": 1, "k1": 1, "k2": 1, "k4": 1])
+        let ledger = WriteLedger(records: records, operation: .create, rows: ["k0": 1, "k1": 1, "k2": 1, "k4": 1])
         #expect(ledger.evaluate(WriteLedgerAssertion(), name: "l").verdict == .passed)
         let strict = ledger.evaluate(WriteLedgerAssertion(allowUnacknowledged: false), name: "l")
         #expect(strict.verdict == .failed)
@@ -81,9 +81,9 @@ import Testing
         let accounting = VersionAccounting(records: rollout(failures: [150, 151], missingVersion: [160]), window: 10...20)
         let result = accounting.evaluate(VersionAccountingAssertion(expectFinal: "v2"), name: "va")
         #expect(result.verdict == .failed)
-        #expect(result.message == "2 failed request(s) during the rollout (allowed 0); 1 successful request(s) carried no X-App-Version")
+        #expect(result.message == "2 failed request(s) during the rollout (allowed 0); 1 successful request(s) carried no version header")
         #expect(accounting.evaluate(VersionAccountingAssertion(expectFinal: "v2", maxFailed: 2), name: "va").message
-                == "1 successful request(s) carried no X-App-Version")
+                == "1 successful request(s) carried no version header")
     }
 
     @Test func aWrongFinalVersionOrAnUnexpectedVersionFails() {

@@ -18,7 +18,7 @@ final class FakeTransport: LoadTransport, @unchecked Sendable {
             return nextID
         }
         return LoadResponse(outcome: .status(request.operation == .create ? 201 : 200), servedBy: "backend-\(id % 2)",
-                            version: "v1", createdTaskID: request.operation == .create ? "\(id)" : nil)
+                            version: "v1", captured: request.operation == .create ? ["id": "\(id)"] : [:])
     }
 }
 
@@ -55,7 +55,7 @@ final class StalledTransport: LoadTransport, @unchecked Sendable {
         let clock = ManualClock(start: 50)
         let transport = FakeTransport()
         let spec = LoadSpec(rate: .fixed(20), mix: [.list: 2, .create: 1, .get: 1])
-        let runner = LoadRunner(spec: spec, rate: 20, keyPrefix: "run1", clock: clock, transport: transport)
+        let runner = LoadRunner(spec: spec, traffic: TestStacks.todo.traffic, rate: 20, keyPrefix: "run1", clock: clock, transport: transport)
         let records = await runner.run(start: 50, control: LoadControl(stopAt: 60))
         #expect(records.count == 200)
         #expect(records.map(\.sequence) == Array(0..<200))
@@ -66,7 +66,7 @@ final class StalledTransport: LoadTransport, @unchecked Sendable {
         #expect(creates.first?.idempotencyKey == "run1-1")
         #expect(records.filter { $0.operation != .create }.allSatisfy { $0.idempotencyKey == nil })
         // Every get names a task created earlier in the run.
-        #expect(transport.received.filter { $0.operation == .get }.allSatisfy { $0.taskID != nil })
+        #expect(transport.received.filter { $0.operation == .get }.allSatisfy { $0.variables["id"] != nil })
         #expect(Set(records.compactMap(\.servedBy)) == ["backend-0", "backend-1"])
     }
 
@@ -74,12 +74,12 @@ final class StalledTransport: LoadTransport, @unchecked Sendable {
         let clock = ManualClock()
         let transport = FakeTransport()
         // With these weights the picker's first choice is `get`, before any task exists.
-        let runner = LoadRunner(spec: LoadSpec(rate: .fixed(10), mix: [.get: 3, .create: 1]), rate: 10, keyPrefix: "k", clock: clock, transport: transport)
+        let runner = LoadRunner(spec: LoadSpec(rate: .fixed(10), mix: [.get: 3, .create: 1]), traffic: TestStacks.todo.traffic, rate: 10, keyPrefix: "k", clock: clock, transport: transport)
         let records = await runner.run(start: 0, control: LoadControl(stopAt: 0.95))
         #expect(records.count == 10)
         #expect(records.first?.operation == .create)
         #expect(records.first?.idempotencyKey == "k-0")
-        #expect(transport.received.filter { $0.operation == .get }.allSatisfy { $0.taskID != nil })
+        #expect(transport.received.filter { $0.operation == .get }.allSatisfy { $0.variables["id"] != nil })
     }
 
     @Test func aStalledServerDoesNotSlowTheScheduleAndExcessIsRecordedAsOverload() async {
@@ -87,7 +87,7 @@ final class StalledTransport: LoadTransport, @unchecked Sendable {
         let transport = StalledTransport()
         let overloads = Counter()
         let spec = LoadSpec(rate: .fixed(10), maxInFlight: 3)
-        let runner = LoadRunner(spec: spec, rate: 10, keyPrefix: "k", clock: clock, transport: transport) { record in
+        let runner = LoadRunner(spec: spec, traffic: TestStacks.todo.traffic, rate: 10, keyPrefix: "k", clock: clock, transport: transport) { record in
             if record.outcome == .overload, overloads.increment() == 7 { transport.release() }
         }
         let records = await runner.run(start: 0, control: LoadControl(stopAt: 1))
@@ -104,7 +104,7 @@ final class StalledTransport: LoadTransport, @unchecked Sendable {
         control.stop(at: 5)
         #expect(control.isStopped(at: 2))
         #expect(!control.isStopped(at: 1.99))
-        let runner = LoadRunner(spec: LoadSpec(rate: .fixed(5)), rate: 5, keyPrefix: "k", clock: ManualClock(), transport: FakeTransport())
+        let runner = LoadRunner(spec: LoadSpec(rate: .fixed(5)), traffic: TestStacks.todo.traffic, rate: 5, keyPrefix: "k", clock: ManualClock(), transport: FakeTransport())
         let records = await runner.run(start: 0, control: control)
         #expect(records.count == 10)
     }

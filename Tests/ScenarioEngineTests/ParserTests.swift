@@ -7,7 +7,7 @@ import Testing
     static let header = "apiVersion: labrun.dev/v1alpha1\nkind: Scenario\nmetadata:\n  name: x\n  description: d\n"
 
     func errors(_ yaml: String) -> [String] {
-        switch ScenarioParser().parse(yaml: yaml, file: "scenarios/x.yaml", expectedName: "x") {
+        switch ScenarioParser(stack: TestStacks.todo).parse(yaml: yaml, file: "scenarios/x.yaml", expectedName: "x") {
         case .success: return []
         case .failure(let error): return error.errors.map(\.description)
         }
@@ -57,10 +57,24 @@ import Testing
     }
 
     @Test func scalarsThatLookLikeOtherTypesAreReportedWithTheirType() {
-        let yaml = Self.header + "setup:\n  backend:\n    replicas: \"3\"\n    version: 2\nsteps:\n  - name: a\n    action:\n      wait: 1s\n"
+        let yaml = Self.header + "setup:\n  workloads:\n    backend:\n      replicas: \"3\"\n      version: 2\nsteps:\n  - name: a\n    action:\n      wait: 1s\n"
         #expect(errors(yaml) == [
-            #"scenarios/x.yaml:8:15: setup.backend.replicas: expected an integer, got string "3""#,
-            "scenarios/x.yaml:9:14: setup.backend.version: expected a string, got integer 2",
+            #"scenarios/x.yaml:9:17: setup.workloads.backend.replicas: expected an integer, got string "3""#,
+            "scenarios/x.yaml:10:16: setup.workloads.backend.version: expected a string, got integer 2",
+        ])
+    }
+
+    @Test func namesComeFromTheStackFile() {
+        let yaml = Self.header + "setup:\n  workloads:\n    bakend: {replicas: 1}\n  values: {a: 1}\n"
+            + "load:\n  rate: 5\n  mix: {get: 1}\n"
+            + "steps:\n  - name: a\n    action:\n      scale: {workload: frontent, replicas: 2}\n"
+            + "  - name: b\n    action:\n      rollingUpdate: {workload: postgres, toVersion: v2}\n"
+        #expect(errors(yaml) == [
+            #"scenarios/x.yaml:8:5: setup.workloads.bakend: unknown key "bakend"; did you mean "backend"?"#,
+            "scenarios/x.yaml:9:11: setup.values: the stack todo is deployed with kustomize, which takes no Helm values; set replicas, version, env and resources under setup.workloads",
+            #"scenarios/x.yaml:12:8: load.mix: get uses ${id}, which create captures; give "create" a positive weight"#,
+            #"scenarios/x.yaml:16:25: steps[0].action.scale.workload: unknown workload "frontent"; did you mean "frontend"?"#,
+            "scenarios/x.yaml:19:54: steps[1].action.rollingUpdate.toVersion: the stack file says nothing of how postgres's version is set; add workloads.postgres.version.env to it",
         ])
     }
 
@@ -71,7 +85,7 @@ import Testing
 
     @Test func aFileThatCannotBeReadIsReportedNotCrashed() {
         do throws(ScenarioValidationError) {
-            _ = try ScenarioLoader().load(file: "/nonexistent/x.yaml")
+            _ = try ScenarioLoader(stack: TestStacks.todo).load(file: "/nonexistent/x.yaml")
             Issue.record("loaded a missing file")
         } catch {
             #expect(error.description == "/nonexistent/x.yaml:1:1: cannot read the file (does it exist?)")
@@ -81,7 +95,7 @@ import Testing
     /// The `load.rate` of a scenario with only a pause as its step.
     func loadRate(_ rate: String) -> LoadRate? {
         let yaml = Self.header + "load:\n  rate:" + rate + "\nsteps:\n  - name: a\n    action:\n      wait: 1s\n"
-        guard case .success(let scenario) = ScenarioParser().parse(yaml: yaml, file: "scenarios/x.yaml", expectedName: "x") else {
+        guard case .success(let scenario) = ScenarioParser(stack: TestStacks.todo).parse(yaml: yaml, file: "scenarios/x.yaml", expectedName: "x") else {
             return nil
         }
         return scenario.load?.rate

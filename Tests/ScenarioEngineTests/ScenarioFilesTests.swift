@@ -10,7 +10,7 @@ import Testing
     @Test func everyScenarioFileLoadsAndValidates() throws {
         let scenarios: [Scenario]
         do {
-            scenarios = try ScenarioLoader().load(directory: TestPaths.scenarios, displayPrefix: "scenarios")
+            scenarios = try ScenarioLoader(stack: TestStacks.todo).load(directory: TestPaths.scenarios, displayPrefix: "scenarios")
         } catch {
             Issue.record("scenario files are invalid:\n\(error.description)")
             return

@@ -7,7 +7,7 @@ import Testing
     static let names = TestPaths.yamlNames(in: "valid")
 
     func load(_ name: String) throws -> Scenario {
-        try ScenarioLoader().load(file: TestPaths.fixtures + "/valid/\(name).yaml", displayPath: "valid/\(name).yaml")
+        try ScenarioLoader(stack: TestStacks.todo).load(file: TestPaths.fixtures + "/valid/\(name).yaml", displayPath: "valid/\(name).yaml")
     }
 
     @Test(arguments: ValidFixturesTests.names)
@@ -30,8 +30,9 @@ import Testing
     @Test func everyActionIsParsedWithItsOptions() throws {
         let scenario = try load("every-action")
         #expect(scenario.setup.reuseNamespace == "todo")
-        #expect(scenario.setup.backend == WorkloadShape(replicas: 3, version: "v1"))
-        #expect(scenario.setup.values["backend"] == .object(["resources": .object(["limits": .object(["cpu": .string("500m")])])]))
+        #expect(scenario.setup.workloads["backend"] == WorkloadShape(
+            replicas: 3, version: "v1", env: ["LOG_LEVEL": "debug"], resources: .object(["limits": .object(["cpu": .string("500m")])])))
+        #expect(scenario.setup.workloads["frontend"] == WorkloadShape(replicas: 1))
         let actions = scenario.steps.flatMap { $0.tryOperations.map(\.action) }
         #expect(Set(actions.map(\.kindName)) == Set(Action.kindNames).subtracting(["collectDiagnostics"]))
         #expect(actions[0] == .deletePod(DeletePodAction(target: .workload("backend"), count: 2, pick: .oldest,

@@ -19,7 +19,7 @@ import Testing
             .init(kind: "statefulset", name: "postgres", ready: 1, desired: 1, upToDate: 1, restarts: 0, images: ["labrun/todo-postgres:8d29b162bf61"]),
         ],
         appVersion: "f8a0e3ced0b4",
-        frontendURL: "http://10.250.0.1:31234", backendURL: "http://10.250.0.1:30800", postgresAddress: "10.250.0.1:31432")
+        endpoints: ["frontend": "http://10.250.0.1:31234", "backend": "http://10.250.0.1:30800", "postgres": "10.250.0.1:31432"])
 
     @Test func rendersEverythingReady() {
         #expect(Self.ready.allReady)
@@ -29,15 +29,15 @@ import Testing
                        Kubernetes v1.20.2 · runtime docker · kubeconfig /var/lib/labrun/bare/admin.kubeconfig
             node       labrun-bare  Ready  v1.20.2  docker://20.10.24  10.250.0.1
             namespace  todo
-            app        version f8a0e3ced0b4 (backend /version)
+            app        version f8a0e3ced0b4 (the API's version header)
 
             WORKLOAD              READY  UP-TO-DATE  RESTARTS  IMAGE
             deployment/backend    3/3    3           0         labrun/todo-backend:f8a0e3ced0b4
             deployment/frontend   2/2    2           1         labrun/todo-frontend:2569156eb047
             statefulset/postgres  1/1    1           0         labrun/todo-postgres:8d29b162bf61
 
-            frontend   http://10.250.0.1:31234
             backend    http://10.250.0.1:30800
+            frontend   http://10.250.0.1:31234
             postgres   10.250.0.1:31432
 
             leftovers  none

@@ -1,5 +1,6 @@
 import Foundation
 import LabrunCore
+import StackModel
 
 /// A scratch repository with the files the images are built from.
 struct ScratchRepo {
@@ -35,6 +36,31 @@ struct ScratchRepo {
     }
 
     private init(existing: String) { root = existing }
+
+    /// A stack file's model for this repository: three images built by its build script (as the todo
+    /// stack's are) and one by a Dockerfile.
+    var stack: Stack {
+        let common = ["docker/build.sh", "docker/base"]
+        func scripted(_ name: String, _ inputs: [String]) -> StackImage {
+            StackImage(name: name, repository: "example/\(name)", inputs: common + inputs,
+                       build: .command(["docker/build.sh", "--tag", "${tag}", "--only", name]))
+        }
+        return Stack(
+            name: "example", description: "A scratch stack.", file: root + "/labrun.yaml", root: root,
+            images: [
+                scripted("backend", ["docker/Dockerfile.backend", "stack/backend/app", "stack/backend/requirements.txt"]),
+                scripted("frontend", ["docker/Dockerfile.frontend", "docker/frontend", "stack/frontend"]),
+                StackImage(name: "postgres", repository: "example/postgres", inputs: ["docker/Dockerfile.postgres", "docker/postgres"],
+                           build: .dockerfile(context: "docker", dockerfile: "docker/Dockerfile.postgres", args: ["PG": "15"])),
+            ],
+            deploy: StackDeploy(source: .kustomize(directory: "kubernetes")),
+            workloads: [StackWorkload(name: "backend", kind: .deployment, role: .api, service: StackService(name: "backend", port: 8000))],
+            headers: ResponseHeaders(), database: nil,
+            traffic: StackTraffic(workload: "backend", operations: [TrafficOperation(name: "get", method: "GET", path: "/")]),
+            ledger: nil)
+    }
+
+    func image(_ name: String) -> StackImage { stack.images.first { $0.name == name }! }
 }
 
 /// A process runner whose `docker image inspect` answers change once an image is built.
@@ -55,7 +81,11 @@ final class FakeDocker: ProcessRunner, @unchecked Sendable {
             }
             if command.executable.hasSuffix("docker/build.sh"),
                let tagIndex = command.arguments.firstIndex(of: "--tag"), let only = command.arguments.last {
-                images.insert("labrun/todo-\(only):\(command.arguments[tagIndex + 1])")
+                images.insert("example/\(only):\(command.arguments[tagIndex + 1])")
+            }
+            if command.executable == "docker", command.arguments.first == "build",
+               let tagIndex = command.arguments.firstIndex(of: "--tag") {
+                images.insert(command.arguments[tagIndex + 1])
             }
             return ProcessOutput(exitCode: 0)
         }

@@ -21,7 +21,7 @@ final class SteppingTransport: LoadTransport, @unchecked Sendable {
         let probe = request.idempotencyKey?.contains("-cal-") == true
         if probe && failsCalibration(request.sequence) { return LoadResponse(outcome: .status(503)) }
         return LoadResponse(outcome: .status(request.operation == .create ? 201 : 200), servedBy: "backend-a", version: "v1",
-                            createdTaskID: request.operation == .create ? "\(request.sequence)" : nil)
+                            captured: request.operation == .create ? ["id": "\(request.sequence)"] : [:])
     }
 }
 

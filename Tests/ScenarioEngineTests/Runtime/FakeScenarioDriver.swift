@@ -1,5 +1,6 @@
 import Foundation
 import LabrunCore
+import StackModel
 @testable import ScenarioEngine
 
 /// A scripted `ScenarioDriver`: records every call in order, answers checks and actions as told.
@@ -14,6 +15,7 @@ final class FakeScenarioDriver: ScenarioDriver, @unchecked Sendable {
     private let lock = NSLock()
     private var _log: [String] = []
     var providerName: String { "fake" }
+    var stack: Stack { TestStacks.todo }
     /// Action kind (or `kind:detail`) → behaviour; default succeeds.
     var behaviours: [String: Behaviour] = [:]
     /// Check name → verdicts to answer in turn (the last one repeats); default passes.
@@ -106,7 +108,7 @@ struct FakeLoadTransport: LoadTransport {
     func send(_ request: LoadRequest) async -> LoadResponse {
         let pod = request.sequence % 2 == 0 ? "backend-a" : "backend-b"
         if request.operation == .create {
-            return LoadResponse(outcome: .status(201), servedBy: pod, version: "v1", createdTaskID: String(request.sequence))
+            return LoadResponse(outcome: .status(201), servedBy: pod, version: "v1", captured: ["id": String(request.sequence)])
         }
         return LoadResponse(outcome: .status(200), servedBy: pod, version: "v1")
     }

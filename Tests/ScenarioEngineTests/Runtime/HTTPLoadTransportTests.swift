@@ -1,6 +1,7 @@
 import Foundation
 import HTTPClient
 import LabrunCore
+import StackModel
 import Testing
 @testable import ScenarioEngine
 
@@ -20,20 +21,52 @@ import Testing
         }
     }
 
-    @Test func operationsMapToTheAPI() {
-        let transport = HTTPLoadTransport(baseURL: "http://10.250.0.1:30000/", http: ScriptedHTTP { _ in HTTPResponse(status: 200) })
-        let list = transport.httpRequest(for: LoadRequest(sequence: 0, operation: .list, timeout: 5))
+    @Test func operationsMapToTheAPI() throws {
+        let transport = HTTPLoadTransport(baseURL: "http://10.250.0.1:30000/", traffic: TestStacks.todo.traffic, headers: TestStacks.todo.headers, http: ScriptedHTTP { _ in HTTPResponse(status: 200) })
+        let list = try #require(transport.httpRequest(for: LoadRequest(sequence: 0, operation: .list, timeout: 5)))
         #expect(list.url == "http://10.250.0.1:30000/api/tasks?limit=50" && list.method == .get && list.timeout == 5)
         #expect(list.headers["Connection"] == "close", "a connection per request, so kube-proxy spreads the load")
-        let kept = HTTPLoadTransport(baseURL: "http://h", http: ScriptedHTTP { _ in HTTPResponse(status: 200) }, reuseConnections: true)
-        #expect(kept.httpRequest(for: LoadRequest(sequence: 0, operation: .list, timeout: 5)).headers["Connection"] == nil)
-        let create = transport.httpRequest(for: LoadRequest(sequence: 1, operation: .create, idempotencyKey: "labrun-x-1", timeout: 5))
+        let kept = HTTPLoadTransport(baseURL: "http://h", traffic: TestStacks.todo.traffic, headers: TestStacks.todo.headers, http: ScriptedHTTP { _ in HTTPResponse(status: 200) }, reuseConnections: true)
+        #expect(kept.httpRequest(for: LoadRequest(sequence: 0, operation: .list, timeout: 5))?.headers["Connection"] == nil)
+        let create = try #require(transport.httpRequest(for: LoadRequest(sequence: 1, operation: .create, idempotencyKey: "labrun-x-1", timeout: 5)))
         #expect(create.method == .post && create.url.hasSuffix("/api/tasks"))
         #expect(create.headers["Idempotency-Key"] == "labrun-x-1" && create.headers["Content-Type"] == "application/json")
-        let get = transport.httpRequest(for: LoadRequest(sequence: 2, operation: .get, taskID: "42", timeout: 5))
+        let get = try #require(transport.httpRequest(for: LoadRequest(sequence: 2, operation: .get, variables: ["id": "42"], timeout: 5)))
         #expect(get.url.hasSuffix("/api/tasks/42"))
-        let complete = transport.httpRequest(for: LoadRequest(sequence: 3, operation: .complete, taskID: "42", timeout: 5))
+        let complete = try #require(transport.httpRequest(for: LoadRequest(sequence: 3, operation: .complete, variables: ["id": "42"], timeout: 5)))
         #expect(complete.method == .post && complete.url.hasSuffix("/api/tasks/42/complete"))
+        #expect(transport.httpRequest(for: LoadRequest(sequence: 4, operation: "nonexistent", timeout: 5)) == nil)
+    }
+
+    @Test func templatesFillEveryPlaceholderAndCaptureByJSONPointer() async throws {
+        let traffic = StackTraffic(workload: "api", operations: [
+            TrafficOperation(name: "order", method: "PUT", path: "/v1/orders/${idempotencyKey}?n=${sequence}",
+                             headers: ["X-Request": "${idempotencyKey}"],
+                             body: ["ref": "${idempotencyKey}", "lines": [["sku": "s-${sequence}", "qty": 2]]],
+                             captures: ["order": "/data/0/order~1id", "first": "/data/0/n"], write: true),
+        ])
+        let http = ScriptedHTTP { _ in HTTPResponse(status: 201, body: Data(#"{"data":[{"order/id":"o-7","n":3}]}"#.utf8)) }
+        let transport = HTTPLoadTransport(baseURL: "http://h", traffic: traffic, headers: ResponseHeaders(version: "X-Build"), http: http)
+        let request = LoadRequest(sequence: 9, operation: "order", idempotencyKey: "k-9", timeout: 1)
+        let outgoing = try #require(transport.httpRequest(for: request))
+        #expect(outgoing.method == .put && outgoing.url == "http://h/v1/orders/k-9?n=9")
+        #expect(outgoing.headers["X-Request"] == "k-9")
+        let body = try JSONValue.parse(try #require(outgoing.body))
+        #expect(body == ["ref": "k-9", "lines": [["sku": "s-9", "qty": 2]]])
+        let response = await transport.send(request)
+        #expect(response.captured == ["order": "o-7", "first": "3"])
+    }
+
+    @Test func capturedValuesStandInForTheirProducerUntilOneIsCaptured() {
+        let captured = CapturedValues(traffic: TestStacks.todo.traffic)
+        #expect(captured.resolve(.get).operation == .create, "no task yet: get is sent as the create that captures ids")
+        #expect(captured.resolve(.list).operation == .list)
+        captured.remember(["id": "1"])
+        captured.remember(["id": "2"])
+        let first = captured.resolve(.get)
+        let second = captured.resolve(.complete)
+        #expect(first.operation == .get && first.variables == ["id": "1"])
+        #expect(second.operation == .complete && second.variables == ["id": "2"])
     }
 
     @Test func answersCarryPodVersionAndTheNewTaskID() async {
@@ -43,15 +76,15 @@ import Testing
             headers.add("X-App-Version", "v2")
             return HTTPResponse(status: 201, headers: headers, body: Data(#"{"id": 42, "title": "t"}"#.utf8))
         }
-        let transport = HTTPLoadTransport(baseURL: "http://h", http: http)
+        let transport = HTTPLoadTransport(baseURL: "http://h", traffic: TestStacks.todo.traffic, headers: TestStacks.todo.headers, http: http)
         let response = await transport.send(LoadRequest(sequence: 0, operation: .create, idempotencyKey: "k", timeout: 1))
         #expect(response.outcome == .status(201))
-        #expect(response.servedBy == "backend-abc" && response.version == "v2" && response.createdTaskID == "42")
+        #expect(response.servedBy == "backend-abc" && response.version == "v2" && response.captured == ["id": "42"])
     }
 
     @Test func aGuardedTransportDoesNotSendWhenTheTargetLeftThisHost() async {
         let http = ScriptedHTTP { _ in HTTPResponse(status: 200) }
-        let transport = HTTPLoadTransport(baseURL: "http://10.250.0.1:30000", http: http)
+        let transport = HTTPLoadTransport(baseURL: "http://10.250.0.1:30000", traffic: TestStacks.todo.traffic, headers: TestStacks.todo.headers, http: http)
         transport.sendGuard = { "not sent: 10.250.0.1 is not on this host" }
         let answer = await transport.send(LoadRequest(sequence: 0, operation: .list, timeout: 1))
         #expect(answer.outcome == .connection("not sent: 10.250.0.1 is not on this host"))
@@ -59,16 +92,16 @@ import Testing
     }
 
     @Test func failuresBecomeOutcomesNeverErrors() async {
-        let timeout = HTTPLoadTransport(baseURL: "http://h", http: ScriptedHTTP { _ in
+        let timeout = HTTPLoadTransport(baseURL: "http://h", traffic: TestStacks.todo.traffic, headers: TestStacks.todo.headers, http: ScriptedHTTP { _ in
             throw LabrunError(id: "HTTP_TIMEOUT", message: "took too long")
         })
         #expect(await timeout.send(LoadRequest(sequence: 0, operation: .list, timeout: 1)).outcome == .timeout)
-        let refused = HTTPLoadTransport(baseURL: "http://h", http: ScriptedHTTP { _ in
+        let refused = HTTPLoadTransport(baseURL: "http://h", traffic: TestStacks.todo.traffic, headers: TestStacks.todo.headers, http: ScriptedHTTP { _ in
             throw LabrunError(id: "HTTP_CONNECT", message: "refused")
         })
         #expect(await refused.send(LoadRequest(sequence: 0, operation: .list, timeout: 1)).outcome == .connection("refused or unreachable"))
-        let unavailable = HTTPLoadTransport(baseURL: "http://h", http: ScriptedHTTP { _ in HTTPResponse(status: 503) })
+        let unavailable = HTTPLoadTransport(baseURL: "http://h", traffic: TestStacks.todo.traffic, headers: TestStacks.todo.headers, http: ScriptedHTTP { _ in HTTPResponse(status: 503) })
         let answer = await unavailable.send(LoadRequest(sequence: 0, operation: .create, idempotencyKey: "k", timeout: 1))
-        #expect(answer.outcome == .status(503) && answer.createdTaskID == nil)
+        #expect(answer.outcome == .status(503) && answer.captured.isEmpty)
     }
 }

@@ -111,12 +111,12 @@ import Testing
         #expect(throws: VariantError.self) { try missing.apply(to: [Self.deployment]) }
     }
 
-    @Test func theBrokenFixturesLoadAndApplyToTheRealManifests() throws {
+    @Test func theBrokenFixturesLoadAndApplyToTheRealManifests() async throws {
         let directory = Bundle.module.resourcePath.map { $0 + "/Fixtures/broken" } ?? ""
         let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".yaml") }.sorted()
         #expect(files == ["backend-service-with-session-affinity.yaml", "backend-with-late-readiness.yaml", "backend-without-prestop.yaml",
                           "backend-without-readiness-probe.yaml", "postgres-without-volume.yaml"])
-        let manifests = try Self.projectManifests()
+        let manifests = try await Self.projectManifests()
         var guarded: Set<String> = []
         for file in files {
             let variant = try StackVariant.load(file: directory + "/" + file)
@@ -147,28 +147,30 @@ import Testing
 
     /// `kubernetes/` as `labrun` loads it, from a copy whose credentials file holds test values (the
     /// real one is written per machine by generate-secret.sh and may not exist yet).
-    static func projectManifests() throws -> [JSONValue] {
+    static func projectManifests() async throws -> [JSONValue] {
         let copy = FileManager.default.temporaryDirectory.appendingPathComponent("labrun-manifests-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: copy) }
         try FileManager.default.copyItem(atPath: projectRoot + "/kubernetes", toPath: copy)
         let env = copy + "/base/secrets/todo-db.env"
         try? FileManager.default.removeItem(atPath: env)
         try "POSTGRES_USER=todo\nPOSTGRES_PASSWORD=test-only\nPOSTGRES_DB=todo\n".write(toFile: env, atomically: true, encoding: .utf8)
-        return try KustomizationLoader().load(copy)
+        return try await KustomizeRenderer(runner: SystemProcessRunner()).render(copy)
     }
 
     @Test func theShapeSetsReplicasVersionAndResources() throws {
-        let setup = ScenarioSetup(backend: WorkloadShape(replicas: 1, version: "v1"),
-                                  values: ["backend": .object(["resources": .object(["limits": .object(["cpu": .string("100m")])])])])
+        let setup = ScenarioSetup(workloads: ["backend": WorkloadShape(
+            replicas: 1, version: "v1", env: ["LOG_LEVEL": "debug"],
+            resources: .object(["limits": .object(["cpu": .string("100m")])]))])
         var notes: [String] = []
-        let out = try StackShape(setup: setup).apply(to: [Self.deployment]) { notes.append($0) }
+        let out = try StackShape(setup: setup, stack: TestStacks.todo).apply(to: [Self.deployment]) { notes.append($0) }
         let container = out[0]["spec"]?["template"]?["spec"]?["containers"]
         guard case .array(let containers)? = container, case .array(let env)? = containers[0]["env"] else {
             Issue.record("no containers"); return
         }
         #expect(out[0]["spec"]?["replicas"] == .number(1))
         #expect(env.contains(.object(["name": .string("APP_VERSION"), "value": .string("v1")])))
-        #expect(env.count == 2)
+        #expect(env.contains(.object(["name": .string("LOG_LEVEL"), "value": .string("debug")])))
+        #expect(env.count == 3)
         #expect(containers[0]["resources"]?["limits"]
                 == .object(["cpu": .string("100m"), "memory": .string("256Mi")]))
         #expect(notes.count == 1)
@@ -203,7 +205,7 @@ import Testing
     @Test func theRealCatalogLoads() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent().path
-        let catalog = try ScenarioCatalog(directory: root + "/scenarios")
+        let catalog = try ScenarioCatalog(directory: root + "/scenarios", stack: TestStacks.todo)
         #expect(catalog.entries.map(\.name).contains("chaos-pod-kill"))
     }
 

@@ -1,0 +1,226 @@
+import ClusterProviders
+import Foundation
+import HTTPClient
+import KubernetesClient
+import LabrunCore
+import StackModel
+
+/// The one way a stack gets into a cluster: images → rendered objects → applied → ready → reached.
+///
+/// `labrun up`, every scenario and the tests call these same steps (as e2e-framework's env funcs),
+/// so rendering, tracing and the access fallback cannot drift apart. Each step is a method so
+/// callers can put their own progress around it; none of them sleeps blindly.
+public struct StackDeployer: Sendable {
+    public let stack: Stack
+    public let provider: any ClusterProvider
+    public let kube: KubernetesClient
+    public let kubeconfig: KubeconfigTarget
+    public let runner: any ProcessRunner
+    /// labrun's own project (for `scripts/ensure-docker.sh`), not the stack's.
+    public let layout: ProjectLayout
+    public let clock: any LabClock
+    /// Progress lines.
+    public let progress: @Sendable (String) -> Void
+
+    public init(stack: Stack, provider: any ClusterProvider, kube: KubernetesClient, kubeconfig: KubeconfigTarget,
+                runner: any ProcessRunner, layout: ProjectLayout, clock: any LabClock = SystemClock(),
+                progress: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.stack = stack
+        self.provider = provider
+        self.kube = kube
+        self.kubeconfig = kubeconfig
+        self.runner = runner
+        self.layout = layout
+        self.clock = clock
+        self.progress = progress
+    }
+
+    // MARK: 1. Images
+
+    /// Builds the images whose inputs changed and loads them into the cluster when the provider
+    /// needs that; returns repository → reference.
+    public func ensureImages() async throws -> [String: String] {
+        guard !stack.images.isEmpty else { return [:] }
+        let ensureDocker = layout.path("scripts/ensure-docker.sh")
+        if FileManager.default.isExecutableFile(atPath: ensureDocker) {
+            try await runner.check(Command(ensureDocker, timeout: 300), what: "Making sure a Docker engine answers")
+        }
+        let builder = ImageBuilder(runner: runner, stack: stack, progress: progress)
+        let plans = try await builder.plan()
+        let built = try await builder.ensureBuilt(plans: plans)
+        progress(plans.map { $0.reference + ($0.present ? "" : " (built)") }.joined(separator: ", "))
+        if let loader = provider as? any ImageLoading {
+            try await loader.loadImages(built.values.sorted())
+        }
+        return built
+    }
+
+    // MARK: 2. Objects
+
+    /// The stack's objects for `namespace`: the `prepare` commands run, the source rendered (kustomize
+    /// or Helm), images replaced by the builds, API versions chosen from discovery; then `shape`
+    /// (a scenario's setup and variant) and the NodePort twins of the reachable Services.
+    /// `forScenario` leaves out the Namespace object and the kinds the stack file skips in scenarios;
+    /// `values` (a scenario's `setup.values`) are merged over a Helm chart's values.
+    public func objects(namespace: String, images: [String: String], forScenario: Bool, values: [String: JSONValue] = [:],
+                        shape: ([JSONValue]) throws -> [JSONValue] = { $0 }) async throws -> [JSONValue] {
+        for argv in stack.deploy.prepare {
+            guard let first = argv.first else { continue }
+            let executable = first.contains("/") ? stack.path(first) : first
+            try await runner.check(Command(executable, Array(argv.dropFirst()), workingDirectory: stack.root, timeout: 120),
+                                   what: "Preparing the stack (deploy.prepare in \(stack.file))")
+        }
+        let written = try await sourceObjects(namespace: namespace, values: values)
+        let served = try await ServedAPIs.discover(for: written, client: kube)
+        var objects = ApplyOrder.sorted(try ManifestRenderer(namespace: namespace, images: images, served: served).render(written))
+        if forScenario {
+            let skipped = Set(stack.deploy.scenarioSkipsKinds)
+            for object in objects where skipped.contains(object["kind"]?.stringValue ?? "") {
+                progress("left out \(object["kind"]?.stringValue ?? "") \(object.value(at: "metadata.name")?.stringValue ?? ""): deploy.scenarioSkipsKinds")
+            }
+            objects.removeAll { object in
+                let kind = object["kind"]?.stringValue ?? ""
+                return kind == "Namespace" || skipped.contains(kind)
+            }
+        }
+        objects = try shape(objects)
+        // The twins copy the Services as shaped above (a variant's session affinity too).
+        let services = Set(stack.reachable.compactMap { $0.service?.name })
+        return objects + AccessServices.make(from: objects, services: services, namespace: namespace)
+    }
+
+    /// The objects as the stack's source renders them.
+    func sourceObjects(namespace: String, values extra: [String: JSONValue]) async throws -> [JSONValue] {
+        switch stack.deploy.source {
+        case .kustomize(let directory):
+            progress("rendering the kustomization in \(directory)")
+            return try await KustomizeRenderer(runner: runner).render(stack.path(directory))
+        case .helm(let chart, let release, let valuesFiles, let values):
+            progress("rendering the Helm chart \(chart)")
+            return try await HelmChartRenderer(runner: runner, chart: stack.path(chart), release: release,
+                                               valuesFiles: valuesFiles.map(stack.path))
+                .render(namespace: namespace, provider: provider.kind.rawValue, values: Self.merged(values, extra))
+        }
+    }
+
+    /// The stack file's inline values with a scenario's merged over them (mappings recursively).
+    static func merged(_ base: JSONValue?, _ extra: [String: JSONValue]) -> JSONValue? {
+        guard !extra.isEmpty else { return base }
+        func merge(_ left: JSONValue, _ right: JSONValue) -> JSONValue {
+            guard case .object(var members) = left, case .object(let over) = right else { return right }
+            for (key, value) in over { members[key] = members[key].map { merge($0, value) } ?? value }
+            return .object(members)
+        }
+        return merge(base ?? .object([:]), .object(extra))
+    }
+
+    // MARK: 3. Apply
+
+    public func apply(_ objects: [JSONValue], namespace: String, trace: (String) -> Void = { _ in }) async throws {
+        for object in objects {
+            trace("apply \(object["apiVersion"]?.stringValue ?? "") \(object["kind"]?.stringValue ?? "?") \(object.value(at: "metadata.name")?.stringValue ?? "?")")
+            try await kube.apply(object, namespace: namespace)
+        }
+    }
+
+    // MARK: 4. Ready
+
+    /// Waits, by watching, until every Deployment and StatefulSet among `objects` is rolled out.
+    public func waitReady(_ objects: [JSONValue], namespace: String, timeout: Double = 300) async throws {
+        func names(_ kind: String) -> Set<String> {
+            Set(objects.filter { $0["kind"]?.stringValue == kind }.compactMap { $0.value(at: "metadata.name")?.stringValue })
+        }
+        try await ReadinessWaiter(client: kube, namespace: namespace, timeout: timeout, clock: clock)
+            .wait(deployments: names("Deployment"), statefulSets: names("StatefulSet"))
+    }
+
+    // MARK: 5. Reach
+
+    /// How the host reaches the reachable Services: their NodePort twins on the node's address when
+    /// that answers from here, else `kubectl port-forward`s registered with `forwards` (they last as
+    /// long as the caller keeps them). `allowPortForward: false` (for `labrun up`, whose URLs must
+    /// outlive it) turns the fallback into an error that prints the command to run instead.
+    public func reach(namespace: String, forwards: CleanupStack, allowPortForward: Bool = true) async throws -> StackEndpoints {
+        let workloads = stack.reachable
+        if let address = try await nodeAddress() {
+            var entries: [StackEndpoints.Endpoint] = []
+            for workload in workloads {
+                guard let service = workload.service else { continue }
+                let twin = try await kube.get(Service.self, name: AccessServices.name(for: service.name), namespace: namespace)
+                let ports = twin.spec?.ports ?? []
+                guard let nodePort = (ports.first { $0.port == service.port } ?? ports.first)?.nodePort else {
+                    throw LabrunError(id: ErrorID.nodeportMissing, exitCode: ExitCode.external,
+                                      message: "Service \(namespace)/\(AccessServices.name(for: service.name)) has no node port.")
+                }
+                entries.append(.init(workload: workload.name, host: address, port: nodePort))
+            }
+            if let probe = entries.first, await Self.accepts(host: probe.host, port: probe.port, clock: clock) {
+                return StackEndpoints(entries: entries, method: "NodePort on \(address)")
+            }
+            progress("the node's NodePorts do not answer from this host (\(entries.first?.address ?? address)); using port-forwards")
+        }
+        guard allowPortForward else {
+            let commands = workloads.compactMap { w in w.service.map { "kubectl -n \(namespace) port-forward service/\($0.name) \($0.port)" } }
+            throw LabrunError(id: ErrorID.nodeAddressUnknown, exitCode: ExitCode.unavailable,
+                              message: "The stack's NodePorts cannot be reached from this host.",
+                              advice: "Forward the Services yourself: " + commands.joined(separator: "; "))
+        }
+        let forwarder = PortForwarder(runner: runner, kubeconfig: kubeconfig, namespace: namespace, clock: clock)
+        var entries: [StackEndpoints.Endpoint] = []
+        for workload in workloads {
+            guard let service = workload.service else { continue }
+            let local = try await forwarder.start(service: service.name, remotePort: service.port, cleanup: forwards)
+            let port = local.split(separator: ":").last.flatMap { Int($0) } ?? 0
+            entries.append(.init(workload: workload.name, host: "127.0.0.1", port: port))
+        }
+        return StackEndpoints(entries: entries, method: "port-forward")
+    }
+
+    /// The node's address: the provider's own word, else the first node's InternalIP; nil when unknown.
+    func nodeAddress() async throws -> String? {
+        if let host = provider as? any HostAccess { return try await host.nodeAddress() }
+        let nodes = try await kube.list(ResourceType.nodes, as: JSONValue.self).items
+        let addresses = nodes.first?.value(at: "status.addresses")?.arrayValue ?? []
+        return addresses.first { $0["type"]?.stringValue == "InternalIP" }?["address"]?.stringValue
+    }
+
+    /// Whether a TCP connection to host:port opens within 3 s (retried for that long).
+    static func accepts(host: String, port: Int, clock: any LabClock) async -> Bool {
+        let http = try? HTTPClient(configuration: HTTPClientConfiguration(timeout: 2, connectTimeout: 1))
+        defer { http?.shutdown() }
+        guard let http else { return false }
+        let deadline = clock.now() + 3
+        while clock.now() < deadline {
+            do {
+                _ = try await http.send(HTTPRequest(.head, "http://\(host.contains(":") ? "[\(host)]" : host):\(port)/", timeout: 2))
+                return true
+            } catch let error as LabrunError where error.id != ErrorID.httpConnect && error.id != ErrorID.httpTimeout {
+                return true   // something answered, even if not with HTTP
+            } catch {
+                try? await clock.sleep(seconds: 0.25)
+            }
+        }
+        return false
+    }
+
+    // MARK: 6. Serving
+
+    /// Waits until each reachable workload's `ready` path answers 200 (the API first).
+    public func waitServing(_ endpoints: StackEndpoints, timeout: Double = 90) async throws {
+        let http = try HTTPClient(configuration: HTTPClientConfiguration(timeout: 5, connectTimeout: 2))
+        defer { http.shutdown() }
+        let ordered = stack.reachable.sorted { ($0.role == .api ? 0 : 1, $0.name) < ($1.role == .api ? 0 : 1, $1.name) }
+        for workload in ordered {
+            guard let path = workload.service?.ready, let base = endpoints.url(workload.name) else { continue }
+            let url = base + path
+            _ = try await Wait(timeout: timeout, interval: 0.5, clock: clock).until("\(url) to answer 200") { () async throws -> Poll<Bool> in
+                do {
+                    let response = try await http.send(HTTPRequest(.get, url, timeout: 5))
+                    return response.status == 200 ? .done(true) : .pending("HTTP \(response.status)")
+                } catch let error as LabrunError {
+                    return .pending(error.message)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+import LabrunCore
+import StackLifecycle
+import StackModel
+import Testing
+@testable import ScenarioEngine
+
+/// What `labrun init` writes is a valid stack file as written, so a team can `labrun up` at once.
+@Suite struct InitDraftTests {
+    @Test func theDraftOfTheProjectsManifestsParses() async throws {
+        guard SystemProcessRunner().which("kustomize") != nil else {
+            if ProcessInfo.processInfo.environment["LABRUN_REQUIRE_INTEGRATION"] == "1" { Issue.record("kustomize is not installed") }
+            else { print("SKIP theDraftOfTheProjectsManifestsParses: kustomize is not installed (scripts/install-kustomize.sh)") }
+            return
+        }
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("labrun-init-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        try FileManager.default.copyItem(atPath: TestPaths.repositoryRoot + "/kubernetes", toPath: copy + "/kubernetes")
+        let env = copy + "/kubernetes/base/secrets/todo-db.env"
+        try? FileManager.default.removeItem(atPath: env)
+        try "POSTGRES_USER=todo\nPOSTGRES_PASSWORD=test-only\nPOSTGRES_DB=todo\n".write(toFile: env, atomically: true, encoding: .utf8)
+        let objects = try await KustomizeRenderer(runner: SystemProcessRunner()).render(copy + "/kubernetes")
+        let text = StackFileDraft(name: "todo", source: .kustomize(directory: "kubernetes"), objects: objects).render()
+        let parsed = StackParser().parse(yaml: text, file: "labrun.yaml", absolutePath: copy + "/labrun.yaml")
+        guard case .success(let stack) = parsed else {
+            Issue.record("the draft does not parse:\n\(text)\n\(parsed)")
+            return
+        }
+        #expect(stack.api?.name == "backend", "the workload with a Service and a readiness probe")
+        #expect(stack.workload(role: .database)?.name == "postgres")
+        // The version is baked into the image, not set in the manifests: the draft asks for it.
+        #expect(stack.workload("backend")?.version == nil)
+        #expect(text.contains("# version: {env: TODO}"))
+        #expect(stack.images.map(\.repository) == ["labrun/todo-backend", "labrun/todo-frontend", "labrun/todo-postgres"])
+    }
+}
