@@ -50,7 +50,10 @@ public struct Stack: Sendable, Hashable {
 
     /// An absolute path for a path written in the file.
     public func path(_ relative: String) -> String {
-        relative.hasPrefix("/") ? relative : (root == "/" ? "/" : root + "/") + relative
+        if relative.hasPrefix("/") { return relative }
+        var trimmed = Substring(relative)
+        while trimmed.hasPrefix("./") { trimmed = trimmed.dropFirst(2) }
+        return (root == "/" ? "/" : root + "/") + (trimmed.isEmpty ? "." : trimmed)
     }
 
     public func workload(_ name: String) -> StackWorkload? { workloads.first { $0.name == name } }

@@ -64,15 +64,18 @@ public struct StackDeployer: Sendable {
     /// `values` (a scenario's `setup.values`) are merged over a Helm chart's values.
     public func objects(namespace: String, images: [String: String], forScenario: Bool, values: [String: JSONValue] = [:],
                         shape: ([JSONValue]) throws -> [JSONValue] = { $0 }) async throws -> [JSONValue] {
-        for argv in stack.deploy.prepare {
-            guard let first = argv.first else { continue }
-            let executable = first.contains("/") ? stack.path(first) : first
-            try await runner.check(Command(executable, Array(argv.dropFirst()), workingDirectory: stack.root, timeout: 120),
+        for argv in stack.deploy.prepare where !argv.isEmpty {
+            try await runner.check(StackCommand.make(argv, stack: stack, timeout: 120),
                                    what: "Preparing the stack (deploy.prepare in \(stack.file))")
         }
         let written = try await sourceObjects(namespace: namespace, values: values)
         let served = try await ServedAPIs.discover(for: written, client: kube)
-        var objects = ApplyOrder.sorted(try ManifestRenderer(namespace: namespace, images: images, served: served).render(written))
+        var rendered = written
+        if !forScenario && !written.contains(where: { $0["kind"]?.stringValue == "Namespace" }) {
+            // A stack whose manifests bring no Namespace (most kustomizations) still gets its own.
+            rendered.insert(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(namespace)]], at: 0)
+        }
+        var objects = ApplyOrder.sorted(try ManifestRenderer(namespace: namespace, images: images, served: served).render(rendered))
         if forScenario {
             let skipped = Set(stack.deploy.scenarioSkipsKinds)
             for object in objects where skipped.contains(object["kind"]?.stringValue ?? "") {

@@ -36,9 +36,7 @@ public struct ImageBuilder: Sendable {
         switch image.build {
         case .command(let argv):
             let values = ["tag": tag, "image": reference, "repository": image.repository]
-            let arguments = argv.map { Placeholders.substitute($0, values) }
-            let executable = arguments.first.map { $0.contains("/") ? stack.path($0) : $0 } ?? "true"
-            return Command(executable, Array(arguments.dropFirst()), workingDirectory: stack.root, timeout: 3600)
+            return StackCommand.make(argv.map { Placeholders.substitute($0, values) }, stack: stack, timeout: 3600)
         case .dockerfile(let context, let dockerfile, let args):
             var arguments = ["build", "--file", stack.path(dockerfile), "--tag", reference]
             for key in args.keys.sorted() { arguments += ["--build-arg", "\(key)=\(args[key] ?? "")"] }
