@@ -1,4 +1,6 @@
 import Foundation
+import Testing
+@testable import ScenarioEngine
 
 /// Paths of the repository and the fixtures, found from this file's location (no working-directory assumptions).
 enum TestPaths {
@@ -21,5 +23,22 @@ enum TestPaths {
 
     static func read(_ path: String) -> String {
         (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    }
+
+    /// `<base>.yaml` is rejected with exactly the errors in `<base>.expected`, each located in `shownAs`.
+    static func expectRejected(_ base: String, shownAs shown: String,
+                               _ load: (String, String) throws(ScenarioValidationError) -> Void) {
+        let expected = read(base + ".expected").trimmingCharacters(in: .whitespacesAndNewlines)
+        do throws(ScenarioValidationError) {
+            try load(base + ".yaml", shown)
+            Issue.record("\(shown) was accepted; expected:\n\(expected)")
+        } catch {
+            #expect(error.description == expected)
+            #expect(!error.errors.isEmpty)
+            for item in error.errors {
+                #expect(item.line >= 1 && item.column >= 1)
+                #expect(item.file == shown)
+            }
+        }
     }
 }

@@ -16,15 +16,10 @@ public struct ScenarioParser: Sendable {
     /// `metadata.name` must equal it (the file name without `.yaml`).
     public func parse(yaml: String, file: String, expectedName: String? = nil) -> Result<Scenario, ScenarioValidationError> {
         let reader = YAMLReader(file: file)
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch {
-            return .failure(ScenarioValidationError(errors: [YAMLSyntaxError.convert(error, file: file)]))
-        }
-        guard let root else {
-            reader.error("the file is empty; a scenario starts with apiVersion: \(Scenario.apiVersion)", line: 1, column: 1, .root)
-            return .failure(ScenarioValidationError(errors: reader.errors))
+        let root: Node
+        switch reader.compose(yaml, startsWith: "a scenario starts with apiVersion: \(Scenario.apiVersion)") {
+        case .success(let node): root = node
+        case .failure(let error): return .failure(error)
         }
         let session = ParseSession(reader: reader, stack: stack)
         let scenario = session.scenario(Located(node: root, path: .root), expectedName: expectedName)

@@ -24,15 +24,10 @@ public struct StackParser: Sendable {
                          + "write each value out in full", line: first.line, column: first.column, .root)
             return .failure(ScenarioValidationError(errors: reader.errors))
         }
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch {
-            return .failure(ScenarioValidationError(errors: [YAMLSyntaxError.convert(error, file: file)]))
-        }
-        guard let root else {
-            reader.error("the file is empty; a stack file starts with apiVersion: \(Stack.apiVersion)", line: 1, column: 1, .root)
-            return .failure(ScenarioValidationError(errors: reader.errors))
+        let root: Node
+        switch reader.compose(yaml, startsWith: "a stack file starts with apiVersion: \(Stack.apiVersion)") {
+        case .success(let node): root = node
+        case .failure(let error): return .failure(error)
         }
         let document = Located(node: root, path: .root)
         Self.checkControlCharacters(in: document, reader)

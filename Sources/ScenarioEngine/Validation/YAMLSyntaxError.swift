@@ -27,3 +27,21 @@ enum YAMLSyntaxError {
         }
     }
 }
+
+extension YAMLReader {
+    /// The root of the one YAML document in `yaml`, or the error that it is not YAML or is empty
+    /// (`startsWith` names the format's first line for the latter, e.g. "a scenario starts with …").
+    func compose(_ yaml: String, startsWith: String) -> Result<Node, ScenarioValidationError> {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch {
+            return .failure(ScenarioValidationError(errors: [YAMLSyntaxError.convert(error, file: file)]))
+        }
+        guard let root else {
+            self.error("the file is empty; \(startsWith)", line: 1, column: 1, .root)
+            return .failure(ScenarioValidationError(errors: errors))
+        }
+        return .success(root)
+    }
+}
