@@ -47,20 +47,20 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
 
     public var providerName: String { provider.kind.rawValue }
 
-    func endpoints(_ run: RunContext) throws -> StackEndpoints {
-        guard let found = lock.withLock({ access[run.namespace] }) else {
-            throw LabrunError(id: ErrorID.stackNotReachable, message: "The stack in namespace \(run.namespace) has not been set up, so it cannot be reached.")
-        }
-        return found
+    // MARK: actions
+
+    /// Runs the action's executor (`Executors/`) in a context for this step.
+    public func perform(_ action: Action, step: String, run: RunContext) async throws -> ActionOutcome {
+        try await action.executor.execute(in: context(run, step: step))
     }
 
-    /// The base URL of a workload's Service in this run.
-    func url(_ workload: String, run: RunContext) throws -> String {
-        guard let url = try endpoints(run).url(workload) else {
-            throw LabrunError(id: ErrorID.httpUnknownService, exitCode: ExitCode.invalidInput,
-                              message: "Workload \(workload) has no Service the host reaches (workloads.\(workload).service in \(stack.file)).")
-        }
-        return url
+    /// What the executors share for one step's action. The driver's own checks, diagnostics and
+    /// load reach the stack through the same helpers, with no step.
+    func context(_ run: RunContext, step: String = "") -> ActionContext {
+        ActionContext(stack: stack, kube: kube, provider: provider, runner: runner, run: run, step: step, http: http,
+                      access: lock.withLock { access[run.namespace] },
+                      check: { assertion in await self.check(assertion, run: run) },
+                      collectDiagnostics: { spec, reason in await self.collectDiagnostics(spec, reason: reason, run: run) })
     }
 
     /// The deployer for one run, its progress on the run's timeline.
