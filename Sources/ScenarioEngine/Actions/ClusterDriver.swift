@@ -157,17 +157,4 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
                         + reached.entries.map { "\($0.workload) at \($0.address)" }.joined(separator: ", "))
         try await deployer.waitServing(reached)
     }
-
-    /// Polls a URL until it answers 200.
-    func waitServing(_ url: String, run: RunContext, timeout: Double = 90) async throws {
-        let http = self.http
-        _ = try await Wait(timeout: timeout, interval: 0.5, clock: run.clock).until("\(url) to answer 200") { () async throws -> Poll<Bool> in
-            do {
-                let response = try await http.send(HTTPRequest(.get, url, timeout: 5))
-                return response.status == 200 ? .done(true) : .pending("HTTP \(response.status)")
-            } catch let error as LabrunError {
-                return .pending(error.message)
-            }
-        }
-    }
 }
