@@ -27,6 +27,11 @@ public final class FakeHTTPTransport: HTTPSending, @unchecked Sendable {
         self.handler = handler
     }
 
+    /// A transport answering every request from a route script.
+    public convenience init(_ script: HTTPRouteScript) {
+        self.init { script.answer($0) }
+    }
+
     /// Every request sent so far (streams included), in order.
     public var requests: [HTTPRequest] { lock.withLock { _requests } }
 
