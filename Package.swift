@@ -32,8 +32,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
 
-        // Fakes for unit tests (recording process runner, scripted responses). Never linked into labrun.
-        .target(name: "LabrunTestSupport", dependencies: ["LabrunCore"], swiftSettings: strict),
+        // Fakes for unit tests (recording process runner, scripted HTTP transport). Never linked into labrun.
+        .target(name: "LabrunTestSupport", dependencies: ["LabrunCore", "HTTPClient"], swiftSettings: strict),
 
         // 2. Clients.
         .target(name: "HTTPClient", dependencies: ["CCurl", "LabrunCore"], swiftSettings: strict),

@@ -2,11 +2,12 @@ import Foundation
 import HTTPClient
 import KubernetesClient
 import LabrunCore
+import LabrunTestSupport
 import Testing
 
 @Suite("KubernetesClient against a scripted transport")
 struct KubernetesClientFakeTests {
-    func client(_ transport: FakeTransport, namespace: String = "todo") throws -> KubernetesClient {
+    func client(_ transport: FakeHTTPTransport, namespace: String = "todo") throws -> KubernetesClient {
         try KubernetesClient(configuration: KubernetesConfiguration(server: "https://k8s.test:6443", namespace: namespace),
                              http: transport, clock: ManualClock())
     }
@@ -18,7 +19,7 @@ struct KubernetesClientFakeTests {
     func event(_ type: String, _ object: String) -> String { #"{"type":"\#(type)","object":\#(object)}"# + "\n" }
 
     @Test func getUsesTheDefaultNamespaceAndDecodes() async throws {
-        let transport = FakeTransport { _ in .json(200, #"{"metadata":{"name":"web-0","namespace":"todo"},"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}]}}"#) }
+        let transport = FakeHTTPTransport { _ in .json(200, #"{"metadata":{"name":"web-0","namespace":"todo"},"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}]}}"#) }
         let pod = try await client(transport).get(Pod.self, name: "web-0")
         #expect(pod.isReady)
         #expect(transport.requests.first?.url == "https://k8s.test:6443/api/v1/namespaces/todo/pods/web-0")
@@ -26,7 +27,7 @@ struct KubernetesClientFakeTests {
     }
 
     @Test func notFoundBecomesATypedError() async throws {
-        let transport = FakeTransport { _ in .json(404, #"{"kind":"Status","reason":"NotFound","message":"deployments.apps \"nope\" not found","code":404}"#) }
+        let transport = FakeHTTPTransport { _ in .json(404, #"{"kind":"Status","reason":"NotFound","message":"deployments.apps \"nope\" not found","code":404}"#) }
         do {
             _ = try await client(transport).get(Deployment.self, name: "nope", namespace: "other")
             Issue.record("expected an error")
@@ -37,14 +38,14 @@ struct KubernetesClientFakeTests {
     }
 
     @Test func deleteCanIgnoreNotFound() async throws {
-        let transport = FakeTransport { _ in .json(404, #"{"kind":"Status","reason":"NotFound","code":404}"#) }
+        let transport = FakeHTTPTransport { _ in .json(404, #"{"kind":"Status","reason":"NotFound","code":404}"#) }
         try await client(transport).delete(Pod.self, name: "gone", options: DeleteOptions(gracePeriodSeconds: 0, ignoreNotFound: true))
         #expect(transport.requests.first?.method == .delete)
         #expect(transport.requests.first?.url.hasSuffix("/pods/gone?gracePeriodSeconds=0") == true)
     }
 
     @Test func createFillsTheNamespaceAndSendsJSON() async throws {
-        let transport = FakeTransport { request in .json(201, String(decoding: request.body ?? Data(), as: UTF8.self)) }
+        let transport = FakeHTTPTransport { request in .json(201, String(decoding: request.body ?? Data(), as: UTF8.self)) }
         let created = try await client(transport).create(.configMaps, ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "cfg"], "data": ["a": "1"]])
         #expect(created.value(at: "metadata.namespace")?.stringValue == "todo")
         let request = try #require(transport.requests.first)
@@ -54,7 +55,7 @@ struct KubernetesClientFakeTests {
     }
 
     @Test func patchesUseTheRightContentTypes() async throws {
-        let transport = FakeTransport { _ in .json(200, #"{"metadata":{"name":"backend"},"spec":{"replicas":3}}"#) }
+        let transport = FakeHTTPTransport { _ in .json(200, #"{"metadata":{"name":"backend"},"spec":{"replicas":3}}"#) }
         let kube = try client(transport)
         let scaled = try await kube.patch(Deployment.self, name: "backend", .merge(["spec": ["replicas": 3]]))
         #expect(scaled.spec?.replicas == 3)
@@ -67,7 +68,7 @@ struct KubernetesClientFakeTests {
     }
 
     @Test func applyManifestsUsesServerSideApply() async throws {
-        let transport = FakeTransport { request in .json(200, String(decoding: request.body ?? Data(), as: UTF8.self)) }
+        let transport = FakeHTTPTransport { request in .json(200, String(decoding: request.body ?? Data(), as: UTF8.self)) }
         let yaml = try Fixture.text("valid-manifests.yaml")
         let applied = try await client(transport).apply(manifests: yaml, namespace: "lab")
         #expect(applied.count == 4)
@@ -81,7 +82,7 @@ struct KubernetesClientFakeTests {
 
     @Test func watchListsThenStreamsTypedEvents() async throws {
         let list = #"{"kind":"PodList","metadata":{"resourceVersion":"10"},"items":[\#(pod("a", "9"))]}"#
-        let transport = FakeTransport(streams: [
+        let transport = FakeHTTPTransport(streams: [
             .init(chunks: [event("MODIFIED", pod("a", "11")), event("ADDED", pod("b", "12")).dropLast(20).description,
                            String(event("ADDED", pod("b", "12")).suffix(20)), event("DELETED", pod("a", "13"))]),
         ]) { _ in .json(200, list) }
@@ -99,7 +100,7 @@ struct KubernetesClientFakeTests {
     @Test func watchResumesAfterADroppedStreamFromTheLastVersion() async throws {
         let list = #"{"metadata":{"resourceVersion":"10"},"items":[]}"#
         let dropped = LabrunError(id: "HTTP_TRANSPORT", message: "connection reset")
-        let transport = FakeTransport(streams: [
+        let transport = FakeHTTPTransport(streams: [
             .init(chunks: [event("ADDED", pod("a", "11"))], failure: dropped),
             .init(chunks: [#"{"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"15"}}}"# + "\n"]),
             .init(chunks: [event("MODIFIED", pod("a", "16"))]),
@@ -118,7 +119,7 @@ struct KubernetesClientFakeTests {
 
     @Test func watchRelistsOnGoneAndDeliversTheDifference() async throws {
         let lists = Counter()
-        let transport = FakeTransport(streams: [
+        let transport = FakeHTTPTransport(streams: [
             .init(chunks: [#"{"type":"ERROR","object":{"kind":"Status","reason":"Expired","message":"too old resource version","code":410}}"# + "\n"]),
             .init(chunks: [event("ADDED", pod("d", "40"))]),
         ]) { _ in
@@ -142,7 +143,7 @@ struct KubernetesClientFakeTests {
     }
 
     @Test func watchGivesUpOnAServerThatClosesAtOnce() async throws {
-        let transport = FakeTransport(streams: Array(repeating: .init(chunks: []), count: 10)) { _ in
+        let transport = FakeHTTPTransport(streams: Array(repeating: .init(chunks: []), count: 10)) { _ in
             .json(200, #"{"metadata":{"resourceVersion":"1"},"items":[]}"#)
         }
         do {
@@ -156,7 +157,7 @@ struct KubernetesClientFakeTests {
     }
 
     @Test func watchThrowsWhenTheServerRefuses() async throws {
-        let transport = FakeTransport(streams: [
+        let transport = FakeHTTPTransport(streams: [
             .init(status: 403, chunks: [#"{"kind":"Status","reason":"Forbidden","message":"pods is forbidden","code":403}"#]),
         ]) { _ in .json(200, #"{"metadata":{"resourceVersion":"1"},"items":[]}"#) }
         do {

@@ -47,20 +47,20 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
 
     public var providerName: String { provider.kind.rawValue }
 
-    func endpoints(_ run: RunContext) throws -> StackEndpoints {
-        guard let found = lock.withLock({ access[run.namespace] }) else {
-            throw LabrunError(id: ErrorID.stackNotReachable, message: "The stack in namespace \(run.namespace) has not been set up, so it cannot be reached.")
-        }
-        return found
+    // MARK: actions
+
+    /// Runs the action's executor (`Executors/`) in a context for this step.
+    public func perform(_ action: Action, step: String, run: RunContext) async throws -> ActionOutcome {
+        try await action.executor.execute(in: context(run, step: step))
     }
 
-    /// The base URL of a workload's Service in this run.
-    func url(_ workload: String, run: RunContext) throws -> String {
-        guard let url = try endpoints(run).url(workload) else {
-            throw LabrunError(id: ErrorID.httpUnknownService, exitCode: ExitCode.invalidInput,
-                              message: "Workload \(workload) has no Service the host reaches (workloads.\(workload).service in \(stack.file)).")
-        }
-        return url
+    /// What the executors share for one step's action. The driver's own checks, diagnostics and
+    /// load reach the stack through the same helpers, with no step.
+    func context(_ run: RunContext, step: String = "") -> ActionContext {
+        ActionContext(stack: stack, kube: kube, provider: provider, runner: runner, run: run, step: step, http: http,
+                      access: lock.withLock { access[run.namespace] },
+                      check: { assertion in await self.check(assertion, run: run) },
+                      collectDiagnostics: { spec, reason in await self.collectDiagnostics(spec, reason: reason, run: run) })
     }
 
     /// The deployer for one run, its progress on the run's timeline.
@@ -156,18 +156,5 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
         timeline.record(.note, "setup", "reached by \(reached.method): "
                         + reached.entries.map { "\($0.workload) at \($0.address)" }.joined(separator: ", "))
         try await deployer.waitServing(reached)
-    }
-
-    /// Polls a URL until it answers 200.
-    func waitServing(_ url: String, run: RunContext, timeout: Double = 90) async throws {
-        let http = self.http
-        _ = try await Wait(timeout: timeout, interval: 0.5, clock: run.clock).until("\(url) to answer 200") { () async throws -> Poll<Bool> in
-            do {
-                let response = try await http.send(HTTPRequest(.get, url, timeout: 5))
-                return response.status == 200 ? .done(true) : .pending("HTTP \(response.status)")
-            } catch let error as LabrunError {
-                return .pending(error.message)
-            }
-        }
     }
 }

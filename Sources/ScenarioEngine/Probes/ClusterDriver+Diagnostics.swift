@@ -24,7 +24,7 @@ extension ClusterDriver {
         }
         do {
             var pods = try await kube.list(Pod.self, namespace: namespace).items
-            if let target = spec.target { pods = try await self.pods(target, namespace: namespace) }
+            if let target = spec.target { pods = try await context(run).pods(target) }
             if spec.logs {
                 for pod in pods {
                     guard let name = pod.metadata.name else { continue }

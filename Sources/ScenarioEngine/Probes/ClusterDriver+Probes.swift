@@ -29,9 +29,10 @@ extension ClusterDriver {
     func httpCheck(_ spec: HTTPAssertion, name: String, run: RunContext) async throws -> AssertionResult {
         let count = max(1, spec.repeatCount)
         var last: AssertionResult?
+        let context = self.context(run)
         for number in 1...count {
             let check = count > 1 ? spec.check.substituting(repetition: number) : spec.check
-            let response = try await send(check.request, run: run)
+            let response = try await context.send(check.request)
             var headers: [String: String] = [:]
             for field in response.headers { headers[field.name] = field.value }
             let body = try? JSONValue.parse(response.body)
@@ -112,7 +113,7 @@ extension ClusterDriver {
     /// Runs `body` on a fresh connection to the run's database (the stack file's `database`: its
     /// workload's Service, credentials from its Secret).
     func withDatabase<T: Sendable>(_ run: RunContext, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        guard let database = stack.database, let endpoint = try endpoints(run).endpoint(database.workload) else {
+        guard let database = stack.database, let endpoint = try context(run).endpoints().endpoint(database.workload) else {
             throw LabrunError(id: ErrorID.stackNoDatabase, exitCode: ExitCode.invalidInput,
                               message: "The stack file \(stack.file) declares no database the host can reach, so SQL cannot run.",
                               advice: "Add a database section naming a workload with a service.")
@@ -150,22 +151,15 @@ extension ClusterDriver {
     }
 
     public func loadTransport(_ run: RunContext) async throws -> any LoadTransport {
-        let base = try url(run.options.loadWorkload ?? stack.traffic.workload, run: run)
+        let context = self.context(run)
+        let base = try context.url(run.options.loadWorkload ?? stack.traffic.workload)
         // Room for the load's cap and for a capacity probe's workers, so neither waits for a connection.
         var connections = run.scenario.load?.maxInFlight ?? 256
         if case .ofCapacity(let calibration)? = run.scenario.load?.rate { connections = max(connections, calibration.concurrency) }
         let transport = try HTTPLoadTransport(baseURL: base, traffic: stack.traffic, headers: stack.headers, maxConnections: connections,
                                               reuseConnections: run.options.loadReusesConnections)
-        if let guardian = try await localGuard() { transport.sendGuard = { guardian.refusal() } }
+        if let guardian = try await context.localGuard() { transport.sendGuard = { guardian.refusal() } }
         return transport
-    }
-}
-
-extension ClusterDriver {
-    /// On the bare provider, a guard that keeps requests to the node address on this host.
-    func localGuard() async throws -> LocalAddressGuard? {
-        guard provider.kind == .bare, let host = provider as? any HostAccess else { return nil }
-        return LocalAddressGuard(address: try await host.nodeAddress())
     }
 }
 

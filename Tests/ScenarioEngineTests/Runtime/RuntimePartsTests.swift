@@ -228,16 +228,6 @@ import Testing
         #expect(LocalAddressGuard(address: "127.0.0.1").refusal() == nil)
         #expect(LocalAddressGuard(address: "203.0.113.77").refusal()?.contains("not on this host") == true)
     }
-
-    @Test func netemCommandsAddAndRemoveTheSameRules() {
-        let cut = ClusterDriver.netemCommands(NetworkFaultAction(workload: "backend", mode: .cut, duration: .seconds(5)))
-        #expect(cut.add.count == 2 && cut.undo.count == 2)
-        #expect(cut.add[0].contains("DROP") && cut.undo[0].contains("-D"))
-        let delay = ClusterDriver.netemCommands(NetworkFaultAction(workload: "backend", mode: .delay, delay: .seconds(0.2),
-                                                                   jitter: .seconds(0.05), duration: .seconds(5)))
-        #expect(delay.add == [["tc", "qdisc", "add", "dev", "eth0", "root", "netem", "delay", "200ms", "50ms"]])
-        #expect(delay.undo == [["tc", "qdisc", "del", "dev", "eth0", "root"]])
-    }
 }
 
 /// Collects strings from several tasks.

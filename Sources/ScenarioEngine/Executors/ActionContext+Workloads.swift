@@ -2,15 +2,16 @@ import Foundation
 import KubernetesClient
 import LabrunCore
 
-/// Reading workloads and their pods: selectors, ready counts, rollouts.
-extension ClusterDriver {
+/// Reading workloads and their pods: selectors, choosing pods, ready counts, rollouts, and the one
+/// wait every executor polls with.
+extension ActionContext {
     /// The label selector of a workload, by the kind the stack file gives it.
-    func selector(of workload: String, namespace: String) async throws -> String {
-        Self.selectorString(try await selectorLabels(of: workload, namespace: namespace))
+    func selector(of workload: String) async throws -> String {
+        Self.selectorString(try await selectorLabels(of: workload))
     }
 
     /// The `matchLabels` of a workload's selector (Deployment, StatefulSet or DaemonSet, as the stack file says).
-    func selectorLabels(of workload: String, namespace: String) async throws -> [String: String] {
+    func selectorLabels(of workload: String) async throws -> [String: String] {
         guard let kind = stack.workload(workload)?.kind else {
             throw LabrunError(id: ErrorID.workloadNotFound, exitCode: ExitCode.invalidInput,
                               message: "The stack file \(stack.file) has no workload named \(workload).",
@@ -30,15 +31,16 @@ extension ClusterDriver {
         }
     }
 
+    /// `a=b,c=d`, sorted by key: labels as a list selector.
     static func selectorString(_ labels: [String: String]) -> String {
         labels.keys.sorted().map { "\($0)=\(labels[$0] ?? "")" }.joined(separator: ",")
     }
 
     /// The pods an action targets.
-    func pods(_ target: PodTarget, namespace: String) async throws -> [Pod] {
+    func pods(_ target: PodTarget) async throws -> [Pod] {
         let selector: String
         switch target {
-        case .workload(let name): selector = try await self.selector(of: name, namespace: namespace)
+        case .workload(let name): selector = try await self.selector(of: name)
         case .labels(let labels): selector = Self.selectorString(labels)
         }
         return try await kube.list(Pod.self, namespace: namespace, options: ListOptions(labelSelector: selector)).items
@@ -47,8 +49,18 @@ extension ClusterDriver {
     /// Pods not being deleted.
     static func active(_ pods: [Pod]) -> [Pod] { pods.filter { $0.metadata.deletionTimestamp == nil } }
 
+    /// Chooses `count` pods by `pick`.
+    static func choose(_ pods: [Pod], count: Int, pick: PodPick) -> [Pod] {
+        let sorted = pods.sorted { ($0.metadata.creationTimestamp ?? "", $0.metadata.name ?? "") < ($1.metadata.creationTimestamp ?? "", $1.metadata.name ?? "") }
+        switch pick {
+        case .oldest: return Array(sorted.prefix(count))
+        case .newest: return Array(sorted.suffix(count))
+        case .random: return Array(pods.shuffled().prefix(count))
+        }
+    }
+
     /// The desired replicas of a workload and whether it is a StatefulSet.
-    func desiredReplicas(of workload: String, namespace: String) async throws -> (replicas: Int, statefulSet: Bool) {
+    func desiredReplicas(of workload: String) async throws -> (replicas: Int, statefulSet: Bool) {
         if let deployment = try? await kube.get(Deployment.self, name: workload, namespace: namespace) {
             return (deployment.spec?.replicas ?? 1, false)
         }
@@ -58,9 +70,9 @@ extension ClusterDriver {
 
     /// Every desired replica is a ready pod that is not being deleted, and there are no extra pods.
     /// Returns nil when it holds, else what was seen.
-    func workloadNotReady(_ workload: String, namespace: String) async throws -> String? {
-        let (desired, _) = try await desiredReplicas(of: workload, namespace: namespace)
-        let pods = try await self.pods(.workload(workload), namespace: namespace)
+    func workloadNotReady(_ workload: String) async throws -> String? {
+        let (desired, _) = try await desiredReplicas(of: workload)
+        let pods = try await self.pods(.workload(workload))
         let active = Self.active(pods)
         let ready = active.filter(\.isReady).count
         if ready == desired && active.count == desired { return nil }
@@ -68,24 +80,24 @@ extension ClusterDriver {
     }
 
     /// The Deployment's rollout is finished (as `kubectl rollout status`) and no old pod remains.
-    func rolloutNotComplete(_ workload: String, namespace: String) async throws -> String? {
+    func rolloutNotComplete(_ workload: String) async throws -> String? {
         guard let deployment = try? await kube.get(Deployment.self, name: workload, namespace: namespace) else {
             let set = try await kube.get(StatefulSet.self, name: workload, namespace: namespace)
-            return set.isRolledOut ? try await workloadNotReady(workload, namespace: namespace) : "StatefulSet \(workload) still rolling"
+            return set.isRolledOut ? try await workloadNotReady(workload) : "StatefulSet \(workload) still rolling"
         }
         guard deployment.isRolledOut else {
             let status = deployment.status
             return "updated \(status?.updatedReplicas ?? 0), available \(status?.availableReplicas ?? 0), total \(status?.replicas ?? 0) of \(deployment.spec?.replicas ?? 1)"
         }
-        if let seen = try await workloadNotReady(workload, namespace: namespace) { return seen }
+        if let seen = try await workloadNotReady(workload) { return seen }
         // Old pods still draining can still answer: the rollout is over when they are gone.
-        let all = try await pods(.workload(workload), namespace: namespace)
+        let all = try await pods(.workload(workload))
         let draining = all.count - Self.active(all).count
         return draining == 0 ? nil : "\(draining) old pod(s) still terminating"
     }
 
     /// Waits for `check` to return nil; returns the time (run clock) it first did.
-    func waitUntil(_ what: String, run: RunContext, timeout: Double = 3600, interval: Double = 0.25,
+    func waitUntil(_ what: String, timeout: Double = 3600, interval: Double = 0.25,
                    _ check: @escaping @Sendable () async throws -> String?) async throws -> Double {
         let clock = run.clock
         let limit = OperationTimeout.deadline.map { min(timeout, max(0.1, $0 - clock.now() - 0.3)) } ?? timeout

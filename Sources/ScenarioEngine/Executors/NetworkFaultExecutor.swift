@@ -1,94 +1,36 @@
-import ClusterProviders
-import Foundation
 import KubernetesClient
 import LabrunCore
 
-/// Faults through the container runtime and the host: killing a container, cutting or delaying a
-/// pod's network, stopping and starting the cluster.
-extension ClusterDriver {
-    /// The Docker container id of a pod's container (`docker://…`), or an error saying why there is none.
-    func dockerContainerID(_ pod: Pod, container: String?) throws -> (name: String, id: String, restarts: Int) {
-        let statuses = pod.status?.containerStatuses ?? []
-        let wanted = container ?? pod.spec?.containers.first?.name
-        guard let status = statuses.first(where: { $0.name == wanted }) ?? statuses.first else {
-            throw LabrunError(id: ErrorID.containerNotFound, message: "Pod \(pod.metadata.name ?? "?") has no container \(wanted ?? "?") running.")
-        }
-        guard let raw = status.containerID, raw.hasPrefix("docker://") else {
-            throw LabrunError(
-                id: ErrorID.runtimeUnsupported, exitCode: ExitCode.unavailable,
-                message: "killContainer and networkFault (netem) need the node's container runtime on this host (Docker via dockershim); pod \(pod.metadata.name ?? "?") runs on \(status.containerID?.split(separator: ":").first.map(String.init) ?? "an unknown runtime").",
-                advice: "Use the bare provider, or use deletePod / a NetworkPolicy network fault (method: networkPolicy) on this cluster.")
-        }
-        return (status.name, String(raw.dropFirst("docker://".count)), status.restartCount ?? 0)
-    }
+/// `networkFault`: cuts or delays the traffic of a workload's pods for `duration`, then restores it,
+/// by iptables / tc netem inside each pod's network namespace (the bare provider) or by a deny-all
+/// NetworkPolicy (cut only). The undo is registered with the run's cleanup while the fault is on.
+struct NetworkFaultExecutor: ActionExecutor {
+    let spec: NetworkFaultAction
 
-    func requireHostRuntime() throws {
-        guard provider is any HostAccess, provider.kind == .bare else {
-            throw LabrunError(
-                id: ErrorID.runtimeUnsupported, exitCode: ExitCode.unavailable,
-                message: "This action reaches the node's container runtime from the host, which the \(provider.kind) provider does not offer.",
-                advice: "Run it on the bare provider, or use deletePod / networkFault with method: networkPolicy.")
-        }
-    }
-
-    // MARK: killContainer
-
-    func killContainers(_ spec: KillContainerAction, run: RunContext) async throws -> ActionOutcome {
-        try requireHostRuntime()
-        let namespace = run.namespace
-        let candidates = Self.active(try await pods(spec.target, namespace: namespace)).filter(\.isReady)
-        guard candidates.count >= spec.count else {
-            throw LabrunError(id: ErrorID.actionNoTarget, message: "killContainer wanted \(spec.count) ready pod(s) of \(spec.target), found \(candidates.count).")
-        }
-        var targets: [(pod: String, container: String, restarts: Int)] = []
-        var killedAt = 0.0
-        for pod in Self.choose(candidates, count: spec.count, pick: spec.pick) {
-            let (container, id, restarts) = try dockerContainerID(pod, container: spec.container)
-            try await runner.check(Command("docker", ["kill", "--signal", spec.signal.rawValue, id], timeout: 30),
-                                   what: "Killing container \(container) of pod \(pod.metadata.name ?? "?")")
-            killedAt = run.clock.now()
-            run.timeline.record(.action, pod.metadata.name ?? "?", "docker kill --signal \(spec.signal.rawValue) \(String(id.prefix(12))) (\(container))")
-            targets.append((pod.metadata.name ?? "?", container, restarts))
-        }
-        // Verified: the kubelet saw the crash and restarted the container (restart count up). The fault
-        // itself landed when the runtime killed the process, so recovery is measured from then.
-        for target in targets {
-            let at = try await waitUntil("the restart count of \(target.pod)/\(target.container) to go above \(target.restarts)", run: run, timeout: 90) { [self] in
-                let pod = try await kube.get(Pod.self, name: target.pod, namespace: namespace)
-                let count = pod.status?.containerStatuses?.first { $0.name == target.container }?.restartCount ?? 0
-                return count > target.restarts ? nil : "restart count \(count)"
-            }
-            run.timeline.record(.pod, target.pod, "restart count of \(target.container) went above \(target.restarts)", at: at)
-        }
-        return ActionOutcome(faultLandedAt: killedAt,
-                             message: "killed \(targets.map { "\($0.pod)/\($0.container)" }.joined(separator: ", ")); restart count went up")
-    }
-
-    // MARK: networkFault
-
-    func networkFault(_ spec: NetworkFaultAction, run: RunContext) async throws -> ActionOutcome {
+    func execute(in context: ActionContext) async throws -> ActionOutcome {
         let useNetem: Bool
         switch spec.method {
-        case .netem: try requireHostRuntime(); useNetem = true
+        case .netem: try context.requireHostRuntime(); useNetem = true
         case .networkPolicy: useNetem = false
-        case .auto: useNetem = provider.kind == .bare
+        case .auto: useNetem = context.provider.kind == .bare
         }
-        if useNetem { return try await netemFault(spec, run: run) }
+        if useNetem { return try await netemFault(context) }
         guard spec.mode == .cut else {
             throw LabrunError(id: ErrorID.networkFaultUnsupported, exitCode: ExitCode.unavailable,
-                              message: "A network delay needs tc netem inside the pods' network namespace, which the \(provider.kind) provider does not give; a NetworkPolicy can only cut.")
+                              message: "A network delay needs tc netem inside the pods' network namespace, which the \(context.provider.kind) provider does not give; a NetworkPolicy can only cut.")
         }
-        return try await policyFault(spec, run: run)
+        return try await policyFault(context)
     }
 
     /// iptables / tc netem inside each pod's network namespace (entered through its container's pid).
-    func netemFault(_ spec: NetworkFaultAction, run: RunContext) async throws -> ActionOutcome {
-        let namespace = run.namespace
-        let pods = Self.active(try await pods(.workload(spec.workload), namespace: namespace))
+    func netemFault(_ context: ActionContext) async throws -> ActionOutcome {
+        let run = context.run
+        let runner = context.runner
+        let pods = ActionContext.active(try await context.pods(.workload(spec.workload)))
         guard !pods.isEmpty else { throw LabrunError(id: ErrorID.actionNoTarget, message: "networkFault found no pod of \(spec.workload).") }
         var applied: [(pod: String, pid: String, undo: [[String]], token: Int)] = []
         for pod in pods {
-            let (_, id, _) = try dockerContainerID(pod, container: nil)
+            let (_, id, _) = try context.dockerContainerID(pod, container: nil)
             let pid = try await runner.check(Command("docker", ["inspect", "--format", "{{.State.Pid}}", id], timeout: 30),
                                              what: "Finding the process of \(pod.metadata.name ?? "?")").standardOutput
                 .trimmingCharacters(in: .whitespacesAndNewlines)
@@ -105,7 +47,6 @@ extension ClusterDriver {
                                       message: "Injecting a network fault into \(pod.metadata.name ?? "?") failed (\(arguments.joined(separator: " "))): \(result.standardError.trimmingCharacters(in: .whitespacesAndNewlines))")
                 }
             }
-            let runner = self.runner
             let name = pod.metadata.name ?? "?"
             let token = run.cleanup.register("remove the network fault from \(name)", timeout: 30) {
                 for arguments in undo { _ = try? await runner.run(Command("nsenter", ["-t", pid, "-n"] + arguments, timeout: 30)) }
@@ -148,9 +89,10 @@ extension ClusterDriver {
     }
 
     /// A deny-all NetworkPolicy on the workload's pods (only where the cluster enforces policies).
-    func policyFault(_ spec: NetworkFaultAction, run: RunContext) async throws -> ActionOutcome {
-        let namespace = run.namespace
-        let labels = try await selectorLabels(of: spec.workload, namespace: namespace)
+    func policyFault(_ context: ActionContext) async throws -> ActionOutcome {
+        let namespace = context.namespace
+        let run = context.run
+        let labels = try await context.selectorLabels(of: spec.workload)
         let name = "labrun-cut-\(spec.workload)"
         var matchLabels: [String: String] = [:]
         for (key, value) in labels { matchLabels[key] = value }
@@ -161,8 +103,8 @@ extension ClusterDriver {
             "spec": .object(["podSelector": .object(["matchLabels": .object(matchLabels.mapValues { .string($0) })]),
                              "policyTypes": .array([.string("Ingress"), .string("Egress")])]),
         ])
+        let kube = context.kube
         try await kube.create(.networkPolicies, policy, namespace: namespace)
-        let kube = self.kube
         let token = run.cleanup.register("delete NetworkPolicy \(name)", timeout: 30) {
             try await kube.delete(.networkPolicies, name: name, namespace: namespace, options: DeleteOptions(ignoreNotFound: true))
         }

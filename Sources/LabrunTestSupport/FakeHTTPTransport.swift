@@ -1,13 +1,20 @@
 import Foundation
 import HTTPClient
 
-/// A scripted `HTTPSending`: records every request and answers from a handler.
-final class FakeTransport: HTTPSending, @unchecked Sendable {
+/// A scripted `HTTPSending`: records every request and answers from a handler, so a client
+/// (the Kubernetes client, a scenario's HTTP requests) runs in unit tests without a server.
+public final class FakeHTTPTransport: HTTPSending, @unchecked Sendable {
     /// One scripted stream answer: status and the lines of the body (then the stream ends, or fails).
-    struct StreamScript: Sendable {
-        var status: Int = 200
-        var chunks: [String]
-        var failure: (any Error)?
+    public struct StreamScript: Sendable {
+        public var status: Int
+        public var chunks: [String]
+        public var failure: (any Error)?
+
+        public init(status: Int = 200, chunks: [String], failure: (any Error)? = nil) {
+            self.status = status
+            self.chunks = chunks
+            self.failure = failure
+        }
     }
 
     private let lock = NSLock()
@@ -15,21 +22,27 @@ final class FakeTransport: HTTPSending, @unchecked Sendable {
     private var streams: [StreamScript]
     private let handler: @Sendable (HTTPRequest) -> HTTPResponse
 
-    init(streams: [StreamScript] = [], handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse = { _ in HTTPResponse(status: 200, body: Data("{}".utf8)) }) {
+    public init(streams: [StreamScript] = [], handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse = { _ in HTTPResponse(status: 200, body: Data("{}".utf8)) }) {
         self.streams = streams
         self.handler = handler
     }
 
-    var requests: [HTTPRequest] { lock.withLock { _requests } }
+    /// A transport answering every request from a route script.
+    public convenience init(_ script: HTTPRouteScript) {
+        self.init { script.answer($0) }
+    }
 
-    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+    /// Every request sent so far (streams included), in order.
+    public var requests: [HTTPRequest] { lock.withLock { _requests } }
+
+    public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         lock.withLock { _requests.append(request) }
         var response = handler(request)
         response.request = request.description
         return response
     }
 
-    func stream(_ request: HTTPRequest) async throws -> HTTPStream {
+    public func stream(_ request: HTTPRequest) async throws -> HTTPStream {
         let script: StreamScript? = lock.withLock {
             _requests.append(request)
             return streams.isEmpty ? nil : streams.removeFirst()
@@ -52,7 +65,8 @@ final class FakeTransport: HTTPSending, @unchecked Sendable {
 }
 
 extension HTTPResponse {
-    static func json(_ status: Int, _ text: String) -> HTTPResponse {
+    /// A response with a JSON body.
+    public static func json(_ status: Int, _ text: String) -> HTTPResponse {
         HTTPResponse(status: status, headers: ["Content-Type": "application/json"], body: Data(text.utf8))
     }
 }

@@ -1,0 +1,48 @@
+import ClusterProviders
+import Foundation
+import HTTPClient
+import LabrunCore
+import StackLifecycle
+
+/// Requests to the stack's Services from the host: where they are, the local-address guard, sending.
+extension ActionContext {
+    /// Where the stack's Services are reached, or an error when setup has not reached them.
+    func endpoints() throws -> StackEndpoints {
+        guard let access else {
+            throw LabrunError(id: ErrorID.stackNotReachable, message: "The stack in namespace \(namespace) has not been set up, so it cannot be reached.")
+        }
+        return access
+    }
+
+    /// The base URL of a workload's Service in this run.
+    func url(_ workload: String) throws -> String {
+        guard let url = try endpoints().url(workload) else {
+            throw LabrunError(id: ErrorID.httpUnknownService, exitCode: ExitCode.invalidInput,
+                              message: "Workload \(workload) has no Service the host reaches (workloads.\(workload).service in \(stack.file)).")
+        }
+        return url
+    }
+
+    /// On the bare provider, a guard that keeps requests to the node address on this host.
+    func localGuard() async throws -> LocalAddressGuard? {
+        guard provider.kind == .bare, let host = provider as? any HostAccess else { return nil }
+        return LocalAddressGuard(address: try await host.nodeAddress())
+    }
+
+    /// Sends a scenario request to the Service it names.
+    func send(_ spec: HTTPRequestSpec, timeout: Double = 10) async throws -> HTTPResponse {
+        if let refusal = try await localGuard()?.refusal() {
+            throw LabrunError(id: ErrorID.httpConnect, exitCode: ExitCode.external, message: "\(spec.method) \(spec.path): \(refusal).")
+        }
+        let base = try url(spec.service.isEmpty ? (stack.api?.name ?? "") : spec.service)
+        var headers = HTTPHeaders()
+        for (name, value) in spec.headers.sorted(by: { $0.key < $1.key }) { headers.add(name, value) }
+        var body: Data?
+        if let json = spec.body {
+            body = try json.jsonData()
+            if headers["Content-Type"] == nil { headers.add("Content-Type", "application/json") }
+        }
+        return try await http.send(HTTPRequest(HTTPMethod(rawValue: spec.method), base + spec.path, headers: headers,
+                                               body: body, timeout: timeout))
+    }
+}
