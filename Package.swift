@@ -46,15 +46,16 @@ let package = Package(
         .target(name: "StackModel", dependencies: ["LabrunCore"], swiftSettings: strict),
 
         // 3. Cluster providers.
-        .target(name: "ClusterProviders", dependencies: ["LabrunCore", "KubernetesClient"], swiftSettings: strict),
+        .target(name: "ClusterProviders", dependencies: ["LabrunCore", "KubernetesClient"], exclude: ["README.md"],
+                swiftSettings: strict),
 
-        // 4. Stack lifecycle: images, deploy, readiness, access.
+        // 4. Stack lifecycle: the one deployer (images, render, apply, readiness, access), status, init.
         .target(name: "StackLifecycle", dependencies: [
             "LabrunCore", "KubernetesClient", "HTTPClient", "PostgresClient", "ClusterProviders", "StackModel",
             .product(name: "Yams", package: "Yams"),
-        ], swiftSettings: strict),
+        ], exclude: ["README.md"], swiftSettings: strict),
 
-        // 5. Scenario engine: format, validation, actions, load, assertions, run.
+        // 5. Scenario engine: format, validation (scenario and stack files), executors, load, assertions, run.
         .target(name: "ScenarioEngine", dependencies: [
             "LabrunCore", "KubernetesClient", "HTTPClient", "PostgresClient", "ClusterProviders", "StackModel", "StackLifecycle",
             .product(name: "Yams", package: "Yams"),
