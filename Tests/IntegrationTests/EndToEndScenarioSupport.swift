@@ -82,26 +82,38 @@ enum EndToEndScenario {
         try Test.cancel(Comment(rawValue: reason))
     }
 
-    /// The stack under test: `LABRUN_E2E_STACK` (a stack file or its directory), else the todo stack's
-    /// `stack/labrun.yaml`, loaded the way the CLI loads `--stack`.
-    static func stack(root: String) throws -> Stack {
-        try StackLoader().load(pathOrDirectory: environment["LABRUN_E2E_STACK"].flatMap { $0.isEmpty ? nil : $0 }
+    /// The stack under test: `path` (a stack file or its directory), else `LABRUN_E2E_STACK`, else the
+    /// todo stack's `stack/labrun.yaml` — loaded the way the CLI loads `--stack`.
+    static func stack(root: String, path: String? = nil) throws -> Stack {
+        try StackLoader().load(pathOrDirectory: path ?? environment["LABRUN_E2E_STACK"].flatMap { $0.isEmpty ? nil : $0 }
                                    ?? root + "/stack/labrun.yaml")
     }
 
-    /// Runs one scenario (optionally on a broken stack variant) and writes its reports.
-    static func run(_ name: String, variant: StackVariant? = nil) async throws -> ScenarioResult {
+    /// The example stacks: each directory of `examples/` with a stack file.
+    static var exampleStacks: [String] {
+        let examples = projectRoot() + "/examples"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: examples)) ?? []
+        return names.sorted().filter { FileManager.default.fileExists(atPath: "\(examples)/\($0)/\(Stack.fileName)") }
+            .map { "examples/\($0)" }
+    }
+
+    /// Runs one scenario (optionally on a broken stack variant) of the stack in `stackPath` (relative
+    /// to the project; default as `stack(root:)`) and writes its reports. The scenarios are read the
+    /// way the CLI reads them: `scenarios/` beside the stack file, else the project's.
+    static func run(_ name: String, variant: StackVariant? = nil, stackPath: String? = nil) async throws -> ScenarioResult {
         let layout = try ProjectLayout.discover(start: projectRoot(), executable: nil)
         let usesBare = environment["LABRUN_TEST_KUBECONFIG"] == nil
-        let options = LabOptions(stack: try stack(root: projectRoot()), provider: environment["LABRUN_PROVIDER"] ?? (usesBare ? "bare" : nil),
+        let stack = try stack(root: projectRoot(), path: stackPath.map { projectRoot() + "/" + $0 })
+        let options = LabOptions(stack: stack, provider: environment["LABRUN_PROVIDER"] ?? (usesBare ? "bare" : nil),
                                  kubeconfig: usesBare ? nil : kubeconfig)
         let session = LabSession(options: options, console: Console(level: .normal), runner: SystemProcessRunner(), layout: layout)
-        let reports = reportDirectory + "/" + (variant.map { "broken-\($0.name)" } ?? name)
+        let reports = reportDirectory + "/" + (stackPath.map { ($0 as NSString).lastPathComponent + "/" } ?? "")
+            + (variant.map { "broken-\($0.name)" } ?? name)
         let console = session.console
         let runOptions = RunOptions(reportDirectory: reports, variant: variant, onEvent: { scenario, event in
             console.info(String(format: "  [%@ %6.1fs] %@ %@ %@", scenario, event.at, event.kind.rawValue, event.subject, event.detail))
         })
-        let directory = environment["LABRUN_E2E_SCENARIO_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+        let directory = stackPath == nil ? environment["LABRUN_E2E_SCENARIO_DIR"].flatMap { $0.isEmpty ? nil : $0 } : nil
         let results = try await ScenarioSuite(session: session, options: runOptions, directory: directory).run(names: [name])
         let paths = try ReportWriter(directory: URL(fileURLWithPath: reports)).write(results)
         console.info("reports: \(paths.html.path), \(paths.junit.path)")

@@ -7,11 +7,7 @@ import Testing
     static let names = TestPaths.yamlNames(in: "invalid")
 
     @Test func theCorpusHasAtLeastThirtyFilesEachWithItsExpectedErrors() {
-        #expect(Self.names.count >= 30)
-        for name in Self.names {
-            let expected = TestPaths.fixtures + "/invalid/\(name).expected"
-            #expect(FileManager.default.fileExists(atPath: expected), "\(name).yaml has no .expected file")
-        }
+        TestPaths.expectCorpus("invalid", atLeast: 30)
     }
 
     @Test(arguments: InvalidCorpusTests.names)

@@ -147,11 +147,7 @@ import Testing
     // MARK: Invalid fixtures
 
     @Test func theCorpusHasAtLeastThirtyFiveFilesEachWithItsExpectedErrors() {
-        #expect(Self.invalid.count >= 35)
-        for name in Self.invalid {
-            let expected = TestPaths.fixtures + "/stacks/invalid/\(name).expected"
-            #expect(FileManager.default.fileExists(atPath: expected), "\(name).yaml has no .expected file")
-        }
+        TestPaths.expectCorpus("stacks/invalid", atLeast: 35)
     }
 
     @Test(arguments: StackParserTests.invalid)

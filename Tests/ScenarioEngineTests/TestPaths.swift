@@ -25,6 +25,16 @@ enum TestPaths {
         (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
     }
 
+    /// A fixtures subdirectory holds at least `count` YAML files, each with its `.expected` sidecar.
+    static func expectCorpus(_ subdirectory: String, atLeast count: Int) {
+        let names = yamlNames(in: subdirectory)
+        #expect(names.count >= count, "\(subdirectory) has \(names.count) files")
+        for name in names {
+            #expect(FileManager.default.fileExists(atPath: "\(fixtures)/\(subdirectory)/\(name).expected"), "\(name).yaml has no .expected file")
+        }
+        print("\(subdirectory): \(names.count) invalid files, each refused with its exact errors")
+    }
+
     /// `<base>.yaml` is rejected with exactly the errors in `<base>.expected`, each located in `shownAs`.
     static func expectRejected(_ base: String, shownAs shown: String,
                                _ load: (String, String) throws(ScenarioValidationError) -> Void) {
