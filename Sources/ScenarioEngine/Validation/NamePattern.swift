@@ -32,7 +32,7 @@ struct NamePattern: Sendable {
     static let variableName = identifier(noun: "variable name", example: "id")
 
     /// A DNS subdomain (Kubernetes object names such as Secrets): DNS labels joined by dots, at most 253 characters.
-    static let dnsSubdomain = NamePattern(noun: "name", hint: "use lower-case letters, digits, dashes and dots, e.g. todo-db") { text in
+    static let dnsSubdomain = NamePattern(noun: "name", hint: "use lower-case letters, digits, dashes and dots, e.g. shop-db") { text in
         text.count <= 253 && text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { isDNSLabel(String($0)) }
     }
 
@@ -63,7 +63,7 @@ struct NamePattern: Sendable {
     static let imageRepository = NamePattern(
         noun: "repository",
         hint: "use lower-case letters, digits, \".\", \"_\", \"-\" and \"/\", optionally after host:port/, and no tag "
-            + "(labrun tags each build), e.g. labrun/todo-backend"
+            + "(labrun tags each build), e.g. acme/api"
     ) { text in
         var components = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         if components.count > 1, let host = components.first, host.contains(".") || host.contains(":") || host == "localhost" {

@@ -4,7 +4,7 @@ import StackModel
 /// Parsing of what a stack builds and deploys: `images` and `deploy`.
 extension StackParseSession {
     func images(_ value: Located) -> [StackImage] {
-        guard let entries = namedEntries(value, pattern: .dnsLabel(example: "backend"), what: "images") else { return [] }
+        guard let entries = namedEntries(value, pattern: .dnsLabel(example: "api"), what: "images") else { return [] }
         var repositories: [String: String] = [:]
         var images: [StackImage] = []
         for entry in entries {
@@ -90,7 +90,7 @@ extension StackParseSession {
     func helm(_ value: Located, stackName: String?) -> ManifestSource? {
         guard let fields = reader.fields(value, allowed: StackKeys.helm, required: ["chart"]) else { return nil }
         let chart = fields.value("chart").flatMap(relativePath)
-        let release = fields.has("release") ? fields.string("release", pattern: .dnsLabel(example: "todo", maxLength: 53)) : stackName
+        let release = fields.has("release") ? fields.string("release", pattern: .dnsLabel(example: "shop", maxLength: 53)) : stackName
         let valuesFiles = fields.value("valuesFiles").map { relativePaths($0) } ?? []
         var values: JSONValue?
         if let raw = fields.value("values") {

@@ -186,7 +186,7 @@ extension StackParseSession {
             if highest != 1 {
                 let uses = highest == 0 ? "does not use $1" : "uses parameters up to $\(highest)"
                 reader.error("the query \(uses); it gets one parameter, $1: a LIKE pattern of the run's idempotency keys "
-                             + "(e.g. WHERE idempotency_key LIKE $1)", at: at.node, at.path)
+                             + "(e.g. WHERE request_key LIKE $1)", at: at.node, at.path)
                 query = nil
             }
         }

@@ -3,7 +3,7 @@ import StackModel
 /// Parsing of what a stack runs: `workloads` and their roles, `headers` and `database`.
 extension StackParseSession {
     func workloads(_ value: Located) -> [StackWorkload] {
-        guard let entries = namedEntries(value, pattern: .dnsLabel(example: "backend"), what: "workloads") else { return [] }
+        guard let entries = namedEntries(value, pattern: .dnsLabel(example: "api"), what: "workloads") else { return [] }
         workloadNames = entries.map(\.written)
         if entries.isEmpty {
             reader.error("needs at least one workload: the one with role: api takes the load", at: value.node, value.path)
@@ -25,7 +25,7 @@ extension StackParseSession {
             } else if let role {
                 holders[role] = entry.written
             }
-            let container = fields.has("container") ? fields.string("container", pattern: .dnsLabel(example: "backend")) : nil
+            let container = fields.has("container") ? fields.string("container", pattern: .dnsLabel(example: "api")) : nil
             let service = fields.value("service").flatMap { self.service($0) }
             let version = fields.value("version").flatMap { self.versionSetting($0) }
             // Only a workload without errors is kept: a misspelt `service` must not read as "has no service" later.
@@ -44,7 +44,7 @@ extension StackParseSession {
         guard let fields = reader.fields(value, allowed: StackKeys.service, required: ["name", "port"], what: "a service") else {
             return nil
         }
-        let name = fields.string("name", pattern: .dnsLabel(example: "backend"))
+        let name = fields.string("name", pattern: .dnsLabel(example: "api"))
         let port = fields.int("port", min: 1, max: 65_535)
         let ready = fields.has("ready") ? fields.string("ready", pattern: .httpPath) : nil
         guard let name, let port else { return nil }

@@ -56,7 +56,7 @@ final class StackParseSession {
 
     func metadata(_ value: Located) -> (name: String, description: String)? {
         guard let fields = reader.fields(value, allowed: StackKeys.metadata, required: StackKeys.metadata) else { return nil }
-        let name = fields.string("name", pattern: .dnsLabel(example: "todo"))
+        let name = fields.string("name", pattern: .dnsLabel(example: "shop"))
         let description = fields.string("description")
         guard let name, let description else { return nil }
         return (name, description)
