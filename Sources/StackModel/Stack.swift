@@ -222,10 +222,13 @@ public struct StackTraffic: Sendable, Hashable {
     public var workload: String
     /// Operations by name, sorted by name.
     public var operations: [TrafficOperation]
+    /// The credentials every request of the load and of a scenario's HTTP steps carries; nil for none.
+    public var auth: TrafficAuth?
 
-    public init(workload: String, operations: [TrafficOperation]) {
+    public init(workload: String, operations: [TrafficOperation], auth: TrafficAuth? = nil) {
         self.workload = workload
         self.operations = operations
+        self.auth = auth
     }
 
     public func operation(_ name: String) -> TrafficOperation? { operations.first { $0.name == name } }
@@ -234,6 +237,13 @@ public struct StackTraffic: Sendable, Hashable {
     public func producer(of variable: String) -> TrafficOperation? {
         operations.first { $0.captures.keys.contains(variable) }
     }
+}
+
+/// Credentials for the stack's API, read from a Secret of the stack's namespace at run time (so
+/// they never sit in the stack file, a report or a log: the value is redacted everywhere).
+public enum TrafficAuth: Sendable, Hashable {
+    /// `Authorization: Bearer <token>`, the token being `key` of Secret `secret`.
+    case bearer(secret: String, key: String)
 }
 
 /// One named request template of the load.

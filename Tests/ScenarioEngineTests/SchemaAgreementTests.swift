@@ -86,6 +86,8 @@ import Testing
         (["properties", "database"], StackKeys.database),
         (["properties", "database", "properties", "keys"], StackKeys.databaseKeys),
         (["properties", "traffic"], StackKeys.traffic),
+        (["properties", "traffic", "properties", "auth"], StackKeys.auth),
+        (["properties", "traffic", "properties", "auth", "properties", "bearer"], StackKeys.bearer),
         (["$defs", "operation"], StackKeys.operation),
         (["properties", "ledger"], StackKeys.ledger),
     ]

@@ -104,6 +104,23 @@ import Testing
         #expect(stack.traffic == StackTraffic(workload: "web", operations: [TrafficOperation(name: "home", method: "GET", path: "/")]))
     }
 
+    @Test func trafficCredentialsComeFromASecret() {
+        let yaml = Self.minimal + "  auth:\n    bearer: {secret: api-token, key: token}\n"
+        guard case .success(let stack) = StackParser().parse(yaml: yaml, file: "labrun.yaml", absolutePath: "/lab/stack/labrun.yaml") else {
+            Issue.record("traffic.auth was refused: \(errors(yaml))")
+            return
+        }
+        #expect(stack.traffic.auth == .bearer(secret: "api-token", key: "token"))
+        #expect(errors(Self.minimal + "  auth:\n    bearer: {secret: Api_Token}\n") == [
+            "labrun.yaml:11:13: traffic.auth.bearer.key: missing required key \"key\"",
+            "labrun.yaml:11:22: traffic.auth.bearer.secret: invalid name \"Api_Token\" (use lower-case letters, digits, dashes and dots, e.g. shop-db)",
+        ])
+        #expect(errors(Self.minimal + "  auth:\n    basic: {user: a}\n") == [
+            "labrun.yaml:11:5: traffic.auth.basic: unknown key \"basic\" (expected one of: bearer)",
+            "labrun.yaml:11:5: traffic.auth.bearer: missing required key \"bearer\"",
+        ])
+    }
+
     @Test func helmAndDockerfileBuildsAreParsedWithTheirDefaults() throws {
         let stack = try load("helm-dockerfiles")
         #expect(stack.root == TestPaths.testsDirectory + "/Fixtures")

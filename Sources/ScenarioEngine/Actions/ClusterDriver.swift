@@ -21,6 +21,8 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
     let lock = NSLock()
     var access: [String: StackEndpoints] = [:]
     var credentials: [String: DatabaseCredentials] = [:]
+    /// Namespace → the `Authorization` value the stack's `traffic.auth` gives (read from its Secret at setup).
+    var authorizations: [String: String] = [:]
     var images: [String: String]?
 
     public init(stack: Stack, provider: any ClusterProvider, kube: KubernetesClient, kubeconfig: KubeconfigTarget,
@@ -60,7 +62,8 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
         ActionContext(stack: stack, kube: kube, provider: provider, runner: runner, run: run, step: step, http: http,
                       access: lock.withLock { access[run.namespace] },
                       check: { assertion in await self.check(assertion, run: run) },
-                      collectDiagnostics: { spec, reason in await self.collectDiagnostics(spec, reason: reason, run: run) })
+                      collectDiagnostics: { spec, reason in await self.collectDiagnostics(spec, reason: reason, run: run) },
+                      authorization: lock.withLock { authorizations[run.namespace] })
     }
 
     /// The deployer for one run, its progress on the run's timeline.
@@ -153,6 +156,11 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
         run.cleanup.register("stop port-forwards of \(namespace)", timeout: 30) { await forwards.unwind() }
         let reached = try await deployer.reach(namespace: namespace, forwards: forwards)
         lock.withLock { access[namespace] = reached }
+        if let auth = stack.traffic.auth {
+            let value = try await authorization(auth, namespace: namespace)
+            lock.withLock { authorizations[namespace] = value }
+            timeline.record(.note, "setup", "requests carry the credentials of traffic.auth (redacted)")
+        }
         timeline.record(.note, "setup", "reached by \(reached.method): "
                         + reached.entries.map { "\($0.workload) at \($0.address)" }.joined(separator: ", "))
         try await deployer.waitServing(reached)

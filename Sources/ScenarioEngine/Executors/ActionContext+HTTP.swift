@@ -37,6 +37,7 @@ extension ActionContext {
         let base = try url(spec.service.isEmpty ? (stack.api?.name ?? "") : spec.service)
         var headers = HTTPHeaders()
         for (name, value) in spec.headers.sorted(by: { $0.key < $1.key }) { headers.add(name, value) }
+        if let authorization, headers["Authorization"] == nil { headers.add("Authorization", authorization) }
         var body: Data?
         if let json = spec.body {
             body = try json.jsonData()

@@ -159,7 +159,31 @@ extension ClusterDriver {
         let transport = try HTTPLoadTransport(baseURL: base, traffic: stack.traffic, headers: stack.headers, maxConnections: connections,
                                               reuseConnections: run.options.loadReusesConnections)
         if let guardian = try await context.localGuard() { transport.sendGuard = { guardian.refusal() } }
+        transport.authorization = context.authorization
         return transport
+    }
+
+    /// The `Authorization` value of the stack's `traffic.auth`, read from its Secret; the token is
+    /// registered with the Redactor (plain, base64 and as the header value) before anything prints.
+    func authorization(_ auth: TrafficAuth, namespace: String) async throws -> String {
+        switch auth {
+        case .bearer(let secretName, let key):
+            let secret = try await kube.get(.secrets, name: secretName, namespace: namespace)
+            guard let encoded = secret.value(at: "data.\(key)")?.stringValue, let data = Data(base64Encoded: encoded),
+                  let token = String(data: data, encoding: .utf8), !token.isEmpty else {
+                throw LabrunError(id: ErrorID.secretIncomplete, exitCode: ExitCode.invalidInput,
+                                  message: "Secret \(namespace)/\(secretName) has no \(key), which traffic.auth.bearer in \(stack.file) names.")
+            }
+            let trimmed = token.trimmingCharacters(in: .whitespacesAndNewlines)
+            Redactor.shared.register(token)
+            Redactor.shared.register(trimmed)
+            Redactor.shared.register(encoded)
+            guard !trimmed.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7f } == true }) else {
+                throw LabrunError(id: ErrorID.secretIncomplete, exitCode: ExitCode.invalidInput,
+                                  message: "The token in Secret \(namespace)/\(secretName) key \(key) holds control characters, which would split the Authorization header; refused.")
+            }
+            return "Bearer " + trimmed
+        }
     }
 }
 

@@ -23,6 +23,8 @@ public final class HTTPLoadTransport: LoadTransport, @unchecked Sendable {
     public let reuseConnections: Bool
     /// Checked before each request: a reason not to send it (the target left this host), or nil.
     public var sendGuard: (@Sendable () -> String?)?
+    /// The `Authorization` value every request carries unless its template sets one (the stack's `traffic.auth`).
+    public var authorization: String?
     private let operations: [LoadOperation: CompiledOperation]
     private let headers: ResponseHeaders
     private let http: any HTTPSending
@@ -118,6 +120,7 @@ public final class HTTPLoadTransport: LoadTransport, @unchecked Sendable {
         for header in operation.headers {
             headers.add(Placeholders.substitute(header.name, values), Placeholders.substitute(header.value, values))
         }
+        if let authorization, headers["Authorization"] == nil { headers.add("Authorization", authorization) }
         let body = operation.body(values)
         if body != nil { headers.add("Content-Type", "application/json") }
         let path = operation.pathIsStatic ? operation.path : Placeholders.substitute(operation.path, values)

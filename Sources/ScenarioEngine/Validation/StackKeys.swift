@@ -16,7 +16,9 @@ enum StackKeys {
     static let headers = ["servedBy", "version"]
     static let database = ["workload", "secret", "keys"]
     static let databaseKeys = ["user", "password", "database"]
-    static let traffic = ["workload", "operations"]
+    static let traffic = ["workload", "operations", "auth"]
+    static let auth = ["bearer"]
+    static let bearer = ["secret", "key"]
     static let operation = ["method", "path", "headers", "body", "capture", "write"]
     static let ledger = ["operation", "query"]
 

@@ -29,8 +29,20 @@ extension StackParseSession {
         let drafts = fields.value("operations").map { self.operations($0) } ?? []
         checkVariables(drafts)
         let operations = drafts.compactMap(\.operation)
-        guard let workload, operations.count == drafts.count, !drafts.isEmpty else { return nil }
-        return StackTraffic(workload: workload, operations: operations.sorted { $0.name < $1.name })
+        let auth = fields.value("auth").map { self.auth($0) }
+        guard let workload, operations.count == drafts.count, !drafts.isEmpty, auth != .some(nil) else { return nil }
+        return StackTraffic(workload: workload, operations: operations.sorted { $0.name < $1.name }, auth: auth ?? nil)
+    }
+
+    /// `auth: {bearer: {secret, key}}`: a token read from a Secret when the run starts.
+    func auth(_ value: Located) -> TrafficAuth? {
+        guard let fields = reader.fields(value, allowed: StackKeys.auth, required: StackKeys.auth, what: "credentials"),
+              let raw = fields.value("bearer"),
+              let bearer = reader.fields(raw, allowed: StackKeys.bearer, required: StackKeys.bearer) else { return nil }
+        let secret = bearer.string("secret", pattern: .dnsSubdomain)
+        let key = bearer.string("key", pattern: .secretKey)
+        guard let secret, let key else { return nil }
+        return .bearer(secret: secret, key: key)
     }
 
     func operations(_ value: Located) -> [OperationDraft] {

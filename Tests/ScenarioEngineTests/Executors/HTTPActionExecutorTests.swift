@@ -24,6 +24,14 @@ struct HTTPActionExecutorTests {
         #expect(outcome.message == "POST /api/tasks?n={{i}}: 3× 201")
     }
 
+    @Test func theStacksCredentialsGoWithEveryRequestThatSetsNoneOfItsOwn() async throws {
+        var stack = fixture(200)
+        stack.authorization = "Bearer t0k3n"
+        _ = try await stack.perform(.http(HTTPAction(request: HTTPRequestSpec(path: "/me"))))
+        _ = try await stack.perform(.http(HTTPAction(request: HTTPRequestSpec(path: "/me", headers: ["Authorization": "Bearer other"]))))
+        #expect(stack.services.requests.map { $0.headers["Authorization"] } == ["Bearer t0k3n", "Bearer other"])
+    }
+
     @Test func aPlaceholderIsReplacedInASingleRequestToo() async throws {
         let stack = fixture(200)
         _ = try await stack.perform(.http(HTTPAction(request: HTTPRequestSpec(path: "/api/tasks/{{i}}"))))

@@ -57,6 +57,20 @@ import Testing
         #expect(response.captured == ["order": "o-7", "first": "3"])
     }
 
+    @Test func theStacksCredentialsGoOnEveryRequestUnlessTheTemplateSetsItsOwn() throws {
+        let traffic = StackTraffic(workload: "api", operations: [
+            TrafficOperation(name: "mine", method: "GET", path: "/v1/me"),
+            TrafficOperation(name: "anonymous", method: "GET", path: "/v1/public", headers: ["Authorization": "none"]),
+        ], auth: .bearer(secret: "s", key: "k"))
+        let transport = HTTPLoadTransport(baseURL: "http://h", traffic: traffic, headers: ResponseHeaders(),
+                                          http: ScriptedHTTP { _ in HTTPResponse(status: 200) })
+        #expect(try #require(transport.httpRequest(for: LoadRequest(sequence: 0, operation: "mine", timeout: 1))).headers["Authorization"] == nil,
+                "no credentials until the driver has read them")
+        transport.authorization = "Bearer t0k3n"
+        #expect(try #require(transport.httpRequest(for: LoadRequest(sequence: 1, operation: "mine", timeout: 1))).headers["Authorization"] == "Bearer t0k3n")
+        #expect(try #require(transport.httpRequest(for: LoadRequest(sequence: 2, operation: "anonymous", timeout: 1))).headers["Authorization"] == "none")
+    }
+
     @Test func capturedValuesStandInForTheirProducerUntilOneIsCaptured() {
         let captured = CapturedValues(traffic: TestStacks.todo.traffic)
         #expect(captured.resolve(.get).operation == .create, "no task yet: get is sent as the create that captures ids")
