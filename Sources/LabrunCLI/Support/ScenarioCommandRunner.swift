@@ -17,26 +17,13 @@ enum ScenarioCommandRunner {
                 reportDirectory: options.reportDirectory, namespace: options.reuseNamespace, keepNamespace: options.keep,
                 onEvent: { progress.event($0, $1) }, onRequest: { progress.request($0, $1) })
             let suite = options.source.suite(session, options: runOptions)
-            // Every file is validated before anything touches the cluster.
-            let selected = try catalog(suite).select(names: names, labels: options.labelSelector)
-            guard !selected.isEmpty else {
-                throw LabrunError(id: ErrorID.scenarioNoneSelected, exitCode: LabrunCore.ExitCode.usage,
-                                  message: "No scenario matches the names and labels given.",
-                                  advice: "`labrun list` shows every scenario and its labels.")
-            }
-            _ = try await session.startCluster()
-
-            var results: [ScenarioResult] = []
-            for scenario in selected {
-                if Task.isCancelled { break }
-                let result = try await suite.run([scenario])
-                progress.finish()
-                results += result
-                if options.failFast, result.contains(where: { $0.verdict != .passed }) {
-                    let skipped = selected.count - results.count
-                    if skipped > 0 { console.warn("--fail-fast: \(skipped) scenario(s) not run") }
-                    break
-                }
+            // Every file is validated before anything touches the cluster (the suite's first step).
+            let results: [ScenarioResult]
+            do {
+                results = try await suite.run(names: names, labels: options.labelSelector, failFast: options.failFast,
+                                              finished: { _ in progress.finish() })
+            } catch let error as ScenarioValidationError {
+                throw error.labrunError
             }
             progress.finish()
 

@@ -12,7 +12,6 @@ public enum ErrorID {
     // BENCH
     public static let benchFailed = "BENCH_FAILED"
     // CLUSTER
-    public static let clusterNotRunning = "CLUSTER_NOT_RUNNING"
     public static let clusterUnreachable = "CLUSTER_UNREACHABLE"
     // COMMAND
     public static let commandFailed = "COMMAND_FAILED"

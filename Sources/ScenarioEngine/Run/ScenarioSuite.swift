@@ -29,31 +29,23 @@ public struct ScenarioSuite: Sendable {
     /// The catalogue of `directory`, validated against the session's stack (nothing touches the cluster).
     public func catalog() throws -> ScenarioCatalog { try ScenarioCatalog(directory: directory, stack: session.options.stack) }
 
-    /// Runs the selected scenarios one after another (see `ScenarioCatalog.select`).
+    /// What `labrun run`, `labrun all` and the end-to-end tests do: validate every file, select
+    /// (see `ScenarioCatalog.select`), start the cluster when it does not run, then run the selected
+    /// scenarios one after another; `failFast` stops after the first that does not pass, and
+    /// `finished` hears each result as it comes.
     ///
     /// Throws before touching the cluster when a file is invalid, a name unknown or no provider
     /// available; failures of a scenario are in its result. When the calling task is cancelled
     /// (Ctrl-C), the running scenario cleans up and the remaining ones are not started.
-    public func run(names: [String] = [], labels: [String: String] = [:]) async throws -> [ScenarioResult] {
+    public func run(names: [String] = [], labels: [String: String] = [:], failFast: Bool = false,
+                    finished: @Sendable (ScenarioResult) -> Void = { _ in }) async throws -> [ScenarioResult] {
         let scenarios = try catalog().select(names: names, labels: labels)
         guard !scenarios.isEmpty else {
             throw LabrunError(id: ErrorID.scenarioNoneSelected, exitCode: ExitCode.usage,
                               message: "No scenario matches the names and labels given.",
                               advice: "`labrun list` shows every scenario and its labels.")
         }
-        return try await run(scenarios)
-    }
-
-    /// Runs the given (validated) scenarios.
-    public func run(_ scenarios: [Scenario]) async throws -> [ScenarioResult] {
-        let (provider, reason) = try await session.selectProvider()
-        session.console.info("provider: \(provider.kind) (\(reason))")
-        let state = try await provider.status()
-        guard state.isRunning else {
-            throw LabrunError(id: ErrorID.clusterNotRunning, exitCode: ExitCode.unavailable,
-                              message: "The \(provider.kind) cluster is \(state.phase.rawValue), so no scenario can run.",
-                              advice: "Start it with `labrun up` first.")
-        }
+        let (provider, _) = try await session.startCluster()
         let driver = try await ClusterDriver.make(stack: session.options.stack, provider: provider, session: session)
         let runner = ScenarioRunner(driver: driver, clock: session.clock, options: options)
         var results: [ScenarioResult] = []
@@ -64,6 +56,12 @@ public struct ScenarioSuite: Sendable {
             session.console.info("\(result.verdict == .passed ? "✓" : "✗") \(scenario.name): \(result.verdict.rawValue) in \(formatSeconds(result.durationSeconds))"
                                  + (result.abortReason.map { " — \($0)" } ?? ""))
             results.append(result)
+            finished(result)
+            if failFast && result.verdict != .passed {
+                let skipped = scenarios.count - results.count
+                if skipped > 0 { session.console.warn("--fail-fast: \(skipped) scenario(s) not run") }
+                break
+            }
         }
         return results
     }
