@@ -1,4 +1,4 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 // labrun — a local cluster lab and end-to-end test harness.
 // Targets follow the layers of DESIGN §3; a layer imports only those below it:
 //   C bridges → LabrunCore → clients → cluster providers → stack lifecycle
@@ -22,9 +22,9 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
-        // 1. C bridges (typed wrappers around variadic libcurl calls; libpq headers).
+        // 1. C bridges (typed wrappers around variadic libcurl calls; libpq found through pkg-config).
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
-        .target(name: "CLibPQ", linkerSettings: [.linkedLibrary("pq")]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"]), .brew(["libpq"])]),
 
         // Shared basics: errors with ids and advice, redaction, process runner, clock, waits.
         .target(name: "LabrunCore", dependencies: [

@@ -75,8 +75,8 @@ struct LoadBench: AsyncParsableCommand {
         // CPU and memory at the fixed rate.
         let fixed = try await measure(rate: fixedRate, seconds: Double(duration))
         report(fixed)
-        let rss = Self.memory("VmRSS")
-        let peak = Self.memory("VmHWM")
+        let rss = Platform.residentMemory(peak: false)
+        let peak = Platform.residentMemory(peak: true)
 
         print("")
         print(pad("", 34) + pad("labrun load generator", 24, right: true) + pad("wrk", 14, right: true))
@@ -141,13 +141,6 @@ struct LoadBench: AsyncParsableCommand {
             + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
     }
 
-    /// A memory figure of this process from /proc/self/status, in MiB.
-    static func memory(_ field: String) -> Double? {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
-        let line = status.split(separator: "\n").first { $0.hasPrefix(field + ":") }
-        let kib = line?.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Double($0) }
-        return kib.map { $0 / 1024 }
-    }
 }
 
 /// A `LoadTransport` that GETs one URL whatever the operation: the generator's own cost, measured

@@ -109,10 +109,8 @@ final class PostgresTestServer: Sendable {
     }
 
     private func chown(_ path: String) throws {
-        guard PostgresTestServer.isRoot, let user = getpwnam("postgres") else { return }
-        guard Glibc.chown(path, user.pointee.pw_uid, user.pointee.pw_gid) == 0 else {
-            throw LabrunError(id: "PG_TEST_SERVER", message: "Could not hand \(path) to the postgres user (errno \(errno)).")
-        }
+        guard PostgresTestServer.isRoot else { return }
+        _ = try Platform.changeOwner(path, toUser: "postgres")
     }
 
     private static func makeDirectory() throws -> String {
@@ -121,18 +119,14 @@ final class PostgresTestServer: Sendable {
             throw LabrunError(id: "PG_TEST_SERVER", message: "Could not create a temporary directory (errno \(errno)).")
         }
         let path = String(cString: made)
-        if isRoot, let user = getpwnam("postgres") {
-            guard Glibc.chown(path, user.pointee.pw_uid, user.pointee.pw_gid) == 0 else {
-                throw LabrunError(id: "PG_TEST_SERVER", message: "Could not hand \(path) to the postgres user (errno \(errno)).")
-            }
-        }
+        if isRoot { _ = try Platform.changeOwner(path, toUser: "postgres") }
         chmod(path, 0o700)
         return path
     }
 
     /// A TCP port nothing listens on right now (bind to port 0, read it back, close).
     static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Platform.streamSocket, 0)
         guard fd >= 0 else { throw LabrunError(id: "PG_TEST_SERVER", message: "socket() failed (errno \(errno)).") }
         defer { close(fd) }
         var address = sockaddr_in()

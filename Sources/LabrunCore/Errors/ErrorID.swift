@@ -89,6 +89,8 @@ public enum ErrorID {
     public static let pgQuery = "PG_QUERY"
     public static let pgRowCount = "PG_ROW_COUNT"
     public static let pgUrlInvalid = "PG_URL_INVALID"
+    // PLATFORM
+    public static let platformCall = "PLATFORM_CALL"
     // PORT
     public static let portForwardFailed = "PORT_FORWARD_FAILED"
     // PROJECT

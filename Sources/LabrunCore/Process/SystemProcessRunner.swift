@@ -153,10 +153,8 @@ final class SubprocessHandle: BackgroundProcess, @unchecked Sendable {
     func isRunning() async -> Bool {
         guard let pid = processIdentifier, !lock.withLock({ exited }) else { return false }
         // The process stays a zombie until it is reaped; read its state rather than probing with kill(0).
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return false }
-        let state = stat[stat.index(close, offsetBy: 2)...].first
-        return state != "Z" && state != "X"
+        guard let facts = Platform.process(pid) else { return false }
+        return !facts.zombie
     }
 
     func stop(grace: Double) async {

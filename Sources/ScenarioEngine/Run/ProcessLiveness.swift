@@ -1,4 +1,5 @@
 import Foundation
+import LabrunCore
 
 /// Whether the process that owns a namespace still runs on this host.
 public protocol OwnerLiveness: Sendable {
@@ -6,7 +7,7 @@ public protocol OwnerLiveness: Sendable {
     func isAlive(pid: Int32, startTime: String?, host: String?) -> Bool
 }
 
-/// The real check, from `/proc`: a pid whose start time differs is another process that reused the number.
+/// The real check (`Platform.process`): a pid whose start time differs is another process that reused the number.
 public struct ProcessLiveness: OwnerLiveness {
     public init() {}
 
@@ -18,15 +19,9 @@ public struct ProcessLiveness: OwnerLiveness {
         return current == startTime
     }
 
-    /// Field 22 of `/proc/<pid>/stat` (start time in clock ticks since boot), or nil when no such process.
+    /// When process `pid` started (stable for its life), or nil when there is no such live process.
     public static func startTime(of pid: Int32) -> String? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        // After ")": state is field 3, so start time (field 22) is at index 19.
-        guard fields.count > 19 else { return nil }
-        let state = fields[0]
-        if state == "Z" || state == "X" { return nil }
-        return String(fields[19])
+        guard let facts = Platform.process(pid), !facts.zombie else { return nil }
+        return facts.startTime
     }
 }

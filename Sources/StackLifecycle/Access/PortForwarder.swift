@@ -47,7 +47,7 @@ public struct PortForwarder: Sendable {
 
     /// A TCP port on 127.0.0.1 that nothing listens on now.
     public static func freeLocalPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Platform.streamSocket, 0)
         guard fd >= 0 else { throw LabrunError(id: ErrorID.noPort, message: "Could not open a socket to find a free port.") }
         defer { close(fd) }
         var address = sockaddr_in()
@@ -66,7 +66,7 @@ public struct PortForwarder: Sendable {
 
     /// Whether something accepts TCP connections on 127.0.0.1:`port`.
     public static func accepts(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Platform.streamSocket, 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         var address = sockaddr_in()

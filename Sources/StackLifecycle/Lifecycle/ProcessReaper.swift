@@ -7,8 +7,8 @@ import LabrunCore
 public enum ProcessReaper {
     /// The process's command line, or nil when it is gone (or a zombie).
     public static func commandLine(pid: Int32) -> String? {
-        guard pid > 0, let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"), !data.isEmpty else { return nil }
-        return String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        guard let facts = Platform.process(pid), !facts.zombie else { return nil }
+        return Platform.commandLine(pid)
     }
 
     /// Whether `pid` runs and looks like something labrun started.

@@ -1,1 +1,0 @@
-#include "pq_shim.h"
