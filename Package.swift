@@ -1,8 +1,9 @@
 // swift-tools-version: 6.2
 // labrun — a local cluster lab and end-to-end test harness.
 // Targets follow the layers of DESIGN §3; a layer imports only those below it:
-//   C bridges → LabrunCore → clients → cluster providers → stack lifecycle
-//   → scenario engine → reports → LabrunCLI → labrun (thin main)
+//   C bridges → LabrunCore → clients → cluster providers → stack model → stack lifecycle
+//   → scenario model (pure) → scenario engine (runtime) → LabrunCLI → labrun (thin main);
+//   reports depend on the scenario model only
 import PackageDescription
 
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
@@ -55,25 +56,32 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ], exclude: ["README.md"], swiftSettings: strict),
 
-        // 5. Scenario engine: format, validation (scenario and stack files), executors, load, assertions, run.
-        .target(name: "ScenarioEngine", dependencies: [
-            "LabrunCore", "KubernetesClient", "HTTPClient", "PostgresClient", "ClusterProviders", "StackModel", "StackLifecycle",
+        // 5a. Scenario model, pure: the scenario and stack file formats and their validation, results,
+        // the pure evaluators and load statistics. Links no client: Reports depend on it alone.
+        .target(name: "ScenarioModel", dependencies: [
+            "LabrunCore", "StackModel",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: strict),
 
-        // 6. Reports: JUnit XML, JSON, HTML with an SVG timeline.
-        .target(name: "Reports", dependencies: ["LabrunCore", "ScenarioEngine"], swiftSettings: strict),
+        // 5b. Scenario runtime: the runner, one executor per action, probes, the load, the suite.
+        .target(name: "ScenarioEngine", dependencies: [
+            "LabrunCore", "KubernetesClient", "HTTPClient", "PostgresClient", "ClusterProviders", "StackModel", "StackLifecycle",
+            "ScenarioModel",
+        ], swiftSettings: strict),
+
+        // 6. Reports: JUnit XML, JSON, HTML with an SVG timeline — from the model only.
+        .target(name: "Reports", dependencies: ["LabrunCore", "ScenarioModel"], swiftSettings: strict),
 
         // 7. Commands (argument parsing only; work is done by the library) and the thin main.
         .target(name: "LabrunCLI", dependencies: [
-            "LabrunCore", "ClusterProviders", "StackModel", "StackLifecycle", "ScenarioEngine", "Reports",
+            "LabrunCore", "ClusterProviders", "StackModel", "StackLifecycle", "ScenarioModel", "ScenarioEngine", "Reports",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .executableTarget(name: "labrun", dependencies: ["LabrunCLI"], swiftSettings: strict),
         // Benchmarks of the clients against reference tools (kubectl, wrk) in the same run.
         .executableTarget(name: "labrun-bench", dependencies: [
-            "KubernetesClient", "HTTPClient", "LabrunCore", "StackModel", "ScenarioEngine",
+            "KubernetesClient", "HTTPClient", "LabrunCore", "StackModel", "ScenarioModel", "ScenarioEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 
@@ -85,16 +93,16 @@ let package = Package(
         .testTarget(name: "ClusterProvidersTests", dependencies: ["ClusterProviders", "LabrunCore", "LabrunTestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "StackLifecycleTests", dependencies: ["StackLifecycle", "StackModel", "LabrunCore", "LabrunTestSupport"], swiftSettings: strict),
-        .testTarget(name: "ScenarioEngineTests", dependencies: ["ScenarioEngine", "StackModel", "StackLifecycle", "LabrunCore", "LabrunTestSupport"],
+        .testTarget(name: "ScenarioEngineTests", dependencies: ["ScenarioEngine", "ScenarioModel", "StackModel", "StackLifecycle", "LabrunCore", "LabrunTestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "ScenarioEngine"], swiftSettings: strict),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "ScenarioModel"], swiftSettings: strict),
         .testTarget(name: "LabrunCLITests", dependencies: ["LabrunCLI", "LabrunCore", "ClusterProviders"], swiftSettings: strict),
 
         // Integration and end-to-end: real Postgres, real kube-apiserver, real cluster.
         // Each test checks its own environment variable and says plainly when it cannot run.
         .testTarget(name: "IntegrationTests", dependencies: [
             "KubernetesClient", "HTTPClient", "PostgresClient", "ClusterProviders", "StackModel", "StackLifecycle",
-            "ScenarioEngine", "Reports", "LabrunCore",
+            "ScenarioModel", "ScenarioEngine", "Reports", "LabrunCore",
         ], swiftSettings: strict),
     ]
 )

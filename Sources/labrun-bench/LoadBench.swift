@@ -4,6 +4,7 @@ import HTTPClient
 import LabrunCore
 import ScenarioEngine
 import StackModel
+import ScenarioModel
 
 /// `labrun-bench load`: the scenario engine's load generator (open model, constant arrival rate)
 /// against `wrk` on the same URL in the same run: the highest rate it sustains, wrk's rate, and the

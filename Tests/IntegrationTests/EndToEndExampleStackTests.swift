@@ -1,6 +1,7 @@
 import Foundation
 import ScenarioEngine
 import Testing
+import ScenarioModel
 
 /// The example stacks of `examples/`, run for real with no Swift written for them: every scenario
 /// beside each stack file must pass, and every broken variant in its `broken/` folder must fail the

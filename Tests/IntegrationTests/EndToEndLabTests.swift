@@ -5,6 +5,7 @@ import LabrunCore
 import ScenarioEngine
 import StackLifecycle
 import Testing
+import ScenarioModel
 
 /// The whole lab for real: `up` (cluster, images, deploy, readiness, access), a task created and
 /// listed through the printed frontend URL, a second `up` that changes nothing, `status`, `down`,

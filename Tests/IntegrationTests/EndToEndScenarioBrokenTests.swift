@@ -1,6 +1,7 @@
 import Foundation
 import ScenarioEngine
 import Testing
+import ScenarioModel
 
 /// The broken stack variants of `Tests/ScenarioEngineTests/Fixtures/broken/`: each deploys the stack
 /// with one safeguard removed and runs the scenario that guards it, which must fail with a message

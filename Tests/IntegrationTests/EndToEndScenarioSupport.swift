@@ -7,6 +7,7 @@ import ScenarioEngine
 import StackLifecycle
 import StackModel
 import Testing
+import ScenarioModel
 
 /// Shared set-up of the end-to-end scenario tests: the cluster to use, a suite on it, reports.
 ///

@@ -1,6 +1,7 @@
 import Foundation
 import ScenarioEngine
 import Testing
+import ScenarioModel
 
 /// Every scenario of `scenarios/`, run for real against the cluster; each must pass.
 /// See `EndToEndScenario` for when they run and where the reports go.

@@ -3,7 +3,7 @@ import Testing
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-import ScenarioEngine
+import ScenarioModel
 @testable import Reports
 
 @Suite struct HTMLReportTests {

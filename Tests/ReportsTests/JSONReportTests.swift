@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import ScenarioEngine
+import ScenarioModel
 @testable import Reports
 
 @Suite struct JSONReportTests {

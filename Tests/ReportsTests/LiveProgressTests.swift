@@ -1,7 +1,7 @@
 import Foundation
 import LabrunCore
 import Reports
-import ScenarioEngine
+import ScenarioModel
 import Testing
 
 @Suite struct LiveProgressTests {

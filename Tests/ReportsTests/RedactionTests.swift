@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import LabrunCore
-import ScenarioEngine
+import ScenarioModel
 @testable import Reports
 
 @Suite struct RedactionTests {

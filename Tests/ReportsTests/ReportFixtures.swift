@@ -1,5 +1,5 @@
 import Foundation
-import ScenarioEngine
+import ScenarioModel
 
 /// Realistic results for the report tests.
 enum ReportFixtures {

@@ -1,6 +1,7 @@
 import LabrunCore
 import Testing
 @testable import ScenarioEngine
+@testable import ScenarioModel
 
 @Suite struct AssertionEvaluatorTests {
     let windows = PhaseWindows(loadStart: 0, stepsStart: 10, recoveryEnd: 20, loadEnd: 30)

@@ -2,6 +2,7 @@ import Foundation
 import LabrunCore
 import Testing
 @testable import ScenarioEngine
+@testable import ScenarioModel
 
 /// A server that takes `serviceTime` of simulated time for every request, facing `workers` clients in a
 /// closed loop: when all of them are waiting for an answer, the clock moves on by `serviceTime` and they all

@@ -4,6 +4,7 @@ import StackLifecycle
 import StackModel
 import Testing
 @testable import ScenarioEngine
+@testable import ScenarioModel
 
 /// What `labrun init` writes is a valid stack file as written, so a team can `labrun up` at once.
 @Suite struct InitDraftTests {

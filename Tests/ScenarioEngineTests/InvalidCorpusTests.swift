@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ScenarioEngine
+@testable import ScenarioModel
 
 /// Each file in `Fixtures/invalid/` is rejected with exactly the errors in its `.expected` sidecar.
 @Suite struct InvalidCorpusTests {

@@ -1,6 +1,7 @@
 import LabrunCore
 import Testing
 @testable import ScenarioEngine
+@testable import ScenarioModel
 
 @Suite struct JSONPartialMatchTests {
     let deployment: JSONValue = .object([

@@ -1,5 +1,6 @@
 import Testing
 @testable import ScenarioEngine
+@testable import ScenarioModel
 
 /// Helpers to make request records for tests.
 enum Records {

@@ -1,5 +1,6 @@
 import Testing
 @testable import ScenarioEngine
+@testable import ScenarioModel
 
 @Suite struct LoadEvaluatorTests {
     let windows = PhaseWindows(loadStart: 0, stepsStart: 10, recoveryEnd: 20, loadEnd: 30)

@@ -2,6 +2,7 @@ import Foundation
 import LabrunCore
 import Testing
 @testable import ScenarioEngine
+@testable import ScenarioModel
 
 /// A transport that answers at once, like a healthy server, and remembers what it was asked.
 final class FakeTransport: LoadTransport, @unchecked Sendable {

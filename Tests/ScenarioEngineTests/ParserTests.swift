@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ScenarioEngine
+@testable import ScenarioModel
 
 /// Targeted checks of the parser, the durations and the error rendering.
 @Suite struct ParserTests {

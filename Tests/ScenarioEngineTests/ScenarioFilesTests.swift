@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ScenarioEngine
+@testable import ScenarioModel
 
 /// Every file in `scenarios/` loads and validates, starts with the schema modeline, and is in the catalogue.
 @Suite struct ScenarioFilesTests {

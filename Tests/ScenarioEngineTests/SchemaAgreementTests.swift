@@ -2,6 +2,7 @@ import Foundation
 import LabrunCore
 import Testing
 @testable import ScenarioEngine
+@testable import ScenarioModel
 
 /// The JSON Schemas in `specs/` and the Swift validators agree on every file and fixture.
 ///

@@ -3,6 +3,7 @@ import LabrunCore
 import StackModel
 import Testing
 @testable import ScenarioEngine
+@testable import ScenarioModel
 
 /// Stack files: the todo stack's, the valid fixtures, and every invalid fixture with its exact errors.
 @Suite struct StackParserTests {

@@ -1,5 +1,6 @@
 import Testing
 @testable import ScenarioEngine
+@testable import ScenarioModel
 
 @Suite struct TemplateTests {
     @Test func repetitionNumbersReplaceThePlaceholderEverywhere() {

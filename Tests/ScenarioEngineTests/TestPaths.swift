@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ScenarioEngine
+@testable import ScenarioModel
 
 /// Paths of the repository and the fixtures, found from this file's location (no working-directory assumptions).
 enum TestPaths {

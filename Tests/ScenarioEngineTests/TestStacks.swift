@@ -1,6 +1,7 @@
 import Foundation
 import StackModel
 @testable import ScenarioEngine
+@testable import ScenarioModel
 
 /// The stacks the tests validate and run scenarios against: the todo stack's own stack file.
 enum TestStacks {

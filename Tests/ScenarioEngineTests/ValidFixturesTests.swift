@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ScenarioEngine
+@testable import ScenarioModel
 
 /// Valid fixtures parse into the model the runner expects.
 @Suite struct ValidFixturesTests {
@@ -24,7 +25,7 @@ import Testing
         #expect(scenario.metadata.timeout == ScenarioMetadata.defaultTimeout)
         #expect(scenario.setup == ScenarioSetup())
         #expect(scenario.load == nil)
-        #expect(scenario.steps == [Step(name: "pause", tryOperations: [Operation(.wait(.duration(.seconds(1))))])])
+        #expect(scenario.steps == [Step(name: "pause", tryOperations: [StepOperation(.wait(.duration(.seconds(1))))])])
     }
 
     @Test func everyActionIsParsedWithItsOptions() throws {
@@ -43,8 +44,8 @@ import Testing
         #expect(crash.tryOperations[0].timeout == .seconds(30))
         #expect(crash.tryOperations[0].action == .killContainer(KillContainerAction(target: .workload("backend"), pick: .newest,
                                                                                     container: "backend", signal: .term)))
-        #expect(crash.catchOperations == [Operation(.collectDiagnostics(CollectDiagnosticsAction(target: .workload("backend"), events: false)))])
-        #expect(crash.finallyOperations == [Operation(.collectDiagnostics(CollectDiagnosticsAction()))])
+        #expect(crash.catchOperations == [StepOperation(.collectDiagnostics(CollectDiagnosticsAction(target: .workload("backend"), events: false)))])
+        #expect(crash.finallyOperations == [StepOperation(.collectDiagnostics(CollectDiagnosticsAction()))])
         #expect(scenario.step(named: "roll")?.tryOperations.first?.action == .rollingUpdate(RollingUpdateAction(workload: "backend", toVersion: "v2.1-rc_1", wait: false, env: ["PGHOST": "postgres-typo"])))
         #expect(scenario.step(named: "scale")?.continueOnError == true)
         #expect(scenario.step(named: "postgres-again")?.tryOperations.first?.action == .restartPostgres(RestartPostgresAction()))

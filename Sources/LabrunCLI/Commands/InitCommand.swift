@@ -4,6 +4,7 @@ import LabrunCore
 import ScenarioEngine
 import StackLifecycle
 import StackModel
+import ScenarioModel
 
 /// `labrun init`: a first stack file from an existing kustomization or Helm chart.
 struct InitCommand: AsyncParsableCommand {

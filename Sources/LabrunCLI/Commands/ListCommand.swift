@@ -3,6 +3,7 @@ import Foundation
 import LabrunCore
 import ScenarioEngine
 import StackLifecycle
+import ScenarioModel
 
 /// `labrun list`: the scenario catalogue (validated; touches no cluster).
 struct ListCommand: AsyncParsableCommand {

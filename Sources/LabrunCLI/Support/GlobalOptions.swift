@@ -5,6 +5,7 @@ import LabrunCore
 import ScenarioEngine
 import StackLifecycle
 import StackModel
+import ScenarioModel
 
 /// Options every command takes.
 public struct GlobalOptions: ParsableArguments, Sendable {

@@ -4,6 +4,7 @@ import LabrunCore
 import Reports
 import ScenarioEngine
 import StackLifecycle
+import ScenarioModel
 
 /// What `run`, `all` and `labrun <scenario>` share: validate every scenario file first, make sure
 /// the cluster runs, run the selected scenarios with a live progress line, write the reports, and

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ScenarioEngine
 import StackLifecycle
+import ScenarioModel
 
 /// Where the scenario files are read from (`list`, `run`, `all`, `labrun <scenario>`).
 struct ScenarioSource: ParsableArguments, Sendable {

@@ -1,6 +1,6 @@
 import Foundation
 import LabrunCore
-import ScenarioEngine
+import ScenarioModel
 
 /// Renders a run as one self-contained HTML page: no script, no external assets, readable offline.
 ///

@@ -1,5 +1,5 @@
 import Foundation
-import ScenarioEngine
+import ScenarioModel
 
 /// Draws one scenario's timeline as a self-contained SVG (no script, no external assets).
 ///

@@ -1,6 +1,6 @@
 import Foundation
 import LabrunCore
-import ScenarioEngine
+import ScenarioModel
 
 /// Renders scenario results as the run's JSON result: a pretty, stable array of `ScenarioResult`.
 ///

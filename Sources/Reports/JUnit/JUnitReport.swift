@@ -1,6 +1,6 @@
 import Foundation
 import LabrunCore
-import ScenarioEngine
+import ScenarioModel
 
 /// Renders scenario results as JUnit XML, the form CI systems (Jenkins, GitLab, GitHub) read.
 ///

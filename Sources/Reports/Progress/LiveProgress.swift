@@ -1,6 +1,6 @@
 import Foundation
 import LabrunCore
-import ScenarioEngine
+import ScenarioModel
 
 /// Turns the engine's live callbacks (timeline events, finished load requests) into progress
 /// frames: phase, elapsed time, requests/s and p99 over the last few seconds, errors, last event.

@@ -1,6 +1,6 @@
 import Foundation
 import LabrunCore
-import ScenarioEngine
+import ScenarioModel
 
 /// Number and time formatting shared by the reports and the progress view.
 enum ReportFormat {

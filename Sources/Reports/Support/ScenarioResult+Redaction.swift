@@ -1,5 +1,5 @@
 import LabrunCore
-import ScenarioEngine
+import ScenarioModel
 
 extension ScenarioResult {
     /// A copy with every piece of free text passed through the redactor, so no report can carry a secret.

@@ -1,4 +1,4 @@
-import ScenarioEngine
+import ScenarioModel
 
 /// Counts of verdicts over a list of checks.
 struct VerdictCounts: Sendable, Equatable {

@@ -1,6 +1,6 @@
 import Foundation
 import LabrunCore
-import ScenarioEngine
+import ScenarioModel
 
 /// Writes a run's reports into a report directory: `junit.xml`, `result.json` and `report.html`.
 ///

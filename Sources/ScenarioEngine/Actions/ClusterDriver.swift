@@ -5,6 +5,7 @@ import KubernetesClient
 import LabrunCore
 import StackLifecycle
 import StackModel
+import ScenarioModel
 
 /// The real `ScenarioDriver`: a cluster provider, the Kubernetes API, the stack its stack file
 /// describes (deployed by `StackDeployer`, the same steps as `labrun up`), reached from the host.

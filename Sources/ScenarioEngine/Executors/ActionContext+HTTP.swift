@@ -3,6 +3,7 @@ import Foundation
 import HTTPClient
 import LabrunCore
 import StackLifecycle
+import ScenarioModel
 
 /// Requests to the stack's Services from the host: where they are, the local-address guard, sending.
 extension ActionContext {

@@ -1,6 +1,7 @@
 import ClusterProviders
 import KubernetesClient
 import LabrunCore
+import ScenarioModel
 
 /// Reaching the node's container runtime from the host (killContainer, networkFault with netem).
 extension ActionContext {

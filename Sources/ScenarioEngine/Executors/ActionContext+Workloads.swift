@@ -1,6 +1,7 @@
 import Foundation
 import KubernetesClient
 import LabrunCore
+import ScenarioModel
 
 /// Reading workloads and their pods: selectors, choosing pods, ready counts, rollouts, and the one
 /// wait every executor polls with.

@@ -4,6 +4,7 @@ import KubernetesClient
 import LabrunCore
 import StackLifecycle
 import StackModel
+import ScenarioModel
 
 /// What every action executor shares: the stack, the cluster, its provider, the process runner,
 /// the run, and the driver's checks and diagnostics.

@@ -1,5 +1,6 @@
 import KubernetesClient
 import LabrunCore
+import ScenarioModel
 
 /// `deletePod`: deletes `count` pods chosen by `pick` through the API; landed when every victim is
 /// terminating or gone and replacement pods (new UIDs) exist.

@@ -1,5 +1,6 @@
 import HTTPClient
 import LabrunCore
+import ScenarioModel
 
 /// `http`: sends a request to the stack `repeat` times (`{{i}}` replaced by the repetition number);
 /// fails at the first answer whose status is not accepted (`expectStatus`, default any 2xx).

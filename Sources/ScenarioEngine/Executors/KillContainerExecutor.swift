@@ -1,5 +1,6 @@
 import KubernetesClient
 import LabrunCore
+import ScenarioModel
 
 /// `killContainer`: kills a container's main process through the node's runtime (`docker kill`),
 /// a crash the kubelet restarts; verified by the container's restart count going up.

@@ -1,5 +1,6 @@
 import KubernetesClient
 import LabrunCore
+import ScenarioModel
 
 /// `networkFault`: cuts or delays the traffic of a workload's pods for `duration`, then restores it,
 /// by iptables / tc netem inside each pod's network namespace (the bare provider) or by a deny-all

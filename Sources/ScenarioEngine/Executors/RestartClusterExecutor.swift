@@ -1,6 +1,7 @@
 import ClusterProviders
 import KubernetesClient
 import LabrunCore
+import ScenarioModel
 
 /// `restartCluster`: stops the whole cluster through its provider, keeps it down for `downFor`,
 /// starts it again; landed when the API server stops answering, done when the stack's containers

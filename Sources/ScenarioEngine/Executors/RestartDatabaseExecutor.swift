@@ -1,5 +1,6 @@
 import KubernetesClient
 import LabrunCore
+import ScenarioModel
 
 /// `restartPostgres`: deletes the pod of the workload with role `database`, keeping its volume;
 /// landed when the pod is terminating, done when a pod with a new UID is ready with the same claims.

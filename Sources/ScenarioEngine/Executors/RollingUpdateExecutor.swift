@@ -1,5 +1,6 @@
 import KubernetesClient
 import LabrunCore
+import ScenarioModel
 
 /// `rollingUpdate`: moves a Deployment to another version (the stack file's version variable and
 /// the `labrun.dev/version` annotation, with any extra env); landed when a new ReplicaSet scaled up,

@@ -1,5 +1,6 @@
 import KubernetesClient
 import LabrunCore
+import ScenarioModel
 
 /// `scale`: sets a Deployment's or StatefulSet's replicas; landed when the pod count reached the
 /// target, then (unless `wait: false`) waits for every replica to be ready.

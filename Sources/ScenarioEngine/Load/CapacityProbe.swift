@@ -1,6 +1,7 @@
 import Foundation
 import LabrunCore
 import StackModel
+import ScenarioModel
 
 /// Measures the stack's capacity at the start of a run, for a load whose rate is a share of it.
 ///

@@ -1,5 +1,6 @@
 import Foundation
 import StackModel
+import ScenarioModel
 
 /// Values the load's operations captured from earlier answers (`capture: {id: /id}`), handed out in
 /// turn to the operations that need them (`${id}`).

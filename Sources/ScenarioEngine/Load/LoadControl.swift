@@ -1,4 +1,5 @@
 import Foundation
+import ScenarioModel
 
 /// Tells a running `LoadRunner` when to stop scheduling, from another task (the step runner).
 ///

@@ -1,6 +1,7 @@
 import Foundation
 import LabrunCore
 import StackModel
+import ScenarioModel
 
 /// Drives a `LoadTransport` at a constant arrival rate and records every request.
 ///

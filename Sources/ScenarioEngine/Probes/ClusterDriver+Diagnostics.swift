@@ -1,6 +1,7 @@
 import Foundation
 import KubernetesClient
 import LabrunCore
+import ScenarioModel
 
 /// Pod logs and events saved next to the report, and the stack's known weaknesses.
 extension ClusterDriver {

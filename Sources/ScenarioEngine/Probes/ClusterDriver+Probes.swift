@@ -5,6 +5,7 @@ import KubernetesClient
 import LabrunCore
 import PostgresClient
 import StackModel
+import ScenarioModel
 
 /// Steady-state checks and assertions that need a live answer: HTTP, SQL, Kubernetes objects.
 /// Each attempt gathers the observation and hands it to the pure evaluators of `Assertions/`.

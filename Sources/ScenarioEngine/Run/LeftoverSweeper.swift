@@ -1,4 +1,5 @@
 import Foundation
+import ScenarioModel
 
 /// Finds the namespaces of interrupted runs: labelled `labrun.dev/run`, whose owner process is gone.
 ///

@@ -1,5 +1,6 @@
 import Foundation
 import LabrunCore
+import ScenarioModel
 
 /// Runs one piece of work with a time limit on the run's clock: when the limit passes first, the
 /// work is cancelled and a `TIMEOUT` error names what did not finish.

@@ -1,5 +1,6 @@
 import Foundation
 import LabrunCore
+import ScenarioModel
 
 /// Whether the process that owns a namespace still runs on this host.
 public protocol OwnerLiveness: Sendable {

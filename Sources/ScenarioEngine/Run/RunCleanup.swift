@@ -1,5 +1,6 @@
 import Foundation
 import LabrunCore
+import ScenarioModel
 
 /// The run's undo stack: everything a run creates registers how to undo it, and the undos run
 /// newest first on success, failure, timeout and cancellation (Ctrl-C / SIGTERM).

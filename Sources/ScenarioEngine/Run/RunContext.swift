@@ -1,5 +1,6 @@
 import Foundation
 import LabrunCore
+import ScenarioModel
 
 /// Everything one run shares between the runner, the actions and the probes.
 public final class RunContext: @unchecked Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import ScenarioModel
 
 /// Who a run is: its id, its namespace, and the owner process recorded on the namespace so a
 /// later run can tell an abandoned namespace from one in use.

@@ -1,4 +1,5 @@
 import Foundation
+import ScenarioModel
 
 /// How scenarios are run: where reports and diagnostics go, which namespace, which stack variant.
 public struct RunOptions: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import ScenarioModel
 
 /// What a run has produced so far. Kept outside the run's task so that a timeout or Ctrl-C, which
 /// cancel that task, still leave every finished part in the result.

@@ -1,6 +1,7 @@
 import Foundation
 import LabrunCore
 import StackModel
+import ScenarioModel
 
 /// The scenarios in `scenarios/`: listed with their descriptions and labels, selected by name or label.
 public struct ScenarioCatalog: Sendable {

@@ -1,6 +1,7 @@
 import Foundation
 import LabrunCore
 import StackModel
+import ScenarioModel
 
 /// The side of a run that touches the world: the cluster, the stack, HTTP and SQL.
 ///

@@ -1,5 +1,6 @@
 import Foundation
 import LabrunCore
+import ScenarioModel
 
 /// Runs one validated scenario through its phases and returns its result.
 ///
@@ -251,7 +252,7 @@ public struct ScenarioRunner: Sendable {
     }
 
     /// Runs one operation with its limit. A cancellation of the run is rethrown; everything else is a result.
-    func runOperation(_ operation: Operation, block: String, limit: Double, step: String,
+    func runOperation(_ operation: StepOperation, block: String, limit: Double, step: String,
                       run: RunContext, state: RunState) async throws -> OperationResult {
         let clock = run.clock
         let start = clock.now()

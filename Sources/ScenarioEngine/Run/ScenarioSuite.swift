@@ -3,6 +3,7 @@ import Foundation
 import LabrunCore
 import StackLifecycle
 import StackModel
+import ScenarioModel
 
 /// The library entry point the CLI and the end-to-end tests call: select scenarios, find the
 /// cluster, run each scenario in its own namespace, return the results.

@@ -2,6 +2,7 @@ import Foundation
 import HTTPClient
 import LabrunCore
 import StackModel
+import ScenarioModel
 
 /// The real `LoadTransport`: the stack file's request templates over labrun's libcurl `HTTPClient`.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import ScenarioModel
 
 /// Keeps traffic on this host: answers whether an address (the bare cluster's node address) is
 /// assigned to a local interface right now. After a plain `down` of the bare cluster its node link is

@@ -2,6 +2,7 @@ import KubernetesClient
 import LabrunCore
 import Testing
 @testable import ScenarioEngine
+@testable import ScenarioModel
 
 /// The helpers every executor shares: choosing pods, selectors by the stack file's kind, the wait.
 @Suite("ActionContext")

@@ -1,5 +1,6 @@
 import Testing
 @testable import ScenarioEngine
+@testable import ScenarioModel
 
 @Suite("Action → executor")
 struct ActionExecutorTests {

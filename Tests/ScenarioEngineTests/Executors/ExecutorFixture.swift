@@ -7,6 +7,7 @@ import LabrunTestSupport
 import StackLifecycle
 import StackModel
 @testable import ScenarioEngine
+@testable import ScenarioModel
 
 /// One executor test's world: the todo stack, a scripted Kubernetes API, the stack's Services
 /// behind a fake transport, a recording process runner, a manual clock and a run in namespace `lab`.

@@ -4,6 +4,7 @@ import LabrunCore
 import LabrunTestSupport
 import Testing
 @testable import ScenarioEngine
+@testable import ScenarioModel
 
 @Suite("HTTPActionExecutor")
 struct HTTPActionExecutorTests {

@@ -2,6 +2,7 @@ import ClusterProviders
 import LabrunCore
 import Testing
 @testable import ScenarioEngine
+@testable import ScenarioModel
 
 @Suite("KillContainerExecutor")
 struct KillContainerExecutorTests {

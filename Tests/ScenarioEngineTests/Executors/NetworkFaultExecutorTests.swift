@@ -3,6 +3,7 @@ import Foundation
 import LabrunCore
 import Testing
 @testable import ScenarioEngine
+@testable import ScenarioModel
 
 @Suite("NetworkFaultExecutor")
 struct NetworkFaultExecutorTests {

@@ -5,6 +5,7 @@ import LabrunCore
 import LabrunTestSupport
 import Testing
 @testable import ScenarioEngine
+@testable import ScenarioModel
 
 @Suite("RestartClusterExecutor")
 struct RestartClusterExecutorTests {

@@ -2,6 +2,7 @@ import HTTPClient
 import LabrunCore
 import Testing
 @testable import ScenarioEngine
+@testable import ScenarioModel
 
 @Suite("RestartDatabaseExecutor")
 struct RestartDatabaseExecutorTests {

@@ -2,6 +2,7 @@ import Foundation
 import LabrunCore
 import Testing
 @testable import ScenarioEngine
+@testable import ScenarioModel
 
 @Suite("RollingUpdateExecutor")
 struct RollingUpdateExecutorTests {

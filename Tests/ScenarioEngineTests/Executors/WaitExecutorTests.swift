@@ -1,6 +1,7 @@
 import LabrunCore
 import Testing
 @testable import ScenarioEngine
+@testable import ScenarioModel
 
 @Suite("WaitExecutor")
 struct WaitExecutorTests {

@@ -2,6 +2,7 @@ import Foundation
 import LabrunCore
 import Testing
 @testable import ScenarioEngine
+@testable import ScenarioModel
 
 /// A server whose every answer takes `serviceTime` on the runner's clock (one request at a time: the
 /// probe's closed loop of one worker); the probe's requests (keys `…-cal-…`) fail when `failsCalibration` says so.

@@ -2,6 +2,7 @@ import Foundation
 import LabrunCore
 import StackModel
 @testable import ScenarioEngine
+@testable import ScenarioModel
 
 /// A scripted `ScenarioDriver`: records every call in order, answers checks and actions as told.
 final class FakeScenarioDriver: ScenarioDriver, @unchecked Sendable {

@@ -4,6 +4,7 @@ import LabrunCore
 import StackModel
 import Testing
 @testable import ScenarioEngine
+@testable import ScenarioModel
 
 /// The load transport's mapping of operations to the todo API, and of answers to outcomes.
 @Suite struct HTTPLoadTransportTests {

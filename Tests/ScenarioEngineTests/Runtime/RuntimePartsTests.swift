@@ -4,6 +4,7 @@ import LabrunCore
 import StackLifecycle
 import Testing
 @testable import ScenarioEngine
+@testable import ScenarioModel
 
 /// The runtime's pure parts: leftovers, identities, cleanup order, variants, shape, hints, transport.
 @Suite struct RuntimePartsTests {

@@ -2,6 +2,7 @@ import Foundation
 import LabrunCore
 import Testing
 @testable import ScenarioEngine
+@testable import ScenarioModel
 
 /// The runner's orchestration with a fake driver: phase order, try/catch/finally, cleanup in reverse
 /// on success, failure, timeout and cancellation, per-step timeouts. Time is a manual clock.
@@ -19,7 +20,7 @@ import Testing
         Assertion(name: name, .http(HTTPAssertion(check: HTTPCheck(request: HTTPRequestSpec(path: "/readyz")))))
     }
 
-    static func scenario(steps: [Step], steady: Bool = true, assertions: [Assertion] = [], cleanup: [ScenarioEngine.Operation] = [],
+    static func scenario(steps: [Step], steady: Bool = true, assertions: [Assertion] = [], cleanup: [StepOperation] = [],
                          timeout: ScenarioDuration = .seconds(600)) -> Scenario {
         Scenario(metadata: ScenarioMetadata(name: "fake-run", description: "a scenario for the fake driver", timeout: timeout),
                  steadyState: steady ? SteadyState(timeout: .seconds(10), recovery: .seconds(10), checks: [check("ready")]) : nil,
@@ -28,8 +29,8 @@ import Testing
 
     static func step(_ name: String, _ actions: [Action], catching: [Action] = [], finally: [Action] = [],
                      timeout: ScenarioDuration = .seconds(600), continueOnError: Bool = false) -> Step {
-        Step(name: name, timeout: timeout, tryOperations: actions.map { ScenarioEngine.Operation($0) },
-             catchOperations: catching.map { ScenarioEngine.Operation($0) }, finallyOperations: finally.map { ScenarioEngine.Operation($0) },
+        Step(name: name, timeout: timeout, tryOperations: actions.map { StepOperation($0) },
+             catchOperations: catching.map { StepOperation($0) }, finallyOperations: finally.map { StepOperation($0) },
              continueOnError: continueOnError)
     }
 
@@ -191,7 +192,7 @@ import Testing
     }
 
     @Test func scenarioCleanupIsSkippedWhenTheNamespaceGoesAndRunWhenReused() async {
-        let rollBack = ScenarioEngine.Operation(.rollingUpdate(RollingUpdateAction(workload: "backend", toVersion: "v1")))
+        let rollBack = StepOperation(.rollingUpdate(RollingUpdateAction(workload: "backend", toVersion: "v1")))
         let scenario = Self.scenario(steps: [Self.step("grow", [Self.scale])], cleanup: [rollBack])
         let fresh = FakeScenarioDriver()
         let first = await runner(fresh).run(scenario)

@@ -15,10 +15,10 @@ public struct Scenario: Sendable, Hashable, Codable {
     public var load: LoadSpec?
     public var steps: [Step]
     public var assertions: [Assertion]
-    public var cleanup: [Operation]
+    public var cleanup: [StepOperation]
 
     public init(metadata: ScenarioMetadata, setup: ScenarioSetup = ScenarioSetup(), steadyState: SteadyState? = nil,
-                load: LoadSpec? = nil, steps: [Step] = [], assertions: [Assertion] = [], cleanup: [Operation] = []) {
+                load: LoadSpec? = nil, steps: [Step] = [], assertions: [Assertion] = [], cleanup: [StepOperation] = []) {
         self.metadata = metadata
         self.setup = setup
         self.steadyState = steadyState

@@ -22,7 +22,7 @@ extension ParseSession {
                 }
             }
             let timeout = fields.has("timeout") ? fields.duration("timeout") : Step.defaultTimeout
-            var tryOperations: [Operation] = []
+            var tryOperations: [StepOperation] = []
             switch fields.exactlyOne(of: ["action", "try"]) {
             case "action": tryOperations = fields.value("action").flatMap { operation($0, allowTimeout: false) }.map { [$0] } ?? []
             case "try":
@@ -48,21 +48,21 @@ extension ParseSession {
     }
 
     /// A list of operations (`try`, `catch`, `finally`, `cleanup`).
-    func operations(_ value: Located) -> [Operation] {
+    func operations(_ value: Located) -> [StepOperation] {
         guard let items = reader.sequence(value, what: "of actions") else { return [] }
         return items.compactMap { operation($0, allowTimeout: true) }
     }
 
     /// One operation: a mapping with one action key (and, in lists, an optional `timeout`).
-    func operation(_ value: Located, allowTimeout: Bool) -> Operation? {
+    func operation(_ value: Located, allowTimeout: Bool) -> StepOperation? {
         guard let (kind, body, fields) = reader.oneOf(value, kinds: Action.kindNames,
                                                       extra: allowTimeout ? ["timeout"] : [], noun: "action") else { return nil }
         let timeout = fields.has("timeout") ? fields.duration("timeout") : nil
         guard let action = action(kind, body), !(fields.has("timeout") && timeout == nil) else { return nil }
-        return Operation(action, timeout: timeout)
+        return StepOperation(action, timeout: timeout)
     }
 
-    /// Operation timeouts longer than their step's timeout can never be reached.
+    /// StepOperation timeouts longer than their step's timeout can never be reached.
     private func checkOperationTimeouts(_ list: Located, within stepTimeout: ScenarioDuration) {
         guard case .sequence(let nodes) = list.node else { return }
         for (index, node) in nodes.enumerated() {
