@@ -1,7 +1,6 @@
 import Foundation
 import LabrunCore
 import StackModel
-import ScenarioModel
 
 /// Puts a scenario's `setup.workloads` into the rendered objects: replicas, the version (through
 /// the variable the stack file names), environment and resources of each workload's main
