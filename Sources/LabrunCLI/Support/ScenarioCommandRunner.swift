@@ -22,7 +22,7 @@ enum ScenarioCommandRunner {
             let results: [ScenarioResult]
             do {
                 results = try await suite.run(names: names, labels: options.labelSelector, failFast: options.failFast,
-                                              finished: { _ in progress.finish() })
+                                              parallel: options.parallel, finished: { progress.finish($0.scenario) })
             } catch let error as ScenarioValidationError {
                 throw error.labrunError
             }

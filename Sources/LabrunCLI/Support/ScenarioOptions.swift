@@ -37,8 +37,20 @@ struct ScenarioOptions: ParsableArguments, Sendable {
             help: ArgumentHelp("Run only scenarios carrying this label (repeatable; all must match).", valueName: "key=value"))
     var labels: [String] = []
 
-    @Flag(name: .customLong("fail-fast"), help: "Stop after the first scenario that does not pass.")
+    @Flag(name: .customLong("fail-fast"), help: "Start no further scenario once one did not pass.")
     var failFast = false
+
+    @Option(name: .customLong("parallel"),
+            help: ArgumentHelp("Scenarios run at once, each in its own namespace; those that disturb the whole cluster run alone first (default: \(ScenarioOptions.defaultParallel) here, from the cores and memory).",
+                               valueName: "n"))
+    var parallel: Int = ScenarioOptions.defaultParallel
+
+    /// Up to one scenario per core and per 6 GiB of memory (each deploys a stack and drives its load), 1 to 4.
+    static var defaultParallel: Int {
+        let info = ProcessInfo.processInfo
+        let byMemory = Int(info.physicalMemory / (6 << 30))
+        return max(1, min(4, info.activeProcessorCount, byMemory))
+    }
 
     @Flag(name: .customLong("keep"), help: "Keep each run's namespace afterwards, for debugging (delete it with kubectl).")
     var keep = false
@@ -50,6 +62,7 @@ struct ScenarioOptions: ParsableArguments, Sendable {
     init() {}
 
     func validate() throws {
+        guard (1...16).contains(parallel) else { throw ValidationError("--parallel must be between 1 and 16, not \(parallel).") }
         for label in labels where label.split(separator: "=", maxSplits: 1).count != 2 {
             throw ValidationError("--label '\(label)' is not of the form key=value.")
         }

@@ -20,8 +20,9 @@ public struct ProgressView: Sendable {
     public let mode: Mode
     public let colour: Bool
     private let redactor: Redactor
-    private var lastPlainAt: Double?
-    private var lastPhase: String?
+    /// Per scenario (several run at once with `--parallel`): when its last plain line was written, in which phase.
+    private var lastPlainAt: [String: Double] = [:]
+    private var lastPhase: [String: String] = [:]
     private var lastWidth = 0
 
     public init(mode: Mode, colour: Bool, redactor: Redactor = .shared) {
@@ -76,18 +77,30 @@ public struct ProgressView: Sendable {
     ///   - now: seconds on the run's clock, for throttling plain lines.
     ///   - wallTime: the time printed at the start of a plain line.
     public mutating func frame(_ snapshot: ProgressSnapshot, now: Double, wallTime: Date) -> String? {
+        frame([snapshot], changed: snapshot.scenario, now: now, wallTime: wallTime)
+    }
+
+    /// The text to write when `changed` moved on while `running` scenarios run at once: on a terminal
+    /// one line with a share of the width each (every running scenario is shown); in a log, the
+    /// changed scenario's line, throttled per scenario.
+    public mutating func frame(_ running: [ProgressSnapshot], changed: String, now: Double, wallTime: Date) -> String? {
         switch mode {
         case .terminal(let columns):
-            let text = line(snapshot, limit: max(columns - 1, 10))
-            let width = visibleWidth(snapshot, limit: max(columns - 1, 10))
+            let separator = " │ "
+            let total = max(columns - 1, 10)
+            let each = max(10, (total - separator.count * (running.count - 1)) / max(running.count, 1))
+            let text = running.map { line($0, limit: each) }.joined(separator: separator)
+            let plain = ProgressView(mode: mode, colour: false, redactor: redactor)
+            let width = running.map { plain.line($0, limit: each).count }.reduce(0, +) + separator.count * max(running.count - 1, 0)
             let padding = String(repeating: " ", count: max(0, lastWidth - width))
             lastWidth = width
             return "\r" + text + padding
         case .plain(let interval):
-            let phaseChanged = snapshot.phase != lastPhase
-            if let last = lastPlainAt, !phaseChanged, now - last < interval { return nil }
-            lastPlainAt = now
-            lastPhase = snapshot.phase
+            guard let snapshot = running.first(where: { $0.scenario == changed }) else { return nil }
+            let phaseChanged = snapshot.phase != lastPhase[changed]
+            if let last = lastPlainAt[changed], !phaseChanged, now - last < interval { return nil }
+            lastPlainAt[changed] = now
+            lastPhase[changed] = snapshot.phase
             return "[\(Self.clockTime(wallTime))] " + line(snapshot) + "\n"
         }
     }
@@ -98,11 +111,6 @@ public struct ProgressView: Sendable {
         let text = "\r" + String(repeating: " ", count: lastWidth) + "\r"
         lastWidth = 0
         return text
-    }
-
-    private func visibleWidth(_ snapshot: ProgressSnapshot, limit: Int) -> Int {
-        let plain = ProgressView(mode: mode, colour: false, redactor: redactor)
-        return plain.line(snapshot, limit: limit).count
     }
 
     private func paint(_ text: String, _ code: String?) -> String {

@@ -24,7 +24,8 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
     var credentials: [String: DatabaseCredentials] = [:]
     /// Namespace → the `Authorization` value the stack's `traffic.auth` gives (read from its Secret at setup).
     var authorizations: [String: String] = [:]
-    var images: [String: String]?
+    /// The stack's images, built (or found) once for every run of this driver, also runs that start together.
+    let images = SingleFlight<[String: String]>()
 
     public init(stack: Stack, provider: any ClusterProvider, kube: KubernetesClient, kubeconfig: KubeconfigTarget,
                 runner: any ProcessRunner, layout: ProjectLayout, console: Console? = nil) throws {
@@ -129,11 +130,7 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
 
         // 2. Images (content-hashed; built only when missing; once per driver).
         let deployer = self.deployer(run)
-        let built: [String: String]
-        if let cached = lock.withLock({ images }) { built = cached } else {
-            built = try await deployer.ensureImages()
-            lock.withLock { images = built }
-        }
+        let built = try await images.value { try await deployer.ensureImages() }
 
         // 3. The stack's objects in the scenario's shape, with the run's variant, deployed.
         let shape = StackShape(setup: run.scenario.setup, stack: stack)

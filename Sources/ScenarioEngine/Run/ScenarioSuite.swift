@@ -32,14 +32,15 @@ public struct ScenarioSuite: Sendable {
 
     /// What `labrun run`, `labrun all` and the end-to-end tests do: validate every file, select
     /// (see `ScenarioCatalog.select`), start the cluster when it does not run, then run the selected
-    /// scenarios one after another; `failFast` stops after the first that does not pass, and
-    /// `finished` hears each result as it comes.
+    /// scenarios: those that must run alone (`Scenario.isExclusive`) first, one at a time, then the
+    /// others `parallel` at a time, each in its own namespace. `failFast` starts no further scenario
+    /// once one did not pass; `finished` hears each result as it comes. Results are in selection order.
     ///
     /// Throws before touching the cluster when a file is invalid, a name unknown or no provider
     /// available; failures of a scenario are in its result. When the calling task is cancelled
-    /// (Ctrl-C), the running scenario cleans up and the remaining ones are not started.
-    public func run(names: [String] = [], labels: [String: String] = [:], failFast: Bool = false,
-                    finished: @Sendable (ScenarioResult) -> Void = { _ in }) async throws -> [ScenarioResult] {
+    /// (Ctrl-C), the running scenarios clean up and the remaining ones are not started.
+    public func run(names: [String] = [], labels: [String: String] = [:], failFast: Bool = false, parallel: Int = 1,
+                    finished: @escaping @Sendable (ScenarioResult) -> Void = { _ in }) async throws -> [ScenarioResult] {
         let scenarios = try catalog().select(names: names, labels: labels)
         guard !scenarios.isEmpty else {
             throw LabrunError(id: ErrorID.scenarioNoneSelected, exitCode: ExitCode.usage,
@@ -49,21 +50,80 @@ public struct ScenarioSuite: Sendable {
         let (provider, _) = try await session.startCluster()
         let driver = try await ClusterDriver.make(stack: session.options.stack, provider: provider, session: session)
         let runner = ScenarioRunner(driver: driver, clock: session.clock, options: options)
-        var results: [ScenarioResult] = []
-        for scenario in scenarios {
-            if Task.isCancelled { break }
-            session.console.info("▶ \(scenario.name): \(scenario.metadata.description)")
-            let result = await runner.run(scenario)
-            session.console.info("\(result.verdict == .passed ? "✓" : "✗") \(scenario.name): \(result.verdict.rawValue) in \(formatSeconds(result.durationSeconds))"
-                                 + (result.abortReason.map { " — \($0)" } ?? ""))
-            results.append(result)
-            finished(result)
-            if failFast && result.verdict != .passed {
-                let skipped = scenarios.count - results.count
-                if skipped > 0 { session.console.warn("--fail-fast: \(skipped) scenario(s) not run") }
-                break
-            }
+        let console = session.console
+        let plan = SuitePlan(scenarios, parallel: parallel)
+        if plan.width > 1 {
+            console.info("running \(plan.shared.count) scenario(s) \(plan.width) at a time"
+                         + (plan.alone.isEmpty ? "" : ", after \(plan.alone.map(\.name).joined(separator: ", ")) alone (it disturbs the whole cluster)"))
         }
+        let results = await plan.run(failFast: failFast) { scenario in
+            console.info("▶ \(scenario.name): \(scenario.metadata.description)")
+            let result = await runner.run(scenario)
+            console.info("\(result.verdict == .passed ? "✓" : "✗") \(scenario.name): \(result.verdict.rawValue) in \(formatSeconds(result.durationSeconds))"
+                         + (result.abortReason.map { " — \($0)" } ?? ""))
+            finished(result)
+            return result
+        }
+        let notRun = scenarios.count - results.count
+        if notRun > 0 && failFast { console.warn("--fail-fast: \(notRun) scenario(s) not run") }
         return results
     }
+}
+
+/// Which scenarios run alone and how many of the others at a time; `run` schedules them. Pure
+/// apart from the body it is given, so the scheduling is unit-tested.
+struct SuitePlan: Sendable {
+    /// Every scenario, in the order given (the order of the results).
+    var all: [Scenario]
+    /// Scenarios that disturb the whole cluster, one at a time, first.
+    var alone: [Scenario]
+    /// The others, `width` at a time.
+    var shared: [Scenario]
+    var width: Int
+
+    init(_ scenarios: [Scenario], parallel: Int) {
+        all = scenarios
+        alone = scenarios.filter(\.isExclusive)
+        shared = scenarios.filter { !$0.isExclusive }
+        width = max(1, min(parallel, shared.count))
+    }
+
+    /// Runs every scenario through `body`: the exclusive ones one at a time, then the others `width`
+    /// at a time. With `failFast`, nothing more starts once a result did not pass; a cancelled task
+    /// starts nothing more either. Results come back in the order the scenarios were given.
+    func run(failFast: Bool, _ body: @escaping @Sendable (Scenario) async -> ScenarioResult) async -> [ScenarioResult] {
+        let stop = StopFlag()
+        var results: [String: ScenarioResult] = [:]
+        func keep(_ result: ScenarioResult) {
+            results[result.scenario] = result
+            if failFast && result.verdict != .passed { stop.set() }
+        }
+        for scenario in alone {
+            if Task.isCancelled || stop.isSet { break }
+            keep(await body(scenario))
+        }
+        await withTaskGroup(of: ScenarioResult.self) { group in
+            var pending = shared[...]
+            var active = 0
+            while true {
+                while active < width, let next = pending.first, !Task.isCancelled, !stop.isSet {
+                    pending = pending.dropFirst()
+                    active += 1
+                    group.addTask { await body(next) }
+                }
+                guard let result = await group.next() else { break }
+                active -= 1
+                keep(result)
+            }
+        }
+        return all.compactMap { results[$0.name] }
+    }
+}
+
+/// Set once (a scenario failed under `--fail-fast`), read by every task of the suite.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }

@@ -33,4 +33,10 @@ public struct Scenario: Sendable, Hashable, Codable {
 
     /// The step with this name, if any.
     public func step(named name: String) -> Step? { steps.first { $0.name == name } }
+
+    /// Whether the scenario must run alone: marked `metadata.exclusive`, or it stops the cluster.
+    public var isExclusive: Bool {
+        let operations = steps.flatMap { $0.tryOperations + $0.catchOperations + $0.finallyOperations } + cleanup
+        return metadata.exclusive || operations.contains { if case .restartCluster = $0.action { return true } else { return false } }
+    }
 }

@@ -40,7 +40,7 @@ final class ParseSession {
     }
 
     func metadata(_ value: Located, expectedName: String?) -> ScenarioMetadata? {
-        guard let fields = reader.fields(value, allowed: ["name", "description", "labels", "timeout"],
+        guard let fields = reader.fields(value, allowed: ["name", "description", "labels", "timeout", "exclusive"],
                                          required: ["name", "description"]) else { return nil }
         let name = fields.string("name", pattern: .dnsLabel)
         if let name, let expectedName, name != expectedName, let at = fields.value("name") {
@@ -50,8 +50,9 @@ final class ParseSession {
         let description = fields.string("description")
         let labels = fields.has("labels") ? fields.stringMap("labels") : [:]
         let timeout = fields.has("timeout") ? fields.duration("timeout") : ScenarioMetadata.defaultTimeout
-        guard let name, let description, let labels, let timeout else { return nil }
-        return ScenarioMetadata(name: name, description: description, labels: labels, timeout: timeout)
+        let exclusive = fields.has("exclusive") ? fields.bool("exclusive") : false
+        guard let name, let description, let labels, let timeout, let exclusive else { return nil }
+        return ScenarioMetadata(name: name, description: description, labels: labels, timeout: timeout, exclusive: exclusive)
     }
 
     func setup(_ value: Located) -> ScenarioSetup? {

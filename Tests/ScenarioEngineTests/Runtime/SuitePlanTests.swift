@@ -1,0 +1,74 @@
+import Foundation
+import LabrunCore
+import Testing
+@testable import ScenarioEngine
+@testable import ScenarioModel
+
+/// `labrun all --parallel N`: exclusive scenarios alone and first, the others N at a time.
+@Suite struct SuitePlanTests {
+    /// Tracks how many bodies run at once and in which order they started.
+    final class Tracker: @unchecked Sendable {
+        private let lock = NSLock()
+        private var running = 0
+        private(set) var peak = 0
+        private(set) var started: [String] = []
+        private(set) var overlapsWithExclusive = false
+        func enter(_ name: String, exclusive: Bool) {
+            lock.withLock {
+                if exclusive && running > 0 { overlapsWithExclusive = true }
+                running += 1
+                peak = max(peak, running)
+                started.append(name)
+            }
+        }
+        func leave() { lock.withLock { running -= 1 } }
+    }
+
+    static func scenario(_ name: String, exclusive: Bool = false, stopsCluster: Bool = false) -> Scenario {
+        let action: Action = stopsCluster ? .restartCluster(RestartClusterAction()) : .wait(.duration(.seconds(1)))
+        return Scenario(metadata: ScenarioMetadata(name: name, exclusive: exclusive),
+                        steps: [Step(name: "s", tryOperations: [StepOperation(action)])])
+    }
+
+    func run(_ plan: SuitePlan, failFast: Bool = false, failing: Set<String> = [], tracker: Tracker) async -> [ScenarioResult] {
+        await plan.run(failFast: failFast) { scenario in
+            tracker.enter(scenario.name, exclusive: scenario.isExclusive)
+            try? await Task.sleep(nanoseconds: 20_000_000)
+            tracker.leave()
+            return ScenarioResult(scenario: scenario.name, startedAt: Date(), verdict: failing.contains(scenario.name) ? .failed : .passed)
+        }
+    }
+
+    @Test func exclusiveScenariosRunAloneAndFirstTheOthersNAtATime() async {
+        let scenarios = [Self.scenario("a"), Self.scenario("restart", stopsCluster: true), Self.scenario("b"),
+                         Self.scenario("marked", exclusive: true), Self.scenario("c"), Self.scenario("d")]
+        let plan = SuitePlan(scenarios, parallel: 2)
+        #expect(plan.alone.map(\.name) == ["restart", "marked"])
+        #expect(plan.width == 2)
+        let tracker = Tracker()
+        let results = await run(plan, tracker: tracker)
+        #expect(results.map(\.scenario) == ["a", "restart", "b", "marked", "c", "d"], "results in the order given")
+        #expect(Array(tracker.started.prefix(2)) == ["restart", "marked"])
+        #expect(tracker.peak == 2)
+        #expect(!tracker.overlapsWithExclusive)
+    }
+
+    @Test func oneAtATimeIsTheSequentialRun() async {
+        let tracker = Tracker()
+        let results = await run(SuitePlan((1...4).map { Self.scenario("s\($0)") }, parallel: 1), tracker: tracker)
+        #expect(results.count == 4 && tracker.peak == 1)
+        #expect(tracker.started == ["s1", "s2", "s3", "s4"])
+    }
+
+    @Test func failFastStartsNothingAfterAFailure() async {
+        let tracker = Tracker()
+        let results = await run(SuitePlan((1...5).map { Self.scenario("s\($0)") }, parallel: 1), failFast: true,
+                                failing: ["s2"], tracker: tracker)
+        #expect(results.map(\.scenario) == ["s1", "s2"])
+    }
+
+    @Test func theWidthNeverExceedsTheScenarios() {
+        #expect(SuitePlan([Self.scenario("a")], parallel: 8).width == 1)
+        #expect(SuitePlan([], parallel: 0).width == 1)
+    }
+}
