@@ -103,12 +103,19 @@ public struct StackDeploy: Sendable, Hashable {
     public var prepare: [[String]]
     /// Kinds rendered but not applied in a scenario run (e.g. an autoscaler that would fight the scenario's replicas).
     public var scenarioSkipsKinds: [String]
+    /// Provider name (`minikube`, `kind`, `bare`, `existing`) → the kustomization rendered instead of
+    /// the source's on that provider (kustomize sources only; a chart has its `values-<provider>.yaml`).
+    public var overlays: [String: String]
 
-    public init(source: ManifestSource, prepare: [[String]] = [], scenarioSkipsKinds: [String] = []) {
+    public init(source: ManifestSource, prepare: [[String]] = [], scenarioSkipsKinds: [String] = [], overlays: [String: String] = [:]) {
         self.source = source
         self.prepare = prepare
         self.scenarioSkipsKinds = scenarioSkipsKinds
+        self.overlays = overlays
     }
+
+    /// The providers an overlay may name.
+    public static let providers = ["minikube", "kind", "bare", "existing"]
 }
 
 /// Where the objects come from.

@@ -5,7 +5,9 @@ import LabrunCore
 @testable import LabrunCLI
 import Testing
 
-@Suite struct LabrunCLITests {
+/// Serialized: ArgumentParser hands values to property wrappers through process-wide state while it
+/// parses, so two parses at once (Swift Testing runs tests in parallel) crash or mix their options.
+@Suite(.serialized) struct LabrunCLITests {
     /// A snapshot of `labrun --help`: a change to the command line shows up here.
     @Test func helpSnapshot() {
         let actual = LabrunCommand.helpMessage(columns: 100)

@@ -1,5 +1,6 @@
 import Foundation
 import LabrunCore
+import StackModel
 import Testing
 @testable import ScenarioEngine
 @testable import ScenarioModel
@@ -80,6 +81,7 @@ import Testing
         (["$defs", "build", "properties", "dockerfile"], StackKeys.dockerfile),
         (["$defs", "deploy"], StackKeys.deploy),
         (["$defs", "deploy", "properties", "helm"], StackKeys.helm),
+        (["$defs", "deploy", "properties", "overlays"], StackDeploy.providers),
         (["$defs", "workload"], StackKeys.workload),
         (["$defs", "workload", "properties", "service"], StackKeys.service),
         (["$defs", "workload", "properties", "version"], StackKeys.version),

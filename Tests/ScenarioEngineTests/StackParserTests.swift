@@ -105,6 +105,18 @@ import Testing
         #expect(stack.traffic == StackTraffic(workload: "web", operations: [TrafficOperation(name: "home", method: "GET", path: "/")]))
     }
 
+    @Test func overlaysPickAKustomizationPerProvider() {
+        let yaml = Self.minimal.replacingOccurrences(of: "deploy: {kustomize: k8s}", with: "deploy:\n  kustomize: k8s\n  overlays: {minikube: k8s/minikube, bare: k8s/bare}")
+        guard case .success(let stack) = StackParser().parse(yaml: yaml, file: "labrun.yaml", absolutePath: "/lab/stack/labrun.yaml") else {
+            Issue.record("overlays were refused: \(errors(yaml))")
+            return
+        }
+        #expect(stack.deploy.overlays == ["minikube": "k8s/minikube", "bare": "k8s/bare"])
+        let wrong = Self.minimal.replacingOccurrences(of: "deploy: {kustomize: k8s}", with: "deploy:\n  kustomize: k8s\n  overlays: {minikub: k8s/m, kind: /abs}")
+        #expect(errors(wrong).count == 2)
+        #expect(errors(wrong).first?.contains("unknown key \"minikub\"; did you mean \"minikube\"?") == true)
+    }
+
     @Test func trafficCredentialsComeFromASecret() {
         let yaml = Self.minimal + "  auth:\n    bearer: {secret: api-token, key: token}\n"
         guard case .success(let stack) = StackParser().parse(yaml: yaml, file: "labrun.yaml", absolutePath: "/lab/stack/labrun.yaml") else {

@@ -8,7 +8,7 @@ enum StackKeys {
     static let image = ["repository", "inputs", "build"]
     static let build = ["command", "dockerfile"]
     static let dockerfile = ["dockerfile", "context", "args"]
-    static let deploy = ["kustomize", "helm", "prepare", "scenarioSkipsKinds"]
+    static let deploy = ["kustomize", "helm", "prepare", "scenarioSkipsKinds", "overlays"]
     static let helm = ["chart", "release", "valuesFiles", "values"]
     static let workload = ["kind", "role", "container", "service", "version"]
     static let service = ["name", "port", "ready"]

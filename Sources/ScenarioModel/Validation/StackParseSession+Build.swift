@@ -83,8 +83,28 @@ extension StackParseSession {
         let skips = fields.value("scenarioSkipsKinds").flatMap { list in
             reader.sequence(list, what: "of kinds").map { $0.compactMap { reader.string($0, pattern: .kindName) } }
         } ?? []
-        guard let source else { return nil }
-        return StackDeploy(source: source, prepare: prepare, scenarioSkipsKinds: skips)
+        var overlays: [String: String]? = [:]
+        if let raw = fields.value("overlays") {
+            overlays = self.overlays(raw)
+            if case .helm? = source {
+                reader.error("overlays are kustomizations, for a kustomize source; a chart takes values-<provider>.yaml beside Chart.yaml",
+                             at: raw.node, raw.path)
+                overlays = nil
+            }
+        }
+        guard let source, let overlays else { return nil }
+        return StackDeploy(source: source, prepare: prepare, scenarioSkipsKinds: skips, overlays: overlays)
+    }
+
+    /// `overlays: {minikube: k8s/overlays/minikube}`: provider → kustomization directory.
+    func overlays(_ value: Located) -> [String: String]? {
+        guard let fields = reader.fields(value, allowed: StackDeploy.providers, what: "overlays by provider") else { return nil }
+        var overlays: [String: String]? = [:]
+        for member in fields.members {
+            let at = Located(node: member.value, path: value.path.key(member.key))
+            if let path = relativePath(at) { overlays?[member.key] = path } else { overlays = nil }
+        }
+        return overlays
     }
 
     func helm(_ value: Located, stackName: String?) -> ManifestSource? {

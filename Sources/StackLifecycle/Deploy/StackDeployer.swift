@@ -95,8 +95,9 @@ public struct StackDeployer: Sendable {
     /// The objects as the stack's source renders them.
     func sourceObjects(namespace: String, values extra: [String: JSONValue]) async throws -> [JSONValue] {
         switch stack.deploy.source {
-        case .kustomize(let directory):
-            progress("rendering the kustomization in \(directory)")
+        case .kustomize(let base):
+            let directory = stack.deploy.overlays[provider.kind.rawValue] ?? base
+            progress("rendering the kustomization in \(directory)" + (directory == base ? "" : " (deploy.overlays.\(provider.kind.rawValue))"))
             return try await KustomizeRenderer(runner: runner).render(stack.path(directory))
         case .helm(let chart, let release, let valuesFiles, let values):
             progress("rendering the Helm chart \(chart)")
