@@ -1,4 +1,5 @@
 import ScenarioModel
+
 /// One action kind's logic over the shared `ActionContext`: performs the action, verifies that its
 /// fault landed and says when (like kind's `actions.Action` and chainsaw's operations).
 ///

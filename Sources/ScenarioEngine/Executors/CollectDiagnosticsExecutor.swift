@@ -1,4 +1,5 @@
 import ScenarioModel
+
 /// `collectDiagnostics`: saves pod logs and events next to the report through the driver's
 /// diagnostics (the same ones a failed run collects), naming the step as the reason.
 struct CollectDiagnosticsExecutor: ActionExecutor {

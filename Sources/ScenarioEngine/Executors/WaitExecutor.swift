@@ -1,4 +1,5 @@
 import ScenarioModel
+
 /// `wait`: a fixed time on the run's clock, or a condition (a workload ready, a rollout finished,
 /// an HTTP check passing) polled until it holds.
 struct WaitExecutor: ActionExecutor {

@@ -1,4 +1,5 @@
 import ScenarioModel
+
 /// The seam between the load generator and the network: sends one request, reports how it ended.
 ///
 /// The real transport (`HTTPLoadTransport`) turns each operation into the HTTP request the stack
