@@ -36,6 +36,8 @@ public struct StackFileDraft: Sendable {
     }
 
     static let databaseImageWords = ["postgres", "mysql", "mariadb", "mongo", "redis", "cockroach"]
+    /// The usual ports of those databases.
+    static let databasePorts = [5432, 3306, 27017, 6379, 26257]
 
     func workloads() -> [Found] {
         let services = objects.filter { $0["kind"]?.stringValue == "Service" }
@@ -64,7 +66,9 @@ public struct StackFileDraft: Sendable {
                 env += (map["data"]?.objectValue?.keys).map { $0.sorted() } ?? []
             }
             let versionEnv = env.first { $0.uppercased().contains("VERSION") || $0.uppercased().hasSuffix("BUILD") }
+            let ports = containers.flatMap { $0["ports"]?.arrayValue ?? [] }.compactMap { $0["containerPort"]?.intValue }
             let database = images.contains { image in Self.databaseImageWords.contains { image.lowercased().contains($0) } }
+                || ports.contains(where: Self.databasePorts.contains)
             return Found(name: name, kind: kind, container: main?["name"]?.stringValue, images: images,
                          service: service.flatMap { s in port.map { (s.value(at: "metadata.name")?.stringValue ?? name, $0) } },
                          ready: ready, versionEnv: versionEnv, looksLikeDatabase: database)
@@ -81,8 +85,8 @@ public struct StackFileDraft: Sendable {
             ?? found.first { !$0.looksLikeDatabase && $0.service != nil }
         let database = found.first { $0.looksLikeDatabase && $0.service != nil }
         var lines = [
-            "# yaml-language-server: $schema=https://labrun.dev/schemas/stack.schema.json",
-            "# A first stack file written by `labrun init`; the format is in specs/stack-format.md.",
+            "# A first stack file written by `labrun init`; the format is specs/stack-format.md in labrun's",
+            "# repository, its JSON Schema specs/stack.schema.json (for editors with the YAML language server).",
             "# Lines marked TODO need a person: labrun cannot tell them from the manifests.",
             "apiVersion: \(Stack.apiVersion)",
             "kind: \(Stack.kind)",
