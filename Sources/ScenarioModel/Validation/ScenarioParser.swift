@@ -17,7 +17,7 @@ public struct ScenarioParser: Sendable {
     public func parse(yaml: String, file: String, expectedName: String? = nil) -> Result<Scenario, ScenarioValidationError> {
         let reader = YAMLReader(file: file)
         let root: Node
-        switch reader.compose(yaml, startsWith: "a scenario starts with apiVersion: \(Scenario.apiVersion)") {
+        switch reader.compose(yaml, noun: "scenario file", startsWith: "a scenario starts with apiVersion: \(Scenario.apiVersion)") {
         case .success(let node): root = node
         case .failure(let error): return .failure(error)
         }

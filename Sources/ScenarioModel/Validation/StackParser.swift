@@ -15,17 +15,8 @@ public struct StackParser: Sendable {
     /// from the current directory.
     public func parse(yaml: String, file: String, absolutePath: String) -> Result<Stack, ScenarioValidationError> {
         let reader = YAMLReader(file: file)
-        // Before composing: composing an alias bomb already takes exponential time (see YAMLAnchorScan).
-        let scan = YAMLAnchorScan(yaml)
-        if let first = scan.first {
-            let found = [Self.count(scan.anchors.count, "anchor", "anchors"), Self.count(scan.aliases.count, "alias", "aliases")]
-                .compactMap { $0 }.joined(separator: " and ")
-            reader.error("YAML anchors and aliases are not allowed in a stack file (found \(found); the first is here); "
-                         + "write each value out in full", line: first.line, column: first.column, .root)
-            return .failure(ScenarioValidationError(errors: reader.errors))
-        }
         let root: Node
-        switch reader.compose(yaml, startsWith: "a stack file starts with apiVersion: \(Stack.apiVersion)") {
+        switch reader.compose(yaml, noun: "stack file", startsWith: "a stack file starts with apiVersion: \(Stack.apiVersion)") {
         case .success(let node): root = node
         case .failure(let error): return .failure(error)
         }
@@ -61,8 +52,4 @@ public struct StackParser: Sendable {
     }
 
     private static func place(_ error: ScenarioError) -> String { "\(error.line):\(error.column):\(error.path)" }
-
-    private static func count(_ number: Int, _ singular: String, _ plural: String) -> String? {
-        number == 0 ? nil : "\(number) \(number == 1 ? singular : plural)"
-    }
 }

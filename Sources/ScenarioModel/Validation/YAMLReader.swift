@@ -188,7 +188,11 @@ final class YAMLReader {
             return nil
         }
         guard let duration = ScenarioDuration(parsing: scalar.string) else {
-            error("invalid duration \"\(scalar.string)\" (\(ScenarioDuration.formatHint))", at: value.node, value.path)
+            if ScenarioDuration.isTooLong(scalar.string) {
+                error("must be at most \(ScenarioDuration.longest), got \(scalar.string)", at: value.node, value.path)
+            } else {
+                error("invalid duration \"\(scalar.string)\" (\(ScenarioDuration.formatHint))", at: value.node, value.path)
+            }
             return nil
         }
         if duration.milliseconds == 0 && !allowZero {
@@ -284,6 +288,11 @@ final class YAMLReader {
     }
 
     private func checkRange(_ number: Double, _ value: Located, min: Double?, max: Double?, shown: String) -> Bool {
+        // NaN passes every comparison, so it is refused first (`rate: .nan` once drove an unpaced load).
+        guard number.isFinite else {
+            error("must be a finite number, got \(shown)", at: value.node, value.path)
+            return false
+        }
         if let min, number < min {
             error("must be at least \(Self.format(min)), got \(shown)", at: value.node, value.path)
             return false

@@ -29,9 +29,20 @@ enum YAMLSyntaxError {
 }
 
 extension YAMLReader {
-    /// The root of the one YAML document in `yaml`, or the error that it is not YAML or is empty
-    /// (`startsWith` names the format's first line for the latter, e.g. "a scenario starts with …").
-    func compose(_ yaml: String, startsWith: String) -> Result<Node, ScenarioValidationError> {
+    /// The root of the one YAML document in `yaml`, or the error that it is not YAML, is empty
+    /// (`startsWith` names the format's first line, e.g. "a scenario starts with …") or uses anchors
+    /// and aliases, which are refused before composing: composing an alias bomb already takes
+    /// exponential time and memory (see `YAMLAnchorScan`).
+    func compose(_ yaml: String, noun: String, startsWith: String) -> Result<Node, ScenarioValidationError> {
+        let scan = YAMLAnchorScan(yaml)
+        if let first = scan.first {
+            func count(_ n: Int, _ one: String, _ many: String) -> String? { n == 0 ? nil : "\(n) \(n == 1 ? one : many)" }
+            let found = [count(scan.anchors.count, "anchor", "anchors"), count(scan.aliases.count, "alias", "aliases")]
+                .compactMap { $0 }.joined(separator: " and ")
+            self.error("YAML anchors and aliases are not allowed in a \(noun) (found \(found); the first is here); "
+                       + "write each value out in full", line: first.line, column: first.column, .root)
+            return .failure(ScenarioValidationError(errors: errors))
+        }
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
