@@ -137,18 +137,23 @@ extension ClusterDriver {
     func databaseCredentials(_ database: StackDatabase, run: RunContext) async throws -> DatabaseCredentials {
         if let known = lock.withLock({ credentials[run.namespace] }) { return known }
         let secret = try await kube.get(.secrets, name: database.secret, namespace: run.namespace)
-        func value(_ key: String) throws -> String {
-            guard let encoded = secret.value(at: "data.\(key)")?.stringValue, let data = Data(base64Encoded: encoded),
-                  let text = String(data: data, encoding: .utf8) else {
-                throw LabrunError(id: ErrorID.secretIncomplete, message: "Secret \(run.namespace)/\(database.secret) has no \(key).")
-            }
-            return text
-        }
-        let password = try value(database.passwordKey)
+        let password = try Self.secretValue(secret, database.passwordKey, named: "\(run.namespace)/\(database.secret)")
         Redactor.shared.register(password)
-        let found = DatabaseCredentials(user: try value(database.userKey), password: password, database: try value(database.databaseKey))
+        let found = DatabaseCredentials(user: try Self.secretValue(secret, database.userKey, named: "\(run.namespace)/\(database.secret)"),
+                                        password: password,
+                                        database: try Self.secretValue(secret, database.databaseKey, named: "\(run.namespace)/\(database.secret)"))
         lock.withLock { credentials[run.namespace] = found }
         return found
+    }
+
+    /// The text of `key` of a Secret object (base64 in `data`), or an error naming the Secret and key.
+    static func secretValue(_ secret: JSONValue, _ key: String, named name: String, advice: String? = nil) throws -> String {
+        guard let encoded = secret.value(at: "data.\(key)")?.stringValue, let data = Data(base64Encoded: encoded),
+              let text = String(data: data, encoding: .utf8), !text.isEmpty else {
+            throw LabrunError(id: ErrorID.secretIncomplete, message: "Secret \(name) has no \(key).",
+                              advice: advice)
+        }
+        return text
     }
 
     public func loadTransport(_ run: RunContext) async throws -> any LoadTransport {
@@ -170,15 +175,12 @@ extension ClusterDriver {
         switch auth {
         case .bearer(let secretName, let key):
             let secret = try await kube.get(.secrets, name: secretName, namespace: namespace)
-            guard let encoded = secret.value(at: "data.\(key)")?.stringValue, let data = Data(base64Encoded: encoded),
-                  let token = String(data: data, encoding: .utf8), !token.isEmpty else {
-                throw LabrunError(id: ErrorID.secretIncomplete, exitCode: ExitCode.invalidInput,
-                                  message: "Secret \(namespace)/\(secretName) has no \(key), which traffic.auth.bearer in \(stack.file) names.")
-            }
+            let token = try Self.secretValue(secret, key, named: "\(namespace)/\(secretName)",
+                                             advice: "traffic.auth.bearer in \(stack.file) names it.")
             let trimmed = token.trimmingCharacters(in: .whitespacesAndNewlines)
             Redactor.shared.register(token)
             Redactor.shared.register(trimmed)
-            Redactor.shared.register(encoded)
+            Redactor.shared.register(Data(token.utf8).base64EncodedString())
             guard !trimmed.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7f } == true }) else {
                 throw LabrunError(id: ErrorID.secretIncomplete, exitCode: ExitCode.invalidInput,
                                   message: "The token in Secret \(namespace)/\(secretName) key \(key) holds control characters, which would split the Authorization header; refused.")
