@@ -23,9 +23,15 @@ public struct ScenarioDuration: Sendable, Hashable, Comparable, Codable, CustomS
     /// validator (a few trillion hours used to overflow the milliseconds and stop labrun).
     public static let longest = ScenarioDuration(milliseconds: 7 * 24 * 3_600_000)
 
-    /// Parses `500ms`, `30s`, `2m`, `1h`, `1.5s` or a sequence of them (`1m30s`). Returns `nil` for anything else,
-    /// including bare numbers (a unit is always required) and negative values.
+    /// Parses `500ms`, `30s`, `2m`, `1h`, `1.5s` or a sequence of them (`1m30s`), at most `longest`.
+    /// Returns `nil` for anything else, including bare numbers (a unit is always required) and negative values.
     public init?(parsing text: String) {
+        guard let total = Self.seconds(parsing: text), total <= Self.longest.seconds else { return nil }
+        self = .seconds(total)
+    }
+
+    /// The seconds a well-formed duration stands for, however long (but finite), or nil when `text` is not one.
+    public static func seconds(parsing text: String) -> Double? {
         var rest = Substring(text)
         var total = 0.0
         guard !rest.isEmpty else { return nil }
@@ -45,21 +51,7 @@ public struct ScenarioDuration: Sendable, Hashable, Comparable, Codable, CustomS
             default: return nil
             }
         }
-        guard total.isFinite, total <= Self.longest.seconds else { return nil }
-        self = .seconds(total)
-    }
-
-    /// Whether `text` is well formed but longer than `longest` (for a sharper error than "invalid").
-    public static func isTooLong(_ text: String) -> Bool {
-        var scaled = text
-        for (unit, factor) in [("h", 3600.0), ("m", 60.0)] where scaled.hasSuffix(unit) && !scaled.hasSuffix("ms") {
-            guard let value = Double(scaled.dropLast(unit.count)) else { return false }
-            scaled = String(value * factor) + "s"
-            break
-        }
-        guard scaled.hasSuffix("s"), let seconds = Double(scaled.dropLast(scaled.hasSuffix("ms") ? 2 : 1)) else { return false }
-        let total = scaled.hasSuffix("ms") ? seconds / 1000 : seconds
-        return !total.isFinite || total > longest.seconds
+        return total.isFinite ? total : nil
     }
 
     /// The shortest usual form: `500ms`, `30s`, `2m`, `1m30s`, `1.5s`.

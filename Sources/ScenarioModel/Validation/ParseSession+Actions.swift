@@ -80,8 +80,7 @@ extension ParseSession {
         let env = fields.has("env") ? fields.stringMap("env") : [:]
         let setting = workload.flatMap { stack.workload($0)?.version }
         if let workload, setting == nil {
-            fields.error("the stack file says nothing of how \(workload)'s version is set; add workloads.\(workload).version.env to it",
-                         at: "toVersion")
+            fields.error(Self.noVersionSetting(workload), at: "toVersion")
             return nil
         }
         if let variable = setting?.env, env?[variable] != nil {

@@ -94,7 +94,7 @@ final class ParseSession {
         let env = fields.has("env") ? fields.stringMap("env") : [:]
         let resources = fields.has("resources") ? fields.json("resources") : nil
         if fields.has("version"), stack.workload(workload)?.version == nil {
-            fields.error("the stack file says nothing of how \(workload)'s version is set; add workloads.\(workload).version.env to it", at: "version")
+            fields.error(Self.noVersionSetting(workload), at: "version")
             return nil
         }
         if let resources, resources.objectValue == nil {
@@ -104,6 +104,11 @@ final class ParseSession {
         guard !(fields.has("replicas") && replicas == nil), !(fields.has("version") && version == nil), let env,
               !(fields.has("resources") && resources == nil) else { return nil }
         return WorkloadShape(replicas: replicas, version: version, env: env, resources: resources)
+    }
+
+    /// Why a version cannot be set on `workload`: its stack file says nothing of how.
+    static func noVersionSetting(_ workload: String) -> String {
+        "the stack file says nothing of how \(workload)'s version is set; add workloads.\(workload).version.env to it"
     }
 
     func steadyState(_ value: Located) -> SteadyState? {

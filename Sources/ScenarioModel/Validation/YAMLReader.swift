@@ -188,7 +188,7 @@ final class YAMLReader {
             return nil
         }
         guard let duration = ScenarioDuration(parsing: scalar.string) else {
-            if ScenarioDuration.isTooLong(scalar.string) {
+            if ScenarioDuration.seconds(parsing: scalar.string) != nil {
                 error("must be at most \(ScenarioDuration.longest), got \(scalar.string)", at: value.node, value.path)
             } else {
                 error("invalid duration \"\(scalar.string)\" (\(ScenarioDuration.formatHint))", at: value.node, value.path)
