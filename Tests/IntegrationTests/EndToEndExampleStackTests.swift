@@ -58,6 +58,7 @@ import ScenarioModel
 
     /// Each example stack has scenarios and at least one broken variant.
     @Test func everyExampleHasScenariosAndABrokenVariant() {
+        #expect(!EndToEndScenario.exampleStacks.isEmpty, "no stack file under examples/: the suite would run nothing")
         for stack in EndToEndScenario.exampleStacks {
             #expect(Self.scenarios.filter { $0.stack == stack }.count >= 3, "\(stack) has fewer than three scenarios")
             #expect(!Self.variants.filter { $0.stack == stack }.isEmpty, "\(stack) has no broken variant")
