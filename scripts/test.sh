@@ -10,7 +10,8 @@
 #   stack   todo backend pytest on a real PostgreSQL, images, compose smoke test, browser test
 #   bare    the bare cluster: up, conformance-style smoke test, down, host left as found
 #   cluster bare cluster up, then manifests + chart validated by the API server, the stack deployed,
-#           the Swift client and end-to-end tests against it; cluster down at the end
+#           the Swift client tests, then the end-to-end scenarios side by side (LABRUN_E2E_PARALLEL,
+#           default as `labrun all --parallel`) against it; cluster down at the end
 # Each suite ends with an "N passed, N failed" line; the last line sums them.
 set -uo pipefail
 
@@ -91,10 +92,18 @@ cluster_suite() {
   LABRUN_REQUIRE_CLUSTER=1 kubernetes/test/run.sh 2>&1 | tee "$klog" || rc=1
   line=$(grep -Eo '[0-9]+ passed, [0-9]+ failed' "$klog" | tail -n 1)
   if [ -n "$line" ]; then p=$((p + ${line%% passed*})); f=$((f + $(echo "$line" | sed -E 's/.* ([0-9]+) failed/\1/'))); else f=$((f + 1)); fi
-  LABRUN_TEST_KUBECONFIG=$kubeconfig LABRUN_E2E=1 LABRUN_PROVIDER=bare LABRUN_REQUIRE_INTEGRATION=1 \
-    swift_suite --no-parallel --filter "IntegrationTests\.(Kubernetes|EndToEnd)" 2>&1 | tee "$klog" || rc=1
-  line=$(grep -Eo '[0-9]+ passed, [0-9]+ failed' "$klog" | tail -n 1)
-  if [ -n "$line" ]; then p=$((p + ${line%% passed*})); f=$((f + $(echo "$line" | sed -E 's/.* ([0-9]+) failed/\1/'))); else f=$((f + 1)); fi
+  # The client tests one at a time; then the end-to-end tests side by side, as `labrun all` runs
+  # scenarios: EndToEndGate lets LABRUN_E2E_PARALLEL (default: labrun's --parallel default) run at
+  # once and the ones that disturb the whole cluster alone.
+  local parallel
+  for parallel in --no-parallel --parallel; do
+    local filter='IntegrationTests\.Kubernetes'
+    [ "$parallel" = --parallel ] && filter='IntegrationTests\.EndToEnd'
+    LABRUN_TEST_KUBECONFIG=$kubeconfig LABRUN_E2E=1 LABRUN_PROVIDER=bare LABRUN_REQUIRE_INTEGRATION=1 \
+      swift_suite "$parallel" --filter "$filter" 2>&1 | tee "$klog" || rc=1
+    line=$(grep -Eo '[0-9]+ passed, [0-9]+ failed' "$klog" | tail -n 1)
+    if [ -n "$line" ]; then p=$((p + ${line%% passed*})); f=$((f + $(echo "$line" | sed -E 's/.* ([0-9]+) failed/\1/'))); else f=$((f + 1)); fi
+  done
   rm -f "$klog"
   echo "cluster: $p passed, $f failed"
   [ "$f" -eq 0 ] && return "$rc" || return 1

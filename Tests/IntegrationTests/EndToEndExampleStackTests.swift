@@ -7,7 +7,7 @@ import ScenarioModel
 /// beside each stack file must pass, and every broken variant in its `broken/` folder must fail the
 /// scenario it names, with a message naming the cause. A new example, scenario or variant is run
 /// without further code.
-@Suite(.serialized) struct EndToEndExampleStackTests {
+@Suite struct EndToEndExampleStackTests {
     /// `examples/<stack>` and the scenario names beside its stack file.
     static var scenarios: [ExampleCase] {
         EndToEndScenario.exampleStacks.flatMap { stack in
@@ -34,7 +34,7 @@ import ScenarioModel
         var testDescription: String { "\(stack)/\(file)" }
     }
 
-    @Test(.enabled(if: EndToEndScenario.anyEnabled, EndToEndScenario.skipComment), .timeLimit(.minutes(15)),
+    @Test(.enabled(if: EndToEndScenario.anyEnabled, EndToEndScenario.skipComment), .timeLimit(.minutes(60)),
           arguments: EndToEndExampleStackTests.scenarios)
     func exampleScenarioPasses(_ example: ExampleCase) async throws {
         guard try await EndToEndScenario.shouldRun(example.name) else { return }
@@ -43,7 +43,7 @@ import ScenarioModel
         #expect(result.cleanup.allSatisfy { $0.verdict != .failed }, "cleanup of \(example.name) failed")
     }
 
-    @Test(.enabled(if: EndToEndScenario.anyEnabled, EndToEndScenario.skipComment), .timeLimit(.minutes(15)),
+    @Test(.enabled(if: EndToEndScenario.anyEnabled, EndToEndScenario.skipComment), .timeLimit(.minutes(60)),
           arguments: EndToEndExampleStackTests.variants)
     func brokenExampleFailsForItsCause(_ example: ExampleCase) async throws {
         let variant = try StackVariant.load(file: EndToEndScenario.projectRoot() + "/\(example.stack)/broken/\(example.file)")

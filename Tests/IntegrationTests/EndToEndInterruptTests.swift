@@ -78,8 +78,11 @@ import Testing
         return process.isRunning ? nil : process.terminationStatus
     }
 
-    @Test(.enabled(if: EndToEndInterruptTests.enabled, EndToEndScenario.skipComment), .timeLimit(.minutes(10)))
-    func ctrlCStopsTheRunAndRemovesItsNamespace() async throws {
+    @Test(.enabled(if: EndToEndInterruptTests.enabled, EndToEndScenario.skipComment), .timeLimit(.minutes(60)))
+    func ctrlCStopsTheRunAndRemovesItsNamespace() async throws { try await EndToEndGate.run(exclusive: true) { try await self.ctrlCStopsTheRunAndRemovesItsNamespaceAlone() } }
+
+    /// The test itself, run alone: it starts and stops whole runs and looks at every namespace.
+    func ctrlCStopsTheRunAndRemovesItsNamespaceAlone() async throws {
         guard try await EndToEndScenario.shouldRun("chaos-pod-kill") else { return }
         let reports = FileManager.default.temporaryDirectory.appendingPathComponent("labrun-interrupt-reports-\(UUID().uuidString)").path
         let run = try Self.start(["run", "chaos-pod-kill", "--report-dir", reports])
@@ -93,8 +96,11 @@ import Testing
         #expect(try await Self.namespaceGone(namespace), "namespace \(namespace) is still there after Ctrl-C:\n\(run.text)")
     }
 
-    @Test(.enabled(if: EndToEndInterruptTests.enabled, EndToEndScenario.skipComment), .timeLimit(.minutes(10)))
-    func theNextRunSweepsTheNamespaceOfAKilledRun() async throws {
+    @Test(.enabled(if: EndToEndInterruptTests.enabled, EndToEndScenario.skipComment), .timeLimit(.minutes(60)))
+    func theNextRunSweepsTheNamespaceOfAKilledRun() async throws { try await EndToEndGate.run(exclusive: true) { try await self.theNextRunSweepsTheNamespaceOfAKilledRunAlone() } }
+
+    /// The test itself, run alone: it starts and stops whole runs and looks at every namespace.
+    func theNextRunSweepsTheNamespaceOfAKilledRunAlone() async throws {
         guard try await EndToEndScenario.shouldRun("chaos-pod-kill") else { return }
         let reports = FileManager.default.temporaryDirectory.appendingPathComponent("labrun-interrupt-reports-\(UUID().uuidString)").path
         let killed = try Self.start(["run", "chaos-pod-kill", "--report-dir", reports])

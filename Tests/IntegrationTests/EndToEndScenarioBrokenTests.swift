@@ -6,7 +6,7 @@ import ScenarioModel
 /// The broken stack variants of `Tests/ScenarioEngineTests/Fixtures/broken/`: each deploys the stack
 /// with one safeguard removed and runs the scenario that guards it, which must fail with a message
 /// naming the cause.
-@Suite(.serialized) struct EndToEndScenarioBrokenTests {
+@Suite struct EndToEndScenarioBrokenTests {
     static let directory = EndToEndScenario.projectRoot() + "/Tests/ScenarioEngineTests/Fixtures/broken"
 
     /// Every variant file (a new one is run without further code).
@@ -14,10 +14,10 @@ import ScenarioModel
         ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
     }
 
-    /// One case per variant, one at a time. `backend-without-prestop` relies on the bare cluster's
+    /// One case per variant, side by side with the other end-to-end tests (see `EndToEndGate`). `backend-without-prestop` relies on the bare cluster's
     /// endpoint delay (`LABRUN_BARE_ENDPOINT_DELAY`, 1 s): on one node with no delay the endpoint
     /// change beats SIGTERM nearly every time and the race is not seen.
-    @Test(.enabled(if: EndToEndScenario.anyEnabled, EndToEndScenario.skipComment), .timeLimit(.minutes(25)),
+    @Test(.enabled(if: EndToEndScenario.anyEnabled, EndToEndScenario.skipComment), .timeLimit(.minutes(60)),
           arguments: EndToEndScenarioBrokenTests.files)
     func brokenStackFailsTheScenarioThatGuardsIt(file: String) async throws {
         let variant = try StackVariant.load(file: Self.directory + "/" + file)

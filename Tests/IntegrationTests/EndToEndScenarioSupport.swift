@@ -115,7 +115,9 @@ enum EndToEndScenario {
             console.info(String(format: "  [%@ %6.1fs] %@ %@ %@", scenario, event.at, event.kind.rawValue, event.subject, event.detail))
         })
         let directory = stackPath == nil ? environment["LABRUN_E2E_SCENARIO_DIR"].flatMap { $0.isEmpty ? nil : $0 } : nil
-        let results = try await ScenarioSuite(session: session, options: runOptions, directory: directory).run(names: [name])
+        let suite = ScenarioSuite(session: session, options: runOptions, directory: directory)
+        let exclusive = try suite.catalog().select(names: [name]).contains(where: \.isExclusive)
+        let results = try await EndToEndGate.run(exclusive: exclusive) { try await suite.run(names: [name]) }
         let paths = try ReportWriter(directory: URL(fileURLWithPath: reports)).write(results)
         console.info("reports: \(paths.html.path), \(paths.junit.path)")
         guard let result = results.first else { throw LabrunError(id: "E2E_NO_RESULT", message: "no result for \(name)") }

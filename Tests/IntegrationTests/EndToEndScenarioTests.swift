@@ -5,7 +5,7 @@ import ScenarioModel
 
 /// Every scenario of `scenarios/`, run for real against the cluster; each must pass.
 /// See `EndToEndScenario` for when they run and where the reports go.
-@Suite(.serialized) struct EndToEndScenarioTests {
+@Suite struct EndToEndScenarioTests {
     func expectPass(_ name: String) async throws {
         guard try await EndToEndScenario.shouldRun(name) else { return }
         let result = try await EndToEndScenario.run(name)
@@ -13,17 +13,17 @@ import ScenarioModel
         #expect(result.cleanup.allSatisfy { $0.verdict != .failed }, "cleanup of \(name) failed")
     }
 
-    @Test(.enabled(if: EndToEndScenario.enabled("chaos-pod-kill"), EndToEndScenario.skipComment), .timeLimit(.minutes(15)))
+    @Test(.enabled(if: EndToEndScenario.enabled("chaos-pod-kill"), EndToEndScenario.skipComment), .timeLimit(.minutes(60)))
     func chaosPodKill() async throws { try await expectPass("chaos-pod-kill") }
-    @Test(.enabled(if: EndToEndScenario.enabled("chaos-rolling-update"), EndToEndScenario.skipComment), .timeLimit(.minutes(15)))
+    @Test(.enabled(if: EndToEndScenario.enabled("chaos-rolling-update"), EndToEndScenario.skipComment), .timeLimit(.minutes(60)))
     func chaosRollingUpdate() async throws { try await expectPass("chaos-rolling-update") }
-    @Test(.enabled(if: EndToEndScenario.enabled("scale-out-under-load"), EndToEndScenario.skipComment), .timeLimit(.minutes(15)))
+    @Test(.enabled(if: EndToEndScenario.enabled("scale-out-under-load"), EndToEndScenario.skipComment), .timeLimit(.minutes(60)))
     func scaleOutUnderLoad() async throws { try await expectPass("scale-out-under-load") }
-    @Test(.enabled(if: EndToEndScenario.enabled("db-persistence-restart"), EndToEndScenario.skipComment), .timeLimit(.minutes(25)))
+    @Test(.enabled(if: EndToEndScenario.enabled("db-persistence-restart"), EndToEndScenario.skipComment), .timeLimit(.minutes(60)))
     func dbPersistenceRestart() async throws { try await expectPass("db-persistence-restart") }
-    @Test(.enabled(if: EndToEndScenario.enabled("chaos-network-partition"), EndToEndScenario.skipComment), .timeLimit(.minutes(15)))
+    @Test(.enabled(if: EndToEndScenario.enabled("chaos-network-partition"), EndToEndScenario.skipComment), .timeLimit(.minutes(60)))
     func chaosNetworkPartition() async throws { try await expectPass("chaos-network-partition") }
-    @Test(.enabled(if: EndToEndScenario.enabled("chaos-bad-rollout"), EndToEndScenario.skipComment), .timeLimit(.minutes(15)))
+    @Test(.enabled(if: EndToEndScenario.enabled("chaos-bad-rollout"), EndToEndScenario.skipComment), .timeLimit(.minutes(60)))
     func chaosBadRollout() async throws { try await expectPass("chaos-bad-rollout") }
 
     /// Every scenario file has a test above (a new file needs one).

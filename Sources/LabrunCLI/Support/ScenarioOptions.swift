@@ -45,12 +45,7 @@ struct ScenarioOptions: ParsableArguments, Sendable {
                                valueName: "n"))
     var parallel: Int = ScenarioOptions.defaultParallel
 
-    /// Up to one scenario per core and per 6 GiB of memory (each deploys a stack and drives its load), 1 to 4.
-    static var defaultParallel: Int {
-        let info = ProcessInfo.processInfo
-        let byMemory = Int(info.physicalMemory / (6 << 30))
-        return max(1, min(4, info.activeProcessorCount, byMemory))
-    }
+    static var defaultParallel: Int { ScenarioSuite.defaultParallel }
 
     @Flag(name: .customLong("keep"), help: "Keep each run's namespace afterwards, for debugging (delete it with kubectl).")
     var keep = false

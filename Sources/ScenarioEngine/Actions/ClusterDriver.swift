@@ -24,8 +24,10 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
     var credentials: [String: DatabaseCredentials] = [:]
     /// Namespace → the `Authorization` value the stack's `traffic.auth` gives (read from its Secret at setup).
     var authorizations: [String: String] = [:]
-    /// The stack's images, built (or found) once for every run of this driver, also runs that start together.
-    let images = SingleFlight<[String: String]>()
+    /// The stack's images, built (or found) once per stack file and provider in this process: for runs
+    /// that start together (`--parallel`) and for drivers made side by side (the end-to-end tests,
+    /// whose concurrent builds would otherwise race in `docker/build.sh`'s shared cache).
+    static let images = SingleFlights<[String: String]>()
 
     public init(stack: Stack, provider: any ClusterProvider, kube: KubernetesClient, kubeconfig: KubeconfigTarget,
                 runner: any ProcessRunner, layout: ProjectLayout, console: Console? = nil) throws {
@@ -128,9 +130,9 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
             timeline.record(.note, "setup", "created namespace \(namespace) (label \(RunIdentity.runLabel)=\(run.identity.id))")
         }
 
-        // 2. Images (content-hashed; built only when missing; once per driver).
+        // 2. Images (content-hashed; built only when missing; once per stack and provider).
         let deployer = self.deployer(run)
-        let built = try await images.value { try await deployer.ensureImages() }
+        let built = try await Self.images.value(for: stack.file + "|" + providerName) { try await deployer.ensureImages() }
 
         // 3. The stack's objects in the scenario's shape, with the run's variant, deployed.
         let shape = StackShape(setup: run.scenario.setup, stack: stack)

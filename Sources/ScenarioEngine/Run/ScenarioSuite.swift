@@ -19,6 +19,14 @@ public struct ScenarioSuite: Sendable {
         self.directory = directory ?? Self.defaultDirectory(stack: session.options.stack, layout: session.layout)
     }
 
+    /// How many scenarios run at once by default (`labrun all`, the end-to-end tests): up to one per
+    /// core and per 6 GiB of memory (each deploys a stack and drives its load), 1 to 4.
+    public static var defaultParallel: Int {
+        let info = ProcessInfo.processInfo
+        let byMemory = Int(info.physicalMemory / (6 << 30))
+        return max(1, min(4, info.activeProcessorCount, byMemory))
+    }
+
     /// `scenarios/` beside the stack file when it has one, else the project's `scenarios/`.
     public static func defaultDirectory(stack: Stack, layout: ProjectLayout) -> String {
         let beside = (stack.file as NSString).deletingLastPathComponent + "/scenarios"

@@ -21,3 +21,15 @@ actor SingleFlight<Value: Sendable> {
         }
     }
 }
+
+/// One `SingleFlight` per key, for work shared by every caller in the process that names the same
+/// key (the images of one stack on one provider, whichever driver asks).
+actor SingleFlights<Value: Sendable> {
+    private var flights: [String: SingleFlight<Value>] = [:]
+
+    func value(for key: String, _ make: @escaping @Sendable () async throws -> Value) async throws -> Value {
+        let flight = flights[key] ?? SingleFlight<Value>()
+        flights[key] = flight
+        return try await flight.value(make)
+    }
+}
