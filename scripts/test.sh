@@ -12,14 +12,16 @@
 #   cluster bare cluster up, then manifests + chart validated by the API server, the stack deployed,
 #           the Swift client tests, then the end-to-end scenarios side by side (LABRUN_E2E_PARALLEL,
 #           default as `labrun all --parallel`) against it; cluster down at the end
+#   user    a normal user (not root, in the docker group) builds labrun and the images and runs
+#           `labrun up --provider existing` and two scenarios against the bare cluster
 # Each suite ends with an "N passed, N failed" line; the last line sums them.
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$here" || exit 2
 
-all_suites=(swift stack bare cluster)
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
+all_suites=(swift stack bare cluster user)
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 case "${1:-}" in -h|--help) usage; exit 0 ;; esac
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=("${all_suites[@]}")
@@ -109,12 +111,20 @@ cluster_suite() {
   [ "$f" -eq 0 ] && return "$rc" || return 1
 }
 
+# The developer's machine: scripts/test-as-user.sh against the bare cluster, which comes up for it.
+user_suite() {
+  trap 'cluster/bare/down >/dev/null 2>&1 || true' RETURN
+  cluster/bare/up >/dev/null || { echo "user: bare cluster did not come up"; echo "0 passed, 1 failed"; return 1; }
+  scripts/test-as-user.sh
+}
+
 for s in "${suites[@]}"; do
   case $s in
     swift)   run_suite swift swift_suite ;;
     stack)   run_suite stack stack/test.sh ;;
     bare)    run_suite bare cluster/bare/test/smoke.sh ;;
     cluster) run_suite cluster cluster_suite ;;
+    user)    run_suite user user_suite ;;
   esac
 done
 

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The developer's-machine check, run here for real: a normal user (no root; in the docker group)
+# builds labrun and the stack's images from their own copy of the checkout, then runs
+# `labrun up --provider existing` and scenarios against the bare cluster's API, reaching the stack
+# through port-forwards, and leaves nothing behind.
+#
+#   sudo scripts/test-as-user.sh          (root: creates the user if needed; the bare cluster must run)
+#
+# Environment: LABRUN_TEST_USER (default labrun-dev), LABRUN_USER_SCENARIOS (default
+# "chaos-pod-kill chaos-network-partition"). Prints one line per check and "N passed, N failed".
+set -uo pipefail
+
+usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
+case "${1:-}" in -h|--help) usage; exit 0 ;; "") ;; *) usage >&2; exit 2 ;; esac
+[ "$(id -u)" -eq 0 ] || { echo "test-as-user: run as root (it creates the test user and hands it a kubeconfig)" >&2; exit 2; }
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+user=${LABRUN_TEST_USER:-labrun-dev}
+scenarios=${LABRUN_USER_SCENARIOS:-chaos-pod-kill chaos-network-partition}
+admin=/var/lib/labrun/bare/admin.kubeconfig
+namespace=labrun-user-check
+passed=0 failed=0
+check() { # check NAME CMD...: runs CMD, prints PASS/FAIL with the time it took
+  local name=$1 start rc; shift
+  start=$(date +%s)
+  "$@"; rc=$?
+  if [ "$rc" -eq 0 ]; then passed=$((passed + 1)); echo "PASS $name ($(( $(date +%s) - start ))s)"
+  else failed=$((failed + 1)); echo "FAIL $name (exit $rc, $(( $(date +%s) - start ))s)"; fi
+  return "$rc"
+}
+finish() { echo "user: $passed passed, $failed failed"; [ "$failed" -eq 0 ]; }
+if ! kubectl --kubeconfig "$admin" get --raw /readyz >/dev/null 2>&1 && ! "$here/cluster/bare/status" >/dev/null 2>&1; then
+  echo "test-as-user: the bare cluster does not answer (start it with cluster/bare/up)"; failed=1; finish; exit 1
+fi
+
+# 1. The user: an ordinary account whose only extra right is the Docker socket.
+getent group docker >/dev/null || groupadd --system docker
+id "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$user"
+usermod -aG docker "$user"
+home=$(getent passwd "$user" | cut -d: -f6)
+swift_bin=$(dirname "$(readlink -f "$(command -v swift)")")
+
+# 2. Their own copy of the checkout (tracked files as they are now), and a kubeconfig of their own.
+rm -rf "$home/labrun"
+mkdir -p "$home/labrun" "$home/.kube"
+(cd "$here" && git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf -) | tar -C "$home/labrun" -xf -
+install -m 600 "$admin" "$home/.kube/config"
+# This machine's Swift package mirror (/etc/gitconfig: github.com → /opt/swift-packages) is owned
+# by root, and git refuses another owner's repositories unless told they are safe.
+user_git() { runuser -u "$user" -- env HOME="$home" git config --global "$@"; }
+if [ -d /opt/swift-packages ] && ! user_git --get-all safe.directory 2>/dev/null | grep -qxF '*'; then
+  user_git --add safe.directory '*'
+fi
+chown -R "$user:" "$home/labrun" "$home/.kube"
+# as_user SCRIPT: runs SCRIPT in the user's copy, as the user, with a plain environment.
+as_user() { runuser -u "$user" -- env -i HOME="$home" USER="$user" PATH="/usr/local/bin:/usr/bin:/bin:$swift_bin" \
+  LANG=C.UTF-8 CI="${CI:-}" bash -c "cd '$home/labrun' && $1"; }
+
+# shellcheck disable=SC2016  # expanded by the user's shell
+check "the user is not root and reaches Docker" as_user '[ "$(id -u)" -ne 0 ] && docker info >/dev/null'
+# 3. labrun builds as the user (the wrapper installs nothing for them).
+check "./labrun builds as $user" as_user './labrun --help >/dev/null' || { finish; exit 1; }
+# 4. The stack's images build as the user: the application images on the Debian bases already in
+#    Docker, the wheels into the user's own cache. (labrun up finds the same content-hashed images.)
+check "docker/build.sh as $user" as_user 'docker/build.sh --tag user-check >/tmp/labrun-user-build.log 2>&1 || { tail -n 30 /tmp/labrun-user-build.log; exit 1; }; test -d ~/.cache/labrun/wheels'
+docker image rm labrun/todo-backend:user-check labrun/todo-frontend:user-check labrun/todo-postgres:user-check >/dev/null 2>&1 || true
+
+# 5. up, scenarios, down — the existing provider, through port-forwards.
+common="--provider existing --kubeconfig $home/.kube/config --access port-forward"
+check "labrun up --provider existing as $user" as_user "./labrun up $common --namespace $namespace"
+for scenario in $scenarios; do
+  check "labrun run $scenario as $user" as_user "./labrun run $scenario $common --parallel 1 --report-dir ~/labrun-reports"
+done
+check "labrun down --provider existing as $user" as_user "./labrun down $common --namespace $namespace"
+
+# 6. Nothing left behind: no namespace of the user's runs, no port-forward, and the cluster still up.
+left() {
+  local namespaces processes
+  namespaces=$(kubectl --kubeconfig "$admin" get namespaces -l labrun.dev/run -o name 2>/dev/null; \
+               kubectl --kubeconfig "$admin" get namespace "$namespace" -o name 2>/dev/null)
+  processes=$(pgrep -u "$user" -a kubectl || true)
+  [ -z "$namespaces$processes" ] || { echo "left behind: $namespaces $processes"; return 1; }
+  kubectl --kubeconfig "$admin" get --raw /readyz >/dev/null
+}
+check "nothing left behind, the cluster still up" left
+finish
