@@ -71,6 +71,7 @@ public enum ErrorID {
     public static let manifestsMissing = "MANIFESTS_MISSING"
     // MINIKUBE
     public static let minikubeOutput = "MINIKUBE_OUTPUT"
+    public static let minikubeTooSmall = "MINIKUBE_TOO_SMALL"
     // NETWORK
     public static let networkFaultUnsupported = "NETWORK_FAULT_UNSUPPORTED"
     // NO
