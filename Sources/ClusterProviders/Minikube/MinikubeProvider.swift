@@ -10,7 +10,7 @@ import LabrunCore
 /// most Docker's CPUs), `LABRUN_MINIKUBE_MEMORY` (MB; default: 8192, at most three quarters of
 /// Docker's memory), `LABRUN_MINIKUBE_DRIVER` (minikube's default), `LABRUN_MINIKUBE_CNI` (calico),
 /// `LABRUN_KUBERNETES_VERSION` (minikube's default).
-public struct MinikubeProvider: ClusterProvider, ImageLoading, ClusterStopStart, HostAccess, NodeAccess {
+public struct MinikubeProvider: ClusterProvider, ImageLoading, ClusterStopStart, HostAccess, NodeAccess, ServiceURLs {
     public let kind = ProviderKind.minikube
     public let context: ProviderContext
     public let profile: String

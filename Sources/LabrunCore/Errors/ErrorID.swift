@@ -4,6 +4,9 @@
 /// Scripts may match on these strings, so a value never changes once released; a new failure
 /// gets a new constant here rather than a string literal at its call site.
 public enum ErrorID {
+    // ACCESS
+    public static let accessUnknown = "ACCESS_UNKNOWN"
+    public static let accessFailed = "ACCESS_FAILED"
     // ACTION
     public static let actionFailed = "ACTION_FAILED"
     public static let actionNoTarget = "ACTION_NO_TARGET"
