@@ -37,10 +37,29 @@ public final class RecordingProcessRunner: ProcessRunner, @unchecked Sendable {
         lock.withLock { rules.append(Rule(prefix, ProcessOutput(exitCode: exitCode, standardOutput: stdout, standardError: stderr))) }
     }
 
+    /// Commands starting with `prefix` answer `outputs` in turn, the last one repeating (a process
+    /// whose answer changes between polls).
+    public func add(_ prefix: [String], inTurn outputs: [ProcessOutput]) {
+        lock.withLock { sequences.append((prefix, outputs, 0)) }
+    }
+    private var sequences: [(prefix: [String], outputs: [ProcessOutput], served: Int)] = []
+
+    /// What `start` writes to the log path of a background command starting with `prefix` (a
+    /// process that prints, e.g., a URL).
+    public func addStarted(_ prefix: [String], log: String, running: Bool = true) {
+        lock.withLock { startedLogs.append((prefix, log, running)) }
+    }
+    private var startedLogs: [(prefix: [String], log: String, running: Bool)] = []
+
     public func run(_ command: Command) async throws -> ProcessOutput {
         lock.withLock {
             recorded.append(command)
             let line = [command.executable] + command.arguments
+            for index in sequences.indices.reversed() where line.starts(with: sequences[index].prefix) {
+                let entry = sequences[index]
+                sequences[index].served += 1
+                return entry.outputs[min(entry.served, entry.outputs.count - 1)]
+            }
             // The last rule added wins, so a test can override an earlier answer.
             for rule in rules.reversed() where line.starts(with: rule.prefix) { return rule.output }
             return fallback
@@ -48,8 +67,15 @@ public final class RecordingProcessRunner: ProcessRunner, @unchecked Sendable {
     }
 
     public func start(_ command: Command, logPath: String?) async throws -> any BackgroundProcess {
-        lock.withLock { recorded.append(command) }
-        return RecordedBackgroundProcess(command: command)
+        let line = [command.executable] + command.arguments
+        let started = lock.withLock { () -> (log: String, running: Bool)? in
+            recorded.append(command)
+            return startedLogs.last { line.starts(with: $0.prefix) }.map { ($0.log, $0.running) }
+        }
+        if let started, let logPath { try Data(started.log.utf8).write(to: URL(fileURLWithPath: logPath)) }
+        let process = RecordedBackgroundProcess(command: command)
+        if started?.running == false { await process.stop(grace: 0) }
+        return process
     }
 
     public func which(_ name: String) -> String? {

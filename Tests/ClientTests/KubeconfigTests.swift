@@ -22,12 +22,19 @@ struct KubeconfigTests {
 
     @Test func resolvesRelativePathsAgainstTheFileAndTrimsTheServerSlash() throws {
         let config = try Kubeconfig.parse(fileAt: Fixture.path("valid-kubeconfig-certs.yaml"))
-        let resolved = try config.configuration(context: "files")
-        #expect(resolved.server == "https://10.0.0.1:6443")
-        #expect(resolved.namespace == "todo")
-        #expect(resolved.tls.certificateAuthority == .file(Fixture.directory + "/pki/ca.crt"))
-        #expect(resolved.tls.clientCertificate == .file(Fixture.directory + "/pki/admin.crt"))
-        #expect(resolved.tls.clientKey == .file("/etc/labrun/admin.key"))
+        #expect(config.clusters["files"]?.certificateAuthority == Fixture.directory + "/pki/ca.crt")
+        #expect(config.users["file-user"]?.clientCertificate == Fixture.directory + "/pki/admin.crt")
+        #expect(config.users["file-user"]?.clientKey == "/etc/labrun/admin.key")
+        // The files do not exist: a clear error naming the file, not an unreachable cluster later.
+        do {
+            _ = try config.configuration(context: "files")
+            Issue.record("expected an error")
+        } catch let error as LabrunError {
+            #expect(error.id == ErrorID.kubeconfigCredentialFileMissing)
+            #expect(error.message.contains("certificate-authority of cluster files"))
+            #expect(error.message.contains(Fixture.directory + "/pki/ca.crt, which does not exist"))
+            #expect(error.advice?.contains("minikube update-context") == true)
+        }
     }
 
     @Test func readsTokensAndTokenFiles() throws {
@@ -90,15 +97,14 @@ struct KubeconfigTests {
         }
     }
 
-    @Test func refusesExecAuthentication() throws {
-        let config = try Kubeconfig.parse(fileAt: Fixture.path("invalid-kubeconfig-exec.yaml"))
-        do {
-            _ = try config.configuration()
-            Issue.record("expected an error")
-        } catch let error as LabrunError {
-            #expect(error.id == "KUBECONFIG_UNSUPPORTED_AUTH")
-            #expect(error.message.contains("exec"))
-        }
+    @Test func anExecUserGetsItsPluginAttached() throws {
+        let config = try Kubeconfig.parse(fileAt: Fixture.path("valid-kubeconfig-exec.yaml"))
+        let resolved = try config.configuration()
+        let plugin = try #require(resolved.credentialPlugin)
+        #expect(plugin.config.command == "gke-gcloud-auth-plugin")
+        #expect(plugin.config.apiVersion == "client.authentication.k8s.io/v1beta1")
+        #expect(resolved.bearerToken == nil)
+        #expect(resolved.description.contains("exec gke-gcloud-auth-plugin"))
     }
 
     @Test func reportsBadBase64WithTheEntry() {
@@ -117,6 +123,7 @@ struct KubeconfigTests {
             _ = try config.configuration(context: "nope")
             Issue.record("expected an error")
         } catch let error as LabrunError {
+            #expect(error.id == ErrorID.kubeconfigContextMissing)
             #expect(error.message.contains("Context nope"))
             #expect(error.message.contains("bare, files"))
         }

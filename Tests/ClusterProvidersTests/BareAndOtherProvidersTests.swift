@@ -74,6 +74,20 @@ import Testing
         #expect(try await kind.kubeconfig().context == "kind-labrun")
     }
 
+    /// kind writes no kubeconfig when a stopped node container is started again: labrun exports it.
+    @Test func startingAStoppedClusterExportsItsKubeconfig() async throws {
+        let runner = RecordingProcessRunner(installed: ["kind", "docker"])
+        runner.add(["kind", "get", "clusters"], stdout: "labrun\n")
+        runner.add(["docker", "inspect"], stdout: "false\n")
+        let kind = KindProvider(context: try context(runner))
+        #expect(try await kind.create() == .started)
+        let state = try await kind.kubeconfig().path
+        #expect(runner.commandLines.suffix(2) == ["docker start labrun-control-plane",
+                                                  "kind export kubeconfig --name labrun --kubeconfig \(state)"])
+        #expect(kind.nodeCommand(["crictl", "ps"], node: "labrun-worker", timeout: 60).description == "docker exec labrun-worker crictl ps")
+        #expect(kind.nodeCommand(["crictl", "ps"], node: nil, timeout: 60).description == "docker exec labrun-control-plane crictl ps")
+    }
+
     @Test func loadsMissingImagesInOneCommand() async throws {
         let runner = RecordingProcessRunner()
         runner.add(["docker", "exec", "labrun-control-plane", "crictl"],
@@ -109,6 +123,29 @@ import Testing
         let missing = ExistingProvider(context: try context(RecordingProcessRunner(), layout: layout),
                                        kubeconfig: layout.root + "/nope", probe: FakeProbe())
         do { _ = try await missing.create() } catch let error as LabrunError { #expect(error.id == "KUBECONFIG_MISSING") }
+    }
+
+    /// A kubeconfig the client cannot use is not an unreachable cluster: its own id and advice
+    /// reach the user, not "start the cluster".
+    @Test func aKubeconfigProblemKeepsItsOwnIdAndAdvice() async throws {
+        let layout = try temporaryProject()
+        let kubeconfig = layout.root + "/kubeconfig"
+        _ = FileManager.default.createFile(atPath: kubeconfig, contents: Data())
+        for failure in [LabrunError(id: ErrorID.kubeconfigExecFailed, message: "The credential plugin `aws eks get-token` exited with status 255.",
+                                    advice: "Run it by hand to log in again."),
+                        LabrunError(id: ErrorID.kubeconfigContextMissing, message: "Context lab is not in the kubeconfig.",
+                                    advice: "Pass one of those with --context."),
+                        LabrunError(id: ErrorID.kubeconfigCredentialFileMissing, message: "The client-key … does not exist.", advice: "Restore the file.")] {
+            let existing = ExistingProvider(context: try context(RecordingProcessRunner(), layout: layout), kubeconfig: kubeconfig,
+                                            probe: FakeProbe(failure: failure))
+            let error = await #expect(throws: LabrunError.self) { try await existing.create() }
+            #expect(error?.id == failure.id)
+            #expect(error?.advice == failure.advice)
+        }
+        let unreachable = ExistingProvider(context: try context(RecordingProcessRunner(), layout: layout), kubeconfig: kubeconfig,
+                                           probe: FakeProbe(version: nil))
+        let error = await #expect(throws: LabrunError.self) { try await unreachable.create() }
+        #expect(error?.id == ErrorID.clusterUnreachable)
     }
 
     @Test func defaultKubeconfigFollowsKUBECONFIG() throws {

@@ -12,7 +12,14 @@ import Testing
     }
 
     @Test func minikubeIsTheDefaultWhereInstalled() async throws {
-        #expect(try await select(installed: ["minikube", "kind", "docker"]) == .minikube)
+        #expect(try await select(installed: ["minikube", "kind", "docker"], isRoot: false) == .minikube)
+    }
+
+    /// As root, minikube's docker driver refuses to start (DRV_AS_ROOT): detection passes over it
+    /// instead of picking it and failing later.
+    @Test func asRootMinikubesDockerDriverIsPassedOver() async throws {
+        #expect(try await select(installed: ["minikube", "kind", "docker"], isRoot: true) == .kind)
+        #expect(try await select(installed: ["minikube"], isRoot: true) == .bare)
     }
 
     @Test func kindComesNextThenBare() async throws {

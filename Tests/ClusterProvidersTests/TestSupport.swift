@@ -31,7 +31,10 @@ func context(_ runner: RecordingProcessRunner, layout: ProjectLayout? = nil, env
 /// A probe that answers with a fixed version, or fails.
 struct FakeProbe: ClusterProbe {
     var version: String? = "v1.30.0"
+    /// When set, the error the probe throws (e.g. a kubeconfig the client cannot use).
+    var failure: LabrunError?
     func serverVersion(_ target: KubeconfigTarget) async throws -> String {
+        if let failure { throw failure }
         guard let version else {
             throw LabrunError(id: "HTTP_CONNECT", message: "Could not connect to https://127.0.0.1:6443.")
         }

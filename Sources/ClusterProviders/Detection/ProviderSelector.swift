@@ -86,9 +86,12 @@ public struct ProviderSelector: Sendable {
 
     static func howToGet(_ kind: ProviderKind) -> String {
         switch kind {
-        case .minikube: return "Install minikube (https://minikube.sigs.k8s.io/docs/start/) and make sure it is on PATH, or choose another --provider."
+        case .minikube: return "Install minikube (https://minikube.sigs.k8s.io/docs/start/) and make sure it is on PATH; run labrun as "
+            + "your own user, not root (minikube's docker driver refuses root; or set LABRUN_MINIKUBE_DRIVER to a driver that runs as root); or choose another --provider."
         case .kind: return "Install kind (https://kind.sigs.k8s.io) and Docker, or choose another --provider."
-        case .bare: return "Run labrun as root on a Linux host from inside the repository (cluster/bare/ must be there), or choose another --provider."
+        case .bare: return "The bare cluster needs root on a Linux host (it starts system daemons and changes iptables): run labrun as root "
+            + "from inside the repository; or, as your own user, use a bare cluster root started (`sudo cluster/bare/up`) with "
+            + "`--provider existing --kubeconfig /var/lib/labrun/bare/admin.kubeconfig` (a copy readable by you); or use minikube or kind."
         case .existing: return "Pass --kubeconfig FILE (and --context NAME) or set KUBECONFIG to a cluster you can reach."
         }
     }

@@ -45,7 +45,9 @@ public struct ExistingProvider: ClusterProvider {
         }
         do {
             _ = try await probe.serverVersion(target)
-        } catch let error as LabrunError {
+        } catch let error as LabrunError where !error.id.hasPrefix(ErrorID.kubeconfigPrefix) {
+            // A kubeconfig that cannot be used (malformed, a missing context or file, a credential
+            // plugin that failed) keeps its own id and advice: starting the cluster would not help.
             throw LabrunError(
                 id: ErrorID.clusterUnreachable, exitCode: ExitCode.unavailable,
                 message: "The cluster of \(target) does not answer: \(error.message)",

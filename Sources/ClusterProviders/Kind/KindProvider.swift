@@ -3,7 +3,7 @@ import LabrunCore
 
 /// A kind cluster (default name `labrun`, override `LABRUN_KIND_CLUSTER`) with its kubeconfig
 /// kept in labrun's state directory, so the user's own kubeconfig is left alone.
-public struct KindProvider: ClusterProvider, ImageLoading, ClusterStopStart, HostAccess {
+public struct KindProvider: ClusterProvider, ImageLoading, ClusterStopStart, HostAccess, NodeAccess {
     public let kind = ProviderKind.kind
     public let context: ProviderContext
     public let clusterName: String
@@ -109,8 +109,19 @@ public struct KindProvider: ClusterProvider, ImageLoading, ClusterStopStart, Hos
         try await runner.check(Command("docker", ["stop", nodeContainer], timeout: 120), what: "Stopping kind node \(nodeContainer)")
     }
 
+    /// Starts the node container again and writes the cluster's kubeconfig, which a fresh state
+    /// directory (or another machine's `kind create`) may not have.
     public func startCluster() async throws {
         try await runner.check(Command("docker", ["start", nodeContainer], timeout: 120), what: "Starting kind node \(nodeContainer)")
+        try FileManager.default.createDirectory(atPath: context.layout.stateDirectory, withIntermediateDirectories: true)
+        try await runner.check(exportKubeconfigCommand, what: "Writing the kubeconfig of kind cluster \(clusterName)")
+    }
+
+    /// kind's nodes are Docker containers named after the Kubernetes node (`labrun-control-plane`,
+    /// `labrun-worker`), whose processes run as root: `docker exec <node> …` (as kind's own docs
+    /// do with `crictl images`).
+    public func nodeCommand(_ arguments: [String], node: String?, timeout: Double) -> Command {
+        Command("docker", ["exec", node ?? nodeContainer] + arguments, timeout: timeout)
     }
 
     public func nodeAddress() async throws -> String {

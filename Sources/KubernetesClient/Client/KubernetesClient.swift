@@ -23,6 +23,9 @@ public final class KubernetesClient: Sendable {
     let http: any HTTPSending
     let clock: any LabClock
     let discovery = DiscoveryCache()
+    /// Whether `http` was handed in (unit tests): then an exec plugin's client certificate goes unused.
+    let injectedHTTP: Bool
+    let certificateTransports = CertificateTransports()
 
     /// A client for `configuration`. `http` replaces the real transport (unit tests).
     public init(configuration: KubernetesConfiguration, http: (any HTTPSending)? = nil,
@@ -30,6 +33,7 @@ public final class KubernetesClient: Sendable {
         self.configuration = configuration
         self.paths = KubernetesPaths(server: configuration.server)
         self.clock = clock
+        self.injectedHTTP = http != nil
         if let http {
             self.http = http
         } else {
@@ -230,7 +234,7 @@ public final class KubernetesClient: Sendable {
 
     /// Sends a request; a non-2xx answer becomes a `LabrunError` about `subject`.
     func perform(_ request: HTTPRequest, _ subject: KubernetesError.Subject) async throws -> HTTPResponse {
-        let response = try await http.send(request)
+        let response = try await send(request)
         guard response.isSuccess else {
             throw KubernetesError.fromResponse(status: response.status, body: response.body, subject: subject)
         }
@@ -239,7 +243,32 @@ public final class KubernetesClient: Sendable {
 
     /// Sends a GET to a raw path (`/version`, `/readyz`) and returns the response, whatever its status.
     public func raw(_ path: String) async throws -> HTTPResponse {
-        try await http.send(HTTPRequest(.get, paths.url(path)))
+        try await send(HTTPRequest(.get, paths.url(path)))
+    }
+
+    /// Sends with the credentials of the kubeconfig; an exec plugin's credential refused with 401 is
+    /// fetched again once (as client-go does).
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let (transport, signed) = try await authorized(request)
+        let response = try await transport.send(signed)
+        guard response.status == 401, let plugin = configuration.credentialPlugin else { return response }
+        plugin.invalidate()
+        let (again, resigned) = try await authorized(request)
+        return try await again.send(resigned)
+    }
+
+    /// The transport and request to send: unchanged without an exec plugin; else with its token as
+    /// a bearer header, or through a transport holding its client certificate.
+    func authorized(_ request: HTTPRequest) async throws -> (any HTTPSending, HTTPRequest) {
+        guard let plugin = configuration.credentialPlugin else { return (http, request) }
+        let credential = try await plugin.credential()
+        var signed = request
+        if let token = credential.token {
+            signed.headers.set("Authorization", "Bearer \(token)")
+            return (http, signed)
+        }
+        guard !injectedHTTP, let certificate = credential.clientCertificateData, let key = credential.clientKeyData else { return (http, signed) }
+        return (try certificateTransports.transport(certificate: certificate, key: key, configuration: configuration), signed)
     }
 
     func decode<T: Decodable>(_ type: T.Type, _ response: HTTPResponse, _ subject: KubernetesError.Subject) throws -> T {
@@ -263,5 +292,27 @@ public final class KubernetesClient: Sendable {
         if metadata["namespace"] == nil { metadata["namespace"] = .string(namespace) }
         copy["metadata"] = metadata
         return copy
+    }
+}
+
+/// HTTP clients holding an exec plugin's client certificate, one per certificate (a renewed one
+/// gets a new client).
+final class CertificateTransports: @unchecked Sendable {
+    private let lock = NSLock()
+    private var clients: [Data: HTTPClient] = [:]
+
+    func transport(certificate: Data, key: Data, configuration: KubernetesConfiguration) throws -> HTTPClient {
+        try lock.withLock {
+            if let client = clients[certificate + key] { return client }
+            var tls = configuration.tls
+            tls.clientCertificate = .pem(certificate)
+            tls.clientKey = .pem(key)
+            let client = try HTTPClient(configuration: HTTPClientConfiguration(
+                tls: tls, defaultHeaders: ["Accept": "application/json"], timeout: configuration.timeout,
+                connectTimeout: configuration.connectTimeout, userAgent: "labrun/kubernetes-client"))
+            clients.values.forEach { $0.shutdown() }
+            clients = [certificate + key: client]
+            return client
+        }
     }
 }

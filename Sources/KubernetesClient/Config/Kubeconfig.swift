@@ -37,11 +37,18 @@ public struct Kubeconfig: Sendable, Equatable {
         public var clientKeyData: Data?
         public var token: String?
         public var tokenFile: String?
-        /// `username`/`password`, `exec` or `auth-provider` were set (labrun does not support them).
+        /// A credential plugin (`exec`), run when the API is first called.
+        public var exec: ExecConfig?
+        /// The name of an `auth-provider` (gcp, azure, oidc): removed from client-go, refused with advice.
+        public var authProvider: String?
+        /// `username`/`password` were set (labrun does not support them).
         public var unsupportedAuth: String?
 
         public init(clientCertificate: String? = nil, clientCertificateData: Data? = nil, clientKey: String? = nil,
-                    clientKeyData: Data? = nil, token: String? = nil, tokenFile: String? = nil, unsupportedAuth: String? = nil) {
+                    clientKeyData: Data? = nil, token: String? = nil, tokenFile: String? = nil, exec: ExecConfig? = nil,
+                    authProvider: String? = nil, unsupportedAuth: String? = nil) {
+            self.exec = exec
+            self.authProvider = authProvider
             self.clientCertificate = clientCertificate
             self.clientCertificateData = clientCertificateData
             self.clientKey = clientKey
@@ -55,6 +62,8 @@ public struct Kubeconfig: Sendable, Equatable {
             var parts: [String] = []
             if clientCertificate != nil || clientCertificateData != nil { parts.append("client certificate") }
             if token != nil || tokenFile != nil { parts.append("bearer token") }
+            if let exec { parts.append("exec \(exec.command)") }
+            if let authProvider { parts.append("auth-provider \(authProvider) (removed)") }
             if let unsupportedAuth { parts.append(unsupportedAuth + " (unsupported)") }
             return "User(" + (parts.isEmpty ? "anonymous" : parts.joined(separator: ", ")) + ")"
         }
@@ -190,8 +199,11 @@ public struct Kubeconfig: Sendable, Equatable {
             let body = item["user"] ?? .object([:])
             var unsupported: [String] = []
             if body["username"] != nil || body["password"] != nil { unsupported.append("username/password") }
-            if body["exec"] != nil { unsupported.append("exec") }
-            if body["auth-provider"] != nil { unsupported.append("auth-provider") }
+            var exec: ExecConfig?
+            if let section = body["exec"], !section.isNull {
+                exec = try execConfig(section, user: name, invalid: invalid, resolve: resolve)
+            }
+            let authProvider = body["auth-provider"].flatMap { $0.isNull ? nil : ($0["name"]?.stringValue ?? "unnamed") }
             let token = body["token"]?.stringValue
             if let token { Redactor.shared.register(token) }
             if let password = body["password"]?.stringValue { Redactor.shared.register(password) }
@@ -202,6 +214,7 @@ public struct Kubeconfig: Sendable, Equatable {
                 clientKeyData: try base64(body["client-key-data"], "client-key-data", "user \(name)"),
                 token: token,
                 tokenFile: resolve(body["tokenFile"]?.stringValue),
+                exec: exec, authProvider: authProvider,
                 unsupportedAuth: unsupported.isEmpty ? nil : unsupported.joined(separator: ", "))
         }
         for (name, item) in try named("contexts") {
@@ -213,6 +226,37 @@ public struct Kubeconfig: Sendable, Equatable {
         }
         if let current = root["current-context"]?.stringValue, !current.isEmpty { config.currentContext = current }
         return config
+    }
+
+    /// A user's `exec` section (client-go's ExecConfig): apiVersion and command required; a command
+    /// with a `/` that is not absolute is relative to the kubeconfig's directory, as in client-go.
+    static func execConfig(_ body: JSONValue, user: String, invalid: (String) -> LabrunError,
+                           resolve: (String?) -> String?) throws -> ExecConfig {
+        guard let apiVersion = body["apiVersion"]?.stringValue, !apiVersion.isEmpty else {
+            throw invalid("the exec section of user \(user) has no apiVersion")
+        }
+        guard ExecConfig.supportedVersions.contains(apiVersion) else {
+            throw invalid("the exec section of user \(user) asks for \(apiVersion); labrun (like kubectl since 1.24) speaks "
+                          + ExecConfig.supportedVersions.joined(separator: " and ") + " — update the plugin and regenerate the kubeconfig")
+        }
+        guard let command = body["command"]?.stringValue, !command.isEmpty else {
+            throw invalid("the exec section of user \(user) has no command")
+        }
+        let args = try (body["args"]?.arrayValue ?? []).map { item -> String in
+            guard let text = item.stringValue else { throw invalid("an arg of user \(user)'s exec section is not a string") }
+            return text
+        }
+        let env = try (body["env"]?.arrayValue ?? []).map { item -> ExecConfig.EnvVar in
+            guard let name = item["name"]?.stringValue, let value = item["value"]?.stringValue else {
+                throw invalid("an env entry of user \(user)'s exec section needs a name and a value")
+            }
+            return ExecConfig.EnvVar(name: name, value: value)
+        }
+        let resolved = command.contains("/") && !command.hasPrefix("/")
+            ? ((resolve(command) ?? command) as NSString).standardizingPath : command
+        return ExecConfig(apiVersion: apiVersion, command: resolved, args: args, env: env,
+                          installHint: body["installHint"]?.stringValue, provideClusterInfo: body["provideClusterInfo"]?.boolValue ?? false,
+                          interactiveMode: body["interactiveMode"]?.stringValue)
     }
 
     /// Merges several kubeconfigs like kubectl: for every cluster, user and context name the first
@@ -233,18 +277,26 @@ public struct Kubeconfig: Sendable, Equatable {
 
     /// Everything needed to talk to the cluster of `context` (default: the current context).
     /// Refuses `insecure-skip-tls-verify` and authentication kinds labrun does not support.
-    public func configuration(context explicitContext: String? = nil) throws -> KubernetesConfiguration {
+    /// A user's `exec` plugin is attached to the configuration and run with `runner` when the API is
+    /// first called (and again when its credential expires).
+    public func configuration(context explicitContext: String? = nil,
+                              runner: any ProcessRunner = SystemProcessRunner()) throws -> KubernetesConfiguration {
         let where_ = sources.isEmpty ? "the kubeconfig" : sources.joined(separator: ":")
         func invalid(_ message: String, advice: String? = nil) -> LabrunError {
             LabrunError(id: ErrorID.kubeconfigInvalid, exitCode: ExitCode.invalidInput, message: message, advice: advice)
         }
+        let known = contexts.keys.sorted().joined(separator: ", ")
         guard let contextName = explicitContext ?? currentContext, !contextName.isEmpty else {
-            throw invalid("\(where_) has no current-context and no context was given.",
-                          advice: "Pass --context NAME (one of: \(contexts.keys.sorted().joined(separator: ", "))).")
+            throw LabrunError(id: ErrorID.kubeconfigContextMissing, exitCode: ExitCode.invalidInput,
+                              message: "\(where_) has no current-context and no context was given.",
+                              advice: known.isEmpty ? "The file has no contexts: start a cluster, or point --kubeconfig at another file."
+                                : "Pass --context NAME (one of: \(known)), or run `kubectl config use-context NAME`.")
         }
         guard let context = contexts[contextName] else {
-            throw invalid("Context \(contextName) is not in \(where_) (it has: \(contexts.keys.sorted().joined(separator: ", "))).",
-                          advice: "Run `kubectl config get-contexts` to see the contexts.")
+            throw LabrunError(id: ErrorID.kubeconfigContextMissing, exitCode: ExitCode.invalidInput,
+                              message: "Context \(contextName) is not in \(where_) (it has: \(known.isEmpty ? "none" : known)).",
+                              advice: "Pass one of those with --context, or run `kubectl config get-contexts`; a Minikube or kind "
+                                + "context appears once its cluster was started.")
         }
         guard let cluster = clusters[context.cluster] else {
             throw invalid("Context \(contextName) names cluster \(context.cluster), which is not in \(where_).")
@@ -261,11 +313,28 @@ public struct Kubeconfig: Sendable, Equatable {
         guard let user else {
             throw invalid("Context \(contextName) names user \(context.user), which is not in \(where_).")
         }
-        if let unsupported = user.unsupportedAuth, user.token == nil, user.tokenFile == nil,
-           user.clientCertificate == nil, user.clientCertificateData == nil {
+        let hasStatic = user.token != nil || user.tokenFile != nil || user.clientCertificate != nil || user.clientCertificateData != nil
+        if let provider = user.authProvider, !hasStatic, user.exec == nil {
+            throw LabrunError(id: ErrorID.kubeconfigAuthProviderRemoved, exitCode: ExitCode.invalidInput,
+                              message: "User \(context.user) in \(where_) logs in with the auth-provider \(provider), which Kubernetes clients "
+                                + "(kubectl 1.26 and later) no longer support, and neither does labrun.",
+                              advice: Self.authProviderAdvice(provider))
+        }
+        if let unsupported = user.unsupportedAuth, !hasStatic, user.exec == nil {
             throw LabrunError(id: ErrorID.kubeconfigUnsupportedAuth, exitCode: ExitCode.invalidInput,
                               message: "User \(context.user) in \(where_) authenticates with \(unsupported), which labrun does not support.",
-                              advice: "Use a kubeconfig with a client certificate or a bearer token (e.g. the admin kubeconfig of the cluster).")
+                              advice: "Use a kubeconfig with a client certificate, a bearer token or an exec credential plugin.")
+        }
+        // Files named in the kubeconfig must be there now, not fail later as an unreachable cluster.
+        for (what, path) in [("certificate-authority of cluster \(context.cluster)", cluster.certificateAuthorityData == nil ? cluster.certificateAuthority : nil),
+                             ("client-certificate of user \(context.user)", user.clientCertificateData == nil ? user.clientCertificate : nil),
+                             ("client-key of user \(context.user)", user.clientKeyData == nil ? user.clientKey : nil),
+                             ("tokenFile of user \(context.user)", user.token == nil ? user.tokenFile : nil)] {
+            guard let path, !FileManager.default.fileExists(atPath: path) else { continue }
+            throw LabrunError(id: ErrorID.kubeconfigCredentialFileMissing, exitCode: ExitCode.invalidInput,
+                              message: "The \(what) in \(where_) is \(path), which does not exist.",
+                              advice: "Restore the file, or regenerate the kubeconfig (minikube: `minikube update-context`; "
+                                + "kind: `kind export kubeconfig`; a cloud cluster: its get-credentials command).")
         }
         var tls = TLSConfiguration()
         if let data = cluster.certificateAuthorityData { tls.certificateAuthority = .pem(data) }
@@ -286,8 +355,28 @@ public struct Kubeconfig: Sendable, Equatable {
                                   message: "Could not read the token file \(file) of user \(context.user): \(error.localizedDescription).")
             }
         }
-        return KubernetesConfiguration(server: cluster.server, tls: tls, bearerToken: token,
-                                       namespace: context.namespace ?? "default", contextName: contextName,
-                                       tlsServerName: cluster.tlsServerName)
+        var configuration = KubernetesConfiguration(server: cluster.server, tls: tls, bearerToken: token,
+                                                    namespace: context.namespace ?? "default", contextName: contextName,
+                                                    tlsServerName: cluster.tlsServerName)
+        if let exec = user.exec, !hasStatic {
+            configuration.credentialPlugin = ExecCredentialPlugin(config: exec, user: context.user, cluster: cluster, runner: runner)
+        }
+        return configuration
+    }
+
+    /// What replaces a removed auth-provider.
+    static func authProviderAdvice(_ provider: String) -> String {
+        switch provider.lowercased() {
+        case "gcp":
+            return "Install gke-gcloud-auth-plugin (`gcloud components install gke-gcloud-auth-plugin`) and run "
+                + "`gcloud container clusters get-credentials CLUSTER`: the kubeconfig then uses an exec plugin, which labrun runs."
+        case "azure":
+            return "Install kubelogin and run `kubelogin convert-kubeconfig -l azurecli` (after `az aks get-credentials`): "
+                + "the kubeconfig then uses an exec plugin, which labrun runs."
+        case "oidc":
+            return "Use an exec plugin for OIDC, e.g. kubelogin (`kubectl oidc-login setup`), in the user's exec section."
+        default:
+            return "Replace it with the exec credential plugin its provider documents; labrun runs exec plugins."
+        }
     }
 }

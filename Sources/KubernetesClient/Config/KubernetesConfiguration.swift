@@ -18,6 +18,8 @@ public struct KubernetesConfiguration: Sendable, CustomStringConvertible {
     public var timeout: Double
     /// Seconds to connect.
     public var connectTimeout: Double
+    /// A kubeconfig `exec` credential plugin, asked for a token (or client certificate) before requests.
+    public var credentialPlugin: ExecCredentialPlugin?
 
     public init(server: String, tls: TLSConfiguration = TLSConfiguration(), bearerToken: String? = nil,
                 namespace: String = "default", contextName: String? = nil, tlsServerName: String? = nil,
@@ -34,6 +36,7 @@ public struct KubernetesConfiguration: Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        "Kubernetes(\(server), context \(contextName ?? "-"), namespace \(namespace), \(tls)\(bearerToken == nil ? "" : ", token ••••••"))"
+        "Kubernetes(\(server), context \(contextName ?? "-"), namespace \(namespace), \(tls)\(bearerToken == nil ? "" : ", token ••••••")"
+            + (credentialPlugin.map { ", exec \($0.config.command)" } ?? "") + ")"
     }
 }

@@ -78,7 +78,8 @@ final class WatchRunner<Object: Decodable & Sendable>: @unchecked Sendable {
         while !Task.isCancelled {
             do {
                 let url = client.paths.watch(resource, namespace: namespace, options: options, resourceVersion: version)
-                let stream = try await client.http.stream(HTTPRequest(.get, url))
+                let (transport, request) = try await client.authorized(HTTPRequest(.get, url))
+                let stream = try await transport.stream(request)
                 if !stream.isSuccess {
                     let body = try await stream.readAll()
                     let error = KubernetesError.fromResponse(status: stream.status, body: body, subject: subject)

@@ -24,6 +24,9 @@ public struct GlobalOptions: ParsableArguments, Sendable {
     @Option(name: .long, help: ArgumentHelp("Namespace of the stack (default: the stack's name).", valueName: "name"))
     public var namespace: String?
 
+    @Option(name: .long, help: ArgumentHelp("How to reach the stack from this host: nodeport, port-forward or service (minikube service --url) (default: the first that works; env LABRUN_ACCESS).", valueName: "method"))
+    public var access: String?
+
     @Flag(name: .shortAndLong, help: "Show the commands and requests labrun makes.")
     public var verbose = false
 
@@ -35,6 +38,9 @@ public struct GlobalOptions: ParsableArguments, Sendable {
     public func validate() throws {
         if verbose && quiet { throw ValidationError("--verbose and --quiet cannot be used together.") }
         if let stack, stack.isEmpty { throw ValidationError("--stack needs a path.") }
+        if let access, AccessMethod(rawValue: access) == nil {
+            throw ValidationError("--access '\(access)' is not one of: \(AccessMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
         if let namespace, !LabOptions.isValidNamespace(namespace) {
             throw ValidationError("--namespace '\(namespace)' is not a valid namespace name (lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit).")
         }
@@ -44,8 +50,10 @@ public struct GlobalOptions: ParsableArguments, Sendable {
 
     /// The options of a lab command, with the stack loaded from its file.
     func labOptions(layout: ProjectLayout, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> LabOptions {
-        LabOptions(stack: try Self.loadStack(stack ?? environment["LABRUN_STACK"], layout: layout), provider: provider,
-                   kubeconfig: kubeconfig, kubeContext: context, namespace: namespace)
+        let access = try (self.access.map { ($0, "--access") } ?? environment["LABRUN_ACCESS"].flatMap { $0.isEmpty ? nil : ($0, "LABRUN_ACCESS") })
+            .map { try AccessMethod.parse($0.0, source: $0.1) }
+        return LabOptions(stack: try Self.loadStack(stack ?? environment["LABRUN_STACK"], layout: layout), provider: provider,
+                          kubeconfig: kubeconfig, kubeContext: context, namespace: namespace, access: access)
     }
 
     /// The stack file at `path` (a file, or a directory holding labrun.yaml; default the project's

@@ -4,6 +4,9 @@
 /// Scripts may match on these strings, so a value never changes once released; a new failure
 /// gets a new constant here rather than a string literal at its call site.
 public enum ErrorID {
+    // ACCESS
+    public static let accessUnknown = "ACCESS_UNKNOWN"
+    public static let accessFailed = "ACCESS_FAILED"
     // ACTION
     public static let actionFailed = "ACTION_FAILED"
     public static let actionNoTarget = "ACTION_NO_TARGET"
@@ -53,6 +56,13 @@ public enum ErrorID {
     public static let k8sUnknownKind = "K8S_UNKNOWN_KIND"
     public static let k8sWatchClosed = "K8S_WATCH_CLOSED"
     // KUBECONFIG
+    /// The prefix every kubeconfig failure's id starts with (the cluster may be fine; the file is not).
+    public static let kubeconfigPrefix = "KUBECONFIG_"
+    public static let kubeconfigAuthProviderRemoved = "KUBECONFIG_AUTH_PROVIDER_REMOVED"
+    public static let kubeconfigContextMissing = "KUBECONFIG_CONTEXT_MISSING"
+    public static let kubeconfigCredentialFileMissing = "KUBECONFIG_CREDENTIAL_FILE_MISSING"
+    public static let kubeconfigExecFailed = "KUBECONFIG_EXEC_FAILED"
+    public static let kubeconfigExecNotFound = "KUBECONFIG_EXEC_NOT_FOUND"
     public static let kubeconfigInsecure = "KUBECONFIG_INSECURE"
     public static let kubeconfigInvalid = "KUBECONFIG_INVALID"
     public static let kubeconfigMissing = "KUBECONFIG_MISSING"
@@ -71,6 +81,7 @@ public enum ErrorID {
     public static let manifestsMissing = "MANIFESTS_MISSING"
     // MINIKUBE
     public static let minikubeOutput = "MINIKUBE_OUTPUT"
+    public static let minikubeTooSmall = "MINIKUBE_TOO_SMALL"
     // NETWORK
     public static let networkFaultUnsupported = "NETWORK_FAULT_UNSUPPORTED"
     // NO

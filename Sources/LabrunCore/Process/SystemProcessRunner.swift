@@ -68,22 +68,34 @@ public struct SystemProcessRunner: ProcessRunner {
         } else {
             fd = try FileDescriptor.open(FilePath("/dev/null"), .writeOnly)
         }
-        let started = AsyncStream<Void>.makeStream()
+        // Finishes when the process started, or yields the error that kept it from starting (no such
+        // executable, no permission): then `start` fails at once instead of its caller waiting.
+        let started = AsyncStream<any Error>.makeStream()
         let task = Task {
-            _ = try await Subprocess.run(
-                configuration, input: .none,
-                output: .fileDescriptor(fd, closeAfterSpawningProcess: true),
-                error: .combinedWithOutput
-            ) { execution in
-                handle.setPID(execution.processIdentifier.value)
+            do {
+                _ = try await Subprocess.run(
+                    configuration, input: .none,
+                    output: .fileDescriptor(fd, closeAfterSpawningProcess: true),
+                    error: .combinedWithOutput
+                ) { execution in
+                    handle.setPID(execution.processIdentifier.value)
+                    started.continuation.finish()
+                    await handle.waitForStopRequest()
+                    await execution.teardown(using: [.gracefulShutDown(allowedDurationToNextStep: .milliseconds(Int(handle.grace * 1000)))])
+                }
+            } catch {
+                started.continuation.yield(error)
                 started.continuation.finish()
-                await handle.waitForStopRequest()
-                await execution.teardown(using: [.gracefulShutDown(allowedDurationToNextStep: .milliseconds(Int(handle.grace * 1000)))])
             }
             handle.markExited()
         }
         handle.task = task
-        for await _ in started.stream {}
+        for await failure in started.stream {
+            throw LabrunError(id: ErrorID.commandNotRun, exitCode: ExitCode.unavailable,
+                              message: "Could not start `\(command)`: \(failure).",
+                              advice: which(command.executable) == nil
+                                ? "`\(command.executable)` is not installed or not on PATH." : "Check that it can be run by this user.")
+        }
         return handle
     }
 
@@ -130,7 +142,7 @@ final class SubprocessHandle: BackgroundProcess, @unchecked Sendable {
     private var stopContinuation: CheckedContinuation<Void, Never>?
     private var stopRequested = false
     var grace: Double = 5
-    var task: Task<Void, any Error>?
+    var task: Task<Void, Never>?
 
     init(command: Command) { self.command = command }
 

@@ -275,12 +275,13 @@ public struct HTMLReport: Sendable {
     th,td{border:1px solid #d9dee3;padding:4px 7px;text-align:left;vertical-align:top}
     th{background:#f3f5f7;font-weight:600}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
     td.bad{color:#a61b0f;font-weight:600}
-    tr.failed td,tr.error td{background:#fff6f5}tr.skipped td{background:#f8f8f8}
+    tr.failed td,tr.error td,tr.faultNotLanded td{background:#fff6f5}tr.skipped td{background:#f8f8f8}
     .badge{display:inline-block;border-radius:3px;padding:0 6px;font-size:12px;font-weight:700;letter-spacing:.02em;\
     border:1px solid;white-space:nowrap}
     .badge.passed{color:#1f6b2c;background:#e3f3e5;border-color:#9fd0a6}
     .badge.failed{color:#fff;background:#b3261e;border-color:#8e1c16}
     .badge.error{color:#fff;background:#6d1b14;border-color:#4a110c}
+    .badge.faultNotLanded{color:#fff;background:#8a4b00;border-color:#6a3900}
     .badge.skipped{color:#4b5563;background:#eceff2;border-color:#c4cad1}
     h1 .badge,h2 .badge{font-size:13px;vertical-align:middle}
     pre{background:#f6f8fa;border:1px solid #e1e4e8;padding:6px 8px;margin:4px 0 0;font-size:12px;\

@@ -148,6 +148,8 @@ public struct JUnitReport: Sendable {
             return xml + "/>\n"
         case .failed:
             xml += ">\n      <failure message=\"\(message)\" type=\"failed\">\(body)</failure>\n"
+        case .faultNotLanded:
+            xml += ">\n      <failure message=\"\(message)\" type=\"faultNotLanded\">\(body)</failure>\n"
         case .error:
             xml += ">\n      <error message=\"\(message)\" type=\"error\">\(body)</error>\n"
         case .skipped:
@@ -187,6 +189,7 @@ public struct JUnitReport: Sendable {
         case .failed: return "The \(what) failed."
         case .error: return "The \(what) could not run."
         case .skipped: return "The \(what) did not run."
+        case .faultNotLanded: return "The \(what)'s fault could not be verified to have landed."
         }
     }
 

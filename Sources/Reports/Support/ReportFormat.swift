@@ -64,6 +64,7 @@ enum ReportFormat {
         case .failed: return "FAILED"
         case .error: return "ERROR"
         case .skipped: return "skipped"
+        case .faultNotLanded: return "FAULT NOT LANDED"
         }
     }
 }

@@ -10,7 +10,7 @@ struct VerdictCounts: Sendable, Equatable {
         for verdict in verdicts {
             switch verdict {
             case .passed: passed += 1
-            case .failed: failed += 1
+            case .failed, .faultNotLanded: failed += 1
             case .error: errors += 1
             case .skipped: skipped += 1
             }

@@ -29,8 +29,12 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
     /// whose concurrent builds would otherwise race in `docker/build.sh`'s shared cache).
     static let images = SingleFlights<[String: String]>()
 
+    /// How the host reaches each run's stack (`--access`); nil lets the deployer choose.
+    public let accessMethod: AccessMethod?
+
     public init(stack: Stack, provider: any ClusterProvider, kube: KubernetesClient, kubeconfig: KubeconfigTarget,
-                runner: any ProcessRunner, layout: ProjectLayout, console: Console? = nil) throws {
+                runner: any ProcessRunner, layout: ProjectLayout, console: Console? = nil, access: AccessMethod? = nil) throws {
+        self.accessMethod = access
         self.stack = stack
         self.provider = provider
         self.kube = kube
@@ -46,7 +50,7 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
         let target = try await provider.kubeconfig()
         let kube = try await session.client(for: provider)
         return try ClusterDriver(stack: stack, provider: provider, kube: kube, kubeconfig: target, runner: session.runner,
-                                 layout: session.layout, console: session.console)
+                                 layout: session.layout, console: session.console, access: session.options.access)
     }
 
     deinit { http.shutdown() }
@@ -154,7 +158,7 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
         timeline.record(.recovered, "setup", "every Deployment and StatefulSet is ready")
         let forwards = StackLifecycle.CleanupStack()
         run.cleanup.register("stop port-forwards of \(namespace)", timeout: 30) { await forwards.unwind() }
-        let reached = try await deployer.reach(namespace: namespace, forwards: forwards)
+        let reached = try await deployer.reach(namespace: namespace, forwards: forwards, access: accessMethod)
         lock.withLock { access[namespace] = reached }
         if let auth = stack.traffic.auth {
             let value = try await authorization(auth, namespace: namespace)

@@ -2,6 +2,7 @@ import Foundation
 import KubernetesClient
 import LabrunCore
 import ScenarioModel
+import StackModel
 
 /// Reading workloads and their pods: selectors, choosing pods, ready counts, rollouts, and the one
 /// wait every executor polls with.
@@ -60,13 +61,31 @@ extension ActionContext {
         }
     }
 
-    /// The desired replicas of a workload and whether it is a StatefulSet.
-    func desiredReplicas(of workload: String) async throws -> (replicas: Int, statefulSet: Bool) {
-        if let deployment = try? await kube.get(Deployment.self, name: workload, namespace: namespace) {
-            return (deployment.spec?.replicas ?? 1, false)
+    /// A workload's controller as the API server has it (Deployment, StatefulSet or DaemonSet, as
+    /// the stack file says; a workload the stack file does not name is looked up as a Deployment,
+    /// then a StatefulSet).
+    func controller(_ workload: String) async throws -> (kind: WorkloadKind, object: JSONValue) {
+        if let kind = stack.workload(workload)?.kind {
+            let resource = try await kube.resourceType(apiVersion: "apps/v1", kind: kind.rawValue)
+            return (kind, try await kube.get(resource, name: workload, namespace: namespace))
         }
-        let set = try await kube.get(StatefulSet.self, name: workload, namespace: namespace)
-        return (set.spec?.replicas ?? 1, true)
+        if let deployment = try? await kube.get(.deployments, name: workload, namespace: namespace) {
+            return (.deployment, deployment)
+        }
+        return (.statefulSet, try await kube.get(.statefulSets, name: workload, namespace: namespace))
+    }
+
+    /// The replicas a workload wants (a DaemonSet: the nodes it should run on) and its kind.
+    func desiredReplicas(of workload: String) async throws -> (replicas: Int, kind: WorkloadKind) {
+        let (kind, object) = try await controller(workload)
+        return (Self.desired(kind, object), kind)
+    }
+
+    static func desired(_ kind: WorkloadKind, _ object: JSONValue) -> Int {
+        switch kind {
+        case .deployment, .statefulSet: return object.value(at: "spec.replicas")?.intValue ?? 1
+        case .daemonSet: return object.value(at: "status.desiredNumberScheduled")?.intValue ?? 0
+        }
     }
 
     /// Every desired replica is a ready pod that is not being deleted, and there are no extra pods.
@@ -80,21 +99,40 @@ extension ActionContext {
         return "\(ready)/\(desired) ready, \(active.count) active, \(pods.count - active.count) terminating"
     }
 
-    /// The Deployment's rollout is finished (as `kubectl rollout status`) and no old pod remains.
+    /// The rollout is finished (as `kubectl rollout status`: the controller saw the latest
+    /// generation and every replica is updated and available) and no old pod remains.
     func rolloutNotComplete(_ workload: String) async throws -> String? {
-        guard let deployment = try? await kube.get(Deployment.self, name: workload, namespace: namespace) else {
-            let set = try await kube.get(StatefulSet.self, name: workload, namespace: namespace)
-            return set.isRolledOut ? try await workloadNotReady(workload) : "StatefulSet \(workload) still rolling"
-        }
-        guard deployment.isRolledOut else {
-            let status = deployment.status
-            return "updated \(status?.updatedReplicas ?? 0), available \(status?.availableReplicas ?? 0), total \(status?.replicas ?? 0) of \(deployment.spec?.replicas ?? 1)"
-        }
+        let (kind, object) = try await controller(workload)
+        if let rolling = Self.rolloutPending(kind, object) { return rolling }
         if let seen = try await workloadNotReady(workload) { return seen }
         // Old pods still draining can still answer: the rollout is over when they are gone.
         let all = try await pods(.workload(workload))
         let draining = all.count - Self.active(all).count
         return draining == 0 ? nil : "\(draining) old pod(s) still terminating"
+    }
+
+    /// What a controller's status says is still rolling, or nil when its rollout is done.
+    static func rolloutPending(_ kind: WorkloadKind, _ object: JSONValue) -> String? {
+        func number(_ path: String) -> Int { object.value(at: path)?.intValue ?? 0 }
+        let generation = number("metadata.generation")
+        guard number("status.observedGeneration") >= generation else { return "generation \(generation) not yet observed" }
+        let desired = desired(kind, object)
+        switch kind {
+        case .deployment:
+            let (updated, available, total) = (number("status.updatedReplicas"), number("status.availableReplicas"), number("status.replicas"))
+            return updated == desired && available == desired && total == desired
+                ? nil : "updated \(updated), available \(available), total \(total) of \(desired)"
+        case .statefulSet:
+            let current = object.value(at: "status.currentRevision")?.stringValue
+            let update = object.value(at: "status.updateRevision")?.stringValue
+            let (updated, ready) = (object.value(at: "status.updatedReplicas")?.intValue ?? desired, number("status.readyReplicas"))
+            return (update == nil || current == update) && ready == desired && (update == nil || updated == desired)
+                ? nil : "StatefulSet \(object.value(at: "metadata.name")?.stringValue ?? "?") still rolling: updated \(updated), ready \(ready) of \(desired)"
+        case .daemonSet:
+            let (updated, available) = (number("status.updatedNumberScheduled"), number("status.numberAvailable"))
+            return updated == desired && available == desired
+                ? nil : "updated \(updated), available \(available) of \(desired) node(s)"
+        }
     }
 
     /// Waits for `check` to return nil; returns the time (run clock) it first did.

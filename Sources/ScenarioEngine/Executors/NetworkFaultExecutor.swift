@@ -89,19 +89,39 @@ struct NetworkFaultExecutor: ActionExecutor {
         }
     }
 
-    /// A deny-all NetworkPolicy on the workload's pods (only where the cluster enforces policies).
+    /// How long a NetworkPolicy gets to be enforced before the cut counts as not landed.
+    static let policyLandsWithin = 20.0
+
+    /// A deny-all NetworkPolicy on the workload's pods, verified: a pod of another workload can
+    /// connect to a cut pod before the policy and cannot once it exists (`PartitionProbe`). A cut
+    /// that cannot be verified — nothing to probe with, or a cluster that does not enforce policies
+    /// — is a fault that did not land, and the run ends with that verdict.
     func policyFault(_ context: ActionContext) async throws -> ActionOutcome {
         let namespace = context.namespace
         let run = context.run
-        let labels = try await context.selectorLabels(of: spec.workload)
-        let name = "labrun-cut-\(spec.workload)"
-        var matchLabels: [String: String] = [:]
-        for (key, value) in labels { matchLabels[key] = value }
+        let workload = spec.workload
+        let labels = try await context.selectorLabels(of: workload)
+        let cut = ActionContext.active(try await context.pods(.workload(workload)))
+        guard let target = cut.first(where: \.isReady) ?? cut.first else {
+            throw LabrunError(id: ErrorID.actionNoTarget, message: "networkFault found no pod of \(workload).")
+        }
+        let kubeconfig = try await context.provider.kubeconfig()
+        let (probe, why) = try await PartitionProbe.make(cutting: workload, target: target, context: context)
+        guard let probe else { throw Self.notVerifiable(workload, why) }
+        switch try await probe.attempt(context, kubeconfig: kubeconfig) {
+        case .connected: break
+        case .refused:
+            throw Self.notVerifiable(workload, "pod \(probe.fromPod) cannot reach \(probe.toPod) at \(probe.host):\(probe.port) even before the cut")
+        case .cannotProbe(let reason):
+            throw Self.notVerifiable(workload, reason)
+        }
+
+        let name = "labrun-cut-\(workload)"
         let policy: JSONValue = .object([
             "apiVersion": .string("networking.k8s.io/v1"), "kind": .string("NetworkPolicy"),
             "metadata": .object(["name": .string(name), "namespace": .string(namespace),
                                  "labels": .object(["app.kubernetes.io/managed-by": .string("labrun")])]),
-            "spec": .object(["podSelector": .object(["matchLabels": .object(matchLabels.mapValues { .string($0) })]),
+            "spec": .object(["podSelector": .object(["matchLabels": .object(labels.mapValues { .string($0) })]),
                              "policyTypes": .array([.string("Ingress"), .string("Egress")])]),
         ])
         let kube = context.kube
@@ -109,12 +129,45 @@ struct NetworkFaultExecutor: ActionExecutor {
         let token = run.cleanup.register("delete NetworkPolicy \(name)", timeout: 30) {
             try await kube.delete(.networkPolicies, name: name, namespace: namespace, options: DeleteOptions(ignoreNotFound: true))
         }
-        let landed = run.clock.now()
-        run.timeline.record(.action, spec.workload, "NetworkPolicy \(name) denies all traffic for \(spec.duration) (only where the cluster enforces policies)")
+        run.timeline.record(.action, workload, "NetworkPolicy \(name) denies all traffic of \(workload); probing from \(probe.fromPod)")
+        // Landed: the probe's connection fails. Enforcement takes a moment after the policy is stored.
+        let landed: Double
+        do {
+            landed = try await context.waitUntil("\(probe.fromPod) to be cut off from \(probe.toPod) at \(probe.host):\(probe.port)",
+                                                 timeout: Self.policyLandsWithin, interval: 1) {
+                switch try await probe.attempt(context, kubeconfig: kubeconfig) {
+                case .refused: return nil
+                case .connected: return "still connects"
+                case .cannotProbe(let reason): throw Self.notVerifiable(workload, reason)
+                }
+            }
+        } catch let error as LabrunError where error.id == ErrorID.timeout {
+            try await kube.delete(.networkPolicies, name: name, namespace: namespace, options: DeleteOptions(ignoreNotFound: true))
+            run.cleanup.remove(token)
+            throw LabrunError(
+                id: ErrorID.faultNotLanded, exitCode: ExitCode.failure,
+                message: "The NetworkPolicy cut of \(workload) did not land: pod \(probe.fromPod) (\(probe.fromWorkload)) still connected to "
+                    + "\(probe.toPod) at \(probe.host):\(probe.port) \(formatSeconds(Self.policyLandsWithin)) after NetworkPolicy \(name) was created, "
+                    + "so this cluster's network plugin does not enforce NetworkPolicies.",
+                advice: "Use a cluster whose CNI enforces them: labrun's Minikube profile starts with `--cni calico` "
+                    + "(delete an older profile with `minikube delete --profile labrun` so it is recreated), kind with Calico or Cilium, "
+                    + "or the bare provider (method: netem).")
+        }
+        run.timeline.record(.faultLanded, workload, "\(probe.fromPod) can no longer connect to \(probe.toPod) at \(probe.host):\(probe.port)", at: landed)
         try await run.clock.sleep(seconds: spec.duration.seconds)
         try await kube.delete(.networkPolicies, name: name, namespace: namespace, options: DeleteOptions(ignoreNotFound: true))
         run.cleanup.remove(token)
-        run.timeline.record(.recovered, spec.workload, "NetworkPolicy \(name) removed")
-        return ActionOutcome(faultLandedAt: landed, readyAt: run.clock.now(), message: "deny-all NetworkPolicy for \(spec.duration), then removed")
+        run.timeline.record(.recovered, workload, "NetworkPolicy \(name) removed")
+        return ActionOutcome(faultLandedAt: landed, readyAt: run.clock.now(),
+                             message: "deny-all NetworkPolicy for \(spec.duration) (verified: \(probe.fromPod) could not connect to "
+                                + "\(probe.toPod):\(probe.port)), then removed")
+    }
+
+    /// The error for a cut that cannot be verified; nothing was changed.
+    static func notVerifiable(_ workload: String, _ why: String) -> LabrunError {
+        LabrunError(id: ErrorID.faultNotLanded, exitCode: ExitCode.failure,
+                    message: "The NetworkPolicy cut of \(workload) cannot be verified (\(why)), so it was not applied.",
+                    advice: "A cut is verified by a pod of another workload connecting to it with python3, nc or bash; "
+                        + "give the stack such a pod, or use the bare provider (method: netem).")
     }
 }

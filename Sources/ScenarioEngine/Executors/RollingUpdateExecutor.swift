@@ -1,10 +1,13 @@
 import KubernetesClient
 import LabrunCore
 import ScenarioModel
+import StackModel
 
-/// `rollingUpdate`: moves a Deployment to another version (the stack file's version variable and
-/// the `labrun.dev/version` annotation, with any extra env); landed when a new ReplicaSet scaled up,
-/// then (unless `wait: false`) waits for the rollout to finish.
+/// `rollingUpdate`: moves a workload (Deployment, StatefulSet or DaemonSet) to another version (the
+/// stack file's version variable and the `labrun.dev/version` annotation, with any extra env); landed
+/// when the new version's first pods are being made — a new ReplicaSet scaled up (Deployment), a pod
+/// of a new controller revision (StatefulSet, DaemonSet) — then (unless `wait: false`) waits for the
+/// rollout to finish.
 struct RollingUpdateExecutor: ActionExecutor {
     let spec: RollingUpdateAction
 
@@ -12,15 +15,16 @@ struct RollingUpdateExecutor: ActionExecutor {
         let namespace = context.namespace
         let kube = context.kube
         let workload = spec.workload
-        let before = try await kube.get(Deployment.self, name: workload, namespace: namespace)
-        let generation = before.metadata.generation ?? 0
+        let (kind, before) = try await context.controller(workload)
+        let resource = try await kube.resourceType(apiVersion: "apps/v1", kind: kind.rawValue)
+        let generation = before.value(at: "metadata.generation")?.intValue ?? 0
         let shape = context.stack.workload(workload)
-        let container = shape?.container ?? before.spec?.template?.spec?.containers.first?.name ?? workload
-        let replicaSetsBefore = try await Self.replicaSetNames(workload, context: context)
+        let container = shape?.container ?? before.value(at: "spec.template.spec.containers")?.arrayValue?.first?["name"]?.stringValue ?? workload
+        let marksBefore = try await Self.revisionMarks(workload, kind: kind, context: context)
         // A strategic merge patch merges env entries by name: these are added or replaced.
         let versionEnv = shape?.version.map { [($0.env, spec.toVersion)] } ?? []
         let env = versionEnv + spec.env.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        _ = try await kube.patch(Deployment.self, name: workload, namespace: namespace, .strategicMerge([
+        try await kube.patch(resource, name: workload, namespace: namespace, .strategicMerge([
             "spec": ["template": [
                 "metadata": ["annotations": ["labrun.dev/version": .string(spec.toVersion)]],
                 "spec": ["containers": [["name": .string(container),
@@ -29,18 +33,29 @@ struct RollingUpdateExecutor: ActionExecutor {
         ]))
         let changes = spec.env.isEmpty ? "" : " with " + spec.env.keys.sorted().joined(separator: ", ") + " changed"
         context.run.timeline.record(.action, workload, "rolling update to \(spec.toVersion)\(changes) requested")
-        let landed = try await context.waitUntil("a new ReplicaSet of \(workload) for \(spec.toVersion)", timeout: 60) {
-            let now = try await kube.get(Deployment.self, name: workload, namespace: namespace)
-            guard (now.status?.observedGeneration ?? 0) > generation else { return "generation not yet observed" }
-            let sets = try await Self.replicaSetNames(workload, context: context)
-            return sets.subtracting(replicaSetsBefore).isEmpty ? "no new ReplicaSet scaled up yet" : nil
+        let newThing = kind == .deployment ? "a new ReplicaSet" : "a pod of a new revision"
+        let landed = try await context.waitUntil("\(newThing) of \(workload) for \(spec.toVersion)", timeout: 60) {
+            let now = try await kube.get(resource, name: workload, namespace: namespace)
+            guard (now.value(at: "status.observedGeneration")?.intValue ?? 0) > generation else { return "generation not yet observed" }
+            let marks = try await Self.revisionMarks(workload, kind: kind, context: context)
+            return marks.subtracting(marksBefore).isEmpty ? "no \(newThing.dropFirst(2)) yet" : nil
         }
         guard spec.wait else { return ActionOutcome(faultLandedAt: landed, message: "rollout to \(spec.toVersion) started") }
         let done = try await context.waitUntil("the rollout of \(workload) to \(spec.toVersion)") {
             try await context.rolloutNotComplete(workload)
         }
         return ActionOutcome(faultLandedAt: landed, readyAt: done,
-                             message: "rollout to \(spec.toVersion) started (new ReplicaSet) and finished in \(formatSeconds(done - landed))")
+                             message: "rollout to \(spec.toVersion) started (\(newThing)) and finished in \(formatSeconds(done - landed))")
+    }
+
+    /// What tells the versions of a workload's pods apart: the names of its ReplicaSets that have
+    /// replicas (Deployment), else the `controller-revision-hash` labels of its live pods.
+    static func revisionMarks(_ workload: String, kind: WorkloadKind, context: ActionContext) async throws -> Set<String> {
+        guard kind == .deployment else {
+            let pods = ActionContext.active(try await context.pods(.workload(workload)))
+            return Set(pods.compactMap { $0.metadata.labels?["controller-revision-hash"] })
+        }
+        return try await replicaSetNames(workload, context: context)
     }
 
     /// The names of a workload's ReplicaSets that have replicas.

@@ -1,21 +1,24 @@
 import KubernetesClient
 import LabrunCore
 import ScenarioModel
+import StackModel
 
-/// `scale`: sets a Deployment's or StatefulSet's replicas; landed when the pod count reached the
+/// `scale`: sets a Deployment's or StatefulSet's replicas (a DaemonSet has none: refused); landed when the pod count reached the
 /// target, then (unless `wait: false`) waits for every replica to be ready.
 struct ScaleExecutor: ActionExecutor {
     let spec: ScaleAction
 
     func execute(in context: ActionContext) async throws -> ActionOutcome {
         let namespace = context.namespace
-        let (before, statefulSet) = try await context.desiredReplicas(of: spec.workload)
-        let body: KubernetesPatch = .merge(["spec": ["replicas": .number(Double(spec.replicas))]])
-        if statefulSet {
-            _ = try await context.kube.patch(StatefulSet.self, name: spec.workload, namespace: namespace, body)
-        } else {
-            _ = try await context.kube.patch(Deployment.self, name: spec.workload, namespace: namespace, body)
+        let (before, kind) = try await context.desiredReplicas(of: spec.workload)
+        guard kind != .daemonSet else {
+            throw LabrunError(id: ErrorID.actionFailed, exitCode: ExitCode.invalidInput,
+                              message: "scale cannot change the replicas of DaemonSet \(spec.workload): a DaemonSet runs one pod per matching node.",
+                              advice: "Scale a Deployment or StatefulSet, or change the DaemonSet's node selector in the stack's manifests.")
         }
+        let body: KubernetesPatch = .merge(["spec": ["replicas": .number(Double(spec.replicas))]])
+        let resource: ResourceType = kind == .statefulSet ? .statefulSets : .deployments
+        try await context.kube.patch(resource, name: spec.workload, namespace: namespace, body)
         context.run.timeline.record(.action, spec.workload, "scaled \(before) → \(spec.replicas)")
         let workload = spec.workload
         let landed = try await context.waitUntil("\(workload) to have \(spec.replicas) pod(s)", timeout: 60) {

@@ -132,6 +132,11 @@ public struct ScenarioRunner: Sendable {
         for step in scenario.steps {
             let result = try await runStep(step, run: run, state: state)
             state.append(result)
+            if result.verdict == .faultNotLanded {
+                // Whatever followed would measure a stack that was never disturbed: stop, whatever continueOnError says.
+                state.abort("fault not landed in step \(step.name): \(result.message ?? "no reason given")", verdict: .faultNotLanded)
+                throw RunStopped()
+            }
             if result.verdict != .passed && !step.continueOnError {
                 state.abort("step \(step.name) failed: \(result.message ?? "no reason given")")
                 throw RunStopped()
@@ -219,6 +224,7 @@ public struct ScenarioRunner: Sendable {
         run.timeline.record(.stepStarted, step.name)
         var operations: [OperationResult] = []
         var failure: String?
+        var failedVerdict = Verdict.failed
         let deadline = start + step.timeout.seconds
         for operation in step.tryOperations {
             let remaining = deadline - clock.now()
@@ -231,6 +237,7 @@ public struct ScenarioRunner: Sendable {
             operations.append(result)
             if result.verdict != .passed {
                 failure = result.message ?? "\(operation.action.kindName) failed"
+                failedVerdict = result.verdict == .faultNotLanded ? .faultNotLanded : .failed
                 break
             }
         }
@@ -246,7 +253,7 @@ public struct ScenarioRunner: Sendable {
                                                      step: step.name, run: run, state: state))
         }
         let end = clock.now()
-        let verdict: Verdict = failure == nil ? .passed : .failed
+        let verdict: Verdict = failure == nil ? .passed : failedVerdict
         run.timeline.record(.stepFinished, step.name, verdict.rawValue + " in " + formatSeconds(end - start))
         return StepResult(name: step.name, verdict: verdict, start: start, end: end, message: failure, operations: operations)
     }
@@ -279,10 +286,15 @@ public struct ScenarioRunner: Sendable {
                                    faultLandedAt: outcome.faultLandedAt, message: outcome.message)
         } catch {
             if error is CancellationError || Task.isCancelled { throw CancellationError() }
-            let message = RunFailure.describe(error)
+            // A fault that could not be verified is told apart from a failure (the run proves nothing),
+            // and its advice (what would make it land) goes into every report with it.
+            let notLanded = (error as? LabrunError)?.id == ErrorID.faultNotLanded
+            let message = notLanded
+                ? (error as? LabrunError).map { [$0.message, $0.advice].compactMap { $0 }.joined(separator: " ") } ?? RunFailure.describe(error)
+                : RunFailure.describe(error)
             run.timeline.record(.error, step, "\(action.kindName): \(message)")
-            return OperationResult(block: block, action: action.kindName, verdict: .failed, start: start, end: clock.now(),
-                                   message: message)
+            return OperationResult(block: block, action: action.kindName, verdict: notLanded ? .faultNotLanded : .failed,
+                                   start: start, end: clock.now(), message: message)
         }
     }
 
@@ -335,7 +347,7 @@ public struct ScenarioRunner: Sendable {
 
         // On failure: likely causes, pod logs and events, before the namespace goes.
         var abortReason = state.abortReason
-        if verdict == .failed || verdict == .error {
+        if verdict == .failed || verdict == .error || verdict == .faultNotLanded {
             let causes = run.likelyCauses + (await driver.likelyCauses(run)).filter { !run.likelyCauses.contains($0) }
             if !causes.isEmpty {
                 let text = "likely cause: " + causes.joined(separator: "; ")

@@ -58,8 +58,10 @@ public struct ScenarioResult: Sendable, Hashable, Codable {
     }
 
     /// The overall verdict from the parts: any failure or error fails the run; skips never pass it alone.
+    /// A fault that did not land outranks a failure: what the run measured after it proves nothing.
     public static func combinedVerdict(_ verdicts: [Verdict]) -> Verdict {
         if verdicts.contains(.error) { return .error }
+        if verdicts.contains(.faultNotLanded) { return .faultNotLanded }
         if verdicts.contains(.failed) { return .failed }
         if verdicts.isEmpty || verdicts.allSatisfy({ $0 == .skipped }) { return .skipped }
         return .passed

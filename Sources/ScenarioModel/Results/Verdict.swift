@@ -7,6 +7,9 @@ public enum Verdict: String, Sendable, Hashable, Codable, CaseIterable {
     case error
     /// The check did not run, for a reason given in its message (never counted as passed).
     case skipped
+    /// A chaos action's fault could not be verified to have landed (e.g. a NetworkPolicy the
+    /// cluster does not enforce), so what followed proves nothing: never passed, reported as a failure.
+    case faultNotLanded
 
     /// Whether the run can still pass with this verdict.
     public var isSuccess: Bool { self == .passed }

@@ -4,8 +4,8 @@ import LabrunCore
 
 /// Reaches a Service from the host through `kubectl port-forward` on 127.0.0.1, for code that
 /// runs while labrun runs (scenarios, tests). Each forward is a background process registered
-/// with a `CleanupStack`, so it is stopped on success, failure and Ctrl-C. (`labrun up` prints
-/// NodePort URLs instead, because they must outlive the command.)
+/// with a `CleanupStack`, so it is stopped on success, failure and Ctrl-C. (`labrun up` prefers
+/// NodePort URLs, which outlive the command; otherwise it prints this command for the user to run.)
 public struct PortForwarder: Sendable {
     public let runner: any ProcessRunner
     public let kubeconfig: KubeconfigTarget
@@ -13,9 +13,13 @@ public struct PortForwarder: Sendable {
     public let clock: any LabClock
     /// `kubectl` on PATH unless told otherwise.
     public let kubectl: String
+    /// Whether something accepts connections on 127.0.0.1:port (unit tests inject one).
+    public let accepts: @Sendable (Int) async -> Bool
 
     public init(runner: any ProcessRunner, kubeconfig: KubeconfigTarget, namespace: String,
-                clock: any LabClock = SystemClock(), kubectl: String = "kubectl") {
+                clock: any LabClock = SystemClock(), kubectl: String = "kubectl",
+                accepts: @escaping @Sendable (Int) async -> Bool = { PortForwarder.accepts(port: $0) }) {
+        self.accepts = accepts
         self.runner = runner
         self.kubeconfig = kubeconfig
         self.namespace = namespace
@@ -40,7 +44,7 @@ public struct PortForwarder: Sendable {
                                   message: "`\(process.command)` exited before it forwarded anything.",
                                   advice: logPath.map { "Its output is in \($0)." } ?? "Run the command by hand to see why.")
             }
-            return Self.accepts(port: port)
+            return await accepts(port)
         }
         return "127.0.0.1:\(port)"
     }

@@ -24,13 +24,20 @@ public struct StackEndpoints: Sendable, Equatable {
 
     /// By workload name, in the stack file's order.
     public var entries: [Endpoint]
-    /// How they are reached: `NodePort on 10.250.0.1` or `port-forward`.
+    /// How they are reached: `NodePort on 10.250.0.1`, `minikube service` or `port-forward`.
     public var method: String
+    /// For access that lasts only while labrun runs (tunnels, port-forwards): the commands a person
+    /// runs to reach the stack again after it exits. Empty when the URLs last (NodePort).
+    public var reopen: [String]
 
-    public init(entries: [Endpoint], method: String) {
+    public init(entries: [Endpoint], method: String, reopen: [String] = []) {
         self.entries = entries
         self.method = method
+        self.reopen = reopen
     }
+
+    /// Whether the URLs still work after labrun exits.
+    public var lasting: Bool { reopen.isEmpty }
 
     public func endpoint(_ workload: String) -> Endpoint? { entries.first { $0.workload == workload } }
 
@@ -54,8 +61,13 @@ public struct StackEndpoints: Sendable, Equatable {
         }
         let width = (sorted.map(\.workload.count).max() ?? 0) + 1
         let shown = self.shown(for: stack)
-        return sorted.map { entry in
-            (entry.workload + ":").padding(toLength: width, withPad: " ", startingAt: 0) + " " + (shown[entry.workload] ?? entry.url)
+        // Reopen commands are in the entries' order (one per reachable workload).
+        let commands = Dictionary(uniqueKeysWithValues: zip(entries.map(\.workload), reopen))
+        let lines = sorted.map { entry in
+            (entry.workload + ":").padding(toLength: width, withPad: " ", startingAt: 0) + " "
+                + (lasting ? (shown[entry.workload] ?? entry.url) : (commands[entry.workload] ?? entry.url))
         }.joined(separator: "\n")
+        guard !lasting else { return lines }
+        return "the stack was reached through \(method) while labrun ran; to reach it now, run (each in its own terminal):\n" + lines
     }
 }

@@ -21,10 +21,14 @@ public struct StackDeployer: Sendable {
     public let clock: any LabClock
     /// Progress lines.
     public let progress: @Sendable (String) -> Void
+    /// Whether a TCP connection to a host and port opens; nil is the real check (unit tests inject one).
+    public let connectionCheck: (@Sendable (String, Int) async -> Bool)?
 
     public init(stack: Stack, provider: any ClusterProvider, kube: KubernetesClient, kubeconfig: KubeconfigTarget,
                 runner: any ProcessRunner, layout: ProjectLayout, clock: any LabClock = SystemClock(),
-                progress: @escaping @Sendable (String) -> Void = { _ in }) {
+                progress: @escaping @Sendable (String) -> Void = { _ in },
+                connectionCheck: (@Sendable (String, Int) async -> Bool)? = nil) {
+        self.connectionCheck = connectionCheck
         self.stack = stack
         self.provider = provider
         self.kube = kube
@@ -140,44 +144,97 @@ public struct StackDeployer: Sendable {
 
     // MARK: 5. Reach
 
-    /// How the host reaches the reachable Services: their NodePort twins on the node's address when
-    /// that answers from here, else `kubectl port-forward`s registered with `forwards` (they last as
-    /// long as the caller keeps them). `allowPortForward: false` (for `labrun up`, whose URLs must
-    /// outlive it) turns the fallback into an error that prints the command to run instead.
-    public func reach(namespace: String, forwards: CleanupStack, allowPortForward: Bool = true) async throws -> StackEndpoints {
-        let workloads = stack.reachable
-        if let address = try await nodeAddress() {
+    /// How the host reaches the reachable Services: `access` when given, else the first that works
+    /// of their NodePort twins on the node's address (when it answers from here), `minikube service
+    /// --url` (Minikube: a tunnel where the node is not routable, as with Docker Desktop and rootless
+    /// Docker), and `kubectl port-forward`. Background processes are registered with `forwards`; they
+    /// last as long as the caller keeps them, so only NodePort URLs outlive the command — the
+    /// endpoints say how to reopen the others (`reopen`).
+    public func reach(namespace: String, forwards: CleanupStack, access: AccessMethod? = nil) async throws -> StackEndpoints {
+        let workloads = stack.reachable.filter { $0.service != nil }
+        if access == nil || access == .nodePort {
+            let address = try await nodeAddress()
+            if let address {
+                let entries = try await nodePortEntries(namespace: namespace, address: address)
+                if let probe = entries.first, await connects(probe.host, probe.port) {
+                    return StackEndpoints(entries: entries, method: "NodePort on \(address)")
+                }
+                if access == .nodePort {
+                    throw LabrunError(id: ErrorID.accessFailed, exitCode: ExitCode.unavailable,
+                                      message: "The stack's NodePorts do not answer from this host (\(probe(entries) ?? address)), and --access nodeport was asked for.",
+                                      advice: "Leave out --access to let labrun fall back to `minikube service` or `kubectl port-forward`, or choose one of them.")
+                }
+                progress("the node's NodePorts do not answer from this host (\(probe(entries) ?? address))")
+            } else if access == .nodePort {
+                throw LabrunError(id: ErrorID.nodeAddressUnknown, exitCode: ExitCode.unavailable,
+                                  message: "The \(provider.kind) cluster gives no node address, so --access nodeport cannot work.",
+                                  advice: "Leave out --access, or use --access port-forward.")
+            }
+        }
+        if access == .service || (access == nil && provider is any ServiceURLs) {
+            guard let urls = provider as? any ServiceURLs else {
+                throw LabrunError(id: ErrorID.accessFailed, exitCode: ExitCode.usage,
+                                  message: "--access service needs `minikube service`, and the provider is \(provider.kind).",
+                                  advice: "Use --access port-forward or nodeport, or leave --access out.")
+            }
+            progress("reaching the Services through `minikube service --url`")
+            let opener = ServiceURLOpener(runner: runner, clock: clock)
             var entries: [StackEndpoints.Endpoint] = []
+            var reopen: [String] = []
             for workload in workloads {
                 guard let service = workload.service else { continue }
-                let twin = try await kube.get(Service.self, name: AccessServices.name(for: service.name), namespace: namespace)
-                let ports = twin.spec?.ports ?? []
-                guard let nodePort = (ports.first { $0.port == service.port } ?? ports.first)?.nodePort else {
-                    throw LabrunError(id: ErrorID.nodeportMissing, exitCode: ExitCode.external,
-                                      message: "Service \(namespace)/\(AccessServices.name(for: service.name)) has no node port.")
-                }
-                entries.append(.init(workload: workload.name, host: address, port: nodePort))
+                let twin = AccessServices.name(for: service.name)
+                let index = try await twinPortIndex(namespace: namespace, service: service.name, port: service.port)
+                let command = urls.serviceURLCommand(service: twin, namespace: namespace)
+                let (host, port) = try await opener.open(command, index: index, what: "\(namespace)/\(twin)", cleanup: forwards)
+                entries.append(.init(workload: workload.name, host: host, port: port))
+                reopen.append(command.description)
             }
-            if let probe = entries.first, await Self.accepts(host: probe.host, port: probe.port, clock: clock) {
-                return StackEndpoints(entries: entries, method: "NodePort on \(address)")
-            }
-            progress("the node's NodePorts do not answer from this host (\(entries.first?.address ?? address)); using port-forwards")
+            return StackEndpoints(entries: entries, method: "minikube service", reopen: reopen)
         }
-        guard allowPortForward else {
-            let commands = workloads.compactMap { w in w.service.map { "kubectl -n \(namespace) port-forward service/\($0.name) \($0.port)" } }
-            throw LabrunError(id: ErrorID.nodeAddressUnknown, exitCode: ExitCode.unavailable,
-                              message: "The stack's NodePorts cannot be reached from this host.",
-                              advice: "Forward the Services yourself: " + commands.joined(separator: "; "))
-        }
-        let forwarder = PortForwarder(runner: runner, kubeconfig: kubeconfig, namespace: namespace, clock: clock)
+        progress("reaching the Services through `kubectl port-forward`")
+        let forwarder = PortForwarder(runner: runner, kubeconfig: kubeconfig, namespace: namespace, clock: clock,
+                                      accepts: { port in await self.connects("127.0.0.1", port) })
         var entries: [StackEndpoints.Endpoint] = []
+        var reopen: [String] = []
         for workload in workloads {
             guard let service = workload.service else { continue }
             let local = try await forwarder.start(service: service.name, remotePort: service.port, cleanup: forwards)
             let port = local.split(separator: ":").last.flatMap { Int($0) } ?? 0
             entries.append(.init(workload: workload.name, host: "127.0.0.1", port: port))
+            reopen.append(forwarder.command(service: service.name, localPort: service.port, remotePort: service.port).description)
         }
-        return StackEndpoints(entries: entries, method: "port-forward")
+        return StackEndpoints(entries: entries, method: "port-forward", reopen: reopen)
+    }
+
+    private func probe(_ entries: [StackEndpoints.Endpoint]) -> String? { entries.first?.address }
+
+    /// The NodePort twins' ports on `address`, one per reachable workload.
+    func nodePortEntries(namespace: String, address: String) async throws -> [StackEndpoints.Endpoint] {
+        var entries: [StackEndpoints.Endpoint] = []
+        for workload in stack.reachable {
+            guard let service = workload.service else { continue }
+            let twin = try await kube.get(Service.self, name: AccessServices.name(for: service.name), namespace: namespace)
+            let ports = twin.spec?.ports ?? []
+            guard let nodePort = (ports.first { $0.port == service.port } ?? ports.first)?.nodePort else {
+                throw LabrunError(id: ErrorID.nodeportMissing, exitCode: ExitCode.external,
+                                  message: "Service \(namespace)/\(AccessServices.name(for: service.name)) has no node port.")
+            }
+            entries.append(.init(workload: workload.name, host: address, port: nodePort))
+        }
+        return entries
+    }
+
+    /// Where `port` is among the twin's ports (minikube prints one URL per port, in this order).
+    func twinPortIndex(namespace: String, service: String, port: Int) async throws -> Int {
+        let twin = try await kube.get(Service.self, name: AccessServices.name(for: service), namespace: namespace)
+        return (twin.spec?.ports ?? []).firstIndex { $0.port == port } ?? 0
+    }
+
+    /// Whether a connection to host:port opens (the injected check, else `accepts`).
+    func connects(_ host: String, _ port: Int) async -> Bool {
+        if let connectionCheck { return await connectionCheck(host, port) }
+        return await Self.accepts(host: host, port: port, clock: clock)
     }
 
     /// The node's address: the provider's own word, else the first node's InternalIP; nil when unknown.

@@ -1,6 +1,6 @@
 import StackModel
 
-/// What the user chose for a lab command: the stack, provider, kubeconfig, context and namespace.
+/// What the user chose for a lab command: the stack, provider, kubeconfig, context, namespace and access.
 public struct LabOptions: Sendable, Equatable {
     /// The stack to deploy (from its stack file).
     public var stack: Stack
@@ -9,9 +9,12 @@ public struct LabOptions: Sendable, Equatable {
     public var kubeContext: String?
     /// The namespace `up` deploys to; nil is the stack's name.
     public var namespaceOverride: String?
+    /// How the host reaches the stack (`--access`); nil lets labrun choose.
+    public var access: AccessMethod?
 
     public init(stack: Stack, provider: String? = nil, kubeconfig: String? = nil, kubeContext: String? = nil,
-                namespace: String? = nil) {
+                namespace: String? = nil, access: AccessMethod? = nil) {
+        self.access = access
         self.stack = stack
         self.provider = provider
         self.kubeconfig = kubeconfig

@@ -123,16 +123,25 @@ extension LabSession {
             try await deployer.waitReady(objects, namespace: namespace)
         }
 
-        // 6. Access from the host (NodePorts, which outlive this command).
-        let endpoints = try await console.step("Reach the stack from this host") { () async throws -> StackEndpoints in
-            let endpoints = try await deployer.reach(namespace: namespace, forwards: CleanupStack(), allowPortForward: false)
-            try await deployer.waitServing(endpoints)
-            return endpoints
+        // 6. Access from the host: NodePorts outlive this command; a tunnel or port-forward only proves
+        // the stack serves, and the summary prints the commands that reopen it.
+        let forwards = CleanupStack()
+        let endpoints: StackEndpoints
+        do {
+            endpoints = try await console.step("Reach the stack from this host") { () async throws -> StackEndpoints in
+                let endpoints = try await deployer.reach(namespace: namespace, forwards: forwards, access: options.access)
+                try await deployer.waitServing(endpoints)
+                return endpoints
+            }
+        } catch {
+            _ = await forwards.unwind()
+            throw error
         }
+        _ = await forwards.unwind()
 
         try store.update { state in
             state.stacks[namespace]?.phase = .ready
-            state.stacks[namespace]?.endpoints = endpoints.shown(for: stack)
+            state.stacks[namespace]?.endpoints = endpoints.lasting ? endpoints.shown(for: stack) : [:]
         }
         let seconds = clock.now() - start
         console.info("up in \(formatSeconds(seconds))")

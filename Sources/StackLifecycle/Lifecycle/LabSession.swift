@@ -58,7 +58,7 @@ public final class LabSession: Sendable {
         let target = try await provider.kubeconfig()
         do {
             let configuration = try Kubeconfig.load(explicitPath: target.path, environment: environment)
-                .configuration(context: target.context)
+                .configuration(context: target.context, runner: runner)
             guard console.level >= .verbose else { return try KubernetesClient(configuration: configuration) }
             let http = try HTTPClient(configuration: HTTPClientConfiguration(
                 tls: configuration.tls, bearerToken: configuration.bearerToken,

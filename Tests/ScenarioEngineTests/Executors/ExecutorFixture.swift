@@ -16,7 +16,7 @@ struct ExecutorFixture {
 
     var api: FakeHTTPTransport
     let services: FakeHTTPTransport
-    let runner = RecordingProcessRunner()
+    let runner: RecordingProcessRunner
     let clock = ManualClock()
     let run: RunContext
     var stack = TestStacks.todo
@@ -29,9 +29,10 @@ struct ExecutorFixture {
 
     /// A fixture whose API answers `routes` (`METHOD /path`, answers in turn, the last repeating) and
     /// whose Services answer with `services`.
-    init(api routes: [String: [HTTPResponse]] = [:],
+    init(api routes: [String: [HTTPResponse]] = [:], runner: RecordingProcessRunner = RecordingProcessRunner(),
          services: @escaping @Sendable (HTTPRequest) -> HTTPResponse = { _ in .json(200, "{}") }) {
         api = FakeHTTPTransport(HTTPRouteScript(routes))
+        self.runner = runner
         self.services = FakeHTTPTransport(handler: services)
         run = RunContext(scenario: Scenario(metadata: ScenarioMetadata(name: "executors")),
                          identity: RunIdentity(id: "t1", scenario: "executors", namespace: "lab", reusedNamespace: true),

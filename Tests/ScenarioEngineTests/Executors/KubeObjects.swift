@@ -17,19 +17,23 @@ enum KubeObjects {
     /// A pod of `workload`: created at second `created`, ready or not, with one container.
     static func pod(_ name: String, uid: String? = nil, workload: String = "backend", created: Int = 0, ready: Bool = true,
                     deleting: Bool = false, container: String = "backend", containerID: String? = nil, restarts: Int = 0,
-                    claims: [String] = []) -> JSONValue {
+                    claims: [String] = [], node: String? = nil, ip: String? = nil, port: Int? = nil,
+                    revision: String? = nil) -> JSONValue {
         var metadata: [String: JSONValue] = ["name": .string(name), "uid": .string(uid ?? "uid-\(name)"), "labels": labels(workload),
                                              "creationTimestamp": .string("2026-01-01T00:00:\(created < 10 ? "0" : "")\(created)Z")]
         if deleting { metadata["deletionTimestamp"] = "2026-01-01T00:01:00Z" }
+        if let revision { metadata["labels"] = ["app": .string(workload), "controller-revision-hash": .string(revision)] }
         var status: [String: JSONValue] = ["name": .string(container), "restartCount": .number(Double(restarts))]
         if let containerID { status["containerID"] = .string(containerID) }
-        return [
-            "metadata": .object(metadata),
-            "spec": ["containers": [["name": .string(container)]],
-                     "volumes": .array(claims.map { ["name": "data", "persistentVolumeClaim": ["claimName": .string($0)]] })],
-            "status": ["phase": "Running", "conditions": [["type": "Ready", "status": .string(ready ? "True" : "False")]],
-                       "containerStatuses": [.object(status)]],
-        ]
+        var containerSpec: [String: JSONValue] = ["name": .string(container)]
+        if let port { containerSpec["ports"] = [["containerPort": .number(Double(port)), "protocol": "TCP"]] }
+        var spec: [String: JSONValue] = ["containers": [.object(containerSpec)],
+                                         "volumes": .array(claims.map { ["name": "data", "persistentVolumeClaim": ["claimName": .string($0)]] })]
+        if let node { spec["nodeName"] = .string(node) }
+        var podStatus: [String: JSONValue] = ["phase": "Running", "conditions": [["type": "Ready", "status": .string(ready ? "True" : "False")]],
+                                              "containerStatuses": [.object(status)]]
+        if let ip { podStatus["podIP"] = .string(ip) }
+        return ["metadata": .object(metadata), "spec": .object(spec), "status": .object(podStatus)]
     }
 
     /// A Deployment (or, with `kind`, a StatefulSet) selecting `app: <name>`.

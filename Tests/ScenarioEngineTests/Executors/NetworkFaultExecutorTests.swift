@@ -1,6 +1,8 @@
 import ClusterProviders
 import Foundation
+import HTTPClient
 import LabrunCore
+import LabrunTestSupport
 import Testing
 @testable import ScenarioEngine
 @testable import ScenarioModel
@@ -75,21 +77,93 @@ struct NetworkFaultExecutorTests {
         #expect(cluster.run.cleanup.names.isEmpty)
     }
 
-    @Test func elsewhereACutIsADenyAllNetworkPolicyRemovedAfterTheDuration() async throws {
-        let cluster = fixture(kind: .minikube)
-        let outcome = try await cluster.perform(.networkFault(NetworkFaultAction(workload: "backend", mode: .cut, duration: .seconds(5))))
+    /// A cut of postgres (a StatefulSet, pod postgres-0 at 10.1.0.5:5432) probed from the API's pod
+    /// backend-a, on a provider of `kind` without host access to the pods.
+    func partition(kind: ProviderKind = .minikube) -> ExecutorFixture {
+        var cluster = ExecutorFixture()
+        cluster.api = FakeHTTPTransport { request in
+            let route = HTTPRouteScript.route(of: request)
+            switch route {
+            case "GET \(K.statefulSets)/postgres": return K.answer(K.workload("postgres", kind: "StatefulSet"))
+            case "GET \(K.deployments)/backend": return K.answer(K.workload("backend"))
+            case "GET \(K.pods)" where request.url.contains("app%3Dpostgres") || request.url.contains("app=postgres"):
+                return K.answer(K.list([K.pod("postgres-0", workload: "postgres", container: "postgres", ip: "10.1.0.5", port: 5432)]))
+            case "GET \(K.pods)" where request.url.contains("app%3Dbackend") || request.url.contains("app=backend"):
+                return K.answer(K.list([K.pod("backend-a", ip: "10.1.0.7")]))
+            case "GET \(K.pods)": return K.answer(K.list([]))
+            case "POST \(K.networkPolicies)": return K.answer([:], status: 201)
+            case "DELETE \(K.networkPolicies)/labrun-cut-postgres": return K.answer([:])
+            default: return K.notFound
+            }
+        }
+        cluster.provider = FakeProvider(kind: kind)
+        return cluster
+    }
+
+    static let probeLine = ["kubectl", "--kubeconfig", "/dev/null", "--namespace", "lab", "exec", "backend-a", "--container", "backend",
+                            "--", "sh", "-c"]
+    static let connected = ProcessOutput(exitCode: 0)
+    static let cutOff = ProcessOutput(exitCode: 1, standardError: "command terminated with exit code 1")
+
+    func cut(_ duration: Double = 5) -> Action {
+        .networkFault(NetworkFaultAction(workload: "postgres", mode: .cut, duration: .seconds(duration)))
+    }
+
+    @Test func elsewhereACutIsADenyAllNetworkPolicyVerifiedByAProbeFromAnotherWorkloadThenRemoved() async throws {
+        let cluster = partition()
+        cluster.runner.add(Self.probeLine, inTurn: [Self.connected, Self.connected, Self.cutOff])
+        let outcome = try await cluster.perform(cut())
         let create = try #require(cluster.api.requests.first { $0.method == .post })
         let expected: JSONValue = [
             "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-            "metadata": ["name": "labrun-cut-backend", "namespace": "lab", "labels": ["app.kubernetes.io/managed-by": "labrun"]],
-            "spec": ["podSelector": ["matchLabels": ["app": "backend"]], "policyTypes": ["Ingress", "Egress"]],
+            "metadata": ["name": "labrun-cut-postgres", "namespace": "lab", "labels": ["app.kubernetes.io/managed-by": "labrun"]],
+            "spec": ["podSelector": ["matchLabels": ["app": "postgres"]], "policyTypes": ["Ingress", "Egress"]],
         ]
         #expect(try JSONValue.parse(create.body ?? Data()) == expected)
-        #expect(cluster.paths(.delete) == ["\(K.networkPolicies)/labrun-cut-backend"])
-        #expect(cluster.runner.commands.isEmpty)
-        #expect(outcome.faultLandedAt == 0 && outcome.readyAt == 5)
-        #expect(outcome.message == "deny-all NetworkPolicy for 5s, then removed")
+        #expect(cluster.paths(.delete) == ["\(K.networkPolicies)/labrun-cut-postgres"])
+        // Before the policy: connects; after it: connects once more (not yet enforced), then cut off.
+        let probes = cluster.runner.commands.map { [$0.executable] + $0.arguments }
+        #expect(probes.count == 3 && probes.allSatisfy { $0.starts(with: Self.probeLine) })
+        #expect(probes.first?.suffix(3) == ["labrun-probe", "10.1.0.5", "5432"])
+        #expect(outcome.faultLandedAt == 1 && outcome.readyAt == 6)
+        #expect(outcome.message == "deny-all NetworkPolicy for 5s (verified: backend-a could not connect to postgres-0:5432), then removed")
+        #expect(cluster.timeline.contains("postgres: backend-a can no longer connect to postgres-0 at 10.1.0.5:5432"))
         #expect(cluster.run.cleanup.names.isEmpty)
+    }
+
+    @Test func aPolicyTheClusterDoesNotEnforceIsAFaultThatDidNotLandAndIsRemoved() async throws {
+        let cluster = partition(kind: .kind)
+        cluster.runner.add(Self.probeLine, inTurn: [Self.connected])
+        let error = await #expect(throws: LabrunError.self) { try await cluster.perform(cut()) }
+        #expect(error?.id == ErrorID.faultNotLanded)
+        #expect(error?.message.contains("still connected to postgres-0 at 10.1.0.5:5432 20.0s after NetworkPolicy labrun-cut-postgres was created") == true)
+        #expect(error?.advice?.contains("--cni calico") == true)
+        #expect(cluster.paths(.delete) == ["\(K.networkPolicies)/labrun-cut-postgres"])
+        #expect(cluster.run.cleanup.names.isEmpty)
+    }
+
+    @Test func aCutThatCannotBeProbedIsNotAppliedAndDidNotLand() async throws {
+        let cluster = partition()
+        cluster.runner.add(Self.probeLine, exitCode: 3, stderr: "command terminated with exit code 3")
+        let error = await #expect(throws: LabrunError.self) { try await cluster.perform(cut()) }
+        #expect(error?.id == ErrorID.faultNotLanded)
+        #expect(error?.message.contains("cannot be verified (pod backend-a has no python3, nc, or bash with timeout") == true)
+        #expect(cluster.api.requests.allSatisfy { $0.method == .get })
+    }
+
+    @Test func aPeerThatCannotConnectEvenBeforeTheCutProvesNothing() async throws {
+        let cluster = partition()
+        cluster.runner.add(Self.probeLine, inTurn: [Self.cutOff])
+        let error = await #expect(throws: LabrunError.self) { try await cluster.perform(cut()) }
+        #expect(error?.id == ErrorID.faultNotLanded)
+        #expect(error?.message.contains("cannot reach postgres-0 at 10.1.0.5:5432 even before the cut") == true)
+        #expect(cluster.api.requests.allSatisfy { $0.method == .get })
+    }
+
+    @Test func theProbeScriptTriesEachToolAndSaysWhichExitMeansWhat() {
+        let script = PartitionProbe.script
+        #expect(script.contains("command -v python3") && script.contains("nc -z -w 3") && script.contains("/dev/tcp/"))
+        #expect(script.hasSuffix("exit 3"))
     }
 
     @Test func aDelayNeedsNetemAndNetemNeedsTheBareProvider() async throws {

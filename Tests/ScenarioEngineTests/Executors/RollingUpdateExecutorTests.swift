@@ -38,7 +38,7 @@ struct RollingUpdateExecutorTests {
         #expect(try JSONValue.parse(patch.body ?? Data()) == expected)
         #expect(outcome.faultLandedAt == 0)
         #expect(outcome.readyAt == 0.25)   // b became ready at the second poll
-        #expect(outcome.message == "rollout to v2 started (new ReplicaSet) and finished in \(formatSeconds(0.25))")
+        #expect(outcome.message == "rollout to v2 started (a new ReplicaSet) and finished in \(formatSeconds(0.25))")
         #expect(cluster.timeline == ["backend: rolling update to v2 with BROKEN, FEATURE changed requested"])
     }
 

@@ -9,6 +9,8 @@ final class FakeScenarioDriver: ScenarioDriver, @unchecked Sendable {
     enum Behaviour: Sendable {
         case succeed(ActionOutcome)
         case fail(String)
+        /// Fails as an executor does whose fault could not be verified (`FAULT_NOT_LANDED`, with advice).
+        case notLanded(String)
         /// Never finishes on its own (until cancelled): for timeouts and Ctrl-C.
         case hang
     }
@@ -60,6 +62,8 @@ final class FakeScenarioDriver: ScenarioDriver, @unchecked Sendable {
             return outcome
         case .fail(let message):
             throw LabrunError(id: "FAKE", message: message)
+        case .notLanded(let message):
+            throw LabrunError(id: ErrorID.faultNotLanded, message: message, advice: "Start minikube with --cni calico.")
         case .hang:
             hangStarted.continuation.yield()
             try await Task.sleep(nanoseconds: 3_600_000_000_000)

@@ -96,6 +96,28 @@ import Testing
         #expect(result.verdict == .failed)
     }
 
+    /// A fault that was never verified ends the run with its own verdict — not passed, not an
+    /// ordinary failure — even under continueOnError, and the assertions are not evaluated.
+    @Test func aFaultThatDidNotLandEndsTheRunWithThatVerdict() async {
+        let driver = FakeScenarioDriver()
+        let cut = Action.networkFault(NetworkFaultAction(workload: "postgres", mode: .cut, duration: .seconds(5)))
+        driver.behaviours["networkFault"] = .notLanded("the cut did not land")
+        let scenario = Self.scenario(steps: [Self.step("partition", [cut], continueOnError: true), Self.step("next", [Self.deletePod])],
+                                     assertions: [Self.check("api answers")])
+        let result = await runner(driver).run(scenario)
+        #expect(result.verdict == .faultNotLanded)
+        #expect(!result.verdict.isSuccess)
+        #expect(result.steps.map(\.verdict) == [.faultNotLanded])
+        #expect(result.steps.first?.operations.first?.verdict == .faultNotLanded)
+        #expect(result.steps.first?.message == "the cut did not land Start minikube with --cni calico.")
+        #expect(result.abortReason?.hasPrefix("fault not landed in step partition: the cut did not land") == true)
+        #expect(result.assertions.allSatisfy { $0.verdict == .skipped })
+        #expect(!driver.log.contains("next: deletePod"))
+        #expect(driver.log.suffix(2) == ["undo port-forwards", "undo namespace"])
+        #expect(ScenarioResult.combinedVerdict([.passed, .failed, .faultNotLanded]) == .faultNotLanded)
+        #expect(ScenarioResult.combinedVerdict([.faultNotLanded, .error]) == .error)
+    }
+
     @Test func anOperationThatHangsTimesOutAndTheStepFails() async {
         let driver = FakeScenarioDriver()
         driver.behaviours["deletePod"] = .hang
