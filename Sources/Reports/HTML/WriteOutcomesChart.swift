@@ -43,7 +43,7 @@ public struct WriteOutcomesChart: Sendable {
 
     /// The `<svg>` element.
     public func svg() -> String {
-        let height = plotBottom + 56
+        let height = plotBottom + 58
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"write-outcomes\" viewBox=\"0 0 \(f(width)) \(f(height))\" "
             + "width=\"\(f(width))\" height=\"\(f(height))\" role=\"img\" \(font) font-size=\"11\">"
         svg += "<title>\(Markup.text("Write outcomes of \(name)"))</title>"
@@ -104,7 +104,7 @@ public struct WriteOutcomesChart: Sendable {
         for (title, value) in [("p50", visibility.p50), ("p90", visibility.p90), ("p99", visibility.p99), ("max", visibility.max)] {
             if let value { figures.append("\(title) \(Self.seconds(value))") }
         }
-        out += text(histogramLeft, plotBottom + 30, "\(visibility.measured) write(s): " + figures.joined(separator: ", ")
+        out += text(8, plotBottom + 34, "Visibility of \(visibility.measured) acknowledged write(s): " + figures.joined(separator: ", ")
                     + "; \(visibility.beforeAcknowledgement) seen before the acknowledgement", size: 10.5, fill: "#333")
         var resolution = "\(visibility.reads) read(s)"
         if let median = visibility.medianGap, let longest = visibility.longestGap {
@@ -112,7 +112,7 @@ public struct WriteOutcomesChart: Sendable {
         }
         if visibility.failedReads > 0 { resolution += "; \(visibility.failedReads) failed" }
         if visibility.vanished > 0 { resolution += "; \(visibility.vanished) key(s) seen, then gone" }
-        out += text(histogramLeft, plotBottom + 45, resolution, size: 10.5, fill: "#555")
+        out += text(8, plotBottom + 49, resolution, size: 10.5, fill: "#555")
         return out + "</g>"
     }
 

@@ -26,6 +26,8 @@ final class FakeScenarioDriver: ScenarioDriver, @unchecked Sendable {
     var setupFails = false
     /// What `readLedger` answers (nil: it throws, as when the database cannot be reached).
     var ledger: [String: Int]? = [:]
+    /// When set, what `readLedger` answers instead of `ledger` (rows that grow as the load writes).
+    var ledgerSource: (@Sendable () -> [String: Int])?
     /// What `loadTransport` hands out (the capacity probe and the load both use it).
     var transport: any LoadTransport = FakeLoadTransport()
     private var _ledgerReads = 0
@@ -93,6 +95,7 @@ final class FakeScenarioDriver: ScenarioDriver, @unchecked Sendable {
     func readLedger(_ run: RunContext) async throws -> [String: Int] {
         let first = lock.withLock { _ledgerReads += 1; return _ledgerReads == 1 }
         if first { note("ledger") }
+        if let ledgerSource { return ledgerSource() }
         guard let ledger else { throw LabrunError(id: "FAKE", message: "the fake database is down") }
         return ledger
     }
