@@ -402,7 +402,7 @@ public struct ScenarioRunner: Sendable {
 
     /// Evaluates the assertions: live ones (`http`, `sql`, `kubernetes`) polled until they pass or time
     /// out, the rest from the run's observations. The write ledger's last read joins the reads made during the run.
-    func evaluate(_ assertions: [Assertion], records: [RequestRecord], windows: PhaseWindows, ledgerSeen: LedgerVisibility? = nil,
+    func evaluate(_ assertions: [Assertion], records: [RequestRecord], windows: PhaseWindows, ledgerSeen: LedgerVisibility?,
                   run: RunContext, state: RunState) async -> [AssertionResult] {
         var ledger: [String: Int]?
         var seen = ledgerSeen
