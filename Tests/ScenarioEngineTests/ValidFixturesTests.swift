@@ -90,7 +90,8 @@ import Testing
         #expect(scenario.assertions[2].kind == .sql(SQLAssertion(query: "SELECT count(*) FROM tasks WHERE completed = $1 AND title = $2",
                                                                  params: [.bool(true), .string("x")], expect: .value(.number(0)))))
         #expect(scenario.assertions[8].kind == .writeLedger(WriteLedgerAssertion()))
-        #expect(scenario.assertions[9].kind == .writeLedger(WriteLedgerAssertion(maxLost: 1, maxDuplicated: 2, allowUnacknowledged: false)))
+        #expect(scenario.assertions[9].kind == .writeLedger(WriteLedgerAssertion(maxLost: 1, maxDuplicated: 2, maxUnexpected: 3,
+                                                                                 allowRecovered: false, readEvery: .seconds(0.25))))
         #expect(scenario.assertions[12].kind == .throughput(ThroughputAssertion(phase: .after, minPercentOfTarget: 90, comparedTo: .before, minRatio: 0.8)))
         #expect(scenario.assertions[4].name == "recoveryTime replicasReady backend after kill within 30s")
     }

@@ -127,6 +127,7 @@ public enum ErrorID {
     // STACK
     public static let stackInvalid = "STACK_INVALID"
     public static let stackNoDatabase = "STACK_NO_DATABASE"
+    public static let stackNoLedger = "STACK_NO_LEDGER"
     public static let stackNotReachable = "STACK_NOT_REACHABLE"
     // STATE
     public static let stateUnreadable = "STATE_UNREADABLE"

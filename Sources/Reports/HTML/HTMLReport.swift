@@ -5,8 +5,9 @@ import ScenarioModel
 /// Renders a run as one self-contained HTML page: no script, no external assets, readable offline.
 ///
 /// The page opens with a summary table (one row per scenario); then, per scenario, its timeline as
-/// inline SVG, the load statistics per phase, the steady-state checks, steps, assertions and cleanup with
-/// failure details in `<pre>`, the full event list and links to the pod logs and events collected on failure.
+/// inline SVG, the load statistics per phase, the steady-state checks, steps, assertions (with the write
+/// ledger's outcome chart) and cleanup with failure details in `<pre>`, the full event list and links to
+/// the pod logs and events collected on failure.
 /// Verdicts are always written as words, so the page reads without colour.
 public struct HTMLReport: Sendable {
     public var title: String
@@ -100,6 +101,7 @@ public struct HTMLReport: Sendable {
         if !result.steps.isEmpty { out += stepsTable(result.steps) }
         out += checks("Steady state after", result.steadyStateAfter)
         out += checks("Assertions", result.assertions)
+        out += WriteOutcomesChart.section(result.assertions)
         if !result.cleanup.isEmpty { out += operationsTable("Cleanup", result.cleanup) }
         if !result.timeline.isEmpty { out += eventsTable(result.timeline) }
         if !result.artifacts.isEmpty { out += artifactsList(result.artifacts) }

@@ -499,12 +499,7 @@ public struct TimelineChart: Sendable {
 
     private func text(_ x: Double, _ y: Double, _ content: String, size: Double, weight: String? = nil,
                       fill: String = "#222", anchor: String? = nil, style: String? = nil, halo: String? = nil) -> String {
-        var out = "<text x=\"\(f(x))\" y=\"\(f(y))\" font-size=\"\(f(size))\" fill=\"\(fill)\""
-        if let weight { out += " font-weight=\"\(weight)\"" }
-        if let anchor { out += " text-anchor=\"\(anchor)\"" }
-        if let style { out += " font-style=\"\(style)\"" }
-        if let halo { out += " stroke=\"\(halo)\" stroke-width=\"2.5\" paint-order=\"stroke\" stroke-linejoin=\"round\"" }
-        return out + ">\(Markup.text(content))</text>"
+        SVGMarkup.text(x, y, content, size: size, weight: weight, fill: fill, anchor: anchor, style: style, halo: halo)
     }
 
     /// An estimate of a label's width (average glyph width of a sans-serif face).
@@ -512,8 +507,5 @@ public struct TimelineChart: Sendable {
         Double(text.count) * size * 0.56
     }
 
-    private func f(_ value: Double) -> String {
-        let rounded = (value * 10).rounded() / 10
-        return rounded == rounded.rounded() ? String(Int(rounded)) : String(format: "%.1f", rounded)
-    }
+    private func f(_ value: Double) -> String { SVGMarkup.number(value) }
 }

@@ -87,27 +87,14 @@ extension ClusterDriver {
     }
 
     /// Runs the stack file's ledger query (read-only) for the run's keys: key in the first column, rows in the second.
-    public func ledgerRows(keys: [String], run: RunContext) async -> [String: Int]? {
-        guard let ledger = stack.ledger else { return nil }
-        do {
-            let result = try await withDatabase(run) { connection in
-                try await connection.readOnlyTransaction { transaction in
-                    try await transaction.query(ledger.query, [run.loadKeyPrefix + "-%"])
-                }
-            }
-            var rows: [String: Int] = [:]
-            for row in result.rows {
-                guard row.values.count >= 2, let key = row.values[0], let count = row.values[1].flatMap({ Int($0) }) else {
-                    throw LabrunError(id: ErrorID.ledgerQueryShape, exitCode: ExitCode.invalidInput,
-                                      message: "The ledger query of \(stack.file) returned a row without a key and a count (columns \(result.columns.joined(separator: ", "))).",
-                                      advice: "Select the idempotency key first and count(*) second.")
-                }
-                rows[key] = count
-            }
-            return rows
-        } catch {
-            run.timeline.record(.error, "writeLedger", "could not read the rows: \(RunFailure.describe(error))")
-            return nil
+    public func readLedger(_ run: RunContext) async throws -> [String: Int] {
+        guard let ledger = stack.ledger else {
+            throw LabrunError(id: ErrorID.stackNoLedger, exitCode: ExitCode.invalidInput,
+                              message: "The stack file \(stack.file) has no ledger section, so the load's writes cannot be read.",
+                              advice: "Add a ledger section (operation and query) to the stack file.")
+        }
+        return try await withDatabase(run) { connection in
+            try await LedgerQuery.rows(ledger, keyPrefix: run.loadKeyPrefix, stackFile: stack.file, on: connection)
         }
     }
 

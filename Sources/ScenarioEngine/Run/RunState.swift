@@ -17,6 +17,8 @@ final class RunState: @unchecked Sendable {
     var loadEnd: Double?
     var loadControl: LoadControl?
     var loadTask: Task<[RequestRecord], Never>?
+    /// The reads of the write ledger while the load runs (cancelled when the load has stopped).
+    var ledgerWatch: Task<LedgerVisibility, Never>?
     /// The rate the load runs at (the fixed one, or the one calibration resolved).
     var targetRate: Double?
     /// What the capacity probe measured, when the rate is relative.

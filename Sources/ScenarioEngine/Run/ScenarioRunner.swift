@@ -102,6 +102,12 @@ public struct ScenarioRunner: Sendable {
 
         if let load = scenario.load {
             let transport = try await driver.loadTransport(run)
+            if let interval = ledgerReadInterval(scenario) {
+                // From before the first write (the capacity probe's or the load's), so each one's visibility is timed.
+                let driver = self.driver
+                let watcher = LedgerWatcher(interval: interval, clock: clock, read: { try await driver.readLedger(run) })
+                state.ledgerWatch = Task { await watcher.run() }
+            }
             let name = scenario.name
             var onRecord: (@Sendable (RequestRecord) -> Void)?
             if let callback = options.onRequest {
@@ -313,6 +319,11 @@ public struct ScenarioRunner: Sendable {
             records = await task.value
             state.loadEnd = state.loadEnd ?? now
         }
+        var ledgerSeen: LedgerVisibility?
+        if let watch = state.ledgerWatch {
+            watch.cancel()
+            ledgerSeen = await watch.value
+        }
         let now = clock.now()
         let loadStart = state.loadStart ?? now
         let stepsStart = state.stepsStart ?? now
@@ -329,7 +340,8 @@ public struct ScenarioRunner: Sendable {
             }
         } else {
             timeline.record(.phase, "assertions")
-            assertions = await evaluate(scenario.allAssertions, records: records, windows: windows, run: run, state: state)
+            assertions = await evaluate(scenario.allAssertions, records: records, windows: windows, ledgerSeen: ledgerSeen,
+                                        run: run, state: state)
         }
         var steadyAfter = state.steadyAfter
         if state.recoveryFailed {
@@ -401,18 +413,24 @@ public struct ScenarioRunner: Sendable {
     }
 
     /// Evaluates the assertions: live ones (`http`, `sql`, `kubernetes`) polled until they pass or time
-    /// out, the rest from the run's observations.
-    func evaluate(_ assertions: [Assertion], records: [RequestRecord], windows: PhaseWindows,
+    /// out, the rest from the run's observations. The write ledger's last read joins the reads made during the run.
+    func evaluate(_ assertions: [Assertion], records: [RequestRecord], windows: PhaseWindows, ledgerSeen: LedgerVisibility?,
                   run: RunContext, state: RunState) async -> [AssertionResult] {
         var ledger: [String: Int]?
+        var seen = ledgerSeen
         let calibrationRecords = state.calibrationRecords
         let ledgerOperation = driver.stack.ledger.map { LoadOperation($0.operation) }
-        if let ledgerOperation, assertions.contains(where: { if case .writeLedger = $0.kind { return true } else { return false } }) {
-            let keys = (calibrationRecords + records).compactMap { $0.operation == ledgerOperation ? $0.idempotencyKey : nil }
-            ledger = await driver.ledgerRows(keys: keys, run: run)
+        if ledgerOperation != nil, assertions.contains(where: { $0.kind.writeLedger != nil }) {
+            do {
+                let rows = try await driver.readLedger(run)
+                seen?.record(readAt: run.clock.now(), rows: rows)
+                ledger = rows
+            } catch {
+                run.timeline.record(.error, "writeLedger", "could not read the rows: \(RunFailure.describe(error))")
+            }
         }
         let observations = RunObservations(records: records, windows: windows, targetRate: state.targetRate ?? 0,
-                                           steps: state.steps, readyAt: state.readyAt, ledgerRows: ledger,
+                                           steps: state.steps, readyAt: state.readyAt, ledgerRows: ledger, ledgerSeen: seen,
                                            ledgerOperation: ledgerOperation, calibrationRecords: calibrationRecords)
         var results: [AssertionResult] = []
         for assertion in assertions {
@@ -423,6 +441,13 @@ public struct ScenarioRunner: Sendable {
             results.append(await pollCheck(assertion, run: run))
         }
         return results
+    }
+
+    /// How often to read the ledger during the load: the shortest `readEvery` of the scenario's
+    /// `writeLedger` assertions; nil when there is none or the stack has no ledger.
+    func ledgerReadInterval(_ scenario: Scenario) -> Double? {
+        guard driver.stack.ledger != nil else { return nil }
+        return scenario.allAssertions.compactMap { $0.kind.writeLedger?.readEvery.seconds }.min()
     }
 
     /// Polls one live check until it passes or its own timeout passes.

@@ -25,8 +25,8 @@ public enum AssertionEvaluator {
                 return AssertionResult(name: name, kind: "writeLedger", verdict: .error,
                                        message: "the rows in the database could not be read, so the ledger cannot be reconciled")
             }
-            return WriteLedger(records: observed.calibrationRecords + observed.records, operation: operation, rows: rows)
-                .evaluate(spec, name: name)
+            return WriteLedger(records: observed.calibrationRecords + observed.records, operation: operation, rows: rows,
+                               seen: observed.ledgerSeen).evaluate(spec, name: name)
         case .versionAccounting(let spec):
             let during = observed.windows.window(.during)
             let window = spec.during.flatMap(observed.window(of:)) ?? during.start...max(during.start, during.end)

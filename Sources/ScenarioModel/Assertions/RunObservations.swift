@@ -13,6 +13,8 @@ public struct RunObservations: Sendable {
     public var readyAt: [String: Double]
     /// For `writeLedger`: idempotency key → rows in the database (nil when the rows could not be read).
     public var ledgerRows: [String: Int]?
+    /// For `writeLedger`: what the reads of the ledger during the run saw (nil when it was not watched).
+    public var ledgerSeen: LedgerVisibility?
     /// For `writeLedger`: the operation whose keys the ledger tracks (the stack file's `ledger.operation`).
     public var ledgerOperation: LoadOperation?
     /// The capacity probe's requests (before the load's start, outside its schedule). Only the write
@@ -21,14 +23,15 @@ public struct RunObservations: Sendable {
     public var calibrationRecords: [RequestRecord]
 
     public init(records: [RequestRecord], windows: PhaseWindows, targetRate: Double, steps: [StepResult] = [],
-                readyAt: [String: Double] = [:], ledgerRows: [String: Int]? = nil, ledgerOperation: LoadOperation? = nil,
-                calibrationRecords: [RequestRecord] = []) {
+                readyAt: [String: Double] = [:], ledgerRows: [String: Int]? = nil, ledgerSeen: LedgerVisibility? = nil,
+                ledgerOperation: LoadOperation? = nil, calibrationRecords: [RequestRecord] = []) {
         self.records = records
         self.windows = windows
         self.targetRate = targetRate
         self.steps = steps
         self.readyAt = readyAt
         self.ledgerRows = ledgerRows
+        self.ledgerSeen = ledgerSeen
         self.ledgerOperation = ledgerOperation
         self.calibrationRecords = calibrationRecords
     }

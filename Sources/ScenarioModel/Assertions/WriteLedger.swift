@@ -1,77 +1,149 @@
-/// Reconciles the writes the API acknowledged with the rows in the database.
+import Foundation
+
+/// Reconciles the writes the load attempted with the rows in the database, after Jepsen's set checker.
 ///
 /// Input: the load's request records (each request of the stack's ledger operation carries an
-/// idempotency key) and, from the database (the stack file's ledger query),
-/// the number of rows per idempotency key. Every key answered 2xx must have exactly one row:
-/// none *lost*, none *duplicated*. Keys whose request failed or timed out may or may not have
-/// committed; present ones are reported as *unacknowledged but present* (the client could not know).
-public struct WriteLedger: Sendable, Hashable, Codable {
-    /// Keys of writes answered 2xx.
-    public var acknowledged: [String]
-    /// Acknowledged keys with no row.
-    public var lost: [String]
-    /// Keys (acknowledged or not) with more than one row, and how many.
-    public var duplicated: [String: Int]
-    /// Keys whose write was not acknowledged but whose row exists.
-    public var unacknowledgedPresent: [String]
-    /// Keys whose write was not acknowledged and has no row (consistent: the client saw a failure).
-    public var unacknowledgedAbsent: Int
-    /// Rows with keys this run never sent (another client, an earlier run), ignored but counted.
-    public var foreignRows: Int
+/// idempotency key unique to the run), from the database (the stack file's ledger query, which finds
+/// the keys with the run's prefix) the number of rows per key, and what the reads of the ledger during
+/// the run saw. Every attempted key, and every key with the run's prefix in the database, is sorted
+/// into one `WriteOutcome` (see there for the table); acknowledged writes present at the end are timed
+/// from their acknowledgement to the first read that found them (`LedgerVisibility`).
+public struct WriteLedger: Sendable {
+    /// Writes the load saw acknowledged (2xx), whatever their rows.
+    public private(set) var acknowledged = 0
+    /// Keys per class, each list sorted.
+    public private(set) var keys: [WriteOutcome: [String]] = [:]
+    /// Rows per key, for keys with more than one.
+    public private(set) var rowCounts: [String: Int] = [:]
+    /// How the client saw each unexpected or recovered key's request end (`status 422`, `timeout`,
+    /// `never sent`); `never attempted` when the load never had the key.
+    public private(set) var answers: [String: String] = [:]
+    /// Seconds from acknowledgement to visibility, and the reads behind them; nil with fewer than two reads.
+    public private(set) var visibility: VisibilitySummary?
+    /// Lost keys a read found during the run before a later read missed them: key → (found, missed), run clock.
+    public private(set) var vanished: [String: (found: Double, missed: Double)] = [:]
 
-    /// Reconciles the records of `operation` with `rows` (idempotency key → row count in the database).
-    public init(records: [RequestRecord], operation: LoadOperation, rows: [String: Int]) {
-        var acknowledged: Set<String> = []
-        var attempted: Set<String> = []
+    /// Reconciles the records of `operation` with `rows` (idempotency key → row count) and the reads in `seen`.
+    public init(records: [RequestRecord], operation: LoadOperation, rows: [String: Int], seen: LedgerVisibility? = nil) {
+        var answer: [String: WriteAnswer] = [:]
+        var label: [String: String] = [:]
+        var acknowledgedAt: [String: Double] = [:]
         for record in records where record.operation == operation {
             guard let key = record.idempotencyKey else { continue }
-            attempted.insert(key)
-            if record.succeeded { acknowledged.insert(key) }
+            let this = WriteAnswer(record.outcome)
+            if answer[key].map({ this > $0 }) ?? true {
+                answer[key] = this
+                label[key] = this == .notSent ? "never sent" : record.outcome.label
+            }
+            if this == .acknowledged { acknowledgedAt[key] = min(acknowledgedAt[key] ?? record.end, record.end) }
         }
-        self.acknowledged = acknowledged.sorted()
-        lost = acknowledged.filter { (rows[$0] ?? 0) == 0 }.sorted()
-        duplicated = rows.filter { attempted.contains($0.key) && $0.value > 1 }
-        let unacknowledged = attempted.subtracting(acknowledged)
-        unacknowledgedPresent = unacknowledged.filter { (rows[$0] ?? 0) > 0 }.sorted()
-        unacknowledgedAbsent = unacknowledged.count - unacknowledgedPresent.count
-        foreignRows = rows.filter { !attempted.contains($0.key) }.values.reduce(0, +)
+        acknowledged = acknowledgedAt.count
+        for key in Set(answer.keys).union(rows.keys) {
+            let count = rows[key] ?? 0
+            guard let outcome = WriteOutcome.classify(answer[key], rows: count) else { continue }
+            keys[outcome, default: []].append(key)
+            if count > 1 { rowCounts[key] = count }
+            if outcome == .unexpected || outcome == .recovered { answers[key] = label[key] ?? "never attempted" }
+        }
+        for outcome in keys.keys { keys[outcome]?.sort() }
+
+        guard let seen, seen.reads.count >= 2 else { return }
+        var latencies: [Double] = []
+        var early = 0
+        let present = self.keys(.ok) + self.keys(.duplicated)
+        for key in present {
+            guard let acknowledged = acknowledgedAt[key], let found = seen.firstSeen[key] else { continue }
+            latencies.append(max(0, found - acknowledged))
+            if found < acknowledged { early += 1 }
+        }
+        visibility = VisibilitySummary(latencies: latencies, beforeAcknowledgement: early, visibility: seen)
+        for key in self.keys(.lost) {
+            if let found = seen.firstSeen[key], let missed = seen.vanished[key] { vanished[key] = (found, missed) }
+        }
     }
 
-    /// The verdict of a `writeLedger` assertion, with the offending keys listed.
+    /// The keys in `outcome`, sorted.
+    public func keys(_ outcome: WriteOutcome) -> [String] { keys[outcome] ?? [] }
+
+    /// The number of keys in `outcome`.
+    public func count(_ outcome: WriteOutcome) -> Int { keys[outcome]?.count ?? 0 }
+
+    /// The counts and visibility for reports.
+    public var summary: WriteOutcomeSummary {
+        WriteOutcomeSummary(counts: Dictionary(uniqueKeysWithValues: WriteOutcome.allCases.map { ($0, count($0)) }),
+                            visibility: visibility)
+    }
+
+    /// The verdict of a `writeLedger` assertion: fails on lost, duplicated and unexpected writes past
+    /// their allowance (and on recovered ones with `allowRecovered: false`), with the offending keys listed.
     public func evaluate(_ spec: WriteLedgerAssertion, name: String) -> AssertionResult {
         var problems: [String] = []
-        if lost.count > spec.maxLost { problems.append("\(lost.count) acknowledged write(s) lost (allowed \(spec.maxLost))") }
-        if duplicated.count > spec.maxDuplicated {
-            problems.append("\(duplicated.count) write(s) duplicated (allowed \(spec.maxDuplicated))")
+        if count(.lost) > spec.maxLost { problems.append("\(count(.lost)) acknowledged write(s) lost (allowed \(spec.maxLost))") }
+        if count(.duplicated) > spec.maxDuplicated {
+            problems.append("\(count(.duplicated)) write(s) duplicated (allowed \(spec.maxDuplicated))")
         }
-        if !spec.allowUnacknowledged && !unacknowledgedPresent.isEmpty {
-            problems.append("\(unacknowledgedPresent.count) unacknowledged write(s) present")
+        if count(.unexpected) > spec.maxUnexpected {
+            problems.append("\(count(.unexpected)) unexpected write(s) present: never sent or refused (allowed \(spec.maxUnexpected))")
         }
-        let measured: [String: Double] = [
-            "acknowledged": Double(acknowledged.count), "lost": Double(lost.count), "duplicated": Double(duplicated.count),
-            "unacknowledgedPresent": Double(unacknowledgedPresent.count),
-        ]
-        if problems.isEmpty {
-            return .passed(name, kind: "writeLedger",
-                           "all \(acknowledged.count) acknowledged write(s) are in the database exactly once", details: report, measured: measured)
+        if !spec.allowRecovered && count(.recovered) > 0 {
+            problems.append("\(count(.recovered)) indeterminate write(s) present after all (recovered; allowRecovered is false)")
         }
-        return .failed(name, kind: "writeLedger", problems.joined(separator: "; "), details: report, measured: measured)
+        var measured = Dictionary(uniqueKeysWithValues: WriteOutcome.allCases.map { ($0.rawValue, Double(count($0))) })
+        measured["acknowledged"] = Double(acknowledged)
+        if let visibility {
+            for (key, value) in [("visibilityP50", visibility.p50), ("visibilityP99", visibility.p99), ("visibilityMax", visibility.max)] {
+                if let value { measured[key] = value }
+            }
+        }
+        let tail = " — " + countsLine
+        var result = problems.isEmpty
+            ? AssertionResult.passed(name, kind: "writeLedger", "no write lost, duplicated or unexpected" + tail,
+                                     details: report, measured: measured)
+            : AssertionResult.failed(name, kind: "writeLedger", problems.joined(separator: "; ") + tail,
+                                     details: report, measured: measured)
+        result.writeOutcomes = summary
+        return result
     }
 
-    /// A readable report: counts, then the keys in each problem class (at most 20 each).
+    /// Every class and its count, in the order of `WriteOutcome.allCases`.
+    public var countsLine: String {
+        WriteOutcome.allCases.map { "\($0.label) \(count($0))" }.joined(separator: ", ")
+    }
+
+    /// A readable report: visibility, then the keys of each class but ok and failed (at most 20 each).
     public var report: [String] {
-        var lines = ["acknowledged \(acknowledged.count), lost \(lost.count), duplicated \(duplicated.count), "
-                     + "unacknowledged present \(unacknowledgedPresent.count), unacknowledged absent \(unacknowledgedAbsent)"
-                     + (foreignRows > 0 ? ", rows from other clients \(foreignRows)" : "")]
-        func list(_ title: String, _ keys: [String]) {
-            guard !keys.isEmpty else { return }
-            lines.append("\(title):")
-            lines += keys.prefix(20).map { "  \($0)" }
-            if keys.count > 20 { lines.append("  … and \(keys.count - 20) more") }
+        var lines: [String] = []
+        if let v = visibility {
+            var line = "visible after (upper bounds): \(v.measured) acknowledged write(s)"
+            if let p50 = v.p50, let p90 = v.p90, let p99 = v.p99, let max = v.max {
+                line += ", p50 \(Self.seconds(p50)), p90 \(Self.seconds(p90)), p99 \(Self.seconds(p99)), max \(Self.seconds(max))"
+            }
+            line += "; \(v.beforeAcknowledgement) found before their acknowledgement arrived"
+            lines.append(line)
+            var reads = "ledger read \(v.reads) time(s)"
+            if let median = v.medianGap, let longest = v.longestGap {
+                reads += ", every \(Self.seconds(median)) (longest gap \(Self.seconds(longest)): the figures' resolution)"
+            }
+            if v.failedReads > 0 { reads += "; \(v.failedReads) read(s) failed" }
+            lines.append(reads)
         }
-        list("lost (acknowledged, no row)", lost)
-        list("duplicated (rows per key)", duplicated.keys.sorted().map { "\($0) × \(duplicated[$0] ?? 0)" })
-        list("unacknowledged but present", unacknowledgedPresent)
+        func list(_ title: String, _ items: [String]) {
+            guard !items.isEmpty else { return }
+            lines.append("\(title):")
+            lines += items.prefix(20).map { "  \($0)" }
+            if items.count > 20 { lines.append("  … and \(items.count - 20) more") }
+        }
+        list("lost (acknowledged, no row)", keys(.lost).map { key in
+            guard let (found, missed) = vanished[key] else { return key }
+            return key + String(format: " (found at +%.2fs, gone at +%.2fs)", found, missed)
+        })
+        list("duplicated (rows per key)", keys(.duplicated).map { "\($0) × \(rowCounts[$0] ?? 0)" })
+        list("unexpected (present, never sent or refused)", keys(.unexpected).map {
+            "\($0) (\(answers[$0] ?? "?"), \(rowCounts[$0] ?? 1) row(s))"
+        })
+        list("recovered (indeterminate, present)", keys(.recovered).map { "\($0) (\(answers[$0] ?? "?"))" })
         return lines
     }
+
+    private static func seconds(_ value: Double) -> String { String(format: "%.2fs", value) }
 }

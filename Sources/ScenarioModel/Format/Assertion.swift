@@ -22,7 +22,7 @@ public enum AssertionKind: Sendable, Hashable, Codable {
     case recoveryTime(RecoveryTimeAssertion)
     /// A phase's error rate and latency percentiles are within bounds.
     case slo(SLOAssertion)
-    /// Every acknowledged write is in Postgres exactly once.
+    /// Every write the load attempted sorted into ok, lost, duplicated, unexpected, recovered, … (`WriteOutcome`).
     case writeLedger(WriteLedgerAssertion)
     /// During a rollout: no failed request, every request accounted to a version, the final version.
     case versionAccounting(VersionAccountingAssertion)
@@ -51,6 +51,11 @@ public enum AssertionKind: Sendable, Hashable, Codable {
                                    "versionAccounting", "throughput", "servingPods"]
     /// The kinds allowed as steady-state checks.
     public static let steadyStateKindNames = ["http", "sql", "kubernetes"]
+
+    /// The `writeLedger` payload, nil for every other kind.
+    public var writeLedger: WriteLedgerAssertion? {
+        if case .writeLedger(let spec) = self { return spec } else { return nil }
+    }
 
     /// Whether the assertion reads the load's request records (and so needs a `load` section).
     public var needsLoad: Bool {

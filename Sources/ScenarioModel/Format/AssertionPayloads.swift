@@ -105,17 +105,30 @@ public struct SLOAssertion: Sendable, Hashable, Codable {
     }
 }
 
-/// `writeLedger` assertion: acknowledged writes against rows in Postgres.
+/// `writeLedger` assertion: every write the load attempted, sorted into the classes of `WriteOutcome`
+/// against the rows in the database, and the time each acknowledged write took to become visible.
 public struct WriteLedgerAssertion: Sendable, Hashable, Codable {
+    /// Acknowledged writes allowed to be absent.
     public var maxLost: Int
+    /// Writes allowed to be present more than once.
     public var maxDuplicated: Int
-    /// Whether rows whose write was never acknowledged (timed out, connection cut) are accepted.
-    public var allowUnacknowledged: Bool
+    /// Writes allowed to be present though never sent or refused with a 4xx.
+    public var maxUnexpected: Int
+    /// Whether indeterminate writes (timeout, connection error, 5xx) that turned up anyway are accepted.
+    public var allowRecovered: Bool
+    /// How often the ledger is read while the load runs, to time visibility: the figures' resolution.
+    public var readEvery: ScenarioDuration
 
-    public init(maxLost: Int = 0, maxDuplicated: Int = 0, allowUnacknowledged: Bool = true) {
+    /// The shortest and longest `readEvery` a scenario may ask for.
+    public static let readEveryRange = ScenarioDuration(milliseconds: 100)...ScenarioDuration(milliseconds: 60_000)
+
+    public init(maxLost: Int = 0, maxDuplicated: Int = 0, maxUnexpected: Int = 0, allowRecovered: Bool = true,
+                readEvery: ScenarioDuration = .seconds(1)) {
         self.maxLost = maxLost
         self.maxDuplicated = maxDuplicated
-        self.allowUnacknowledged = allowUnacknowledged
+        self.maxUnexpected = maxUnexpected
+        self.allowRecovered = allowRecovered
+        self.readEvery = readEvery
     }
 }
 

@@ -11,15 +11,18 @@ public struct AssertionResult: Sendable, Hashable, Codable {
     public var details: [String]
     /// Measured numbers by name (`errorRate`, `p99`, `recoverySeconds`, …), for reports and trends.
     public var measured: [String: Double]
+    /// For `writeLedger`: writes per outcome class and their visibility, for the report's chart.
+    public var writeOutcomes: WriteOutcomeSummary?
 
     public init(name: String, kind: String, verdict: Verdict, message: String, details: [String] = [],
-                measured: [String: Double] = [:]) {
+                measured: [String: Double] = [:], writeOutcomes: WriteOutcomeSummary? = nil) {
         self.name = name
         self.kind = kind
         self.verdict = verdict
         self.message = message
         self.details = details
         self.measured = measured
+        self.writeOutcomes = writeOutcomes
     }
 
     /// A passed result.

@@ -173,12 +173,24 @@ extension ParseSession {
     }
 
     func writeLedger(_ body: Located) -> WriteLedgerAssertion? {
-        guard let fields = optionalBody(body, allowed: ["maxLost", "maxDuplicated", "allowUnacknowledged"]) else { return nil }
+        guard let fields = optionalBody(body, allowed: ["maxLost", "maxDuplicated", "maxUnexpected", "allowRecovered", "readEvery"])
+        else { return nil }
         let maxLost = fields.has("maxLost") ? fields.int("maxLost", min: 0) : 0
         let maxDuplicated = fields.has("maxDuplicated") ? fields.int("maxDuplicated", min: 0) : 0
-        let allow = fields.has("allowUnacknowledged") ? fields.bool("allowUnacknowledged") : true
-        guard let maxLost, let maxDuplicated, let allow else { return nil }
-        return WriteLedgerAssertion(maxLost: maxLost, maxDuplicated: maxDuplicated, allowUnacknowledged: allow)
+        let maxUnexpected = fields.has("maxUnexpected") ? fields.int("maxUnexpected", min: 0) : 0
+        let allowRecovered = fields.has("allowRecovered") ? fields.bool("allowRecovered") : true
+        var readEvery: ScenarioDuration? = .seconds(1)
+        if let raw = fields.value("readEvery") {
+            readEvery = reader.duration(raw)
+            let range = WriteLedgerAssertion.readEveryRange
+            if let every = readEvery, !range.contains(every) {
+                reader.error("must be between \(range.lowerBound) and \(range.upperBound), got \(every)", at: raw.node, raw.path)
+                readEvery = nil
+            }
+        }
+        guard let maxLost, let maxDuplicated, let maxUnexpected, let allowRecovered, let readEvery else { return nil }
+        return WriteLedgerAssertion(maxLost: maxLost, maxDuplicated: maxDuplicated, maxUnexpected: maxUnexpected,
+                                    allowRecovered: allowRecovered, readEvery: readEvery)
     }
 
     func versionAccounting(_ body: Located) -> VersionAccountingAssertion? {

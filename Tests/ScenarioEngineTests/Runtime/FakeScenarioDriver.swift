@@ -26,12 +26,15 @@ final class FakeScenarioDriver: ScenarioDriver, @unchecked Sendable {
     private var checkCalls: [String: Int] = [:]
     var leftovers: [String] = []
     var setupFails = false
+    /// What `readLedger` answers (nil: it throws, as when the database cannot be reached).
     var ledger: [String: Int]? = [:]
+    /// When set, what `readLedger` answers instead of `ledger` (rows that grow as the load writes).
+    var ledgerSource: (@Sendable () -> [String: Int])?
     /// What `loadTransport` hands out (the capacity probe and the load both use it).
     var transport: any LoadTransport = FakeLoadTransport()
-    private var _ledgerKeys: [String] = []
-    /// The idempotency keys the runner asked Postgres about (the write ledger's input).
-    var ledgerKeys: [String] { lock.withLock { _ledgerKeys } }
+    private var _ledgerReads = 0
+    /// How many times the runner read the ledger (during the load and at the end).
+    var ledgerReads: Int { lock.withLock { _ledgerReads } }
     var causes: [String] = []
     /// Resumed when an action with behaviour `.hang` starts.
     let hangStarted = AsyncStream<Void>.makeStream()
@@ -93,10 +96,12 @@ final class FakeScenarioDriver: ScenarioDriver, @unchecked Sendable {
 
     func loadTransport(_ run: RunContext) async throws -> any LoadTransport { transport }
 
-    func ledgerRows(keys: [String], run: RunContext) async -> [String: Int]? {
-        note("ledger")
-        lock.withLock { _ledgerKeys = keys }
-        return ledger ?? nil
+    func readLedger(_ run: RunContext) async throws -> [String: Int] {
+        let first = lock.withLock { _ledgerReads += 1; return _ledgerReads == 1 }
+        if first { note("ledger") }
+        if let ledgerSource { return ledgerSource() }
+        guard let ledger else { throw LabrunError(id: "FAKE", message: "the fake database is down") }
+        return ledger
     }
 
     func collectDiagnostics(_ spec: CollectDiagnosticsAction, reason: String, run: RunContext) async -> [String] {

@@ -245,7 +245,40 @@ import Testing
     }
 }
 
+/// A transport whose creates commit a row before they answer 201: the rows the fake ledger reads.
+final class CommittingTransport: LoadTransport, @unchecked Sendable {
+    private let lock = NSLock()
+    private var rows: [String: Int] = [:]
+    var committed: [String: Int] { lock.withLock { rows } }
+
+    func send(_ request: LoadRequest) async -> LoadResponse {
+        if let key = request.idempotencyKey { lock.withLock { rows[key, default: 0] += 1 } }
+        return LoadResponse(outcome: .status(request.operation == .create ? 201 : 200), servedBy: "backend-a", version: "v1",
+                            captured: ["id": String(request.sequence)])
+    }
+}
+
 extension ScenarioRunnerTests {
+    @Test func theLedgerIsReadDuringTheLoadSoEveryWritesVisibilityIsTimed() async throws {
+        let driver = FakeScenarioDriver()
+        let transport = CommittingTransport()
+        driver.transport = transport
+        driver.ledgerSource = { transport.committed }
+        var scenario = Self.scenario(steps: [Self.step("kill", [Self.deletePod, Self.pause(5)])],
+                                     assertions: [Assertion(name: "ledger", .writeLedger(WriteLedgerAssertion(readEvery: .seconds(0.5))))])
+        scenario.load = LoadSpec(rate: .fixed(10), before: .seconds(5), after: .seconds(5), mix: [.create: 1])
+        let result = await runner(driver).run(scenario)
+        let ledger = try #require(result.assertions.first)
+        #expect(ledger.verdict == .passed, "\(ledger.message)")
+        let outcomes = try #require(ledger.writeOutcomes)
+        let writes = transport.committed.count
+        #expect(writes > 0 && outcomes.count(.ok) == writes)
+        let visibility = try #require(outcomes.visibility, "read during the load, not only at the end")
+        #expect(visibility.reads > 2 && visibility.reads == driver.ledgerReads)
+        #expect(visibility.measured == writes)
+        #expect(visibility.failedReads == 0)
+    }
+
     @Test func aRecoveryThatNeverComesIsAFailureThatNamesTheCheck() async {
         let driver = FakeScenarioDriver()
         driver.checkAnswers["ready"] = [.passed, .failed]
