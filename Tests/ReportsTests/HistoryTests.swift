@@ -33,7 +33,16 @@ import ScenarioModel
         #expect(records[1].figure("error window: back")?.distribution.median == 30)
         let text = try String(contentsOf: history.file, encoding: .utf8)
         #expect(text.split(separator: "\n").count == 3)
-        #expect(text.hasPrefix("{\"at\":\"2027-01-15T08:00:00Z\"") || text.contains("\"v\":1"), "versioned JSON lines")
+        #expect(text.split(separator: "\n").allSatisfy { $0.hasPrefix("{") && $0.contains("\"v\":1") }, "versioned JSON lines")
+        #expect(text.contains("\"run\":\"20270115T080000Z\""))
+
+        // A symbolic link at the history's name is refused, not written through.
+        let elsewhere = base.appendingPathComponent("elsewhere.txt")
+        try Data("keep".utf8).write(to: elsewhere)
+        let linked = RunHistory(file: base.appendingPathComponent("linked.jsonl"))
+        try FileManager.default.createSymbolicLink(at: linked.file, withDestinationURL: elsewhere)
+        #expect(throws: LabrunError.self) { try linked.append([Self.record("r9", window: 1)]) }
+        #expect(try String(contentsOf: elsewhere, encoding: .utf8) == "keep")
         #expect(RunHistory.latest(records).map(\.scenario) == ["db-persistence-restart", "chaos-pod-kill"])
     }
 

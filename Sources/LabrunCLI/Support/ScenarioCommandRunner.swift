@@ -49,8 +49,12 @@ enum ScenarioCommandRunner {
 
     /// Appends this run's records to the history and reads it back for the HTML report. A history
     /// that cannot be written or read does not fail the run: it is reported, and the report says why.
+    /// An interrupted run (Ctrl-C) is not recorded: its figures would say nothing about the system.
     static func record(_ summaries: [RepeatSummary], startedAt: Date, in history: RunHistory, console: Console) -> ReportHistory {
         let runID = HistoryRecord.runID(startedAt)
+        if Task.isCancelled {
+            return ReportHistory(file: history.file.path, problem: "this run was interrupted, so it was not added to the history")
+        }
         do {
             try history.append(summaries.map { HistoryRecord(run: runID, at: startedAt, summary: $0) })
             return ReportHistory(file: history.file.path, records: try history.read())

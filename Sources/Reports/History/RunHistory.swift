@@ -37,11 +37,17 @@ public struct RunHistory: Sendable {
 
     // MARK: - Append
 
-    /// Appends the records (one line each), creating the file and its directory when missing, then
-    /// trims the file when it has grown past `trimAt`.
-    public func append(_ records: [HistoryRecord]) throws {
+    /// Appends the records (one line each, names redacted), creating the file and its directory when
+    /// missing, then trims the file when it has grown past `trimAt`.
+    public func append(_ records: [HistoryRecord], redactor: Redactor = .shared) throws {
         guard !records.isEmpty else { return }
-        let text = try records.map { try $0.line() + "\n" }.joined()
+        let text = try records.map { try $0.redacted(by: redactor).line() + "\n" }.joined()
+        // Like ReportWriter: never write through a symbolic link planted at the history's name.
+        if (try? FileManager.default.destinationOfSymbolicLink(atPath: file.path)) != nil {
+            throw LabrunError(id: ErrorID.historyWrite, exitCode: ExitCode.invalidInput,
+                              message: "The run history \(file.path) is a symbolic link; labrun does not write through one.",
+                              advice: "Remove the link, or give the real file with --history.")
+        }
         do {
             try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
             if !FileManager.default.fileExists(atPath: file.path) {
