@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ClusterProviders
 import LabrunCore
+import ScenarioModel
 @testable import LabrunCLI
 import Testing
 
@@ -50,6 +51,10 @@ import Testing
               list                    List the scenarios with their descriptions and labels.
               run                     Run the named scenarios and write the reports.
               all                     Run every scenario (or those with --label) and write the reports.
+              compare                 Compare the newest run of each scenario with its previous run or a named
+                                      baseline, and flag regressions.
+              baseline                Save the newest run of each scenario as a named baseline, or list the
+                                      baselines.
 
               See 'labrun help <subcommand>' for detailed help.
             """)
@@ -102,8 +107,57 @@ import Testing
         #expect(all.scenario.labelSelector == ["kind": "chaos"])
         #expect(all.scenario.failFast && all.scenario.keep)
         #expect(all.scenario.reportDirectory == "/tmp/r")
+        #expect(all.scenario.repeats == 1, "one run unless --repeat")
+        #expect(all.scenario.reports.history.file.path == "/tmp/r/history.jsonl", "the history lives in the report directory")
         #expect(throws: (any Error).self) { try LabrunCommand.parseAsRoot(["all", "--label", "nokey"]) }
         #expect(throws: (any Error).self) { try LabrunCommand.parseAsRoot(["run"]) }
+    }
+
+    @Test func repeatIsAnOptionOfRunAllAndTheShortcut() throws {
+        let run = try #require(try LabrunCommand.parseAsRoot(["run", "db-persistence-restart", "--repeat", "5"]) as? RunCommand)
+        #expect(run.scenario.repeats == 5)
+        let all = try #require(try LabrunCommand.parseAsRoot(["all", "--repeat", "3", "--parallel", "2", "--history", "/tmp/h.jsonl"]) as? AllCommand)
+        #expect(all.scenario.repeats == 3 && all.scenario.parallel == 2)
+        #expect(all.scenario.reports.history.file.path == "/tmp/h.jsonl")
+        let names: Set<String> = ["db-persistence-restart"]
+        let expanded = ScenarioShortcut.expand(["--repeat", "5", "db-persistence-restart"], scenarioNames: { _ in names })
+        #expect(expanded == ["run", "--repeat", "5", "db-persistence-restart"], "the value of --repeat is not a command")
+        let shortcut = try #require(try LabrunCommand.parseAsRoot(
+            ScenarioShortcut.expand(["db-persistence-restart", "--repeat", "5"], scenarioNames: { _ in names })) as? RunCommand)
+        #expect(shortcut.names == ["db-persistence-restart"] && shortcut.scenario.repeats == 5)
+        for bad in ["0", "101", "-1"] {
+            do {
+                _ = try LabrunCommand.parseAsRoot(["run", "x", "--repeat", bad])
+                Issue.record("--repeat \(bad) was accepted")
+            } catch {
+                #expect(LabrunCommand.exitCode(for: error).rawValue == 64)
+            }
+        }
+        #expect(LabrunCommand.helpMessage(for: RunCommand.self, columns: 200).contains("--repeat <n>"))
+        #expect(LabrunCommand.helpMessage(for: AllCommand.self, columns: 200).contains("flaky"))
+    }
+
+    @Test func compareAndBaselineParse() throws {
+        let compare = try #require(try LabrunCommand.parseAsRoot(["compare", "--baseline", "v1", "chaos-pod-kill"]) as? CompareCommand)
+        #expect(compare.baseline == "v1" && compare.names == ["chaos-pod-kill"])
+        #expect(compare.reports.history.file.lastPathComponent == "history.jsonl")
+        let save = try #require(try LabrunCommand.parseAsRoot(["baseline", "save", "before-upgrade", "--report-dir", "/tmp/r"]) as? BaselineSaveCommand)
+        #expect(save.name == "before-upgrade")
+        #expect(save.reports.history.baselineDirectory.path == "/tmp/r/baselines")
+    }
+
+    @Test func aFlakyScenarioFailsTheCommandWithItsOwnID() throws {
+        let figures = [FigureDistribution(name: "error window: back", unit: .seconds,
+                                          distribution: Distribution(count: 5, min: 1, median: 2, p90: 3, max: 3))]
+        let flaky = RepeatSummary(scenario: "db", runs: 5, passed: 4, verdict: .flaky, figures: figures)
+        let passed = RepeatSummary(scenario: "ok", runs: 5, passed: 5, verdict: .passed, figures: [])
+        let failed = RepeatSummary(scenario: "bad", runs: 5, passed: 0, verdict: .failed, figures: [])
+        #expect(ScenarioCommandRunner.failure([passed], report: "r.html") == nil)
+        let onlyFlaky = try #require(ScenarioCommandRunner.failure([passed, flaky], report: "r.html"))
+        #expect(onlyFlaky.id == "SCENARIO_FLAKY" && onlyFlaky.exitCode == 1)
+        #expect(onlyFlaky.message.contains("db (flaky — 4 of 5 runs passed (80%))"), "\(onlyFlaky.message)")
+        let mixed = try #require(ScenarioCommandRunner.failure([flaky, failed], report: "r.html"))
+        #expect(mixed.id == "SCENARIO_FAILED" && mixed.message.hasPrefix("2 of 2 scenario(s) did not pass"))
     }
 
     @Test func aScenarioNameIsACommandOfItsOwn() {

@@ -57,8 +57,11 @@ import ScenarioModel
         #expect(!xml.contains("\u{1B}"))
         #expect(!xml.contains("\u{07}"))
         let scenario = try #require(try doc.elements("//testcase[@name='chaos-rolling-update']/failure").first)
-        #expect(scenario.attr("message") == "2 failed, 1 skipped")
+        // The scenario's message names its first failure; the body tallies the rest.
+        #expect(scenario.attr("message")?.hasPrefix("assertion error rate during the rollout: failed — error rate") == true)
+        #expect(scenario.attr("message")?.hasSuffix("(and 1 more)") == true)
         #expect(scenario.stringValue?.contains("assertion rows after restart: failed") == true)
+        #expect(scenario.stringValue?.contains("parts not passed: 2 failed, 1 skipped") == true)
     }
 
     @Test func skipsAreNeverShownAsPasses() throws {
@@ -107,5 +110,30 @@ import ScenarioModel
     @Test func anEmptyRunIsStillAValidDocument() throws {
         let doc = try parseXML(JUnitReport().render([]))
         #expect(doc.rootElement()?.attr("tests") == "0")
+    }
+
+    /// Item 5 of issue 11: the `<failure>` alone tells a CI user the cause, the likely fault, the numbers and where the logs are.
+    @Test func aFailureSaysTheCauseTheFaultTheNumbersAndTheLogs() throws {
+        var result = ReportFixtures.rollingUpdate()
+        result.assertions.append(.failed("backend back within 90s", kind: "recoveryTime",
+                                         "error window 1m35s after step kill-pod's fault (limit 1m30s)", measured: ["errorWindow": 95]))
+        result.timeline.append(TimelineEvent(at: 120, kind: .note, subject: "diagnosis",
+                                             detail: "likely cause: postgres has no persistent volume"))
+        result.artifacts = ["chaos-rolling-update/backend-1.log", "chaos-rolling-update/events.txt"]
+        let doc = try parseXML(JUnitReport().render([result]))
+        let failure = try #require(try doc.elements("//testcase[@name='assertion: backend back within 90s [recoveryTime]']/failure").first)
+        #expect(failure.attr("message") == "error window 1m35s after step kill-pod's fault (limit 1m30s)")
+        let body = failure.stringValue ?? ""
+        #expect(body.hasPrefix("cause: error window 1m35s after step kill-pod's fault (limit 1m30s)"), "\(body)")
+        #expect(body.contains("numbers: errorWindow=95"))
+        #expect(body.contains("faults injected (likely trigger): +31.0s step rollout started — new ReplicaSet backend-6f9c; "
+                              + "+50.4s step pod replaced — backend-6f9c-b2 gone, UID changed"), "\(body)")
+        #expect(body.contains("likely cause: postgres has no persistent volume"))
+        #expect(body.contains("logs (relative to the report directory): chaos-rolling-update/backend-1.log, chaos-rolling-update/events.txt"))
+        let scenario = try #require(try doc.elements("//testcase[@name='chaos-rolling-update']/failure").first)
+        #expect(scenario.stringValue?.contains("logs (relative to the report directory): chaos-rolling-update/backend-1.log") == true)
+        // A passed check carries no failure text.
+        let passed = try #require(try doc.elements("//testcase[@name='step: kill-pod']").first ?? doc.elements("//testcase[not(*)]").first)
+        #expect(try passed.elements("failure").isEmpty)
     }
 }

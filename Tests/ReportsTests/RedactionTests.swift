@@ -21,7 +21,8 @@ import ScenarioModel
         for url in paths.files {
             let text = try String(contentsOf: url, encoding: .utf8)
             #expect(!text.contains(secret), "\(url.lastPathComponent) leaks the secret")
-            #expect(text.contains(Redactor.mask), "\(url.lastPathComponent) shows the mask")
+            // summary.json holds names and numbers only: nothing there to mask.
+            if url != paths.summary { #expect(text.contains(Redactor.mask), "\(url.lastPathComponent) shows the mask") }
         }
         // The masked files are still valid documents.
         _ = try parseXML(String(contentsOf: paths.junit, encoding: .utf8))

@@ -7,12 +7,14 @@ import StackLifecycle
 import ScenarioModel
 
 /// What `run`, `all` and `labrun <scenario>` share: validate every scenario file first, make sure
-/// the cluster runs, run the selected scenarios with a live progress line, write the reports, and
-/// fail (exit 1) when any scenario did not pass.
+/// the cluster runs, run the selected scenarios (each `--repeat` times) with a live progress line,
+/// append to the run history, write the reports, and fail (exit 1) when any scenario did not pass —
+/// a flaky one (passed only some of its runs) included.
 enum ScenarioCommandRunner {
     static func run(names: [String], global: GlobalOptions, options: ScenarioOptions) async throws {
         try await CommandRunner.run(global) { session in
             let console = session.console
+            let startedAt = session.clock.wallTime()
             let progress = LiveProgress(view: ProgressView(console: console))
             let runOptions = RunOptions(
                 reportDirectory: options.reportDirectory, namespace: options.reuseNamespace, keepNamespace: options.keep,
@@ -22,24 +24,62 @@ enum ScenarioCommandRunner {
             let results: [ScenarioResult]
             do {
                 results = try await suite.run(names: names, labels: options.labelSelector, failFast: options.failFast,
-                                              parallel: options.parallel, finished: { progress.finish($0.scenario) })
+                                              parallel: options.parallel, repeats: options.repeats,
+                                              finished: { progress.finish($0.runName) })
             } catch let error as ScenarioValidationError {
                 throw error.labrunError
             }
             progress.finish()
 
-            let paths = try ReportWriter(directory: URL(fileURLWithPath: options.reportDirectory)).write(results)
+            let summaries = RepeatSummary.summarize(results)
+            let history = record(summaries, startedAt: startedAt, in: options.reports.history, console: console)
+            let paths = try ReportWriter(directory: URL(fileURLWithPath: options.reportDirectory)).write(results, history: history)
             console.result(summary(results))
-            console.result("reports: \(paths.html.path)\n         \(paths.junit.path)\n         \(paths.json.path)")
-            let notPassed = results.filter { $0.verdict != .passed }
-            if !notPassed.isEmpty {
-                throw LabrunError(
-                    id: ErrorID.scenarioFailed, exitCode: LabrunCore.ExitCode.failure,
-                    message: "\(notPassed.count) of \(results.count) scenario(s) did not pass: "
-                        + notPassed.map { "\($0.scenario) (\($0.verdict.rawValue))" }.joined(separator: ", ") + ".",
-                    advice: "Open \(paths.html.path) for the timeline, the failed assertions and their diffs.")
+            if options.repeats > 1 { console.result(RepeatsText.render(summaries)) }
+            let regressions = HistoryComparison.againstPrevious(history.records, scenarios: summaries.map(\.scenario)).filter(\.regressed)
+            if !regressions.isEmpty {
+                console.warn("regressions against the previous run (`labrun compare` for the details): "
+                             + regressions.map(\.scenario).joined(separator: ", "))
             }
+            console.result("reports: " + paths.files.map(\.path).joined(separator: "\n         ")
+                           + "\nhistory: \(history.file)")
+            if let failure = failure(summaries, report: paths.html.path) { throw failure }
         }
+    }
+
+    /// Appends this run's records to the history and reads it back for the HTML report. A history
+    /// that cannot be written or read does not fail the run: it is reported, and the report says why.
+    /// An interrupted run (Ctrl-C) is not recorded: its figures would say nothing about the system.
+    static func record(_ summaries: [RepeatSummary], startedAt: Date, in history: RunHistory, console: Console) -> ReportHistory {
+        let runID = HistoryRecord.runID(startedAt)
+        if Task.isCancelled {
+            return ReportHistory(file: history.file.path, problem: "this run was interrupted, so it was not added to the history")
+        }
+        do {
+            try history.append(summaries.map { HistoryRecord(run: runID, at: startedAt, summary: $0) })
+            return ReportHistory(file: history.file.path, records: try history.read())
+        } catch {
+            let message = (error as? LabrunError)?.message ?? "\(error)"
+            console.warn("run history: " + message)
+            return ReportHistory(file: history.file.path, problem: message)
+        }
+    }
+
+    /// The command's error when a scenario did not pass: `SCENARIO_FAILED` when one failed or could not
+    /// run, else `SCENARIO_FLAKY` when one passed only some of its runs (both exit 1); nil when all passed.
+    static func failure(_ summaries: [RepeatSummary], report: String) -> LabrunError? {
+        let notPassed = summaries.filter { !$0.verdict.isSuccess }
+        guard !notPassed.isEmpty else { return nil }
+        let onlyFlaky = notPassed.allSatisfy { $0.verdict == .flaky }
+        let repeated = summaries.contains { $0.runs > 1 }
+        return LabrunError(
+            id: onlyFlaky ? ErrorID.scenarioFlaky : ErrorID.scenarioFailed, exitCode: LabrunCore.ExitCode.failure,
+            message: "\(notPassed.count) of \(summaries.count) scenario(s) did not pass: "
+                + notPassed.map { "\($0.scenario) (\(repeated ? RepeatsText.verdictLine($0) : $0.verdict.rawValue))" }
+                    .joined(separator: ", ") + ".",
+            advice: onlyFlaky
+                ? "A flaky scenario passes only sometimes: open \(report) for the failed runs and the distributions, and `labrun compare` for the trend."
+                : "Open \(report) for the timeline, the failed assertions and their diffs.")
     }
 
     /// The validated catalogue; an invalid file becomes the user-facing `SCENARIO_INVALID` error (exit 65).
@@ -52,7 +92,7 @@ enum ScenarioCommandRunner {
         results.map { result in
             let passed = result.assertions.filter { $0.verdict == .passed }.count
             let mark = result.verdict == .passed ? "✓" : "✗"
-            return "\(mark) \(result.scenario): \(result.verdict.rawValue) in \(formatSeconds(result.durationSeconds)), "
+            return "\(mark) \(result.runName): \(result.verdict.rawValue) in \(formatSeconds(result.durationSeconds)), "
                 + "\(passed)/\(result.assertions.count) assertions passed"
                 + (result.abortReason.map { " — \($0)" } ?? "")
         }.joined(separator: "\n")

@@ -29,9 +29,10 @@ struct ScenarioSource: ParsableArguments, Sendable {
 struct ScenarioOptions: ParsableArguments, Sendable {
     @OptionGroup var source: ScenarioSource
 
-    @Option(name: .customLong("report-dir"),
-            help: ArgumentHelp("Directory for junit.xml, result.json, report.html and failure diagnostics.", valueName: "dir"))
-    var reportDirectory = "labrun-report"
+    @OptionGroup var reports: ReportLocation
+
+    /// The report directory (`--report-dir`).
+    var reportDirectory: String { reports.directory }
 
     @Option(name: .customLong("label"),
             help: ArgumentHelp("Run only scenarios carrying this label (repeatable; all must match).", valueName: "key=value"))
@@ -44,6 +45,14 @@ struct ScenarioOptions: ParsableArguments, Sendable {
             help: ArgumentHelp("Scenarios run at once, each in its own namespace; those that disturb the whole cluster run alone first (default: \(ScenarioOptions.defaultParallel) here, from the cores and memory).",
                                valueName: "n"))
     var parallel: Int = ScenarioOptions.defaultParallel
+
+    @Option(name: .customLong("repeat"),
+            help: ArgumentHelp("Run each scenario this many times and report its pass rate and the min/median/p90/max of every recovery time, error window and phase latency; a scenario that passes only sometimes is flaky, which fails the command.",
+                               valueName: "n"))
+    var repeats: Int = 1
+
+    /// The most runs of one scenario `--repeat` accepts.
+    static let maxRepeats = 100
 
     static var defaultParallel: Int { ScenarioSuite.defaultParallel }
 
@@ -58,6 +67,9 @@ struct ScenarioOptions: ParsableArguments, Sendable {
 
     func validate() throws {
         guard (1...16).contains(parallel) else { throw ValidationError("--parallel must be between 1 and 16, not \(parallel).") }
+        guard (1...Self.maxRepeats).contains(repeats) else {
+            throw ValidationError("--repeat must be between 1 and \(Self.maxRepeats), not \(repeats).")
+        }
         for label in labels where label.split(separator: "=", maxSplits: 1).count != 2 {
             throw ValidationError("--label '\(label)' is not of the form key=value.")
         }

@@ -8,7 +8,7 @@ enum ScenarioShortcut {
     /// Options that take a value, so the word after them is not a command.
     static let optionsWithValues: Set<String> = [
         "--provider", "--kubeconfig", "--context", "--namespace", "--stack", "--scenario-dir", "--report-dir",
-        "--label", "--reuse-namespace",
+        "--label", "--reuse-namespace", "--parallel", "--repeat", "--history",
     ]
 
     /// Rewrites the arguments when the first word that is neither an option nor an option's value names

@@ -27,6 +27,12 @@ public enum ErrorID {
     // HELM
     public static let helmMissing = "HELM_MISSING"
     public static let helmValues = "HELM_VALUES"
+    // HISTORY
+    public static let historyCorrupt = "HISTORY_CORRUPT"
+    public static let historyEmpty = "HISTORY_EMPTY"
+    public static let historyNoBaseline = "HISTORY_NO_BASELINE"
+    public static let historyRegression = "HISTORY_REGRESSION"
+    public static let historyWrite = "HISTORY_WRITE"
     // INIT
     public static let initExists = "INIT_EXISTS"
     // HTTP
@@ -119,6 +125,7 @@ public enum ErrorID {
     public static let runtimeUnsupported = "RUNTIME_UNSUPPORTED"
     // SCENARIO
     public static let scenarioFailed = "SCENARIO_FAILED"
+    public static let scenarioFlaky = "SCENARIO_FLAKY"
     public static let scenarioInvalid = "SCENARIO_INVALID"
     public static let scenarioNoneSelected = "SCENARIO_NONE_SELECTED"
     public static let scenarioUnknown = "SCENARIO_UNKNOWN"

@@ -18,10 +18,12 @@ public struct HTMLReport: Sendable {
         self.redactor = redactor
     }
 
-    /// The HTML document.
-    public func render(_ results: [ScenarioResult], generatedAt: Date) -> String {
+    /// The HTML document; with `history`, a section comparing this run with the previous one and
+    /// trend charts (`HistorySection`); under `--repeat`, a section of distributions (`RepeatsSection`).
+    public func render(_ results: [ScenarioResult], generatedAt: Date, history: ReportHistory? = nil) -> String {
         let safe = results.map { $0.redacted(by: redactor) }
-        let anchors = safe.enumerated().map { index, result in "s\(index + 1)-" + Self.slug(result.scenario) }
+        let anchors = safe.enumerated().map { index, result in "s\(index + 1)-" + Self.slug(result.runName) }
+        let summaries = RepeatSummary.summarize(safe)
         let overall = ScenarioResult.combinedVerdict(safe.map(\.verdict))
         var html = """
         <!DOCTYPE html>
@@ -30,7 +32,7 @@ public struct HTMLReport: Sendable {
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>\(h(redactor.redact(title))) — \(h(ReportFormat.verdict(overall)))</title>
-        <style>\(Self.css)</style>
+        <style>\(Self.css)\(RepeatsSection.css)\(HistorySection.css)</style>
         </head>
         <body>
         <header>
@@ -40,6 +42,10 @@ public struct HTMLReport: Sendable {
 
         """
         html += summary(safe, anchors: anchors)
+        html += RepeatsSection.html(summaries)
+        if let history {
+            html += HistorySection.html(history.redacted(by: redactor), scenarios: summaries.map(\.scenario))
+        }
         for (result, anchor) in zip(safe, anchors) {
             html += section(result, anchor: anchor)
         }
@@ -65,7 +71,7 @@ public struct HTMLReport: Sendable {
             let steps = VerdictCounts(result.steps.map(\.verdict))
             let steady = VerdictCounts((result.steadyStateBefore + result.steadyStateAfter).map(\.verdict))
             let checks = VerdictCounts(result.assertions.map(\.verdict))
-            out += "<tr class=\"\(result.verdict.rawValue)\"><td><a href=\"#\(anchor)\">\(h(result.scenario))</a></td>"
+            out += "<tr class=\"\(result.verdict.rawValue)\"><td><a href=\"#\(anchor)\">\(h(result.runName))</a></td>"
             out += "<td>\(badge(result.verdict))</td>"
             out += "<td class=\"num\">\(h(ReportFormat.duration(result.durationSeconds)))</td>"
             out += "<td class=\"num\">\(steps.passed)/\(steps.total)</td>"
@@ -81,7 +87,7 @@ public struct HTMLReport: Sendable {
 
     private func section(_ result: ScenarioResult, anchor: String) -> String {
         var out = "<section class=\"scenario\" id=\"\(anchor)\">\n"
-        out += "<h2>\(h(result.scenario)) \(badge(result.verdict))</h2>\n"
+        out += "<h2>\(h(result.runName)) \(badge(result.verdict))</h2>\n"
         if !result.description.isEmpty { out += "<p class=\"description\">\(h(result.description))</p>\n" }
         out += "<dl class=\"facts\">"
         for (key, value) in [("Provider", result.provider), ("Namespace", result.namespace),
@@ -159,7 +165,7 @@ public struct HTMLReport: Sendable {
             var detail = check.details
             if !check.measured.isEmpty {
                 detail.append("measured: " + check.measured.sorted { $0.key < $1.key }
-                    .map { "\($0.key) = \(Self.number($0.value))" }.joined(separator: ", "))
+                    .map { "\($0.key) = \(ReportFormat.number($0.value))" }.joined(separator: ", "))
             }
             if !check.details.isEmpty || (!check.verdict.isSuccess && !detail.isEmpty) {
                 out += "<pre>\(h(detail.joined(separator: "\n")))</pre>"
@@ -262,9 +268,6 @@ public struct HTMLReport: Sendable {
         values.isEmpty ? "–" : values.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
     }
 
-    private static func number(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(format: "%.4g", value)
-    }
 
     private static let css = """
     :root{color-scheme:light}

@@ -15,6 +15,16 @@ public struct JSONReport: Sendable {
 
     /// The JSON document (UTF-8, ending with a newline).
     public func render(_ results: [ScenarioResult]) throws -> Data {
+        try encode(results.map { $0.redacted(by: redactor) })
+    }
+
+    /// The run's summary (`summary.json`): per scenario its verdict over the runs — `flaky` when only
+    /// some of `--repeat N` passed —, the pass rate and the distribution of every key figure.
+    public func renderSummary(_ results: [ScenarioResult]) throws -> Data {
+        try encode(RepeatSummary.summarize(results.map { $0.redacted(by: redactor) }))
+    }
+
+    private func encode(_ value: some Encodable) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
@@ -24,7 +34,7 @@ public struct JSONReport: Sendable {
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
             positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         do {
-            var data = try encoder.encode(results.map { $0.redacted(by: redactor) })
+            var data = try encoder.encode(value)
             data.append(contentsOf: Array("\n".utf8))
             return data
         } catch {

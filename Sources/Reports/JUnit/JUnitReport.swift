@@ -8,6 +8,12 @@ import ScenarioModel
 /// steady-state check, step and assertion. A failed check carries `<failure message=…>` with its detail
 /// (the diff, the lost keys); a check that could not run carries `<error>`; a check that did not run
 /// carries `<skipped message=…>` — a skip is never shown as a pass. Times are in seconds.
+///
+/// A failure's text is written for the CI user who sees nothing else (`FailureText`): the cause, the
+/// numbers measured, the faults injected and when they landed, labrun's diagnosis, and the collected
+/// logs. Under `--repeat N` each run is its own suite (`chaos-pod-kill #2`), and a suite
+/// `<scenario> (N runs)` holds one case for the scenario over all runs: a `<failure type="flaky">`
+/// when only some passed, with the pass rate and the distribution of every key figure.
 public struct JUnitReport: Sendable {
     /// The name of the `<testsuites>` element.
     public var name: String
@@ -20,7 +26,11 @@ public struct JUnitReport: Sendable {
 
     /// The XML document for a run of one or more scenarios.
     public func render(_ results: [ScenarioResult]) -> String {
-        let suites = results.map { suite($0.redacted(by: redactor)) }
+        let safe = results.map { $0.redacted(by: redactor) }
+        var suites = safe.map { suite($0) }
+        if safe.contains(where: { $0.attempt != nil }) {
+            suites += RepeatSummary.summarize(safe).filter { $0.runs > 1 }.map(repeatSuite)
+        }
         let totals = suites.reduce(into: VerdictCounts()) { sum, suite in
             sum.passed += suite.counts.passed
             sum.failed += suite.counts.failed
@@ -51,7 +61,7 @@ public struct JUnitReport: Sendable {
     private func suite(_ result: ScenarioResult) -> (xml: String, counts: VerdictCounts) {
         let cases = testCases(result)
         let counts = VerdictCounts(cases.map(\.verdict))
-        var xml = "  <testsuite name=\"\(Markup.attribute(result.scenario))\" tests=\"\(counts.total)\" "
+        var xml = "  <testsuite name=\"\(Markup.attribute(result.runName))\" tests=\"\(counts.total)\" "
             + "failures=\"\(counts.failed)\" errors=\"\(counts.errors)\" skipped=\"\(counts.skipped)\" "
             + "time=\"\(Self.seconds(result.durationSeconds))\" timestamp=\"\(Self.junitTimestamp(result.startedAt))\">\n"
         var properties: [(String, String)] = [
@@ -59,9 +69,10 @@ public struct JUnitReport: Sendable {
             ("startedAt", ReportFormat.timestamp(result.startedAt)), ("verdict", result.verdict.rawValue),
         ]
         if !result.description.isEmpty { properties.append(("description", result.description)) }
-        if let rate = result.targetRate { properties.append(("targetRate", Self.number(rate))) }
+        if let attempt = result.attempt { properties.append(("run", String(attempt))) }
+        if let rate = result.targetRate { properties.append(("targetRate", ReportFormat.number(rate))) }
         if let calibration = result.calibration {
-            properties.append(("capacity", Self.number(calibration.capacity)))
+            properties.append(("capacity", ReportFormat.number(calibration.capacity)))
             properties.append(("calibration", calibration.summary))
         }
         properties += result.artifacts.map { ("artifact", $0) }
@@ -78,32 +89,62 @@ public struct JUnitReport: Sendable {
     }
 
     private func testCases(_ result: ScenarioResult) -> [Case] {
-        let scenario = result.scenario
-        var cases = [scenarioCase(result)]
-        cases += result.steadyStateBefore.map { check(scenario + ".steadyState", "steady state before: ", $0) }
+        let scenario = result.runName
+        let text = FailureText(result)
+        var cases = [scenarioCase(result, text)]
+        cases += result.steadyStateBefore.map { check(scenario + ".steadyState", "steady state before: ", $0, text) }
         cases += result.steps.map { step in
             Case(classname: scenario + ".steps", name: "step: " + step.name, time: step.end - step.start,
                  verdict: step.verdict, message: step.message ?? Self.defaultMessage(step.verdict, "step"),
-                 body: Self.stepBody(step))
+                 body: ([Self.stepBody(step)] + (step.verdict.isSuccess ? [] : text.context)).joined(separator: "\n"))
         }
-        cases += result.steadyStateAfter.map { check(scenario + ".steadyState", "steady state after: ", $0) }
-        cases += result.assertions.map { check(scenario + ".assertions", "assertion: ", $0) }
+        cases += result.steadyStateAfter.map { check(scenario + ".steadyState", "steady state after: ", $0, text) }
+        cases += result.assertions.map { check(scenario + ".assertions", "assertion: ", $0, text) }
         return cases
     }
 
-    private func check(_ classname: String, _ prefix: String, _ assertion: AssertionResult) -> Case {
-        var body = [assertion.message] + assertion.details
-        if !assertion.measured.isEmpty {
-            body.append("measured: " + assertion.measured.sorted { $0.key < $1.key }
-                .map { "\($0.key)=\(Self.number($0.value))" }.joined(separator: ", "))
-        }
-        return Case(classname: classname, name: "\(prefix)\(assertion.name) [\(assertion.kind)]", time: 0,
-                    verdict: assertion.verdict, message: assertion.message, body: body.joined(separator: "\n"))
+    private func check(_ classname: String, _ prefix: String, _ assertion: AssertionResult, _ text: FailureText) -> Case {
+        Case(classname: classname, name: "\(prefix)\(assertion.name) [\(assertion.kind)]", time: 0,
+             verdict: assertion.verdict, message: assertion.message, body: text.check(assertion))
     }
 
-    /// The case for the scenario as a whole: its verdict, why it stopped, and which parts failed.
-    private func scenarioCase(_ result: ScenarioResult) -> Case {
+    /// The suite of a scenario over its runs under `--repeat`: one case, failed as `flaky` when only some passed.
+    private func repeatSuite(_ summary: RepeatSummary) -> (xml: String, counts: VerdictCounts) {
+        let verdict: Verdict
+        switch summary.verdict {
+        case .passed: verdict = .passed
+        case .flaky, .failed: verdict = .failed
+        case .error: verdict = .error
+        case .skipped: verdict = .skipped
+        }
+        let counts = VerdictCounts([verdict])
+        let name = "\(summary.scenario) (\(summary.runs) runs)"
+        var xml = "  <testsuite name=\"\(Markup.attribute(name))\" tests=\"1\" failures=\"\(counts.failed)\" "
+            + "errors=\"\(counts.errors)\" skipped=\"\(counts.skipped)\" time=\"0.000\">\n"
+        xml += "    <properties>\n"
+        for (key, value) in [("verdict", summary.verdict.rawValue), ("runs", String(summary.runs)), ("passed", String(summary.passed)),
+                             ("passRate", ReportFormat.number(summary.passRate))] {
+            xml += "      <property name=\"\(key)\" value=\"\(Markup.attribute(value))\"/>\n"
+        }
+        xml += "    </properties>\n"
+        let message = "\(summary.scenario): " + RepeatsText.verdictLine(summary)
+        xml += "    <testcase classname=\"\(Markup.attribute(summary.scenario))\" name=\"\(Markup.attribute(name))\" time=\"0.000\""
+        let body = Markup.text(RepeatsText.render([summary], redactor: redactor))
+        switch verdict {
+        case .passed: xml += ">\n      <system-out>\(body)</system-out>\n"
+        case .failed: xml += ">\n      <failure message=\"\(Markup.attribute(message))\" type=\"\(summary.verdict.rawValue)\">\(body)</failure>\n"
+        case .error: xml += ">\n      <error message=\"\(Markup.attribute(message))\" type=\"error\">\(body)</error>\n"
+        case .skipped: xml += ">\n      <skipped message=\"\(Markup.attribute(message))\"/>\n"
+        }
+        xml += "    </testcase>\n  </testsuite>\n"
+        return (xml, counts)
+    }
+
+    /// The case for the scenario as a whole: its verdict, why it stopped, which parts failed (the
+    /// first named in the message), and the run's faults, diagnosis and logs.
+    private func scenarioCase(_ result: ScenarioResult, _ text: FailureText) -> Case {
         var lines: [String] = []
+        var failures: [String] = []
         if let reason = result.abortReason { lines.append("stopped early: " + reason) }
         let checks: [(String, AssertionResult)] =
             result.steadyStateBefore.map { ("steady state before", $0) }
@@ -111,9 +152,11 @@ public struct JUnitReport: Sendable {
             + result.assertions.map { ("assertion", $0) }
         for step in result.steps where !step.verdict.isSuccess {
             lines.append("step \(step.name): \(step.verdict.rawValue)" + (step.message.map { " — " + $0 } ?? ""))
+            if step.verdict != .skipped { failures.append(lines[lines.count - 1]) }
         }
         for (label, check) in checks where !check.verdict.isSuccess {
             lines.append("\(label) \(check.name): \(check.verdict.rawValue) — \(check.message)")
+            if check.verdict != .skipped { failures.append(lines[lines.count - 1]) }
         }
         for operation in result.cleanup where !operation.verdict.isSuccess {
             lines.append("cleanup \(operation.action): \(operation.verdict.rawValue)"
@@ -129,12 +172,15 @@ public struct JUnitReport: Sendable {
             message = reason
         } else if result.verdict.isSuccess {
             message = ""
-        } else if !tally.isEmpty {
-            message = tally.joined(separator: ", ")
         } else {
-            message = Self.defaultMessage(result.verdict, "scenario")
+            message = FailureText.headline(failures, fallback: tally.isEmpty ? Self.defaultMessage(result.verdict, "scenario")
+                                                                              : tally.joined(separator: ", "))
         }
-        return Case(classname: result.scenario, name: result.scenario, time: result.durationSeconds,
+        if !result.verdict.isSuccess {
+            if !tally.isEmpty { lines.append("parts not passed: " + tally.joined(separator: ", ")) }
+            lines += text.context
+        }
+        return Case(classname: result.runName, name: result.runName, time: result.durationSeconds,
                     verdict: result.verdict, message: message, body: lines.joined(separator: "\n"))
     }
 
@@ -197,9 +243,6 @@ public struct JUnitReport: Sendable {
         String(format: "%.3f", value.isFinite ? Swift.max(0, value) : 0)
     }
 
-    private static func number(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(format: "%.4g", value)
-    }
 
     /// JUnit's `timestamp` is an ISO 8601 date-time without a zone; labrun writes it in UTC.
     private static func junitTimestamp(_ date: Date) -> String {

@@ -49,6 +49,11 @@ enum ReportFormat {
         return s == 0 ? "\(sign)\(m)m" : "\(sign)\(m)m\(s < 10 ? "0" : "")\(s)s"
     }
 
+    /// A plain number: whole numbers without decimals (`25`), others to four significant digits (`0.3333`).
+    static func number(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(format: "%.4g", value)
+    }
+
     /// A UTC timestamp in ISO 8601 (`2026-11-26T18:52:03Z`).
     static func timestamp(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()

@@ -2,9 +2,12 @@ import Foundation
 import LabrunCore
 import ScenarioModel
 
-/// Writes a run's reports into a report directory: `junit.xml`, `result.json` and `report.html`.
+/// Writes a run's reports into a report directory: `junit.xml`, `result.json`, `summary.json` (the
+/// verdict over the runs of each scenario, flaky included, and the distributions of `--repeat`) and
+/// `report.html`. The run history (`history.jsonl`, `RunHistory`) lives there too but is appended by
+/// its own type.
 ///
-/// The directory is created when missing. Only those three names inside it are written, each
+/// The directory is created when missing. Only those four names inside it are written, each
 /// atomically (a temporary file renamed over the old one), so a symbolic link planted at one of
 /// them is replaced rather than followed, and nothing outside the directory is ever touched.
 /// Failure artefacts (pod logs, events) are written by the engine into `<directory>/<scenario>/…`
@@ -24,14 +27,16 @@ public struct ReportWriter: Sendable {
         public var junit: URL
         public var json: URL
         public var html: URL
+        public var summary: URL
 
-        /// All three files, in the order they are usually shown.
-        public var files: [URL] { [html, junit, json] }
+        /// Every file, in the order they are usually shown.
+        public var files: [URL] { [html, junit, json, summary] }
     }
 
     public static let junitName = "junit.xml"
     public static let jsonName = "result.json"
     public static let htmlName = "report.html"
+    public static let summaryName = "summary.json"
 
     public let directory: URL
     private let redactor: Redactor
@@ -46,19 +51,22 @@ public struct ReportWriter: Sendable {
         Paths(directory: directory,
               junit: directory.appendingPathComponent(Self.junitName),
               json: directory.appendingPathComponent(Self.jsonName),
-              html: directory.appendingPathComponent(Self.htmlName))
+              html: directory.appendingPathComponent(Self.htmlName),
+              summary: directory.appendingPathComponent(Self.summaryName))
     }
 
-    /// Renders and writes every report; returns where they are.
+    /// Renders and writes every report (the HTML with the run history when given); returns where they are.
     @discardableResult
-    public func write(_ results: [ScenarioResult], generatedAt: Date = Date()) throws -> Paths {
+    public func write(_ results: [ScenarioResult], generatedAt: Date = Date(), history: ReportHistory? = nil) throws -> Paths {
         try prepareDirectory()
         let paths = self.paths
         let junit = JUnitReport(redactor: redactor).render(results)
         let json = try JSONReport(redactor: redactor).render(results)
-        let html = HTMLReport(redactor: redactor).render(results, generatedAt: generatedAt)
+        let summary = try JSONReport(redactor: redactor).renderSummary(results)
+        let html = HTMLReport(redactor: redactor).render(results, generatedAt: generatedAt, history: history)
         try save(Data(junit.utf8), to: paths.junit)
         try save(json, to: paths.json)
+        try save(summary, to: paths.summary)
         try save(Data(html.utf8), to: paths.html)
         return paths
     }

@@ -8,7 +8,7 @@ extension ClusterDriver {
     public func collectDiagnostics(_ spec: CollectDiagnosticsAction, reason: String, run: RunContext) async -> [String] {
         let namespace = run.namespace
         let directory = run.artifactDirectory
-        let relativeRoot = run.scenario.name
+        let relativeRoot = run.artifactFolder
         var written: [String] = []
         func save(_ relative: String, _ text: String) {
             let path = (directory as NSString).appendingPathComponent(relative)

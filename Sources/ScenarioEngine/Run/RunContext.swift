@@ -11,16 +11,19 @@ public final class RunContext: @unchecked Sendable {
     public let clock: RunClock
     public let timeline: Timeline
     public let cleanup: RunCleanup
+    /// Which run of the scenario this is under `--repeat N` (1…N); nil for a single run.
+    public let attempt: Int?
     private let lock = NSLock()
     private var files: [String] = []
     private var causes: [String] = []
 
-    public init(scenario: Scenario, identity: RunIdentity, options: RunOptions, clock: RunClock) {
+    public init(scenario: Scenario, identity: RunIdentity, options: RunOptions, clock: RunClock, attempt: Int? = nil) {
         self.scenario = scenario
+        self.attempt = attempt
         self.identity = identity
         self.options = options
         self.clock = clock
-        let name = scenario.name
+        let name = attempt.map { "\(scenario.name) #\($0)" } ?? scenario.name
         var observer: (@Sendable (TimelineEvent) -> Void)?
         if let callback = options.onEvent {
             observer = { event in callback(name, event) }
@@ -31,8 +34,15 @@ public final class RunContext: @unchecked Sendable {
 
     public var namespace: String { identity.namespace }
 
-    /// `<reportDirectory>/<scenario>`: where this run's diagnostics go.
-    public var artifactDirectory: String { (options.reportDirectory as NSString).appendingPathComponent(scenario.name) }
+    /// The name live callbacks know this run by: the scenario's, with `#n` under `--repeat` (as `ScenarioResult.runName`).
+    public var runName: String { attempt.map { "\(scenario.name) #\($0)" } ?? scenario.name }
+
+    /// Where this run's diagnostics go, relative to the report directory: `<scenario>`, or
+    /// `<scenario>/run-<n>` under `--repeat` so one run's logs do not overwrite another's.
+    public var artifactFolder: String { attempt.map { "\(scenario.name)/run-\($0)" } ?? scenario.name }
+
+    /// `<reportDirectory>/<artifactFolder>`: where this run's diagnostics go.
+    public var artifactDirectory: String { (options.reportDirectory as NSString).appendingPathComponent(artifactFolder) }
 
     /// Notes a file written next to the report (path relative to the report directory).
     public func addArtifact(_ relativePath: String) { lock.withLock { if !files.contains(relativePath) { files.append(relativePath) } } }

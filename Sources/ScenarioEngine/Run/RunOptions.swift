@@ -16,9 +16,10 @@ public struct RunOptions: Sendable {
     public var loadReusesConnections: Bool = false
     /// Changes to the rendered manifests, to deploy a deliberately broken stack (test fixtures).
     public var variant: StackVariant?
-    /// Called with each timeline event as it happens (live progress).
+    /// Called with each timeline event as it happens (live progress), with the run's name
+    /// (`ScenarioResult.runName`: the scenario's, `chaos-pod-kill #2` under `--repeat`).
     public var onEvent: (@Sendable (String, TimelineEvent) -> Void)?
-    /// Called with each load request as it completes (live progress); must be quick.
+    /// Called with each load request as it completes (live progress), with the run's name; must be quick.
     public var onRequest: (@Sendable (String, RequestRecord) -> Void)?
 
     public init(reportDirectory: String = "labrun-report", namespace: String? = nil, keepNamespace: Bool = false,

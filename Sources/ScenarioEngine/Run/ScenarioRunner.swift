@@ -35,11 +35,13 @@ public struct ScenarioRunner: Sendable {
         self.makeIdentity = makeIdentity
     }
 
-    /// Runs `scenario` and returns what happened. Never throws: every failure is in the result.
-    public func run(_ scenario: Scenario) async -> ScenarioResult {
+    /// Runs `scenario` and returns what happened (`attempt`: which run under `--repeat`, nil for a
+    /// single run). Never throws: every failure is in the result.
+    public func run(_ scenario: Scenario, attempt: Int? = nil) async -> ScenarioResult {
         let runClock = RunClock(base: clock)
         let startedAt = clock.wallTime()
-        let run = RunContext(scenario: scenario, identity: makeIdentity(scenario, options), options: options, clock: runClock)
+        let run = RunContext(scenario: scenario, identity: makeIdentity(scenario, options), options: options, clock: runClock,
+                             attempt: attempt)
         let state = RunState()
         let timeline = run.timeline
 
@@ -108,7 +110,7 @@ public struct ScenarioRunner: Sendable {
                 let watcher = LedgerWatcher(interval: interval, clock: clock, read: { try await driver.readLedger(run) })
                 state.ledgerWatch = Task { await watcher.run() }
             }
-            let name = scenario.name
+            let name = run.runName
             var onRecord: (@Sendable (RequestRecord) -> Void)?
             if let callback = options.onRequest {
                 onRecord = { record in callback(name, record) }
@@ -409,7 +411,8 @@ public struct ScenarioRunner: Sendable {
             steps: state.steps, assertions: assertions,
             phases: scenario.load == nil ? [] : LoadStatistics.phases(records, windows: windows),
             series: LoadStatistics.series(records), timeline: timeline.all, cleanup: cleanup,
-            artifacts: run.artifacts, targetRate: state.targetRate, calibration: state.calibration)
+            artifacts: run.artifacts, targetRate: state.targetRate, calibration: state.calibration,
+            attempt: run.attempt, regressionPercent: scenario.metadata.regressionPercent)
     }
 
     /// Evaluates the assertions: live ones (`http`, `sql`, `kubernetes`) polled until they pass or time

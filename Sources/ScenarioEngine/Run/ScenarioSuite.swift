@@ -41,13 +41,15 @@ public struct ScenarioSuite: Sendable {
     /// What `labrun run`, `labrun all` and the end-to-end tests do: validate every file, select
     /// (see `ScenarioCatalog.select`), start the cluster when it does not run, then run the selected
     /// scenarios: those that must run alone (`Scenario.isExclusive`) first, one at a time, then the
-    /// others `parallel` at a time, each in its own namespace. `failFast` starts no further scenario
-    /// once one did not pass; `finished` hears each result as it comes. Results are in selection order.
+    /// others `parallel` at a time, each in its own namespace; every scenario `repeats` times (see
+    /// `SuitePlan`). `failFast` starts no further run once one did not pass; `finished` hears each
+    /// result as it comes. Results are in selection order, each scenario's runs in order.
     ///
     /// Throws before touching the cluster when a file is invalid, a name unknown or no provider
     /// available; failures of a scenario are in its result. When the calling task is cancelled
     /// (Ctrl-C), the running scenarios clean up and the remaining ones are not started.
     public func run(names: [String] = [], labels: [String: String] = [:], failFast: Bool = false, parallel: Int = 1,
+                    repeats: Int = 1,
                     finished: @escaping @Sendable (ScenarioResult) -> Void = { _ in }) async throws -> [ScenarioResult] {
         let scenarios = try catalog().select(names: names, labels: labels)
         guard !scenarios.isEmpty else {
@@ -59,27 +61,34 @@ public struct ScenarioSuite: Sendable {
         let driver = try await ClusterDriver.make(stack: session.options.stack, provider: provider, session: session)
         let runner = ScenarioRunner(driver: driver, clock: session.clock, options: options)
         let console = session.console
-        let plan = SuitePlan(scenarios, parallel: parallel)
+        let plan = SuitePlan(scenarios, parallel: parallel, repeats: repeats)
         if plan.width > 1 {
             console.info("running \(plan.shared.count) scenario(s) \(plan.width) at a time"
                          + (plan.alone.isEmpty ? "" : ", after \(plan.alone.map(\.name).joined(separator: ", ")) alone (it disturbs the whole cluster)"))
         }
-        let results = await plan.run(failFast: failFast) { scenario in
-            console.info("▶ \(scenario.name): \(scenario.metadata.description)")
-            let result = await runner.run(scenario)
-            console.info("\(result.verdict == .passed ? "✓" : "✗") \(scenario.name): \(result.verdict.rawValue) in \(formatSeconds(result.durationSeconds))"
+        if plan.repeats > 1 { console.info("every scenario runs \(plan.repeats) times") }
+        let results = await plan.run(failFast: failFast) { scenario, attempt in
+            let of = attempt.map { " (run \($0) of \(plan.repeats))" } ?? ""
+            console.info("▶ \(scenario.name)\(of): \(scenario.metadata.description)")
+            let result = await runner.run(scenario, attempt: attempt)
+            console.info("\(result.verdict == .passed ? "✓" : "✗") \(result.runName): \(result.verdict.rawValue) in \(formatSeconds(result.durationSeconds))"
                          + (result.abortReason.map { " — \($0)" } ?? ""))
             finished(result)
             return result
         }
-        let notRun = scenarios.count - results.count
-        if notRun > 0 && failFast { console.warn("--fail-fast: \(notRun) scenario(s) not run") }
+        let notRun = scenarios.count * plan.repeats - results.count
+        if notRun > 0 && failFast { console.warn("--fail-fast: \(notRun) run(s) not started") }
         return results
     }
 }
 
-/// Which scenarios run alone and how many of the others at a time; `run` schedules them. Pure
-/// apart from the body it is given, so the scheduling is unit-tested.
+/// Which scenarios run alone, how many of the others at a time, and how often each runs; `run`
+/// schedules them. Pure apart from the body it is given, so the scheduling is unit-tested.
+///
+/// Under `--repeat N` every scenario runs N times. The runs of one scenario never overlap — they
+/// would share its artefact folder and, with `--reuse-namespace`, its namespace, and a sample that
+/// competes with its own twin measures the twin — while different scenarios still share the
+/// `width` slots: first run of each, then the second, and so on.
 struct SuitePlan: Sendable {
     /// Every scenario, in the order given (the order of the results).
     var all: [Scenario]
@@ -88,43 +97,54 @@ struct SuitePlan: Sendable {
     /// The others, `width` at a time.
     var shared: [Scenario]
     var width: Int
+    /// Runs of each scenario (`--repeat`), at least 1.
+    var repeats: Int
 
-    init(_ scenarios: [Scenario], parallel: Int) {
+    init(_ scenarios: [Scenario], parallel: Int, repeats: Int = 1) {
         all = scenarios
         alone = scenarios.filter(\.isExclusive)
         shared = scenarios.filter { !$0.isExclusive }
         width = max(1, min(parallel, shared.count))
+        self.repeats = max(1, repeats)
     }
 
-    /// Runs every scenario through `body`: the exclusive ones one at a time, then the others `width`
-    /// at a time. With `failFast`, nothing more starts once a result did not pass; a cancelled task
-    /// starts nothing more either. Results come back in the order the scenarios were given.
-    func run(failFast: Bool, _ body: @escaping @Sendable (Scenario) async -> ScenarioResult) async -> [ScenarioResult] {
+    /// The run numbers of each scenario: nil for a single run (results read as before), else 1…N.
+    var attempts: [Int?] { repeats == 1 ? [nil] : (1...repeats).map { $0 } }
+
+    /// Runs every scenario `repeats` times through `body` (given the scenario and the run's number):
+    /// the exclusive ones one run at a time, then the others `width` at a time. With `failFast`,
+    /// nothing more starts once a result did not pass; a cancelled task starts nothing more either.
+    /// Results come back in the order the scenarios were given, each scenario's runs in order.
+    func run(failFast: Bool, _ body: @escaping @Sendable (Scenario, Int?) async -> ScenarioResult) async -> [ScenarioResult] {
         let stop = StopFlag()
         var results: [String: ScenarioResult] = [:]
-        func keep(_ result: ScenarioResult) {
-            results[result.scenario] = result
+        func key(_ name: String, _ attempt: Int?) -> String { "\(name)#\(attempt ?? 0)" }
+        func keep(_ name: String, _ attempt: Int?, _ result: ScenarioResult) {
+            results[key(name, attempt)] = result
             if failFast && result.verdict != .passed { stop.set() }
         }
-        for scenario in alone {
-            if Task.isCancelled || stop.isSet { break }
-            keep(await body(scenario))
-        }
-        await withTaskGroup(of: ScenarioResult.self) { group in
-            var pending = shared[...]
-            var active = 0
-            while true {
-                while active < width, let next = pending.first, !Task.isCancelled, !stop.isSet {
-                    pending = pending.dropFirst()
-                    active += 1
-                    group.addTask { await body(next) }
-                }
-                guard let result = await group.next() else { break }
-                active -= 1
-                keep(result)
+        alone: for scenario in alone {
+            for attempt in attempts {
+                if Task.isCancelled || stop.isSet { break alone }
+                keep(scenario.name, attempt, await body(scenario, attempt))
             }
         }
-        return all.compactMap { results[$0.name] }
+        await withTaskGroup(of: (String, Int?, ScenarioResult).self) { group in
+            var pending = attempts.flatMap { attempt in shared.map { ($0, attempt) } }
+            var busy: Set<String> = []
+            while true {
+                while busy.count < width, !Task.isCancelled, !stop.isSet,
+                      let index = pending.firstIndex(where: { !busy.contains($0.0.name) }) {
+                    let (next, attempt) = pending.remove(at: index)
+                    busy.insert(next.name)
+                    group.addTask { (next.name, attempt, await body(next, attempt)) }
+                }
+                guard let (name, attempt, result) = await group.next() else { break }
+                busy.remove(name)
+                keep(name, attempt, result)
+            }
+        }
+        return all.flatMap { scenario in attempts.compactMap { results[key(scenario.name, $0)] } }
     }
 }
 

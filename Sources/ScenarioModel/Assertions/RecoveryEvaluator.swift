@@ -25,7 +25,9 @@ public enum RecoveryEvaluator {
         }
     }
 
-    /// The verdict for a measured value (`nil`: never recovered).
+    /// The verdict for a measured value (`nil`: never recovered). The value is measured under the
+    /// measure's name (`errorWindow`, `firstSuccess`, `replicasReady`), in seconds, so repeats and
+    /// history can tell an error window from a first success.
     public static func evaluate(_ spec: RecoveryTimeAssertion, measured: Double?, name: String) -> AssertionResult {
         let what = spec.measure == .replicasReady ? "\(spec.workload ?? "workload") replicas ready"
             : spec.measure == .errorWindow ? "error window" : "first success"
@@ -34,7 +36,7 @@ public enum RecoveryEvaluator {
         }
         let message = "\(what) \(formatSeconds(measured)) after step \(spec.after)'s fault (limit \(spec.within))"
         return measured <= spec.within.seconds
-            ? .passed(name, kind: "recoveryTime", message, measured: ["seconds": measured])
-            : .failed(name, kind: "recoveryTime", message, measured: ["seconds": measured])
+            ? .passed(name, kind: "recoveryTime", message, measured: [spec.measure.rawValue: measured])
+            : .failed(name, kind: "recoveryTime", message, measured: [spec.measure.rawValue: measured])
     }
 }

@@ -10,15 +10,24 @@ public struct ScenarioMetadata: Sendable, Hashable, Codable {
     /// Runs alone, never beside another scenario (`labrun all --parallel`): it disturbs the whole
     /// cluster. A scenario that stops the cluster (`restartCluster`) is exclusive whether marked or not.
     public var exclusive: Bool
+    /// How much worse, in percent, a key figure (a recovery time, an error window, a phase's p99 or
+    /// error rate) may get against the previous run or a baseline before `labrun compare` flags it as
+    /// a regression. Default 25.
+    public var regressionPercent: Double
 
     public static let defaultTimeout = ScenarioDuration(milliseconds: 15 * 60_000)
+    public static let defaultRegressionPercent = 25.0
+    /// The largest `regressionPercent` accepted: ten times as bad.
+    public static let maxRegressionPercent = 1000.0
 
     public init(name: String, description: String = "", labels: [String: String] = [:],
-                timeout: ScenarioDuration = ScenarioMetadata.defaultTimeout, exclusive: Bool = false) {
+                timeout: ScenarioDuration = ScenarioMetadata.defaultTimeout, exclusive: Bool = false,
+                regressionPercent: Double = ScenarioMetadata.defaultRegressionPercent) {
         self.name = name
         self.description = description
         self.labels = labels
         self.timeout = timeout
         self.exclusive = exclusive
+        self.regressionPercent = regressionPercent
     }
 }

@@ -29,13 +29,19 @@ public struct ScenarioResult: Sendable, Hashable, Codable {
     public var targetRate: Double?
     /// The capacity measured at the start of the run and the rate it gave, when `load.rate` was relative.
     public var calibration: CapacityMeasurement?
+    /// Which run of the scenario this was under `--repeat N` (1…N); nil for a single run.
+    public var attempt: Int?
+    /// The scenario's `metadata.regressionPercent`: how much worse a key figure may get against the
+    /// previous run or a baseline before `labrun compare` flags it (nil in results written before it existed).
+    public var regressionPercent: Double?
 
     public init(scenario: String, description: String = "", namespace: String = "", provider: String = "",
                 startedAt: Date, durationSeconds: Double = 0, verdict: Verdict, abortReason: String? = nil,
                 steadyStateBefore: [AssertionResult] = [], steadyStateAfter: [AssertionResult] = [],
                 steps: [StepResult] = [], assertions: [AssertionResult] = [], phases: [PhaseStats] = [],
                 series: [LoadSecond] = [], timeline: [TimelineEvent] = [], cleanup: [OperationResult] = [],
-                artifacts: [String] = [], targetRate: Double? = nil, calibration: CapacityMeasurement? = nil) {
+                artifacts: [String] = [], targetRate: Double? = nil, calibration: CapacityMeasurement? = nil,
+                attempt: Int? = nil, regressionPercent: Double? = nil) {
         self.scenario = scenario
         self.description = description
         self.namespace = namespace
@@ -55,7 +61,12 @@ public struct ScenarioResult: Sendable, Hashable, Codable {
         self.artifacts = artifacts
         self.targetRate = targetRate
         self.calibration = calibration
+        self.attempt = attempt
+        self.regressionPercent = regressionPercent
     }
+
+    /// The scenario's name with the run's number under `--repeat`: `chaos-pod-kill`, `chaos-pod-kill #2`.
+    public var runName: String { attempt.map { "\(scenario) #\($0)" } ?? scenario }
 
     /// The overall verdict from the parts: any failure or error fails the run; skips never pass it alone.
     /// A fault that did not land outranks a failure: what the run measured after it proves nothing.

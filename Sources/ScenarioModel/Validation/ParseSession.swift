@@ -40,7 +40,7 @@ final class ParseSession {
     }
 
     func metadata(_ value: Located, expectedName: String?) -> ScenarioMetadata? {
-        guard let fields = reader.fields(value, allowed: ["name", "description", "labels", "timeout", "exclusive"],
+        guard let fields = reader.fields(value, allowed: ["name", "description", "labels", "timeout", "exclusive", "regressionPercent"],
                                          required: ["name", "description"]) else { return nil }
         let name = fields.string("name", pattern: .dnsLabel)
         if let name, let expectedName, name != expectedName, let at = fields.value("name") {
@@ -51,8 +51,12 @@ final class ParseSession {
         let labels = fields.has("labels") ? fields.stringMap("labels") : [:]
         let timeout = fields.has("timeout") ? fields.duration("timeout") : ScenarioMetadata.defaultTimeout
         let exclusive = fields.has("exclusive") ? fields.bool("exclusive") : false
-        guard let name, let description, let labels, let timeout, let exclusive else { return nil }
-        return ScenarioMetadata(name: name, description: description, labels: labels, timeout: timeout, exclusive: exclusive)
+        let regression = fields.has("regressionPercent")
+            ? fields.number("regressionPercent", min: 0, max: ScenarioMetadata.maxRegressionPercent, minExclusive: true)
+            : ScenarioMetadata.defaultRegressionPercent
+        guard let name, let description, let labels, let timeout, let exclusive, let regression else { return nil }
+        return ScenarioMetadata(name: name, description: description, labels: labels, timeout: timeout, exclusive: exclusive,
+                                regressionPercent: regression)
     }
 
     func setup(_ value: Located) -> ScenarioSetup? {

@@ -198,7 +198,7 @@ import Testing
         let result = await runner(driver).run(Self.scenario(steps: [Self.step("kill", [Self.deletePod, waitReady])],
                                                             assertions: [recovery, tooStrict]))
         #expect(result.assertions.map(\.verdict) == [.passed, .failed])
-        #expect(result.assertions.first?.measured["seconds"] == 11)
+        #expect(result.assertions.first?.measured["replicasReady"] == 11)
         #expect(result.steps.first?.operations.first?.faultLandedAt == 3)
         #expect(result.timeline.contains { $0.kind == .faultLanded && $0.at == 3 })
     }

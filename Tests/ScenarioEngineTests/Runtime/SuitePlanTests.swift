@@ -13,15 +13,24 @@ import Testing
         private(set) var peak = 0
         private(set) var started: [String] = []
         private(set) var overlapsWithExclusive = false
+        private(set) var overlapsWithItself = false
+        private var names: [String] = []
         func enter(_ name: String, exclusive: Bool) {
             lock.withLock {
                 if exclusive && running > 0 { overlapsWithExclusive = true }
+                if names.contains(name) { overlapsWithItself = true }
+                names.append(name)
                 running += 1
                 peak = max(peak, running)
                 started.append(name)
             }
         }
-        func leave() { lock.withLock { running -= 1 } }
+        func leave(_ name: String) {
+            lock.withLock {
+                running -= 1
+                if let index = names.firstIndex(of: name) { names.remove(at: index) }
+            }
+        }
     }
 
     static func scenario(_ name: String, exclusive: Bool = false, stopsCluster: Bool = false) -> Scenario {
@@ -30,12 +39,16 @@ import Testing
                         steps: [Step(name: "s", tryOperations: [StepOperation(action)])])
     }
 
+    /// Runs the plan with bodies that take a moment; `failing` names runs that fail (`s2`, or `s2 #2` for one run of a repeat).
     func run(_ plan: SuitePlan, failFast: Bool = false, failing: Set<String> = [], tracker: Tracker) async -> [ScenarioResult] {
-        await plan.run(failFast: failFast) { scenario in
+        await plan.run(failFast: failFast) { scenario, attempt in
             tracker.enter(scenario.name, exclusive: scenario.isExclusive)
             try? await Task.sleep(nanoseconds: 20_000_000)
-            tracker.leave()
-            return ScenarioResult(scenario: scenario.name, startedAt: Date(), verdict: failing.contains(scenario.name) ? .failed : .passed)
+            tracker.leave(scenario.name)
+            let runName = attempt.map { "\(scenario.name) #\($0)" } ?? scenario.name
+            return ScenarioResult(scenario: scenario.name, startedAt: Date(),
+                                  verdict: failing.contains(scenario.name) || failing.contains(runName) ? .failed : .passed,
+                                  attempt: attempt)
         }
     }
 
@@ -70,5 +83,29 @@ import Testing
     @Test func theWidthNeverExceedsTheScenarios() {
         #expect(SuitePlan([Self.scenario("a")], parallel: 8).width == 1)
         #expect(SuitePlan([], parallel: 0).width == 1)
+    }
+
+    @Test func repeatsRunEachScenarioNTimesNeverBesideItself() async {
+        let scenarios = [Self.scenario("a"), Self.scenario("restart", stopsCluster: true), Self.scenario("b")]
+        let plan = SuitePlan(scenarios, parallel: 2, repeats: 3)
+        let tracker = Tracker()
+        let results = await run(plan, tracker: tracker)
+        #expect(results.map(\.runName) == ["a #1", "a #2", "a #3", "restart #1", "restart #2", "restart #3", "b #1", "b #2", "b #3"])
+        #expect(Array(tracker.started.prefix(3)) == ["restart", "restart", "restart"], "the exclusive one's runs first, alone")
+        #expect(!tracker.overlapsWithExclusive)
+        #expect(!tracker.overlapsWithItself, "two runs of one scenario never overlap")
+        #expect(tracker.peak == 2, "a and b share the two slots")
+    }
+
+    @Test func aSingleRunHasNoAttemptNumber() async {
+        let results = await run(SuitePlan([Self.scenario("a")], parallel: 1, repeats: 1), tracker: Tracker())
+        #expect(results.map(\.runName) == ["a"])
+        #expect(results.first?.attempt == nil)
+    }
+
+    @Test func failFastStopsTheRepeatsToo() async {
+        let results = await run(SuitePlan([Self.scenario("a")], parallel: 1, repeats: 5), failFast: true,
+                                failing: ["a #2"], tracker: Tracker())
+        #expect(results.map(\.runName) == ["a #1", "a #2"])
     }
 }
