@@ -114,6 +114,7 @@ public struct JUnitReport: Sendable {
         switch summary.verdict {
         case .passed: verdict = .passed
         case .flaky, .failed: verdict = .failed
+        case .faultNotLanded: verdict = .faultNotLanded
         case .error: verdict = .error
         case .skipped: verdict = .skipped
         }
@@ -132,7 +133,8 @@ public struct JUnitReport: Sendable {
         let body = Markup.text(RepeatsText.render([summary], redactor: redactor))
         switch verdict {
         case .passed: xml += ">\n      <system-out>\(body)</system-out>\n"
-        case .failed: xml += ">\n      <failure message=\"\(Markup.attribute(message))\" type=\"\(summary.verdict.rawValue)\">\(body)</failure>\n"
+        case .failed, .faultNotLanded:
+            xml += ">\n      <failure message=\"\(Markup.attribute(message))\" type=\"\(summary.verdict.rawValue)\">\(body)</failure>\n"
         case .error: xml += ">\n      <error message=\"\(Markup.attribute(message))\" type=\"error\">\(body)</error>\n"
         case .skipped: xml += ">\n      <skipped message=\"\(Markup.attribute(message))\"/>\n"
         }

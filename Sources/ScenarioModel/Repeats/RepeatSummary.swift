@@ -6,7 +6,9 @@ public enum RepeatVerdict: String, Sendable, Hashable, Codable, CaseIterable {
     case flaky
     /// No run passed; at least one failed.
     case failed
-    /// No run passed; at least one could not run (and none failed).
+    /// No run passed or failed; in at least one the chaos could not be verified to have landed.
+    case faultNotLanded
+    /// No run passed; at least one could not run (and none failed or saw its fault not land).
     case error
     /// No run passed or failed: every run was skipped.
     case skipped
@@ -20,6 +22,8 @@ public enum RepeatVerdict: String, Sendable, Hashable, Codable, CaseIterable {
             self = .flaky
         } else if verdicts.contains(.failed) {
             self = .failed
+        } else if verdicts.contains(.faultNotLanded) {
+            self = .faultNotLanded
         } else if verdicts.contains(.error) {
             self = .error
         } else {
