@@ -20,7 +20,7 @@ public struct WriteLedger: Sendable, Hashable, Codable {
     public var foreignRows: Int
 
     /// Reconciles the records of `operation` with `rows` (idempotency key → row count in the database).
-    public init(records: [RequestRecord], operation: LoadOperation, rows: [String: Int]) {
+    public init(records: some Sequence<RequestRecord>, operation: LoadOperation, rows: [String: Int]) {
         var acknowledged: Set<String> = []
         var attempted: Set<String> = []
         for record in records where record.operation == operation {
