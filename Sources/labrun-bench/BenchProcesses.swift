@@ -11,23 +11,23 @@ struct MeasuredChild {
 
     /// Runs `argv` (an absolute path first) to its end, stdout and stderr together.
     static func run(_ argv: [String]) throws -> MeasuredChild {
-        var pipe: [Int32] = [0, 0]
-        guard Glibc.pipe(&pipe) == 0 else { throw failure(argv, "pipe: \(String(cString: strerror(errno)))") }
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw failure(argv, "pipe: \(String(cString: strerror(errno)))") }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, pipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, pipe[1], 2)
-        posix_spawn_file_actions_addclose(&actions, pipe[0])
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+        posix_spawn_file_actions_addclose(&actions, fds[0])
         let pid = try spawn(argv, actions: &actions)
-        close(pipe[1])
+        close(fds[1])
         var output = Data()
         var chunk = [UInt8](repeating: 0, count: 16_384)
         while true {
-            let count = read(pipe[0], &chunk, chunk.count)
+            let count = read(fds[0], &chunk, chunk.count)
             if count > 0 { output.append(contentsOf: chunk[0..<count]) } else if count == 0 || errno != EINTR { break }
         }
-        close(pipe[0])
+        close(fds[0])
         var status: Int32 = 0
         var usage = rusage()
         while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
@@ -124,14 +124,14 @@ final class ThrowawayNginx {
 
     /// A TCP port on 127.0.0.1 nothing listens on (the kernel's choice).
     static func freePort() throws -> Int {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
+        let fd = socket(AF_INET, Platform.streamSocket, 0)
+        defer { close(fd) }
         var address = sockaddr_in(sin_family: sa_family_t(AF_INET), sin_port: 0, sin_addr: in_addr(s_addr: inet_addr("127.0.0.1")),
                                   sin_zero: (0, 0, 0, 0, 0, 0, 0, 0))
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
             }
         }
         guard bound else {
@@ -141,21 +141,14 @@ final class ThrowawayNginx {
     }
 
     static func accepts(port: Int) -> Bool {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
+        let fd = socket(AF_INET, Platform.streamSocket, 0)
+        defer { close(fd) }
         var address = sockaddr_in(sin_family: sa_family_t(AF_INET), sin_port: in_port_t(UInt16(port).bigEndian),
                                   sin_addr: in_addr(s_addr: inet_addr("127.0.0.1")), sin_zero: (0, 0, 0, 0, 0, 0, 0, 0))
         return withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
             }
         }
-    }
-}
-
-extension Platform {
-    /// Resets this process's peak resident memory (VmHWM), so that a later peak is a measurement's own.
-    static func resetPeakResidentMemory() {
-        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
     }
 }

@@ -32,7 +32,7 @@ struct LoadBench: AsyncParsableCommand {
     @Option(help: "Seconds of the fixed-rate measurement.")
     var fixedDuration: Int = 60
 
-    @Option(help: "Requests in flight at most: labrun's cap, wrk's connections and hey's workers.")
+    @Option(help: "Connections: wrk's and hey's, and labrun's connection pool and cap on requests in flight.")
     var connections: Int = 64
 
     @Option(help: "The wrk to compare with.")
@@ -51,7 +51,8 @@ struct LoadBench: AsyncParsableCommand {
         let server = url == nil ? try ThrowawayNginx(binary: nginx) : nil
         defer { server?.stop() }
         guard let target = url ?? server?.url else { return }
-        print("labrun-bench load — \(target), \(duration) s per measurement, \(connections) connections / in flight at most, "
+        print("labrun-bench load — \(target), \(duration) s per measurement, \(connections) connections (labrun: at most "
+              + "\(connections) in flight, one event loop), "
               + (newConnections ? "a connection per request" : "kept-alive connections"))
         _ = try await measure(url: target, rate: 200, seconds: 1) // warm-up: connections, code paths
 
@@ -66,14 +67,23 @@ struct LoadBench: AsyncParsableCommand {
         let wrkRun = try runWrk(url: target)
         let heyRun = try runHey(url: target)
 
-        // labrun's highest sustained rate: from half of wrk's rate up in steps of 25 % until one fails, then one bisection.
+        // labrun's highest sustained rate: from half of wrk's rate, up in steps of 25 % until one fails (or down in
+        // steps of 20 % until one holds), then one bisection between the last that held and the first that failed.
         var good: Sample?
         var bad: Sample?
-        var rate = ((wrkRun?.rate ?? 4000) * 0.5 / 100).rounded() * 100
-        while bad == nil && rate <= 400_000 {
+        var rate = max(100, ((wrkRun?.rate ?? 4000) * 0.5 / 100).rounded() * 100)
+        while rate >= 50 && rate <= 400_000 {
             let sample = try await measure(url: target, rate: rate, seconds: Double(duration))
             report(sample)
-            if sample.sustained { good = sample; rate = (rate * 1.25).rounded() } else { bad = sample }
+            if sample.sustained {
+                good = sample
+                if bad != nil { break }
+                rate = (rate * 1.25).rounded()
+            } else {
+                bad = sample
+                if good != nil { break }
+                rate = (rate * 0.8).rounded()
+            }
         }
         if let low = good?.target, let high = bad?.target {
             let sample = try await measure(url: target, rate: ((low + high) / 2).rounded(), seconds: Double(duration))
