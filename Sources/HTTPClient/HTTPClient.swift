@@ -51,6 +51,16 @@ public final class HTTPClient: HTTPSending, @unchecked Sendable {
         }
     }
 
+    /// Sends a request and calls `completion` once, on the event loop's thread, with the whole response or
+    /// the failure (the errors of `send`). No task, no continuation: the load generator starts thousands of
+    /// requests a second this way. `completion` must be quick; it cannot be cancelled (the request's timeout
+    /// bounds it).
+    public func start(_ request: HTTPRequest, completion: @escaping @Sendable (Result<HTTPResponse, any Error>) -> Void) {
+        let transfer = CurlTransfer(request: request, configuration: configuration, streaming: false)
+        transfer.onResponse = completion
+        loop.submit(transfer)
+    }
+
     /// Opens a streaming request: returns as soon as the status and headers are in, with the body
     /// to be read line by line (Kubernetes watches, log follows). The stream ends when the server
     /// closes it, and is aborted by `HTTPStream.cancel()` or by cancelling the task iterating it.
@@ -76,5 +86,7 @@ public final class HTTPClient: HTTPSending, @unchecked Sendable {
 /// Anything that can send an HTTP request: the real `HTTPClient`, or a fake in unit tests.
 public protocol HTTPSending: Sendable {
     func send(_ request: HTTPRequest) async throws -> HTTPResponse
+    /// Sends without a task: `completion` is called once with the response or the failure.
+    func start(_ request: HTTPRequest, completion: @escaping @Sendable (Result<HTTPResponse, any Error>) -> Void)
     func stream(_ request: HTTPRequest) async throws -> HTTPStream
 }

@@ -42,6 +42,13 @@ public final class FakeHTTPTransport: HTTPSending, @unchecked Sendable {
         return response
     }
 
+    public func start(_ request: HTTPRequest, completion: @escaping @Sendable (Result<HTTPResponse, any Error>) -> Void) {
+        lock.withLock { _requests.append(request) }
+        var response = handler(request)
+        response.request = request.description
+        completion(.success(response))
+    }
+
     public func stream(_ request: HTTPRequest) async throws -> HTTPStream {
         let script: StreamScript? = lock.withLock {
             _requests.append(request)

@@ -1,137 +1,209 @@
 import ArgumentParser
 import Foundation
-import HTTPClient
 import LabrunCore
 import ScenarioEngine
 import StackModel
 import ScenarioModel
 
-/// `labrun-bench load`: the scenario engine's load generator (open model, constant arrival rate)
-/// against `wrk` on the same URL in the same run: the highest rate it sustains, wrk's rate, and the
-/// generator's CPU and memory at a fixed rate (1000 requests/s by default).
+/// `labrun-bench load`: the scenario engine's load generator (open model, constant arrival rate) beside
+/// `wrk` (closed model) and `hey` (a second tool) on the same endpoint in the same run: the highest rate
+/// each sustains, labrun's ratio to wrk, resident memory (peak, and at 1,000 requests/s for 60 s) and CPU
+/// seconds per 1,000 requests. Prints the figures; asserts nothing.
 struct LoadBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "load",
-        abstract: "Highest sustained rate of the load generator vs wrk on the same URL, and its CPU/memory at 1000 req/s.")
+        abstract: "The load generator beside wrk and hey on one endpoint: highest sustained rate, memory, CPU per 1,000 requests.",
+        discussion: """
+            Without --url, starts Debian's nginx (`apt-get install nginx-light`) on 127.0.0.1 at a free high port with a \
+            throwaway configuration (one worker, a fixed 200 answer), and stops it afterwards. The reference tools are \
+            Debian's `wrk` and `hey` (`apt-get install wrk hey`); a missing one is reported and left out of the table. \
+            Run a release build (`swift build -c release`) for figures worth comparing.
+            """)
 
-    @Option(help: "URL to load (GET). Only use a server of your own on this machine (e.g. the stack's frontend NodePort).")
-    var url: String
+    @Option(help: "URL to load (GET), instead of a throwaway nginx. Only use a server of your own on this machine.")
+    var url: String?
 
-    @Option(help: "Seconds per measurement.")
-    var duration: Int = 5
+    @Option(help: "Seconds per rate measurement (each tool's run, each step of labrun's rate search).")
+    var duration: Int = 10
 
-    @Option(help: "Rate (req/s) at which CPU and memory are measured.")
+    @Option(help: "Rate (req/s) at which labrun's resident memory and CPU are measured.")
     var fixedRate: Double = 1000
 
-    @Option(help: "First rate tried when searching for the highest sustained rate.")
-    var startRate: Double = 250
+    @Option(help: "Seconds of the fixed-rate measurement.")
+    var fixedDuration: Int = 60
 
-    @Option(help: "Requests in flight at most (the generator's cap; also wrk's connections).")
-    var maxInFlight: Int = 64
+    @Option(help: "Connections: wrk's and hey's, and labrun's connection pool and cap on requests in flight.")
+    var connections: Int = 64
 
     @Option(help: "The wrk to compare with.")
     var wrk: String = "wrk"
 
-    @Flag(help: "A new connection per request (as scenarios run); the default keeps connections alive, as wrk does.")
+    @Option(help: "The hey to compare with.")
+    var hey: String = "hey"
+
+    @Option(help: "The nginx to start when no --url is given.")
+    var nginx: String = "nginx"
+
+    @Flag(help: "A new connection per request (as scenarios run); the default keeps connections alive, as wrk and hey do.")
     var newConnections = false
 
-    /// One measurement at a target rate.
+    func run() async throws {
+        let server = url == nil ? try ThrowawayNginx(binary: nginx) : nil
+        defer { server?.stop() }
+        guard let target = url ?? server?.url else { return }
+        print("labrun-bench load — \(target), \(duration) s per measurement, \(connections) connections (labrun: at most "
+              + "\(connections) in flight, one event loop), "
+              + (newConnections ? "a connection per request" : "kept-alive connections"))
+        _ = try await measure(url: target, rate: 200, seconds: 1) // warm-up: connections, code paths
+
+        // Memory and CPU at the fixed rate first, from a reset peak: the peak is then this run's own.
+        Platform.resetPeakResidentMemory()
+        let sampler = MemorySampler()
+        let fixed = try await measure(url: target, rate: fixedRate, seconds: Double(fixedDuration), sampler: sampler)
+        let fixedRSS = Platform.residentMemory(peak: false)
+        let fixedPeak = Platform.residentMemory(peak: true)
+        report(fixed)
+
+        let wrkRun = try runWrk(url: target)
+        let heyRun = try runHey(url: target)
+
+        // labrun's highest sustained rate: from half of wrk's rate, up in steps of 25 % until one fails (or down in
+        // steps of 20 % until one holds), then one bisection between the last that held and the first that failed.
+        var good: Sample?
+        var bad: Sample?
+        var rate = max(100, ((wrkRun?.rate ?? 4000) * 0.5 / 100).rounded() * 100)
+        while rate >= 50 && rate <= 400_000 {
+            let sample = try await measure(url: target, rate: rate, seconds: Double(duration))
+            report(sample)
+            if sample.sustained {
+                good = sample
+                if bad != nil { break }
+                rate = (rate * 1.25).rounded()
+            } else {
+                bad = sample
+                if good != nil { break }
+                rate = (rate * 0.8).rounded()
+            }
+        }
+        if let low = good?.target, let high = bad?.target {
+            let sample = try await measure(url: target, rate: ((low + high) / 2).rounded(), seconds: Double(duration))
+            report(sample)
+            if sample.sustained { good = sample }
+        }
+        let peak = Platform.residentMemory(peak: true)
+
+        let mib = { (value: Double?) in value.map { String(format: "%.1f", $0) } ?? "?" }
+        let rates = { (value: Double?) in value.map { String(format: "%.0f", $0) } ?? "n/a" }
+        let ratio = { (value: Double?) in
+            guard let value, let reference = wrkRun?.rate, reference > 0 else { return "n/a" }
+            return String(format: "%.2f", value / reference)
+        }
+        let cpu = { (value: Double?) in value.map { String(format: "%.3f", $0) } ?? "n/a" }
+        print("")
+        let columns = ["labrun", "wrk", "hey"]
+        print(pad("", 44) + columns.map { pad($0, 12, right: true) }.joined())
+        func row(_ title: String, _ values: [String]) { print(pad(title, 44) + values.map { pad($0, 12, right: true) }.joined()) }
+        row("model", ["open", "closed", "closed"])
+        row("highest sustained rate (req/s)", [rates(good?.achieved), rates(wrkRun?.rate), rates(heyRun?.rate)])
+        row("ratio to wrk", [ratio(good?.achieved), ratio(wrkRun?.rate), ratio(heyRun?.rate)])
+        row("CPU s per 1,000 requests at that rate", [cpu(good?.cpuPerThousand), cpu(wrkRun?.cpuPerThousand), cpu(heyRun?.cpuPerThousand)])
+        row("peak resident memory (MiB)", [mib(peak), mib(wrkRun?.peakMiB), mib(heyRun?.peakMiB)])
+        row(String(format: "at %.0f req/s for %d s: resident (MiB)", fixedRate, fixedDuration), [mib(fixedRSS), "-", "-"])
+        row("  peak resident in that run (MiB)", [mib(fixedPeak), "-", "-"])
+        row("  CPU s per 1,000 requests", [cpu(fixed.cpuPerThousand), "-", "-"])
+        print("")
+        print("labrun keeps a schedule (a late answer counts against its rate: sustained = ≥ 97 % of the target answered 2xx, "
+              + "≤ 1 % errors, p99 ≤ 0.5 s); wrk and hey send as fast as answers come, \(connections) at a time. "
+              + String(format: "Resident memory sampled every second at %.0f req/s: at most %@ MiB.", fixedRate, mib(sampler.largest)))
+    }
+
+    /// One measurement of labrun's generator at a target rate.
     struct Sample {
         var target: Double
         var achieved: Double
+        var requests: Int
         var errorRate: Double
         var p99: Double?
         var cpuSeconds: Double
         var seconds: Double
         var sustained: Bool { achieved >= target * 0.97 && errorRate <= 0.01 && (p99 ?? 10) <= 0.5 }
-    }
-
-    func run() async throws {
-        print("labrun-bench load — \(url), \(duration)s per measurement, at most \(maxInFlight) in flight, "
-              + (newConnections ? "a connection per request" : "kept-alive connections"))
-        _ = try await measure(rate: 50, seconds: 1) // warm-up
-
-        // The highest sustained rate: double until it fails, then bisect twice.
-        var good: Sample?
-        var bad: Sample?
-        var rate = startRate
-        while bad == nil && rate <= 200_000 {
-            let sample = try await measure(rate: rate, seconds: Double(duration))
-            report(sample)
-            if sample.sustained { good = sample; rate *= 2 } else { bad = sample }
-        }
-        if let low = good?.target, let high = bad?.target {
-            var (lower, upper) = (low, high)
-            for _ in 0..<2 {
-                let middle = ((lower + upper) / 2).rounded()
-                let sample = try await measure(rate: middle, seconds: Double(duration))
-                report(sample)
-                if sample.sustained { good = sample; lower = middle } else { upper = middle }
-            }
-        }
-
-        // wrk on the same URL, same number of connections.
-        let wrkRate = try await runWrk()
-
-        // CPU and memory at the fixed rate.
-        let fixed = try await measure(rate: fixedRate, seconds: Double(duration))
-        report(fixed)
-        let rss = Platform.residentMemory(peak: false)
-        let peak = Platform.residentMemory(peak: true)
-
-        print("")
-        print(pad("", 34) + pad("labrun load generator", 24, right: true) + pad("wrk", 14, right: true))
-        print(pad("highest sustained rate (req/s)", 34)
-              + pad(good.map { String(format: "%.0f", $0.achieved) } ?? "-", 24, right: true)
-              + pad(wrkRate.map { String(format: "%.0f", $0) } ?? "n/a", 14, right: true))
-        if let best = good?.achieved, let wrkRate, wrkRate > 0 {
-            print(String(format: "ratio generator / wrk: %.2f (wrk is closed-loop and sends as fast as answers come;"
-                         + " the generator keeps a schedule and counts a late answer against its rate)", best / wrkRate))
-        }
-        print(String(format: "at %.0f req/s: achieved %.0f req/s, CPU %.0f%% of one core, RSS %@ (peak %@), p99 %@",
-                     fixed.target, fixed.achieved, fixed.cpuSeconds / fixed.seconds * 100,
-                     rss.map { String(format: "%.1f MiB", $0) } ?? "?", peak.map { String(format: "%.1f MiB", $0) } ?? "?",
-                     fixed.p99.map(milliseconds) ?? "-"))
+        var cpuPerThousand: Double? { requests > 0 ? cpuSeconds / Double(requests) * 1000 : nil }
     }
 
     func report(_ sample: Sample) {
-        print(String(format: "  target %7.0f req/s → %7.0f req/s, errors %.2f%%, p99 %@, CPU %.0f%% — %@",
+        print(String(format: "  labrun at %7.0f req/s → %7.0f req/s, errors %.2f%%, p99 %@, CPU %.0f%% of a core — %@",
                      sample.target, sample.achieved, sample.errorRate * 100, sample.p99.map(milliseconds) ?? "-",
                      sample.cpuSeconds / sample.seconds * 100, sample.sustained ? "sustained" : "not sustained"))
     }
 
-    /// Runs the scenario engine's `LoadRunner` at `rate` for `seconds`.
-    func measure(rate: Double, seconds: Double) async throws -> Sample {
-        let transport = try FixedURLTransport(url: url, maxConnections: maxInFlight, reuse: !newConnections)
+    /// Runs the scenario engine's `LoadRunner` over the real `HTTPLoadTransport` at `rate` for `seconds`.
+    func measure(url: String, rate: Double, seconds: Double, sampler: MemorySampler? = nil) async throws -> Sample {
+        let (base, path) = Self.split(url)
+        let traffic = StackTraffic(workload: "bench", operations: [TrafficOperation(name: "get", method: "GET", path: path)])
+        let transport = try HTTPLoadTransport(baseURL: base, traffic: traffic, headers: ResponseHeaders(),
+                                              maxConnections: connections, reuseConnections: !newConnections)
         let clock = SystemClock()
-        let spec = LoadSpec(rate: .fixed(rate), mix: ["get": 1], requestTimeout: .seconds(5), maxInFlight: maxInFlight)
-        let traffic = StackTraffic(workload: "bench", operations: [TrafficOperation(name: "get", method: "GET", path: "/")])
+        let spec = LoadSpec(rate: .fixed(rate), mix: ["get": 1], requestTimeout: .seconds(5), maxInFlight: connections)
         let runner = LoadRunner(spec: spec, traffic: traffic, rate: rate, keyPrefix: "bench", clock: clock, transport: transport)
+        let log = try RequestLog()
         let start = clock.now() + 0.05
         let control = LoadControl(stopAt: start + seconds)
+        let sampling = sampler.map { sampler in Task { await sampler.run() } }
         let cpuBefore = Self.cpuSeconds()
-        let records = await runner.run(start: start, control: control)
+        await runner.run(start: start, control: control, log: log)
         let elapsed = max(clock.now() - start, seconds)
         let cpu = Self.cpuSeconds() - cpuBefore
-        let stats = LoadStatistics.stats(records, phase: .during, start: start, end: start + seconds)
-        return Sample(target: rate, achieved: Double(stats.succeeded) / seconds, errorRate: stats.errorRate, p99: stats.p99,
-                      cpuSeconds: cpu, seconds: elapsed)
+        sampling?.cancel()
+        let stats = LoadStatistics.stats(log.records, phase: .during, start: start, end: start + seconds)
+        return Sample(target: rate, achieved: Double(stats.succeeded) / seconds, requests: stats.count, errorRate: stats.errorRate,
+                      p99: stats.p99, cpuSeconds: cpu, seconds: elapsed)
     }
 
-    func runWrk() async throws -> Double? {
-        let runner = SystemProcessRunner()
-        guard runner.which(wrk) != nil else {
-            print("wrk: not installed (`apt-get install wrk`), no reference")
+    /// `http://host:port/path` → (`http://host:port`, `/path`).
+    static func split(_ url: String) -> (base: String, path: String) {
+        guard let scheme = url.range(of: "://"), let slash = url[scheme.upperBound...].firstIndex(of: "/") else { return (url, "/") }
+        return (String(url[..<slash]), String(url[slash...]))
+    }
+
+    /// What a reference tool measured.
+    struct ToolRun {
+        var rate: Double
+        var requests: Double
+        var cpuSeconds: Double
+        var peakMiB: Double
+        var cpuPerThousand: Double? { requests > 0 ? cpuSeconds / requests * 1000 : nil }
+    }
+
+    func runWrk(url: String) throws -> ToolRun? {
+        guard let binary = SystemProcessRunner().which(wrk) else {
+            print("  wrk: not installed (`apt-get install wrk`), left out")
             return nil
         }
         let threads = max(1, min(2, ProcessInfo.processInfo.activeProcessorCount))
-        let command = Command(wrk, ["-t\(threads)", "-c\(maxInFlight)", "-d\(duration)s", "--latency", url],
-                              timeout: Double(duration) + 30)
-        let output = try await runner.check(command, what: "Running wrk")
-        let line = output.standardOutput.split(separator: "\n").first { $0.contains("Requests/sec:") }
-        let rate = line.flatMap { Double($0.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "") }
-        print("  wrk -t\(threads) -c\(maxInFlight) -d\(duration)s: \(rate.map { String(format: "%.0f req/s", $0) } ?? "no rate in its output")")
-        return rate
+        let child = try MeasuredChild.run([binary, "-t\(threads)", "-c\(connections)", "-d\(duration)s", url])
+        let line = child.output.split(separator: "\n").first { $0.contains("Requests/sec:") }
+        guard let rate = line.flatMap({ Double($0.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "") }) else {
+            print("  wrk: no rate in its output:\n\(child.output)")
+            return nil
+        }
+        print(String(format: "  wrk -t%d -c%d -d%ds → %.0f req/s", threads, connections, duration, rate))
+        return ToolRun(rate: rate, requests: rate * Double(duration), cpuSeconds: child.cpuSeconds, peakMiB: child.peakMiB)
+    }
+
+    func runHey(url: String) throws -> ToolRun? {
+        guard let binary = SystemProcessRunner().which(hey) else {
+            print("  hey: not installed (`apt-get install hey`), left out")
+            return nil
+        }
+        let child = try MeasuredChild.run([binary, "-z", "\(duration)s", "-c", "\(connections)"]
+                                          + (newConnections ? ["-disable-keepalive"] : []) + [url])
+        let line = child.output.split(separator: "\n").first { $0.contains("Requests/sec:") }
+        guard let rate = line.flatMap({ Double($0.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "") }) else {
+            print("  hey: no rate in its output:\n\(child.output.prefix(2000))")
+            return nil
+        }
+        print(String(format: "  hey -z %ds -c %d → %.0f req/s", duration, connections, rate))
+        return ToolRun(rate: rate, requests: rate * Double(duration), cpuSeconds: child.cpuSeconds, peakMiB: child.peakMiB)
     }
 
     /// User + system CPU seconds of this process so far.
@@ -141,34 +213,18 @@ struct LoadBench: AsyncParsableCommand {
         return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
             + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
     }
-
 }
 
-/// A `LoadTransport` that GETs one URL whatever the operation: the generator's own cost, measured
-/// on any endpoint.
-final class FixedURLTransport: LoadTransport, @unchecked Sendable {
-    let url: String
-    let http: HTTPClient
-    let reuse: Bool
+/// The largest resident memory seen, sampled every second while a measurement runs.
+final class MemorySampler: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _largest: Double?
+    var largest: Double? { lock.withLock { _largest } }
 
-    init(url: String, maxConnections: Int, reuse: Bool) throws {
-        self.url = url
-        self.reuse = reuse
-        http = try HTTPClient(configuration: HTTPClientConfiguration(timeout: 10, connectTimeout: 3, maxConnectionsPerHost: maxConnections))
-    }
-
-    deinit { http.shutdown() }
-
-    func send(_ request: LoadRequest) async -> LoadResponse {
-        var headers = HTTPHeaders()
-        if !reuse { headers.add("Connection", "close") }
-        do {
-            let response = try await http.send(HTTPRequest(.get, url, headers: headers, timeout: request.timeout))
-            return LoadResponse(outcome: .status(response.status))
-        } catch let error as LabrunError {
-            return LoadResponse(outcome: HTTPLoadTransport.classify(error))
-        } catch {
-            return LoadResponse(outcome: .connection(String(describing: error)))
+    func run() async {
+        while !Task.isCancelled {
+            if let rss = Platform.residentMemory(peak: false) { lock.withLock { _largest = max(_largest ?? 0, rss) } }
+            try? await Task.sleep(nanoseconds: 1_000_000_000)
         }
     }
 }

@@ -14,7 +14,7 @@ final class LockstepTransport: LoadTransport, @unchecked Sendable {
     /// How each request ends (default: 2xx).
     let answer: @Sendable (LoadRequest) -> RequestOutcome
     private let lock = NSLock()
-    private var waiting: [CheckedContinuation<Void, Never>] = []
+    private var waiting: [(request: LoadRequest, completion: @Sendable (LoadResponse) -> Void)] = []
     private var requests: [LoadRequest] = []
 
     init(clock: ManualClock, serviceTime: Double, workers: Int,
@@ -27,25 +27,24 @@ final class LockstepTransport: LoadTransport, @unchecked Sendable {
 
     var received: [LoadRequest] { lock.withLock { requests } }
 
-    func send(_ request: LoadRequest) async -> LoadResponse {
-        await withCheckedContinuation { continuation in
-            let answered: [CheckedContinuation<Void, Never>] = lock.withLock {
-                requests.append(request)
-                waiting.append(continuation)
-                guard waiting.count == workers else { return [] }
-                clock.advance(by: serviceTime)
-                defer { waiting = [] }
-                return waiting
-            }
-            answered.forEach { $0.resume() }
+    func start(_ request: LoadRequest, completion: @escaping @Sendable (LoadResponse) -> Void) {
+        let answered: [(request: LoadRequest, completion: @Sendable (LoadResponse) -> Void)] = lock.withLock {
+            requests.append(request)
+            waiting.append((request, completion))
+            guard waiting.count == workers else { return [] }
+            clock.advance(by: serviceTime)
+            defer { waiting = [] }
+            return waiting
         }
-        let outcome = answer(request)
-        let created = request.operation == .create && outcome.isSuccess ? "task-\(request.sequence)" : nil
-        return LoadResponse(outcome: outcome, servedBy: "backend-a", version: "v1", captured: created.map { ["id": $0] } ?? [:])
+        for (request, completion) in answered {
+            let outcome = answer(request)
+            let created = request.operation == .create && outcome.isSuccess ? "task-\(request.sequence)" : nil
+            completion(LoadResponse(outcome: outcome, servedBy: "backend-a", version: "v1", captured: created.map { ["id": $0] } ?? [:]))
+        }
     }
 }
 
-/// A server that never answers: each request waits until its task is cancelled, like the real transport's.
+/// A server that never answers: a waiting request ends only when its caller's task is cancelled.
 final class HangingTransport: LoadTransport, @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
@@ -54,11 +53,9 @@ final class HangingTransport: LoadTransport, @unchecked Sendable {
 
     var received: Int { lock.withLock { count } }
 
-    func send(_ request: LoadRequest) async -> LoadResponse {
+    func start(_ request: LoadRequest, completion: @escaping @Sendable (LoadResponse) -> Void) {
         lock.withLock { count += 1 }
         arrived.continuation.yield()
-        try? await Task.sleep(nanoseconds: 3_600_000_000_000)
-        return LoadResponse(outcome: .connection("cancelled"))
     }
 }
 
@@ -89,7 +86,7 @@ final class HangingTransport: LoadTransport, @unchecked Sendable {
         #expect(measurement.requests == 1280 && measurement.succeeded == 1280 && measurement.succeededInWindow == 1280)
         #expect(measurement.summary == "capacity 128.0 req/s (closed loop, 4 at a time, 10s, 1280 requests); load at 95% = 121.6 req/s")
         #expect(clock.now() == 50, "no request was sent once the window was over")
-        #expect(outcome.records.map(\.sequence) == Array(0..<1280))
+        #expect(outcome.records.map(\.sequence).sorted() == Array(0..<1280))
         #expect(outcome.records.allSatisfy { $0.intended == $0.start && $0.end - $0.start == Self.serviceTime })
         // Creates carry keys apart from the load's; gets act on tasks the probe created.
         let creates = outcome.records.filter { $0.operation == .create }

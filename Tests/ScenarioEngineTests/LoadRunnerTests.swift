@@ -12,52 +12,58 @@ final class FakeTransport: LoadTransport, @unchecked Sendable {
 
     var received: [LoadRequest] { lock.withLock { requests } }
 
-    func send(_ request: LoadRequest) async -> LoadResponse {
+    func start(_ request: LoadRequest, completion: @escaping @Sendable (LoadResponse) -> Void) {
         let id: Int = lock.withLock {
             requests.append(request)
             nextID += 1
             return nextID
         }
-        return LoadResponse(outcome: .status(request.operation == .create ? 201 : 200), servedBy: "backend-\(id % 2)",
-                            version: "v1", captured: request.operation == .create ? ["id": "\(id)"] : [:])
+        completion(LoadResponse(outcome: .status(request.operation == .create ? 201 : 200), servedBy: "backend-\(id % 2)",
+                                version: "v1", captured: request.operation == .create ? ["id": "\(id)"] : [:]))
     }
 }
 
 /// A transport whose requests hang until `release()` — a server that stopped answering.
 final class StalledTransport: LoadTransport, @unchecked Sendable {
     private let lock = NSLock()
-    private var waiting: [CheckedContinuation<Void, Never>] = []
+    private var waiting: [@Sendable (LoadResponse) -> Void] = []
     private var released = false
 
-    func send(_ request: LoadRequest) async -> LoadResponse {
-        await withCheckedContinuation { continuation in
-            let resume: Bool = lock.withLock {
-                if released { return true }
-                waiting.append(continuation)
-                return false
-            }
-            if resume { continuation.resume() }
+    func start(_ request: LoadRequest, completion: @escaping @Sendable (LoadResponse) -> Void) {
+        let now: Bool = lock.withLock {
+            if released { return true }
+            waiting.append(completion)
+            return false
         }
-        return LoadResponse(outcome: .timeout)
+        if now { completion(LoadResponse(outcome: .timeout)) }
     }
 
     func release() {
-        let all: [CheckedContinuation<Void, Never>] = lock.withLock {
+        let all: [@Sendable (LoadResponse) -> Void] = lock.withLock {
             released = true
             defer { waiting = [] }
             return waiting
         }
-        all.forEach { $0.resume() }
+        all.forEach { $0(LoadResponse(outcome: .timeout)) }
+    }
+}
+
+extension LoadRunner {
+    /// Runs into a fresh log and returns its records by sequence.
+    func records(start: Double, control: LoadControl) async throws -> [RequestRecord] {
+        let log = try RequestLog()
+        await run(start: start, control: control, log: log)
+        return log.records.sorted { $0.sequence < $1.sequence }
     }
 }
 
 @Suite struct LoadRunnerTests {
-    @Test func requestsAreSentOnScheduleWithTheMixAndUniqueKeys() async {
+    @Test func requestsAreSentOnScheduleWithTheMixAndUniqueKeys() async throws {
         let clock = ManualClock(start: 50)
         let transport = FakeTransport()
         let spec = LoadSpec(rate: .fixed(20), mix: [.list: 2, .create: 1, .get: 1])
         let runner = LoadRunner(spec: spec, traffic: TestStacks.todo.traffic, rate: 20, keyPrefix: "run1", clock: clock, transport: transport)
-        let records = await runner.run(start: 50, control: LoadControl(stopAt: 60))
+        let records = try await runner.records(start: 50, control: LoadControl(stopAt: 60))
         #expect(records.count == 200)
         #expect(records.map(\.sequence) == Array(0..<200))
         #expect(records.allSatisfy { abs($0.intended - (50 + Double($0.sequence) / 20)) < 1e-9 })
@@ -71,19 +77,19 @@ final class StalledTransport: LoadTransport, @unchecked Sendable {
         #expect(Set(records.compactMap(\.servedBy)) == ["backend-0", "backend-1"])
     }
 
-    @Test func getBeforeAnyCreateBecomesACreate() async {
+    @Test func getBeforeAnyCreateBecomesACreate() async throws {
         let clock = ManualClock()
         let transport = FakeTransport()
         // With these weights the picker's first choice is `get`, before any task exists.
         let runner = LoadRunner(spec: LoadSpec(rate: .fixed(10), mix: [.get: 3, .create: 1]), traffic: TestStacks.todo.traffic, rate: 10, keyPrefix: "k", clock: clock, transport: transport)
-        let records = await runner.run(start: 0, control: LoadControl(stopAt: 0.95))
+        let records = try await runner.records(start: 0, control: LoadControl(stopAt: 0.95))
         #expect(records.count == 10)
         #expect(records.first?.operation == .create)
         #expect(records.first?.idempotencyKey == "k-0")
         #expect(transport.received.filter { $0.operation == .get }.allSatisfy { $0.variables["id"] != nil })
     }
 
-    @Test func aStalledServerDoesNotSlowTheScheduleAndExcessIsRecordedAsOverload() async {
+    @Test func aStalledServerDoesNotSlowTheScheduleAndExcessIsRecordedAsOverload() async throws {
         let clock = ManualClock()
         let transport = StalledTransport()
         let overloads = Counter()
@@ -91,7 +97,7 @@ final class StalledTransport: LoadTransport, @unchecked Sendable {
         let runner = LoadRunner(spec: spec, traffic: TestStacks.todo.traffic, rate: 10, keyPrefix: "k", clock: clock, transport: transport) { record in
             if record.outcome == .overload, overloads.increment() == 7 { transport.release() }
         }
-        let records = await runner.run(start: 0, control: LoadControl(stopAt: 1))
+        let records = try await runner.records(start: 0, control: LoadControl(stopAt: 1))
         #expect(records.count == 10)
         #expect(records.filter { $0.outcome == .overload }.map(\.sequence) == Array(3..<10))
         #expect(records.filter { $0.outcome == .timeout }.map(\.sequence) == [0, 1, 2])
@@ -99,14 +105,14 @@ final class StalledTransport: LoadTransport, @unchecked Sendable {
         #expect(records[9].intended == 0.9 && records[9].start == 0.9)
     }
 
-    @Test func stoppingEarlierWinsAndCancellationStopsScheduling() async {
+    @Test func stoppingEarlierWinsAndCancellationStopsScheduling() async throws {
         let control = LoadControl(stopAt: 100)
         control.stop(at: 2)
         control.stop(at: 5)
         #expect(control.isStopped(at: 2))
         #expect(!control.isStopped(at: 1.99))
         let runner = LoadRunner(spec: LoadSpec(rate: .fixed(5)), traffic: TestStacks.todo.traffic, rate: 5, keyPrefix: "k", clock: ManualClock(), transport: FakeTransport())
-        let records = await runner.run(start: 0, control: control)
+        let records = try await runner.records(start: 0, control: control)
         #expect(records.count == 10)
     }
 }

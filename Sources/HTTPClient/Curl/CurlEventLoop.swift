@@ -41,13 +41,15 @@ final class CurlEventLoop: @unchecked Sendable {
 
     /// Hands a transfer to the loop.
     func submit(_ transfer: CurlTransfer) {
-        let accepted = lock.withLock { () -> Bool in
-            guard !stopRequested else { return false }
+        let accepted = lock.withLock { () -> Bool? in
+            guard !stopRequested else { return nil }
             incoming.append(transfer)
-            return true
+            return incoming.count == 1
         }
-        if accepted {
-            curl_multi_wakeup(multi)
+        if let first = accepted {
+            // One wake-up per batch: a queue that was not empty has a wake-up pending, and the loop takes the
+            // whole queue at once (at 10,000 requests/s a write to the wake-up pipe each was a measurable cost).
+            if first { curl_multi_wakeup(multi) }
         } else {
             transfer.fail(LabrunError(id: ErrorID.httpClosed, message: "\(transfer.request) was not sent: the HTTP client was shut down."))
         }

@@ -81,6 +81,7 @@ public enum ErrorID {
     // LOAD
     public static let loadCalibrationFailed = "LOAD_CALIBRATION_FAILED"
     public static let loadRateTooLow = "LOAD_RATE_TOO_LOW"
+    public static let loadSpillFailed = "LOAD_SPILL_FAILED"
     // MANIFEST
     public static let manifestInvalid = "MANIFEST_INVALID"
     // MANIFESTS

@@ -81,6 +81,15 @@ public enum Platform {
         return true
     }
 
+    /// Resets this process's peak resident memory, so that a later peak is a measurement's own (Linux only;
+    /// elsewhere the peak stays the process's).
+    public static func resetPeakResidentMemory() {
+        #if os(Linux)
+        // Writing 5 to clear_refs resets VmHWM (Linux 4.0 and later).
+        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+        #endif
+    }
+
     /// This process's resident memory now (`current`) or at its peak, in MiB.
     public static func residentMemory(peak: Bool) -> Double? {
         #if os(Linux)

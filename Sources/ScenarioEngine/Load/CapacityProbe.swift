@@ -42,38 +42,45 @@ public struct CapacityProbe: Sendable {
     /// What a probe measured and every request it sent.
     public struct Outcome: Sendable {
         public var measurement: CapacityMeasurement
-        /// Every request, sorted by sequence; `intended` is when it was sent (a closed loop has no schedule).
-        public var records: [RequestRecord]
+        /// Every request, in the order they ended; `intended` is when it was sent (a closed loop has no schedule).
+        public var records: LoggedRecords
     }
 
     /// Measures from now for `measureFor`, then waits for the requests still in flight.
     ///
     /// Throws `CancellationError` when cancelled (workers stop at once; requests in flight are cancelled
     /// with the task), `LOAD_CALIBRATION_FAILED` when fewer than half of the requests (or none) succeeded,
-    /// and `LOAD_RATE_TOO_LOW` when the share of the capacity is below 0.1 req/s.
+    /// `LOAD_RATE_TOO_LOW` when the share of the capacity is below 0.1 req/s, and `LOAD_SPILL_FAILED` when
+    /// the file for its records cannot be created.
     public func run() async throws -> Outcome {
+        let log = try RequestLog()
         let start = clock.now()
         let length = calibration.measureFor.seconds
         let end = start + length
         let state = ProbeState(mix: mix, traffic: traffic)
-        let records = await withTaskGroup(of: [RequestRecord].self) { group in
+        await withTaskGroup(of: Void.self) { group in
             for _ in 0..<calibration.concurrency {
-                group.addTask { await self.worker(until: end, state: state) }
+                group.addTask { await self.worker(until: end, state: state, log: log) }
             }
-            var all: [RequestRecord] = []
-            for await part in group { all += part }
-            return all.sorted { $0.sequence < $1.sequence }
         }
         try Task.checkCancellation()
 
-        let succeeded = records.filter(\.succeeded).count
+        let records = log.records
+        var succeeded = 0
+        var inWindow = 0
         var errorsByKind: [String: Int] = [:]
-        for record in records where !record.succeeded { errorsByKind[record.outcome.label, default: 0] += 1 }
+        for record in records {
+            if record.succeeded {
+                succeeded += 1
+                if record.end <= end { inWindow += 1 }
+            } else {
+                errorsByKind[record.outcome.label, default: 0] += 1
+            }
+        }
         if succeeded == 0 || succeeded * 2 < records.count {
             throw Self.failure(requests: records.count, failed: records.count - succeeded, errorsByKind: errorsByKind,
                                seconds: length)
         }
-        let inWindow = records.filter { $0.succeeded && $0.end <= end }.count
         let capacity = Double(inWindow) / length
         let rate = try calibration.rate(forCapacity: capacity)
         let measurement = CapacityMeasurement(
@@ -84,8 +91,7 @@ public struct CapacityProbe: Sendable {
     }
 
     /// One closed-loop worker: sends, waits for the answer, sends again, until the window ends.
-    private func worker(until end: Double, state: ProbeState) async -> [RequestRecord] {
-        var records: [RequestRecord] = []
+    private func worker(until end: Double, state: ProbeState, log: RequestLog) async {
         while !Task.isCancelled && clock.now() < end {
             let request = state.nextRequest(keyPrefix: keyPrefix, timeout: requestTimeout)
             let sent = clock.now()
@@ -94,10 +100,9 @@ public struct CapacityProbe: Sendable {
                                        end: clock.now(), outcome: response.outcome, servedBy: response.servedBy,
                                        version: response.version, idempotencyKey: request.idempotencyKey)
             if response.outcome.isSuccess { state.captured.remember(response.captured) }
-            records.append(record)
+            log.append(record)
             onRecord?(record)
         }
-        return records
     }
 
     /// `LOAD_CALIBRATION_FAILED`: too many of the probe's requests failed to measure anything.

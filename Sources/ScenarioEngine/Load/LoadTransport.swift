@@ -1,12 +1,62 @@
+import Foundation
 import ScenarioModel
 
-/// The seam between the load generator and the network: sends one request, reports how it ended.
+/// The seam between the load generator and the network: starts one request, reports how it ended.
 ///
 /// The real transport (`HTTPLoadTransport`) turns each operation into the HTTP request the stack
-/// file's template describes. It must enforce `request.timeout` itself and answer `.timeout` when it
-/// passes; it never throws.
+/// file's template describes. `start` returns at once and calls `completion` exactly once, from any
+/// thread (possibly before `start` returns); it must enforce `request.timeout` itself and answer
+/// `.timeout` when it passes; it never throws. No task per request: at thousands of requests a second
+/// a task each cost more memory and CPU than the requests (issue 11).
 public protocol LoadTransport: Sendable {
-    func send(_ request: LoadRequest) async -> LoadResponse
+    func start(_ request: LoadRequest, completion: @escaping @Sendable (LoadResponse) -> Void)
+}
+
+extension LoadTransport {
+    /// Sends one request and waits for its end (the capacity probe's closed-loop workers). When the task is
+    /// cancelled it returns `.connection("cancelled")` at once; the request itself ends within its timeout.
+    public func send(_ request: LoadRequest) async -> LoadResponse {
+        let answer = OnceAnswer()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                answer.wait(continuation)
+                start(request) { answer.resume($0) }
+            }
+        } onCancel: {
+            answer.resume(LoadResponse(outcome: .connection("cancelled")))
+        }
+    }
+}
+
+/// The first of an answer and a cancellation, handed to the one waiter whichever comes first.
+private final class OnceAnswer: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<LoadResponse, Never>?
+    private var early: LoadResponse?
+    private var done = false
+
+    func wait(_ continuation: CheckedContinuation<LoadResponse, Never>) {
+        let ready: LoadResponse? = lock.withLock {
+            if let early { done = true; return early }
+            self.continuation = continuation
+            return nil
+        }
+        if let ready { continuation.resume(returning: ready) }
+    }
+
+    func resume(_ response: LoadResponse) {
+        let waiting: CheckedContinuation<LoadResponse, Never>? = lock.withLock {
+            guard !done else { return nil }
+            guard let continuation else {
+                if early == nil { early = response }
+                return nil
+            }
+            done = true
+            self.continuation = nil
+            return continuation
+        }
+        waiting?.resume(returning: response)
+    }
 }
 
 /// One request the load generator wants sent.

@@ -16,7 +16,9 @@ final class RunState: @unchecked Sendable {
     var recoveryEnd: Double?
     var loadEnd: Double?
     var loadControl: LoadControl?
-    var loadTask: Task<[RequestRecord], Never>?
+    var loadTask: Task<Void, Never>?
+    /// Where the load's records go (a file, read back for the statistics and assertions).
+    var loadLog: RequestLog?
     /// The reads of the write ledger while the load runs (cancelled when the load has stopped).
     var ledgerWatch: Task<LedgerVisibility, Never>?
     /// The rate the load runs at (the fixed one, or the one calibration resolved).
@@ -25,7 +27,7 @@ final class RunState: @unchecked Sendable {
     var calibration: CapacityMeasurement?
     /// The capacity probe's requests: for the write ledger only (they are before the load's start and
     /// not part of its schedule, so they stay out of phase stats, series and recovery measures).
-    var calibrationRecords: [RequestRecord] = []
+    var calibrationRecords: RequestRecords = [RequestRecord]()
     var recoveryFailed = false
     /// The checks that still failed when recovery ran out of time.
     var recoveryFailures: [AssertionResult] = []

@@ -128,9 +128,11 @@ public struct ScenarioRunner: Sendable {
             if case .duration(let total) = load.until { control.stop(at: start + total.seconds) }
             let runner = LoadRunner(spec: load, traffic: driver.stack.traffic, rate: rate, keyPrefix: run.loadKeyPrefix, clock: clock, transport: transport,
                                     onRecord: onRecord)
+            let log = try RequestLog()
             state.loadStart = start
             state.loadControl = control
-            state.loadTask = Task { await runner.run(start: start, control: control) }
+            state.loadLog = log
+            state.loadTask = Task { await runner.run(start: start, control: control, log: log) }
             timeline.record(.phase, "before", String(format: "load at %g req/s", rate), at: start)
             try await clock.sleep(seconds: load.before.seconds)
         }
@@ -314,12 +316,14 @@ public struct ScenarioRunner: Sendable {
         let timeline = run.timeline
 
         // Stop the load and collect its records.
-        var records: [RequestRecord] = []
-        if let task = state.loadTask {
+        var records: RequestRecords = [RequestRecord]()
+        if let task = state.loadTask, let log = state.loadLog {
             let now = clock.now()
             state.loadControl?.stop(at: now)
-            records = await task.value
+            await task.value
+            records = log.records
             state.loadEnd = state.loadEnd ?? now
+            if let failure = log.failure { timeline.record(.error, "load", "request records incomplete: \(failure)") }
         }
         var ledgerSeen: LedgerVisibility?
         if let watch = state.ledgerWatch {
@@ -417,7 +421,7 @@ public struct ScenarioRunner: Sendable {
 
     /// Evaluates the assertions: live ones (`http`, `sql`, `kubernetes`) polled until they pass or time
     /// out, the rest from the run's observations. The write ledger's last read joins the reads made during the run.
-    func evaluate(_ assertions: [Assertion], records: [RequestRecord], windows: PhaseWindows, ledgerSeen: LedgerVisibility?,
+    func evaluate(_ assertions: [Assertion], records: RequestRecords, windows: PhaseWindows, ledgerSeen: LedgerVisibility?,
                   run: RunContext, state: RunState) async -> [AssertionResult] {
         var ledger: [String: Int]?
         var seen = ledgerSeen

@@ -128,24 +128,35 @@ public final class HTTPLoadTransport: LoadTransport, @unchecked Sendable {
         return HTTPRequest(operation.method, baseURL + path, headers: headers, body: body, timeout: request.timeout)
     }
 
-    public func send(_ request: LoadRequest) async -> LoadResponse {
-        if let refusal = sendGuard?() { return LoadResponse(outcome: .connection(refusal)) }
+    public func start(_ request: LoadRequest, completion: @escaping @Sendable (LoadResponse) -> Void) {
+        if let refusal = sendGuard?() { return completion(LoadResponse(outcome: .connection(refusal))) }
         guard let outgoing = httpRequest(for: request) else {
-            return LoadResponse(outcome: .connection("the stack defines no operation \(request.operation)"))
+            return completion(LoadResponse(outcome: .connection("the stack defines no operation \(request.operation)")))
         }
-        do {
-            let response = try await http.send(outgoing)
+        let captures = operations[request.operation]?.captures ?? []
+        let headers = headers
+        http.start(outgoing) { result in
+            completion(HTTPLoadTransport.response(result, captures: captures, headers: headers))
+        }
+    }
+
+    /// How a request ended, from the client's result: the status with the accounting headers and the
+    /// captured values, or the failure's kind.
+    static func response(_ result: Result<HTTPResponse, any Error>, captures: [(name: String, pointer: String)],
+                         headers: ResponseHeaders) -> LoadResponse {
+        switch result {
+        case .success(let response):
             var captured: [String: String] = [:]
-            if response.isSuccess, let captures = operations[request.operation]?.captures, !captures.isEmpty {
+            if response.isSuccess, !captures.isEmpty {
                 captured = HTTPLoadTransport.capture(captures, from: response.body)
             }
             return LoadResponse(outcome: .status(response.status), servedBy: headers.servedBy.flatMap { response.header($0) },
                                 version: headers.version.flatMap { response.header($0) }, captured: captured)
-        } catch let error as LabrunError {
+        case .failure(let error as LabrunError):
             return LoadResponse(outcome: HTTPLoadTransport.classify(error))
-        } catch is CancellationError {
+        case .failure(is CancellationError):
             return LoadResponse(outcome: .connection("cancelled"))
-        } catch {
+        case .failure(let error):
             return LoadResponse(outcome: .connection(String(describing: error)))
         }
     }

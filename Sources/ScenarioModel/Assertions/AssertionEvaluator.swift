@@ -25,7 +25,7 @@ public enum AssertionEvaluator {
                 return AssertionResult(name: name, kind: "writeLedger", verdict: .error,
                                        message: "the rows in the database could not be read, so the ledger cannot be reconciled")
             }
-            return WriteLedger(records: observed.calibrationRecords + observed.records, operation: operation, rows: rows,
+            return WriteLedger(records: ChainedRecords(observed.calibrationRecords, observed.records), operation: operation, rows: rows,
                                seen: observed.ledgerSeen).evaluate(spec, name: name)
         case .versionAccounting(let spec):
             let during = observed.windows.window(.during)

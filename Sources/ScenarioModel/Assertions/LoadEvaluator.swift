@@ -1,14 +1,15 @@
 import LabrunCore
 
 /// Evaluates the assertions that read the background load: SLOs, throughput, serving pods and
-/// the load-based recovery measures. Pure: everything comes from request records and phase windows.
+/// the load-based recovery measures. Pure: everything comes from request records and phase windows,
+/// each measure one pass over the records.
 public struct LoadEvaluator: Sendable {
-    public var records: [RequestRecord]
+    public var records: RequestRecords
     public var windows: PhaseWindows
     /// The load's target rate (requests per second).
     public var targetRate: Double
 
-    public init(records: [RequestRecord], windows: PhaseWindows, targetRate: Double) {
+    public init(records: RequestRecords, windows: PhaseWindows, targetRate: Double) {
         self.records = records
         self.windows = windows
         self.targetRate = targetRate
@@ -84,8 +85,12 @@ public struct LoadEvaluator: Sendable {
         let length = window.end - window.start
         guard length > 0 else { return nil }
         let limit = within?.seconds ?? .infinity
-        let counted = records.filter { $0.intended >= window.start && $0.intended < window.end && $0.succeeded && $0.latency <= limit }
-        return Double(counted.count) / length
+        var counted = 0
+        for record in records where record.intended >= window.start && record.intended < window.end && record.succeeded
+            && record.latency <= limit {
+            counted += 1
+        }
+        return Double(counted) / length
     }
 
     /// Distinct serving pods in a phase.

@@ -11,17 +11,25 @@ public enum RecoveryEvaluator {
     ///   victim. Recovery needs a success after the last failure within that window.
     /// - `firstSuccess`: from the fault to the end of the first successful request sent after it.
     public static func measure(_ measure: RecoveryMeasure, faultAt: Double, readyAt: Double? = nil,
-                               records: [RequestRecord] = [], until: Double? = nil) -> Double? {
+                               records: RequestRecords = [RequestRecord](), until: Double? = nil) -> Double? {
         switch measure {
         case .replicasReady:
             return readyAt.map { max(0, $0 - faultAt) }
         case .errorWindow:
-            let window = records.filter { $0.intended >= faultAt && $0.end <= (until ?? .infinity) }
-            guard let last = window.filter({ !$0.succeeded }).map(\.end).max() else { return 0 }
-            let laterSuccess = window.contains { $0.succeeded && $0.end > last }
-            return laterSuccess ? last - faultAt : nil
+            // One pass: the last failure's end, and the last success's end (a success after the last failure
+            // exists exactly when the last success ended later).
+            var lastFailure: Double?
+            var lastSuccess: Double?
+            for record in records where record.intended >= faultAt && record.end <= (until ?? .infinity) {
+                if record.succeeded { lastSuccess = max(lastSuccess ?? record.end, record.end) }
+                else { lastFailure = max(lastFailure ?? record.end, record.end) }
+            }
+            guard let last = lastFailure else { return 0 }
+            return (lastSuccess ?? -.infinity) > last ? last - faultAt : nil
         case .firstSuccess:
-            return records.filter { $0.succeeded && $0.start >= faultAt }.map(\.end).min().map { $0 - faultAt }
+            var first: Double?
+            for record in records where record.succeeded && record.start >= faultAt { first = min(first ?? record.end, record.end) }
+            return first.map { $0 - faultAt }
         }
     }
 

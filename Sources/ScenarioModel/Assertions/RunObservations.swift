@@ -3,7 +3,8 @@
 /// The runner fills it in (records from the load generator, times from the step runner and the
 /// watches, row counts from Postgres); the evaluation itself is pure.
 public struct RunObservations: Sendable {
-    public var records: [RequestRecord]
+    /// The load's requests (its spill file in a run).
+    public var records: RequestRecords
     public var windows: PhaseWindows
     /// The load's rate in requests per second: `load.rate`, or the share of the capacity measured at the start.
     public var targetRate: Double
@@ -20,11 +21,11 @@ public struct RunObservations: Sendable {
     /// The capacity probe's requests (before the load's start, outside its schedule). Only the write
     /// ledger reads them: their writes must be in the database like the load's, but they are no part of any
     /// phase, rate or recovery measure.
-    public var calibrationRecords: [RequestRecord]
+    public var calibrationRecords: RequestRecords
 
-    public init(records: [RequestRecord], windows: PhaseWindows, targetRate: Double, steps: [StepResult] = [],
+    public init(records: RequestRecords, windows: PhaseWindows, targetRate: Double, steps: [StepResult] = [],
                 readyAt: [String: Double] = [:], ledgerRows: [String: Int]? = nil, ledgerSeen: LedgerVisibility? = nil,
-                ledgerOperation: LoadOperation? = nil, calibrationRecords: [RequestRecord] = []) {
+                ledgerOperation: LoadOperation? = nil, calibrationRecords: RequestRecords = [RequestRecord]()) {
         self.records = records
         self.windows = windows
         self.targetRate = targetRate

@@ -26,15 +26,28 @@ public struct VersionAccounting: Sendable, Hashable, Codable {
     /// The version of the last successful answers (after the window): every answer after the window's end.
     public var finalVersions: [String]
 
-    /// Accounts `records` within `window`; records after the window decide the final version.
-    public init(records: [RequestRecord], window: ClosedRange<Double>) {
+    /// Accounts `records` within `window`; records after the window decide the final version. One pass.
+    public init(records: some Sequence<RequestRecord>, window: ClosedRange<Double>) {
         self.window = window
-        let inside = records.filter { window.contains($0.intended) }
-        failed = inside.filter { !$0.succeeded }.count
-        unaccounted = inside.filter { $0.succeeded && $0.version == nil }.count
+        var failed = 0
+        var unaccounted = 0
         var spans: [String: VersionSpan] = [:]
-        for record in inside.sorted(by: { $0.intended < $1.intended }) where record.succeeded {
-            guard let version = record.version else { continue }
+        var afterwards: Set<String> = []
+        var anyAfterwards = false
+        // The last ten successes inside the window (by sequence): the final version when none came after it.
+        var tail: [RequestRecord] = []
+        for record in records {
+            if record.intended > window.upperBound && record.succeeded {
+                anyAfterwards = true
+                if let version = record.version { afterwards.insert(version) }
+            }
+            guard window.contains(record.intended) else { continue }
+            guard record.succeeded else { failed += 1; continue }
+            if !anyAfterwards {
+                tail.append(record)
+                if tail.count > 20 { tail = Array(tail.sorted { $0.sequence < $1.sequence }.suffix(10)) }
+            }
+            guard let version = record.version else { unaccounted += 1; continue }
             if var span = spans[version] {
                 span.lastSeen = max(span.lastSeen, record.intended)
                 span.firstSeen = min(span.firstSeen, record.intended)
@@ -44,6 +57,8 @@ public struct VersionAccounting: Sendable, Hashable, Codable {
                 spans[version] = VersionSpan(version: version, firstSeen: record.intended, lastSeen: record.intended, requests: 1)
             }
         }
+        self.failed = failed
+        self.unaccounted = unaccounted
         versions = spans.values.sorted { ($0.firstSeen, $0.version) < ($1.firstSeen, $1.version) }
         if let last = versions.last, versions.count > 1 {
             let othersLast = versions.dropLast().map(\.lastSeen).max() ?? last.firstSeen
@@ -51,9 +66,11 @@ public struct VersionAccounting: Sendable, Hashable, Codable {
         } else {
             overlap = nil
         }
-        let afterwards = records.filter { $0.intended > window.upperBound && $0.succeeded }
-        let tail = afterwards.isEmpty ? Array(inside.filter(\.succeeded).suffix(10)) : afterwards
-        finalVersions = Array(Set(tail.compactMap(\.version))).sorted()
+        if anyAfterwards {
+            finalVersions = afterwards.sorted()
+        } else {
+            finalVersions = Array(Set(tail.sorted { $0.sequence < $1.sequence }.suffix(10).compactMap(\.version))).sorted()
+        }
     }
 
     /// The verdict of a `versionAccounting` assertion.

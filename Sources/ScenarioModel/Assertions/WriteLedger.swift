@@ -24,7 +24,7 @@ public struct WriteLedger: Sendable {
     public private(set) var vanished: [String: (found: Double, missed: Double)] = [:]
 
     /// Reconciles the records of `operation` with `rows` (idempotency key → row count) and the reads in `seen`.
-    public init(records: [RequestRecord], operation: LoadOperation, rows: [String: Int], seen: LedgerVisibility? = nil) {
+    public init(records: some Sequence<RequestRecord>, operation: LoadOperation, rows: [String: Int], seen: LedgerVisibility? = nil) {
         var answer: [String: WriteAnswer] = [:]
         var label: [String: String] = [:]
         var acknowledgedAt: [String: Double] = [:]

@@ -67,3 +67,32 @@ public enum RequestOutcome: Sendable, Hashable, Codable {
         }
     }
 }
+
+/// The records of a run as the statistics and assertions read them: the load's spill file during a run
+/// (`RequestLog` in the scenario engine), an array in tests. In any order; each reader makes its own pass,
+/// so nothing holds every record in memory.
+public typealias RequestRecords = any Sequence<RequestRecord> & Sendable
+
+/// Two record sequences, one after the other (the capacity probe's, then the load's, for the write ledger).
+public struct ChainedRecords: Sequence, Sendable {
+    public let first: RequestRecords
+    public let second: RequestRecords
+
+    public init(_ first: RequestRecords, _ second: RequestRecords) {
+        self.first = first
+        self.second = second
+    }
+
+    public func makeIterator() -> AnyIterator<RequestRecord> {
+        var current: any IteratorProtocol<RequestRecord> = first.makeIterator()
+        var rest: RequestRecords? = second
+        return AnyIterator {
+            while true {
+                if let record = current.next() { return record }
+                guard let next = rest else { return nil }
+                rest = nil
+                current = next.makeIterator()
+            }
+        }
+    }
+}

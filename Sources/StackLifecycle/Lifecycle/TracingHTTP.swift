@@ -18,6 +18,17 @@ struct TracingHTTP: HTTPSending {
         }
     }
 
+    func start(_ request: HTTPRequest, completion: @escaping @Sendable (Result<HTTPResponse, any Error>) -> Void) {
+        let trace = trace
+        base.start(request) { result in
+            switch result {
+            case .success(let response): trace("\(request) → \(response.status) (\(formatSeconds(response.elapsed)))")
+            case .failure(let error): trace("\(request) → \(error)")
+            }
+            completion(result)
+        }
+    }
+
     func stream(_ request: HTTPRequest) async throws -> HTTPStream {
         trace("\(request) (stream)")
         return try await base.stream(request)

@@ -17,12 +17,12 @@ final class SteppingTransport: LoadTransport, @unchecked Sendable {
         self.failsCalibration = failsCalibration
     }
 
-    func send(_ request: LoadRequest) async -> LoadResponse {
+    func start(_ request: LoadRequest, completion: @escaping @Sendable (LoadResponse) -> Void) {
         clock.manual.advance(by: serviceTime)
         let probe = request.idempotencyKey?.contains("-cal-") == true
-        if probe && failsCalibration(request.sequence) { return LoadResponse(outcome: .status(503)) }
-        return LoadResponse(outcome: .status(request.operation == .create ? 201 : 200), servedBy: "backend-a", version: "v1",
-                            captured: request.operation == .create ? ["id": "\(request.sequence)"] : [:])
+        if probe && failsCalibration(request.sequence) { return completion(LoadResponse(outcome: .status(503))) }
+        completion(LoadResponse(outcome: .status(request.operation == .create ? 201 : 200), servedBy: "backend-a", version: "v1",
+                                captured: request.operation == .create ? ["id": "\(request.sequence)"] : [:]))
     }
 }
 

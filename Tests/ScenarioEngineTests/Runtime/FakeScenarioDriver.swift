@@ -115,12 +115,12 @@ final class FakeScenarioDriver: ScenarioDriver, @unchecked Sendable {
 
 /// Answers every load request 200 (creates 201 with an id), served by one of two pods.
 struct FakeLoadTransport: LoadTransport {
-    func send(_ request: LoadRequest) async -> LoadResponse {
+    func start(_ request: LoadRequest, completion: @escaping @Sendable (LoadResponse) -> Void) {
         let pod = request.sequence % 2 == 0 ? "backend-a" : "backend-b"
         if request.operation == .create {
-            return LoadResponse(outcome: .status(201), servedBy: pod, version: "v1", captured: ["id": String(request.sequence)])
+            return completion(LoadResponse(outcome: .status(201), servedBy: pod, version: "v1", captured: ["id": String(request.sequence)]))
         }
-        return LoadResponse(outcome: .status(200), servedBy: pod, version: "v1")
+        completion(LoadResponse(outcome: .status(200), servedBy: pod, version: "v1"))
     }
 }
 

@@ -17,6 +17,10 @@ import Testing
             lock.withLock { sent.append(request) }
             return try answer(request)
         }
+        func start(_ request: HTTPRequest, completion: @escaping @Sendable (Result<HTTPResponse, any Error>) -> Void) {
+            lock.withLock { sent.append(request) }
+            completion(Result { try answer(request) })
+        }
         func stream(_ request: HTTPRequest) async throws -> HTTPStream {
             throw LabrunError(id: "UNUSED", message: "not used")
         }
