@@ -50,9 +50,9 @@ public struct VisibilitySummary: Sendable, Hashable, Codable {
         let sorted = latencies.sorted()
         measured = sorted.count
         self.beforeAcknowledgement = beforeAcknowledgement
-        p50 = LoadStatistics.nearestRank(sorted, 50)
-        p90 = LoadStatistics.nearestRank(sorted, 90)
-        p99 = LoadStatistics.nearestRank(sorted, 99)
+        p50 = Distribution.nearestRank(sorted, 50)
+        p90 = Distribution.nearestRank(sorted, 90)
+        p99 = Distribution.nearestRank(sorted, 99)
         max = sorted.last
         var counts = Array(repeating: 0, count: Self.bucketBounds.count + 1)
         for latency in sorted {
@@ -64,7 +64,7 @@ public struct VisibilitySummary: Sendable, Hashable, Codable {
         reads = visibility.reads.count
         failedReads = visibility.failedReads
         let gaps = visibility.gaps
-        medianGap = LoadStatistics.nearestRank(gaps, 50)
+        medianGap = Distribution.nearestRank(gaps, 50)
         longestGap = gaps.last
         vanished = visibility.vanished.count
     }

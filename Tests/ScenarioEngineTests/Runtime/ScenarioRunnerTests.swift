@@ -251,10 +251,10 @@ final class CommittingTransport: LoadTransport, @unchecked Sendable {
     private var rows: [String: Int] = [:]
     var committed: [String: Int] { lock.withLock { rows } }
 
-    func send(_ request: LoadRequest) async -> LoadResponse {
+    func start(_ request: LoadRequest, completion: @escaping @Sendable (LoadResponse) -> Void) {
         if let key = request.idempotencyKey { lock.withLock { rows[key, default: 0] += 1 } }
-        return LoadResponse(outcome: .status(request.operation == .create ? 201 : 200), servedBy: "backend-a", version: "v1",
-                            captured: ["id": String(request.sequence)])
+        completion(LoadResponse(outcome: .status(request.operation == .create ? 201 : 200), servedBy: "backend-a", version: "v1",
+                                captured: ["id": String(request.sequence)]))
     }
 }
 
