@@ -39,6 +39,9 @@ import Testing
         let api = FakeHTTPTransport(HTTPRouteScript([
             "GET /api/v1/namespaces/shop/services/labrun-backend": [.json(200, Self.twin)],
             "GET /api/v1/nodes": [.json(200, #"{"metadata":{},"items":[{"status":{"addresses":[{"type":"InternalIP","address":"10.0.0.9"}]}}]}"#)],
+            // What port-forward access follows: the Service and the ready pod behind it.
+            "GET /api/v1/namespaces/shop/services/backend": [.json(200, #"{"metadata":{"name":"backend"},"spec":{"ports":[{"port":8000}]}}"#)],
+            "GET /api/v1/namespaces/shop/endpoints/backend": [.json(200, #"{"metadata":{"name":"backend"},"subsets":[{"addresses":[{"ip":"10.244.0.5","targetRef":{"kind":"Pod","name":"backend-1"}}],"ports":[{"port":8000}]}]}"#)],
         ]))
         let kube = try KubernetesClient(configuration: KubernetesConfiguration(server: Self.server, namespace: "shop"), http: api,
                                         clock: ManualClock())
@@ -92,6 +95,8 @@ import Testing
         #expect(started.executable == "kubectl")
         #expect(Array(started.arguments.prefix(8)) == ["--kubeconfig", "/home/dev/.kube/config", "--context", "prod", "--namespace", "shop",
                                                        "port-forward", "--address"])
+        #expect(started.arguments.suffix(2) == ["pod/backend-1", started.arguments.last ?? ""] && started.arguments.last?.hasSuffix(":8000") == true,
+                "one forward per ready pod, to the pod's port: \(started.arguments)")
         #expect(reached.reopen == ["kubectl --kubeconfig /home/dev/.kube/config --context prod --namespace shop port-forward --address 127.0.0.1 service/backend 8000:8000"])
     }
 

@@ -20,6 +20,24 @@ public enum Platform {
         #endif
     }
 
+    /// Makes writes to socket `fd` fail with EPIPE instead of raising SIGPIPE when the peer is gone
+    /// (Darwin: a socket option; Linux: `sendFlags` on every send).
+    public static func suppressSigpipe(_ fd: Int32) {
+        #if canImport(Darwin)
+        var on: Int32 = 1
+        _ = setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &on, socklen_t(MemoryLayout<Int32>.size))
+        #endif
+    }
+
+    /// Flags for `send(2)` on a socket: no SIGPIPE when the peer is gone (see `suppressSigpipe`).
+    public static var sendFlags: Int32 {
+        #if canImport(Glibc)
+        Int32(MSG_NOSIGNAL)
+        #else
+        0
+        #endif
+    }
+
     /// What labrun needs to know of a running process.
     public struct ProcessFacts: Sendable, Equatable {
         /// The process has exited and waits to be reaped.

@@ -193,8 +193,10 @@ public struct StackDeployer: Sendable {
             return StackEndpoints(entries: entries, method: "minikube service", reopen: reopen)
         }
         progress("reaching the Services through `kubectl port-forward`")
+        let kube = self.kube
         let forwarder = PortForwarder(runner: runner, kubeconfig: kubeconfig, namespace: namespace, clock: clock,
-                                      accepts: { port in await self.connects("127.0.0.1", port) })
+                                      accepts: { port in await self.connects("127.0.0.1", port) },
+                                      readyPods: { service, port in try await Self.readyPods(kube, namespace: namespace, service: service, port: port) })
         var entries: [StackEndpoints.Endpoint] = []
         var reopen: [String] = []
         for workload in workloads {
@@ -208,6 +210,30 @@ public struct StackDeployer: Sendable {
     }
 
     private func probe(_ entries: [StackEndpoints.Endpoint]) -> String? { entries.first?.address }
+
+    /// The ready pods behind `service:port` and the pods' port for it, from the Service and its
+    /// Endpoints; nil while either is missing.
+    static func readyPods(_ kube: KubernetesClient, namespace: String, service: String, port: Int) async throws -> PortForwarder.ReadyPods? {
+        let spec: Service
+        let endpoints: Endpoints
+        do {
+            spec = try await kube.get(Service.self, name: service, namespace: namespace)
+            endpoints = try await kube.get(Endpoints.self, name: service, namespace: namespace)
+        } catch let error as LabrunError where error.isNotFound {
+            return nil
+        }
+        let portName = spec.spec?.ports?.first { $0.port == port }?.name
+        var pods: [String] = []
+        var targetPort: Int?
+        for subset in endpoints.subsets ?? [] {
+            let ports = subset.ports ?? []
+            guard let match = ports.count == 1 ? ports.first : ports.first(where: { $0.name == portName }) else { continue }
+            targetPort = match.port
+            pods += (subset.addresses ?? []).compactMap { $0.targetRef?.kind == "Pod" ? $0.targetRef?.name : nil }
+        }
+        guard let targetPort else { return PortForwarder.ReadyPods(pods: [], targetPort: port) }
+        return PortForwarder.ReadyPods(pods: pods.sorted(), targetPort: targetPort)
+    }
 
     /// The NodePort twins' ports on `address`, one per reachable workload.
     func nodePortEntries(namespace: String, address: String) async throws -> [StackEndpoints.Endpoint] {
