@@ -32,8 +32,11 @@ struct LoadBench: AsyncParsableCommand {
     @Option(help: "Seconds of the fixed-rate measurement.")
     var fixedDuration: Int = 60
 
-    @Option(help: "Connections: wrk's and hey's, and labrun's connection pool and cap on requests in flight.")
+    @Option(help: "Connections: wrk's and hey's, and labrun's connection pool.")
     var connections: Int = 64
+
+    @Option(help: "labrun's cap on requests in flight (default: 4 × --connections). Requests beyond the pool's connections wait for one, and the wait counts in their latency; a request due while the cap is reached is an error.")
+    var maxInFlight: Int?
 
     @Option(help: "The wrk to compare with.")
     var wrk: String = "wrk"
@@ -52,7 +55,7 @@ struct LoadBench: AsyncParsableCommand {
         defer { server?.stop() }
         guard let target = url ?? server?.url else { return }
         print("labrun-bench load — \(target), \(duration) s per measurement, \(connections) connections (labrun: at most "
-              + "\(connections) in flight, one event loop), "
+              + "\(inFlightCap) in flight, one event loop), "
               + (newConnections ? "a connection per request" : "kept-alive connections"))
         _ = try await measure(url: target, rate: 200, seconds: 1) // warm-up: connections, code paths
 
@@ -64,14 +67,16 @@ struct LoadBench: AsyncParsableCommand {
         let fixedPeak = Platform.residentMemory(peak: true)
         report(fixed)
 
-        let wrkRun = try runWrk(url: target)
-        let heyRun = try runHey(url: target)
+        // The reference tools run before and after labrun's rate search, and their mean is the reference: a
+        // server (or a machine) that slows down during the search then weighs on both sides alike.
+        let wrkBefore = try runWrk(url: target)
+        let heyBefore = try runHey(url: target)
 
         // labrun's highest sustained rate: from half of wrk's rate, up in steps of 25 % until one fails (or down in
         // steps of 20 % until one holds), then one bisection between the last that held and the first that failed.
         var good: Sample?
         var bad: Sample?
-        var rate = max(100, ((wrkRun?.rate ?? 4000) * 0.5 / 100).rounded() * 100)
+        var rate = max(100, ((wrkBefore?.rate ?? 4000) * 0.5 / 100).rounded() * 100)
         while rate >= 50 && rate <= 400_000 {
             let sample = try await measure(url: target, rate: rate, seconds: Double(duration))
             report(sample)
@@ -91,6 +96,8 @@ struct LoadBench: AsyncParsableCommand {
             if sample.sustained { good = sample }
         }
         let peak = Platform.residentMemory(peak: true)
+        let wrkRun = ToolRun.mean(wrkBefore, try runWrk(url: target))
+        let heyRun = ToolRun.mean(heyBefore, try runHey(url: target))
 
         let mib = { (value: Double?) in value.map { String(format: "%.1f", $0) } ?? "?" }
         let rates = { (value: Double?) in value.map { String(format: "%.0f", $0) } ?? "n/a" }
@@ -113,9 +120,12 @@ struct LoadBench: AsyncParsableCommand {
         row("  CPU s per 1,000 requests", [cpu(fixed.cpuPerThousand), "-", "-"])
         print("")
         print("labrun keeps a schedule (a late answer counts against its rate: sustained = ≥ 97 % of the target answered 2xx, "
-              + "≤ 1 % errors, p99 ≤ 0.5 s); wrk and hey send as fast as answers come, \(connections) at a time. "
+              + "≤ 1 % errors, p99 ≤ 0.5 s); wrk and hey send as fast as answers come, \(connections) at a time, and their rate "
+              + "is the mean of a run before and a run after labrun's search. "
               + String(format: "Resident memory sampled every second at %.0f req/s: at most %@ MiB.", fixedRate, mib(sampler.largest)))
     }
+
+    var inFlightCap: Int { maxInFlight ?? connections * 4 }
 
     /// One measurement of labrun's generator at a target rate.
     struct Sample {
@@ -143,7 +153,7 @@ struct LoadBench: AsyncParsableCommand {
         let transport = try HTTPLoadTransport(baseURL: base, traffic: traffic, headers: ResponseHeaders(),
                                               maxConnections: connections, reuseConnections: !newConnections)
         let clock = SystemClock()
-        let spec = LoadSpec(rate: .fixed(rate), mix: ["get": 1], requestTimeout: .seconds(5), maxInFlight: connections)
+        let spec = LoadSpec(rate: .fixed(rate), mix: ["get": 1], requestTimeout: .seconds(5), maxInFlight: inFlightCap)
         let runner = LoadRunner(spec: spec, traffic: traffic, rate: rate, keyPrefix: "bench", clock: clock, transport: transport)
         let log = try RequestLog()
         let start = clock.now() + 0.05
@@ -171,7 +181,16 @@ struct LoadBench: AsyncParsableCommand {
         var requests: Double
         var cpuSeconds: Double
         var peakMiB: Double
+        var runs = 1
         var cpuPerThousand: Double? { requests > 0 ? cpuSeconds / requests * 1000 : nil }
+
+        /// The mean of the runs that produced a rate (before and after labrun's search).
+        static func mean(_ first: ToolRun?, _ second: ToolRun?) -> ToolRun? {
+            guard let first, let second else { return first ?? second }
+            return ToolRun(rate: (first.rate + second.rate) / 2, requests: first.requests + second.requests,
+                           cpuSeconds: first.cpuSeconds + second.cpuSeconds, peakMiB: max(first.peakMiB, second.peakMiB),
+                           runs: first.runs + second.runs)
+        }
     }
 
     func runWrk(url: String) throws -> ToolRun? {

@@ -126,12 +126,10 @@ private final class ProbeState: @unchecked Sendable {
     private let lock = NSLock()
     private var picker: OperationPicker
     private var sequence = 0
-    let traffic: StackTraffic
     let captured: CapturedValues
 
     init(mix: [LoadOperation: Int], traffic: StackTraffic) {
         picker = OperationPicker(mix: mix)
-        self.traffic = traffic
         captured = CapturedValues(traffic: traffic)
     }
 
@@ -142,7 +140,7 @@ private final class ProbeState: @unchecked Sendable {
             return (picker.next(), sequence)
         }
         let (operation, variables) = captured.resolve(picked)
-        let keyed = traffic.operation(operation.rawValue)?.usesIdempotencyKey == true
+        let keyed = captured.usesIdempotencyKey(operation)
         return LoadRequest(sequence: index, operation: operation,
                            idempotencyKey: keyed ? "\(keyPrefix)-cal-\(index)" : nil,
                            variables: variables, timeout: timeout)

@@ -67,7 +67,7 @@ public struct LoadRunner: Sendable {
                 do { try await clock.sleep(seconds: max(wait, Self.quantum)) } catch { break }
             }
             let (operation, variables) = captured.resolve(picker.next())
-            let keyed = traffic.operation(operation.rawValue)?.usesIdempotencyKey == true
+            let keyed = captured.usesIdempotencyKey(operation)
             let request = LoadRequest(sequence: index, operation: operation,
                                       idempotencyKey: keyed ? "\(keyPrefix)-\(index)" : nil,
                                       variables: variables, timeout: requestTimeout)
