@@ -66,6 +66,11 @@ public struct Stack: Sendable, Hashable {
 
     /// Workloads that have a Service the host can reach.
     public var reachable: [StackWorkload] { workloads.filter { $0.service != nil } }
+
+    /// The reachable workloads the host reaches through node ports or a tunnel: all but the database,
+    /// which is never put on a node port (every node address would expose it) and is reached through
+    /// a port-forward while labrun runs (issue 13).
+    public var exposed: [StackWorkload] { reachable.filter { $0.role != .database } }
 }
 
 /// One image of the stack: how it is built and which files key its content hash.

@@ -80,7 +80,7 @@ import Testing
         #expect(runner.commandLines == ["minikube ip --profile labrun",
                                         "minikube service labrun-backend --namespace shop --url --profile labrun"])
         #expect(!reached.lasting)
-        #expect(reached.reopen == ["minikube service labrun-backend --namespace shop --url --profile labrun"])
+        #expect(reached.reopen == ["backend": "minikube service labrun-backend --namespace shop --url --profile labrun"])
         #expect(forwards.names.count == 1)
         _ = await forwards.unwind()
     }
@@ -97,7 +97,7 @@ import Testing
                                                        "port-forward", "--address"])
         #expect(started.arguments.suffix(2) == ["pod/backend-1", started.arguments.last ?? ""] && started.arguments.last?.hasSuffix(":8000") == true,
                 "one forward per ready pod, to the pod's port: \(started.arguments)")
-        #expect(reached.reopen == ["kubectl --kubeconfig /home/dev/.kube/config --context prod --namespace shop port-forward --address 127.0.0.1 service/backend 8000:8000"])
+        #expect(reached.reopen == ["backend": "kubectl --kubeconfig /home/dev/.kube/config --context prod --namespace shop port-forward --address 127.0.0.1 service/backend 8000:8000"])
     }
 
     @Test func accessForcesOneMethodWithoutTryingTheOthers() async throws {
@@ -152,12 +152,13 @@ import Testing
     @Test func upPrintsTheCommandsThatReopenAccessThatDoesNotLast() throws {
         let stack = try ScratchRepo().stack
         let endpoints = StackEndpoints(entries: [.init(workload: "backend", host: "127.0.0.1", port: 53001)], method: "minikube service",
-                                       reopen: ["minikube service labrun-backend --namespace shop --url --profile labrun"])
+                                       reopen: ["backend": "minikube service labrun-backend --namespace shop --url --profile labrun"])
         #expect(endpoints.summary(for: stack) == """
             the stack was reached through minikube service while labrun ran; to reach it now, run (each in its own terminal):
             backend: minikube service labrun-backend --namespace shop --url --profile labrun
             """)
     }
+
 }
 
 /// A probe the access tests never reach.

@@ -14,8 +14,9 @@ command -v wrk >/dev/null 2>&1 || apt-get -o DPkg::Lock::Timeout=600 install -y 
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 BACKEND_PORT=$(free_port); FRONTEND_PORT=$(free_port)
-POSTGRES_PASSWORD=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
-export BACKEND_PORT FRONTEND_PORT POSTGRES_PASSWORD
+random() { head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+POSTGRES_PASSWORD=$(random); APP_DB_PASSWORD=$(random); READER_DB_PASSWORD=$(random)
+export BACKEND_PORT FRONTEND_PORT POSTGRES_PASSWORD APP_DB_PASSWORD READER_DB_PASSWORD
 trap '"${compose[@]}" down -v --remove-orphans >/dev/null 2>&1 || true' EXIT
 "${compose[@]}" up -d >/dev/null 2>&1
 for _ in $(seq 1 120); do

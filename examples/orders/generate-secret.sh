@@ -16,7 +16,11 @@ Writes deploy/secrets/db.env (next to this script) unless it exists.
   --print-path  print the file's path and exit
   -h, --help    show this help
 
-Environment: POSTGRES_USER (default orders), POSTGRES_DB (default orders).
+Writes POSTGRES_USER, POSTGRES_PASSWORD and POSTGRES_DB (the API's role) and READER_DB_USER,
+READER_DB_PASSWORD (the read-only role labrun's SQL checks log in as).
+
+Environment: POSTGRES_USER (default orders), POSTGRES_DB (default orders), READER_DB_USER
+(default orders_reader).
 USAGE
 }
 
@@ -35,7 +39,8 @@ done
 
 user=${POSTGRES_USER:-orders}
 db=${POSTGRES_DB:-orders}
-for name in "$user" "$db"; do
+reader=${READER_DB_USER:-orders_reader}
+for name in "$user" "$db" "$reader"; do
   [[ $name =~ ^[a-z_][a-z0-9_]{0,62}$ ]] || {
     echo "generate-secret.sh: '$name' is not a lower-case PostgreSQL identifier" >&2
     exit 2
@@ -43,6 +48,11 @@ for name in "$user" "$db"; do
 done
 
 if [ -f "$env_file" ] && [ "$force" = 0 ]; then
+  if ! grep -q '^READER_DB_USER=' "$env_file"; then
+    echo "generate-secret.sh: $env_file has no read-only role (an older version wrote it); replace it with --force" >&2
+    echo "  and remove any database volume made with it, since the role is created when the volume is initialised." >&2
+    exit 1
+  fi
   echo "generate-secret.sh: keeping $env_file (--force replaces it)"
   exit 0
 fi
@@ -54,7 +64,8 @@ mkdir -p "$(dirname "$env_file")"
 tmp=$(umask 077 && mktemp "$env_file.XXXXXX")
 trap 'rm -f "$tmp"' EXIT
 password=$(openssl rand -hex 16)
-printf 'POSTGRES_USER=%s\nPOSTGRES_PASSWORD=%s\nPOSTGRES_DB=%s\n' "$user" "$password" "$db" >"$tmp"
+printf 'POSTGRES_USER=%s\nPOSTGRES_PASSWORD=%s\nPOSTGRES_DB=%s\nREADER_DB_USER=%s\nREADER_DB_PASSWORD=%s\n' \
+  "$user" "$password" "$db" "$reader" "$(openssl rand -hex 16)" >"$tmp"
 mv "$tmp" "$env_file"
 trap - EXIT
 echo "generate-secret.sh: wrote $env_file (password not shown)"

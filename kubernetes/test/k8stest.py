@@ -74,7 +74,7 @@ def stage_manifests(dest: Path) -> Path:
     the developer's real kubernetes/base/secrets/todo-db.env."""
     target = dest / "kubernetes"
     shutil.copytree(MANIFESTS, target, ignore=shutil.ignore_patterns("*.env", "__pycache__", ".pytest_cache"))
-    run([str(target / "generate-secret.sh")], env={**os.environ, "POSTGRES_USER": "todo", "POSTGRES_DB": "todo"})
+    run([str(target / "generate-secret.sh")], env={**os.environ, "POSTGRES_DB": "todo"})
     return target
 
 

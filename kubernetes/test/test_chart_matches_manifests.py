@@ -162,7 +162,8 @@ def test_backend_deployment_promises(manifests_new):
     assert c["imagePullPolicy"] == "IfNotPresent"
     assert c["image"] == "labrun/todo-backend:dev"
     assert _env(c)["POD_NAME"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.name"
-    for var, key in (("PGUSER", "POSTGRES_USER"), ("PGPASSWORD", "POSTGRES_PASSWORD"), ("PGDATABASE", "POSTGRES_DB")):
+    # The backend logs in as its own role, never as the superuser (docker/postgres/initdb/10-roles.sh).
+    for var, key in (("PGUSER", "APP_DB_USER"), ("PGPASSWORD", "APP_DB_PASSWORD"), ("PGDATABASE", "POSTGRES_DB")):
         assert _env(c)[var]["valueFrom"]["secretKeyRef"] == {"name": "todo-db", "key": key}
     assert c["resources"]["requests"] and c["resources"]["limits"]
 
@@ -254,7 +255,8 @@ def test_pdb_and_hpa(manifests_new):
 
 def test_secret_comes_from_a_git_ignored_generated_file(manifests_new):
     secret = manifests_new[("Secret", "todo-db")]
-    assert sorted(secret["data"]) == ["POSTGRES_DB", "POSTGRES_PASSWORD", "POSTGRES_USER"]
+    assert sorted(secret["data"]) == ["APP_DB_PASSWORD", "APP_DB_USER", "POSTGRES_DB", "POSTGRES_PASSWORD", "POSTGRES_USER",
+                                      "READER_DB_PASSWORD", "READER_DB_USER"]
     kustomization = yaml.safe_load((k.MANIFESTS / "base" / "kustomization.yaml").read_text())
     (generator,) = kustomization["secretGenerator"]
     assert generator["envs"] == ["secrets/todo-db.env"]
@@ -268,17 +270,26 @@ def test_secret_comes_from_a_git_ignored_generated_file(manifests_new):
 def test_generated_password_is_random(tmp_path):
     a = k.stage_manifests(tmp_path / "a") / "base" / "secrets" / "todo-db.env"
     b = k.stage_manifests(tmp_path / "b") / "base" / "secrets" / "todo-db.env"
-    pw = [dict(line.split("=", 1) for line in p.read_text().split())["POSTGRES_PASSWORD"] for p in (a, b)]
-    assert pw[0] != pw[1] and all(re.fullmatch(r"[0-9a-f]{32}", p) for p in pw)
+    envs = [dict(line.split("=", 1) for line in p.read_text().split()) for p in (a, b)]
+    for key in ("POSTGRES_PASSWORD", "APP_DB_PASSWORD", "READER_DB_PASSWORD"):
+        pw = [env[key] for env in envs]
+        assert pw[0] != pw[1] and all(re.fullmatch(r"[0-9a-f]{32}", p) for p in pw)
+    # Three different roles, three different passwords.
+    assert len({envs[0][key] for key in ("POSTGRES_PASSWORD", "APP_DB_PASSWORD", "READER_DB_PASSWORD")}) == 3
+    assert len({envs[0][key] for key in ("POSTGRES_USER", "APP_DB_USER", "READER_DB_USER")}) == 3
     assert oct(a.stat().st_mode & 0o777) == "0o600"
 
 
 def test_chart_secret_uses_given_password_and_is_kept_on_uninstall():
-    objs = {k.key(o): o for o in k.chart_objects(k.render_chart({"database": {"password": "s3cret-for-test"}}))}
+    given = {"password": "s3cret-for-test", "appPassword": "app-s3cret", "readerPassword": "reader-s3cret"}
+    objs = {k.key(o): o for o in k.chart_objects(k.render_chart({"database": given}))}
     secret = objs[("Secret", "todo-db")]
     import base64
 
-    assert base64.b64decode(secret["data"]["POSTGRES_PASSWORD"]).decode() == "s3cret-for-test"
+    decoded = {key: base64.b64decode(value).decode() for key, value in secret["data"].items()}
+    assert decoded["POSTGRES_PASSWORD"] == "s3cret-for-test"
+    assert decoded["APP_DB_PASSWORD"] == "app-s3cret" and decoded["READER_DB_PASSWORD"] == "reader-s3cret"
+    assert (decoded["POSTGRES_USER"], decoded["APP_DB_USER"], decoded["READER_DB_USER"]) == ("postgres", "todo", "labrun_reader")
     assert secret["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
     objs = {k.key(o): o for o in k.chart_objects(k.render_chart({"database": {"createSecret": False}}))}
     assert ("Secret", "todo-db") not in objs

@@ -149,4 +149,7 @@ public enum ErrorID {
     // WORKLOAD
     public static let workloadNotFound = "WORKLOAD_NOT_FOUND"
     public static let workloadNoSelector = "WORKLOAD_NO_SELECTOR"
+    // DATABASE (issue 13: least privilege for labrun's own SQL)
+    public static let databaseRoleTooPowerful = "DATABASE_ROLE_TOO_POWERFUL"
+    public static let sqlNotReadOnly = "SQL_NOT_READ_ONLY"
 }

@@ -63,6 +63,11 @@ extension ClusterDriver {
     }
 
     func sqlCheck(_ spec: SQLAssertion, name: String, run: RunContext) async throws -> AssertionResult {
+        if let refusal = ReadOnlySQL.refusal(spec.query) {
+            throw LabrunError(id: ErrorID.sqlNotReadOnly, exitCode: ExitCode.invalidInput,
+                              message: "The SQL of assertion \"\(name)\" was not run: \(refusal).",
+                              advice: "Assertions only read: write one SELECT (or WITH, VALUES, TABLE, SHOW) statement.")
+        }
         let parameters = spec.params.map(Self.postgresParameter)
         let result = try await withDatabase(run) { connection in
             try await connection.readOnlyTransaction { transaction in
@@ -111,6 +116,8 @@ extension ClusterDriver {
                                                   password: credentials.password, database: credentials.database)
         let connection = try await PostgresConnection.connect(configuration)
         do {
+            try await DatabaseRoleGuard.check(connection, user: credentials.user,
+                                              source: "Secret \(run.namespace)/\(database.secret), key \(database.userKey)")
             let value = try await body(connection)
             await connection.close()
             return value

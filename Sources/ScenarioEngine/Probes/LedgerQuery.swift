@@ -1,6 +1,7 @@
 import LabrunCore
 import PostgresClient
 import StackModel
+import ScenarioModel
 
 /// Runs a stack file's ledger query: the one way labrun reads the rows of the load's writes, used by
 /// the reads during the run, the final reconciliation and the real-Postgres tests.
@@ -9,6 +10,11 @@ enum LedgerQuery {
     /// The query selects the key first and the count second (`StackLedger.query`).
     static func rows(_ ledger: StackLedger, keyPrefix: String, stackFile: String,
                      on connection: PostgresConnection) async throws -> [String: Int] {
+        if let refusal = ReadOnlySQL.refusal(ledger.query) {
+            throw LabrunError(id: ErrorID.sqlNotReadOnly, exitCode: ExitCode.invalidInput,
+                              message: "The ledger query of \(stackFile) was not run: \(refusal).",
+                              advice: "The ledger only reads: write one SELECT (or WITH) statement.")
+        }
         let result = try await connection.readOnlyTransaction { transaction in
             try await transaction.query(ledger.query, [keyPrefix + "-%"])
         }

@@ -24,20 +24,25 @@ public struct StackEndpoints: Sendable, Equatable {
 
     /// By workload name, in the stack file's order.
     public var entries: [Endpoint]
-    /// How they are reached: `NodePort on 10.250.0.1`, `minikube service` or `port-forward`.
+    /// How they are reached: `NodePort on 10.250.0.1`, `minikube service` or `port-forward` (with
+    /// `; the database through port-forward` when the rest goes through node ports).
     public var method: String
-    /// For access that lasts only while labrun runs (tunnels, port-forwards): the commands a person
-    /// runs to reach the stack again after it exits. Empty when the URLs last (NodePort).
-    public var reopen: [String]
+    /// For access that lasts only while labrun runs (tunnels, port-forwards), by workload: the command
+    /// a person runs to reach it again after labrun exits. A workload without one has a URL that lasts
+    /// (a NodePort).
+    public var reopen: [String: String]
 
-    public init(entries: [Endpoint], method: String, reopen: [String] = []) {
+    public init(entries: [Endpoint], method: String, reopen: [String: String] = [:]) {
         self.entries = entries
         self.method = method
         self.reopen = reopen
     }
 
-    /// Whether the URLs still work after labrun exits.
+    /// Whether every URL still works after labrun exits.
     public var lasting: Bool { reopen.isEmpty }
+
+    /// The entries whose URLs last after labrun exits.
+    public var lastingEntries: [Endpoint] { entries.filter { reopen[$0.workload] == nil } }
 
     public func endpoint(_ workload: String) -> Endpoint? { entries.first { $0.workload == workload } }
 
@@ -51,7 +56,8 @@ public struct StackEndpoints: Sendable, Equatable {
         })
     }
 
-    /// The lines `labrun up` prints: the UI first, then the API, then the rest.
+    /// The lines `labrun up` prints: the UI first, then the API, then the rest; for a workload reached
+    /// only while labrun ran, the command that reaches it again.
     public func summary(for stack: Stack) -> String {
         let order: [WorkloadRole?] = [.ui, .api, nil, .database]
         let sorted = entries.sorted { a, b in
@@ -61,13 +67,15 @@ public struct StackEndpoints: Sendable, Equatable {
         }
         let width = (sorted.map(\.workload.count).max() ?? 0) + 1
         let shown = self.shown(for: stack)
-        // Reopen commands are in the entries' order (one per reachable workload).
-        let commands = Dictionary(uniqueKeysWithValues: zip(entries.map(\.workload), reopen))
         let lines = sorted.map { entry in
             (entry.workload + ":").padding(toLength: width, withPad: " ", startingAt: 0) + " "
-                + (lasting ? (shown[entry.workload] ?? entry.url) : (commands[entry.workload] ?? entry.url))
+                + (reopen[entry.workload] ?? shown[entry.workload] ?? entry.url)
         }.joined(separator: "\n")
         guard !lasting else { return lines }
-        return "the stack was reached through \(method) while labrun ran; to reach it now, run (each in its own terminal):\n" + lines
+        let some = reopen.count < entries.count
+        return (some ? "\(reopen.keys.sorted().joined(separator: ", ")) reached through port-forward or a tunnel while labrun ran; "
+                     + "to reach it now, run the command shown (in its own terminal):\n"
+                     : "the stack was reached through \(method) while labrun ran; to reach it now, run (each in its own terminal):\n")
+            + lines
     }
 }

@@ -92,7 +92,7 @@ public struct StackDeployer: Sendable {
         }
         objects = try shape(objects)
         // The twins copy the Services as shaped above (a variant's session affinity too).
-        let services = Set(stack.reachable.compactMap { $0.service?.name })
+        let services = Set(stack.exposed.compactMap { $0.service?.name })
         return objects + AccessServices.make(from: objects, services: services, namespace: namespace)
     }
 
@@ -147,11 +147,25 @@ public struct StackDeployer: Sendable {
     /// How the host reaches the reachable Services: `access` when given, else the first that works
     /// of their NodePort twins on the node's address (when it answers from here), `minikube service
     /// --url` (Minikube: a tunnel where the node is not routable, as with Docker Desktop and rootless
-    /// Docker), and `kubectl port-forward`. Background processes are registered with `forwards`; they
-    /// last as long as the caller keeps them, so only NodePort URLs outlive the command — the
+    /// Docker), and `kubectl port-forward`. The database is never on a node port: it is reached through
+    /// a port-forward whichever way the rest is. Background processes are registered with `forwards`;
+    /// they last as long as the caller keeps them, so only NodePort URLs outlive the command — the
     /// endpoints say how to reopen the others (`reopen`).
     public func reach(namespace: String, forwards: CleanupStack, access: AccessMethod? = nil) async throws -> StackEndpoints {
-        let workloads = stack.reachable.filter { $0.service != nil }
+        let databases = stack.reachable.filter { $0.role == .database }
+        var served = try await reachExposed(namespace: namespace, forwards: forwards, access: access)
+        guard !databases.isEmpty else { return served }
+        let forwarded = try await portForward(databases, namespace: namespace, forwards: forwards)
+        served.entries += forwarded.entries
+        served.reopen.merge(forwarded.reopen) { first, _ in first }
+        if served.method != "port-forward" { served.method += "; the database through port-forward" }
+        return served
+    }
+
+    /// How the host reaches the exposed Services (all reachable ones but the database).
+    func reachExposed(namespace: String, forwards: CleanupStack, access: AccessMethod?) async throws -> StackEndpoints {
+        let workloads = stack.exposed
+        if workloads.isEmpty { return StackEndpoints(entries: [], method: "port-forward") }
         if access == nil || access == .nodePort {
             let address = try await nodeAddress()
             if let address {
@@ -180,7 +194,7 @@ public struct StackDeployer: Sendable {
             progress("reaching the Services through `minikube service --url`")
             let opener = ServiceURLOpener(runner: runner, clock: clock)
             var entries: [StackEndpoints.Endpoint] = []
-            var reopen: [String] = []
+            var reopen: [String: String] = [:]
             for workload in workloads {
                 guard let service = workload.service else { continue }
                 let twin = AccessServices.name(for: service.name)
@@ -188,23 +202,28 @@ public struct StackDeployer: Sendable {
                 let command = urls.serviceURLCommand(service: twin, namespace: namespace)
                 let (host, port) = try await opener.open(command, index: index, what: "\(namespace)/\(twin)", cleanup: forwards)
                 entries.append(.init(workload: workload.name, host: host, port: port))
-                reopen.append(command.description)
+                reopen[workload.name] = command.description
             }
             return StackEndpoints(entries: entries, method: "minikube service", reopen: reopen)
         }
-        progress("reaching the Services through `kubectl port-forward`")
+        return try await portForward(workloads, namespace: namespace, forwards: forwards)
+    }
+
+    /// Reaches `workloads` through `kubectl port-forward` (one per ready pod, behind a local relay).
+    func portForward(_ workloads: [StackWorkload], namespace: String, forwards: CleanupStack) async throws -> StackEndpoints {
+        progress("reaching \(workloads.map(\.name).joined(separator: ", ")) through `kubectl port-forward`")
         let kube = self.kube
         let forwarder = PortForwarder(runner: runner, kubeconfig: kubeconfig, namespace: namespace, clock: clock,
                                       accepts: { port in await self.connects("127.0.0.1", port) },
                                       readyPods: { service, port in try await Self.readyPods(kube, namespace: namespace, service: service, port: port) })
         var entries: [StackEndpoints.Endpoint] = []
-        var reopen: [String] = []
+        var reopen: [String: String] = [:]
         for workload in workloads {
             guard let service = workload.service else { continue }
             let local = try await forwarder.start(service: service.name, remotePort: service.port, cleanup: forwards)
             let port = local.split(separator: ":").last.flatMap { Int($0) } ?? 0
             entries.append(.init(workload: workload.name, host: "127.0.0.1", port: port))
-            reopen.append(forwarder.command(service: service.name, localPort: service.port, remotePort: service.port).description)
+            reopen[workload.name] = forwarder.command(service: service.name, localPort: service.port, remotePort: service.port).description
         }
         return StackEndpoints(entries: entries, method: "port-forward", reopen: reopen)
     }
@@ -238,7 +257,7 @@ public struct StackDeployer: Sendable {
     /// The NodePort twins' ports on `address`, one per reachable workload.
     func nodePortEntries(namespace: String, address: String) async throws -> [StackEndpoints.Endpoint] {
         var entries: [StackEndpoints.Endpoint] = []
-        for workload in stack.reachable {
+        for workload in stack.exposed {
             guard let service = workload.service else { continue }
             let twin = try await kube.get(Service.self, name: AccessServices.name(for: service.name), namespace: namespace)
             let ports = twin.spec?.ports ?? []

@@ -141,7 +141,8 @@ extension LabSession {
 
         try store.update { state in
             state.stacks[namespace]?.phase = .ready
-            state.stacks[namespace]?.endpoints = endpoints.lasting ? endpoints.shown(for: stack) : [:]
+            // Only what outlives this command (node ports); the database is reached through a port-forward.
+            state.stacks[namespace]?.endpoints = endpoints.shown(for: stack).filter { endpoints.reopen[$0.key] == nil }
         }
         let seconds = clock.now() - start
         console.info("up in \(formatSeconds(seconds))")

@@ -73,7 +73,8 @@ def stack():
     tag = os.environ.get("LABRUN_TAG", "dev")
     frontend_port, backend_port = free_port(), free_port()
     env = {**os.environ, "LABRUN_TAG": tag, "FRONTEND_PORT": str(frontend_port), "BACKEND_PORT": str(backend_port),
-           "POSTGRES_PASSWORD": os.urandom(12).hex()}
+           "POSTGRES_PASSWORD": os.urandom(12).hex(), "APP_DB_PASSWORD": os.urandom(12).hex(),
+           "READER_DB_PASSWORD": os.urandom(12).hex()}
     s = Stack(project=os.environ.get("LABRUN_SMOKE_PROJECT", "labrun-smoke"),
               frontend=f"http://127.0.0.1:{frontend_port}", backend=f"http://127.0.0.1:{backend_port}",
               version=os.environ.get("LABRUN_APP_VERSION", tag), env=env)

@@ -65,3 +65,35 @@ def test_read_only_root_with_pgdata_subdirectory():
             == "/var/lib/postgresql/data/pgdata"
     finally:
         docker("rm", "-f", "-v", name, check=False)
+
+
+def test_least_privilege_roles():
+    """docker/postgres/initdb/10-roles.sh: the application's role owns its tables and nothing else;
+    the reader (labrun's SQL) only reads; neither can run a program on the server."""
+    name = f"labrun-pgtest-{uuid.uuid4().hex[:8]}"
+    passwords = {role: "pw-" + uuid.uuid4().hex for role in ("postgres", "todo", "labrun_reader")}
+    docker("run", "-d", "--name", name, "-e", "POSTGRES_PASSWORD=" + passwords["postgres"], "-e", "POSTGRES_DB=todo",
+           "-e", "APP_DB_USER=todo", "-e", "APP_DB_PASSWORD=" + passwords["todo"],
+           "-e", "READER_DB_USER=labrun_reader", "-e", "READER_DB_PASSWORD=" + passwords["labrun_reader"], image())
+
+    def sql(role: str, statement: str) -> subprocess.CompletedProcess:
+        return docker("exec", "-e", "PGPASSWORD=" + passwords[role], name, "psql", "-h", "127.0.0.1", "-U", role,
+                      "-d", "todo", "-v", "ON_ERROR_STOP=1", "-At", "-c", statement, check=False)
+
+    try:
+        wait_for(lambda: docker("inspect", "-f", "{{.State.Health.Status}}", name).stdout.strip() == "healthy",
+                 90, "the PostgreSQL container to be healthy")
+        assert sql("todo", "CREATE TABLE tasks (id serial PRIMARY KEY, title text)").returncode == 0
+        assert sql("todo", "INSERT INTO tasks (title) VALUES ('one')").returncode == 0
+        assert sql("labrun_reader", "SELECT title FROM tasks").stdout.strip() == "one"
+        for role in ("todo", "labrun_reader"):
+            copy = sql(role, "COPY (SELECT 1) TO PROGRAM 'true'")
+            assert copy.returncode != 0 and "pg_execute_server_program" in copy.stderr, copy.stderr
+            assert sql(role, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user").stdout.strip() == "f"
+            assert sql(role, "CREATE ROLE intruder").returncode != 0
+            assert sql(role, "CREATE DATABASE other").returncode != 0
+        written = sql("labrun_reader", "INSERT INTO tasks (title) VALUES ('two')")
+        assert written.returncode != 0 and "read-only transaction" in written.stderr, written.stderr
+        assert sql("labrun_reader", "CREATE TABLE mine (x int)").returncode != 0
+    finally:
+        docker("rm", "-f", "-v", name, check=False)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # First start: initdb with POSTGRES_USER (default postgres) and POSTGRES_PASSWORD (required),
-# then POSTGRES_DB (default: the user) created. Every start: exec postgres. Never prints the
+# then POSTGRES_DB (default: the user) created, and, when READER_DB_USER and READER_DB_PASSWORD
+# are set, a read-only role for labrun's SQL checks (SELECT on the tables POSTGRES_USER creates,
+# transactions read-only; labrun refuses to run its SQL as a superuser). Every start: exec postgres. Never prints the
 # password. Arguments are passed to postgres (e.g. -c log_connections=on).
 set -euo pipefail
 
@@ -34,6 +36,20 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   if [ "$db" != postgres ]; then
     # Single-user mode: no server, no socket, no port open before the database exists.
     echo "CREATE DATABASE $db OWNER $user" | postgres --single -D "$work" postgres >/dev/null
+  fi
+  if [ -n "${READER_DB_USER:-}" ]; then
+    reader=$READER_DB_USER
+    [[ $reader =~ ^[a-z_][a-z0-9_]{0,62}$ && $reader != "$user" ]] || { log "READER_DB_USER '$reader' is not a lower-case identifier other than $user"; exit 1; }
+    # Quoted in SQL below: letters, digits and dashes only (generate-secret.sh writes hex).
+    [[ ${READER_DB_PASSWORD:-} =~ ^[A-Za-z0-9-]{16,}$ ]] || { log "READER_DB_PASSWORD must be 16 or more letters, digits or dashes"; exit 1; }
+    # One statement per line (single-user mode); the password goes through stdin, never a command line.
+    printf '%s\n' \
+      "CREATE ROLE $reader LOGIN PASSWORD '$READER_DB_PASSWORD' NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION" \
+      "ALTER ROLE $reader SET default_transaction_read_only = on" \
+      "GRANT USAGE ON SCHEMA public TO $reader" \
+      "ALTER DEFAULT PRIVILEGES FOR ROLE $user IN SCHEMA public GRANT SELECT ON TABLES TO $reader" \
+      | postgres --single -D "$work" "$db" >/dev/null
+    log "created the read-only role $reader"
   fi
   rmdir "$PGDATA" 2>/dev/null || true
   mv -T "$work" "$PGDATA"
