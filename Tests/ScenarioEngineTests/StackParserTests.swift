@@ -59,8 +59,8 @@ import Testing
         #expect(stack.api?.name == "backend")
         #expect(stack.workload(role: .database)?.name == "postgres")
         #expect(stack.headers == ResponseHeaders(servedBy: "X-Served-By", version: "X-App-Version"))
-        #expect(stack.database == StackDatabase(workload: "postgres", secret: "todo-db", userKey: "POSTGRES_USER",
-                                                passwordKey: "POSTGRES_PASSWORD", databaseKey: "POSTGRES_DB"))
+        #expect(stack.database == StackDatabase(workload: "postgres", secret: "todo-db", userKey: "READER_DB_USER",
+                                                passwordKey: "READER_DB_PASSWORD", databaseKey: "POSTGRES_DB"))
         #expect(stack.traffic.workload == "backend")
         #expect(stack.traffic.operations.map(\.name) == ["complete", "create", "get", "list"])
         #expect(stack.traffic.operation("create") == TrafficOperation(

@@ -2,8 +2,9 @@ import Foundation
 import KubernetesClient
 import LabrunCore
 
-/// Waits, by watching, until every named Deployment and StatefulSet in a namespace is rolled
-/// out (observed, updated, available); on timeout, says which are not and why their pods wait.
+/// Waits, by watching, until every named Deployment, StatefulSet and DaemonSet in a namespace is
+/// rolled out (observed, updated, ready or available); on timeout, says which are not and why their
+/// pods wait.
 public struct ReadinessWaiter: Sendable {
     public let client: KubernetesClient
     public let namespace: String
@@ -24,39 +25,16 @@ public struct ReadinessWaiter: Sendable {
         func summary() -> String { seen.keys.sorted().map { "\($0) \(seen[$0] ?? "")" }.joined(separator: ", ") }
     }
 
-    public func wait(deployments: Set<String>, statefulSets: Set<String>) async throws {
+    public func wait(deployments: Set<String>, statefulSets: Set<String>, daemonSets: Set<String> = []) async throws {
         let board = Board()
-        let client = self.client
-        let namespace = self.namespace
-        for name in deployments { await board.set("deployment/\(name)", "not seen") }
-        for name in statefulSets { await board.set("statefulset/\(name)", "not seen") }
+        let watches: [@Sendable () async throws -> Void] = [
+            { try await self.watchUntilRolledOut(Deployment.self, names: deployments, board: board) },
+            { try await self.watchUntilRolledOut(StatefulSet.self, names: statefulSets, board: board) },
+            { try await self.watchUntilRolledOut(DaemonSet.self, names: daemonSets, board: board) },
+        ]
         try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                var pending = deployments
-                guard !pending.isEmpty else { return true }
-                for try await event in client.watch(Deployment.self, namespace: namespace) {
-                    let d = event.object
-                    guard deployments.contains(d.name) else { continue }
-                    let s = d.status
-                    await board.set("deployment/\(d.name)", "\(s?.readyReplicas ?? 0)/\(d.spec?.replicas ?? 1) ready, \(s?.updatedReplicas ?? 0) updated")
-                    if event.type != .deleted && d.isRolledOut { pending.remove(d.name) } else { pending.insert(d.name) }
-                    if pending.isEmpty { return true }
-                }
-                try Task.checkCancellation()
-                return true
-            }
-            group.addTask {
-                var pending = statefulSets
-                guard !pending.isEmpty else { return true }
-                for try await event in client.watch(StatefulSet.self, namespace: namespace) {
-                    let s = event.object
-                    guard statefulSets.contains(s.name) else { continue }
-                    await board.set("statefulset/\(s.name)", "\(s.status?.readyReplicas ?? 0)/\(s.spec?.replicas ?? 1) ready")
-                    if event.type != .deleted && s.isRolledOut { pending.remove(s.name) } else { pending.insert(s.name) }
-                    if pending.isEmpty { return true }
-                }
-                try Task.checkCancellation()
-                return true
+            for watch in watches {
+                group.addTask { try await watch(); return true }
             }
             group.addTask { [clock, timeout] in
                 try await clock.sleep(seconds: timeout)
@@ -72,13 +50,29 @@ public struct ReadinessWaiter: Sendable {
                                               lastSeen: seen + (pods.isEmpty ? "" : "; pods: \(pods)"))
                 }
                 finished += 1
-                if finished == 2 {
+                if finished == watches.count {
                     group.cancelAll()
                     try Task.checkCancellation()
                     return
                 }
             }
         }
+    }
+
+    /// Watches one kind until each of `names` is rolled out (a deleted one counts as pending again).
+    private func watchUntilRolledOut<R: RollingOut>(_ type: R.Type, names: Set<String>, board: Board) async throws {
+        let prefix = R.resourceType.kind.lowercased()
+        for name in names { await board.set("\(prefix)/\(name)", "not seen") }
+        var pending = names
+        guard !pending.isEmpty else { return }
+        for try await event in client.watch(R.self, namespace: namespace) {
+            let object = event.object
+            guard names.contains(object.name) else { continue }
+            await board.set("\(prefix)/\(object.name)", object.rolloutSummary)
+            if event.type != .deleted && object.isRolledOut { pending.remove(object.name) } else { pending.insert(object.name) }
+            if pending.isEmpty { return }
+        }
+        try Task.checkCancellation()
     }
 
     /// Pods that are not ready, with the reason their containers wait (ImagePullBackOff, CrashLoopBackOff…).

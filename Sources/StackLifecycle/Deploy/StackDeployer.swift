@@ -133,13 +133,13 @@ public struct StackDeployer: Sendable {
 
     // MARK: 4. Ready
 
-    /// Waits, by watching, until every Deployment and StatefulSet among `objects` is rolled out.
+    /// Waits, by watching, until every Deployment, StatefulSet and DaemonSet among `objects` is rolled out.
     public func waitReady(_ objects: [JSONValue], namespace: String, timeout: Double = 300) async throws {
         func names(_ kind: String) -> Set<String> {
             Set(objects.filter { $0["kind"]?.stringValue == kind }.compactMap { $0.value(at: "metadata.name")?.stringValue })
         }
         try await ReadinessWaiter(client: kube, namespace: namespace, timeout: timeout, clock: clock)
-            .wait(deployments: names("Deployment"), statefulSets: names("StatefulSet"))
+            .wait(deployments: names("Deployment"), statefulSets: names("StatefulSet"), daemonSets: names("DaemonSet"))
     }
 
     // MARK: 5. Reach
