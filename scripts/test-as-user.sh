@@ -43,11 +43,38 @@ usermod -aG docker "$user"
 home=$(getent passwd "$user" | cut -d: -f6)
 swift_bin=$(dirname "$(readlink -f "$(command -v swift)")")
 
-# 2. Their own copy of the checkout (tracked files as they are now), and a kubeconfig of their own.
+# 2. Their own copy of the checkout (tracked files as they are now), and a kubeconfig of their own
+#    with labrun's rights only.
 rm -rf "$home/labrun"
 mkdir -p "$home/labrun" "$home/.kube"
 (cd "$here" && git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf -) | tar -C "$home/labrun" -xf -
-install -m 600 "$admin" "$home/.kube/config"
+# The kubeconfig holds a ServiceAccount token with only labrun's ClusterRole
+# (specs/infrastructure/labrun-rbac.yaml), not the cluster's admin certificate: the run proves that
+# list of rights is enough, as a cloud user would be given it.
+rbac_namespace=labrun-users
+kube_admin() { kubectl --kubeconfig "$admin" "$@"; }
+kube_admin apply -f "$here/specs/infrastructure/labrun-rbac.yaml" >/dev/null
+kube_admin create namespace "$rbac_namespace" --dry-run=client -o yaml | kube_admin apply -f - >/dev/null
+kube_admin -n "$rbac_namespace" create serviceaccount "$user" --dry-run=client -o yaml | kube_admin apply -f - >/dev/null
+kube_admin create clusterrolebinding "labrun-$user" --clusterrole labrun --serviceaccount "$rbac_namespace:$user" \
+  --dry-run=client -o yaml | kube_admin apply -f - >/dev/null
+token=""
+for _ in $(seq 1 50); do  # Kubernetes 1.20 writes the token Secret shortly after the ServiceAccount
+  secret=$(kube_admin -n "$rbac_namespace" get serviceaccount "$user" -o jsonpath='{.secrets[0].name}' 2>/dev/null)
+  [ -n "$secret" ] && token=$(kube_admin -n "$rbac_namespace" get secret "$secret" -o jsonpath='{.data.token}' | base64 -d) && [ -n "$token" ] && break
+  sleep 0.2
+done
+[ -n "$token" ] || { echo "test-as-user: no token for ServiceAccount $rbac_namespace/$user"; failed=1; finish; exit 1; }
+server=$(kube_admin config view --raw -o jsonpath='{.clusters[0].cluster.server}')
+kube_admin config view --raw -o jsonpath='{.clusters[0].cluster.certificate-authority-data}' | base64 -d >"$home/.kube/ca.crt"
+rm -f "$home/.kube/config"
+user_kube() { kubectl --kubeconfig "$home/.kube/config" "$@" >/dev/null; }
+user_kube config set-cluster labrun-bare --server "$server" --certificate-authority "$home/.kube/ca.crt" --embed-certs=true
+user_kube config set-credentials "$user" --token "$token"
+user_kube config set-context labrun-bare --cluster labrun-bare --user "$user"
+user_kube config use-context labrun-bare
+rm -f "$home/.kube/ca.crt"
+chmod 600 "$home/.kube/config"
 # This machine's Swift package mirror (/etc/gitconfig: github.com → /opt/swift-packages) is owned
 # by root, and git refuses another owner's repositories unless told they are safe.
 user_git() { runuser -u "$user" -- env HOME="$home" git config --global "$@"; }
@@ -93,4 +120,13 @@ left() {
   kubectl --kubeconfig "$admin" get --raw /readyz >/dev/null
 }
 check "nothing left behind, the cluster still up" left
+# The token is not admin: it cannot read the cluster's roles, nor write outside what labrun needs.
+not_admin() {
+  local kube=(kubectl --kubeconfig "$home/.kube/config")
+  ! "${kube[@]}" auth can-i create clusterroles >/dev/null 2>&1 && ! "${kube[@]}" auth can-i delete nodes >/dev/null 2>&1 \
+    && ! "${kube[@]}" auth can-i create rolebindings -n kube-system >/dev/null 2>&1 && "${kube[@]}" auth can-i create deployments -n x >/dev/null 2>&1
+}
+check "the user's kubeconfig holds labrun's ClusterRole, not admin" not_admin
+kube_admin delete clusterrolebinding "labrun-$user" --ignore-not-found >/dev/null
+kube_admin delete namespace "$rbac_namespace" --ignore-not-found --wait=false >/dev/null
 finish
