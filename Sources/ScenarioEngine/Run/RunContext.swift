@@ -16,6 +16,9 @@ public final class RunContext: @unchecked Sendable {
     private let lock = NSLock()
     private var files: [String] = []
     private var causes: [String] = []
+    private var lives: [PodLifeEvent] = []
+    /// At most this many pod-life changes are kept (a crash-looping stack cannot grow the result without bound).
+    static let podLifeLimit = 20_000
 
     public init(scenario: Scenario, identity: RunIdentity, options: RunOptions, clock: RunClock, attempt: Int? = nil) {
         self.scenario = scenario
@@ -51,4 +54,21 @@ public final class RunContext: @unchecked Sendable {
     /// Notes a likely cause of failure seen while running (e.g. "postgres has no persistent volume").
     public func addLikelyCause(_ text: String) { lock.withLock { if !causes.contains(text) { causes.append(text) } } }
     public var likelyCauses: [String] { lock.withLock { causes } }
+
+    /// Records a change in a pod's life: in the result's `pods`, and in the timeline's pod lane (every change
+    /// but Normal events, which stay in the JSON result only).
+    public func recordPodLife(_ event: PodLifeEvent) {
+        let kept = lock.withLock { () -> Bool in
+            guard lives.count < Self.podLifeLimit else { return false }
+            lives.append(event)
+            return true
+        }
+        guard kept, event.change != .event || event.detail.hasPrefix("Warning") else { return }
+        let what = event.change == .event ? event.detail
+            : ([event.container, event.change.rawValue].compactMap { $0 }.joined(separator: " ") + (event.detail.isEmpty ? "" : ": \(event.detail)"))
+        timeline.record(.pod, event.pod, what, at: event.at)
+    }
+
+    /// The pods' lives so far, in the order seen.
+    public var podLives: [PodLifeEvent] { lock.withLock { lives } }
 }

@@ -21,6 +21,8 @@ final class RunState: @unchecked Sendable {
     var loadLog: RequestLog?
     /// The reads of the write ledger while the load runs (cancelled when the load has stopped).
     var ledgerWatch: Task<LedgerVisibility, Never>?
+    /// The watch over the namespace's pods (cancelled before cleanup).
+    var podWatch: Task<Void, Never>?
     /// The rate the load runs at (the fixed one, or the one calibration resolved).
     var targetRate: Double?
     /// What the capacity probe measured, when the rate is relative.

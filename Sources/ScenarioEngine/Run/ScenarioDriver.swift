@@ -37,9 +37,19 @@ public protocol ScenarioDriver: Sendable {
     /// Saves pod logs and events next to the report; returns the files written (relative paths).
     func collectDiagnostics(_ spec: CollectDiagnosticsAction, reason: String, run: RunContext) async -> [String]
 
+    /// Watches the run's namespace until cancelled and records every pod's life (creation, scheduling,
+    /// readiness, container starts, restarts and terminations, evictions, deletions, Kubernetes events)
+    /// with `run.recordPodLife`. Never throws: a watch that cannot run is a note in the timeline.
+    func observePods(_ run: RunContext) async
+
     /// Inspects the deployed stack for known weaknesses (no readiness probe, no preStop, no volume)
     /// that explain a failure; one sentence each.
     func likelyCauses(_ run: RunContext) async -> [String]
+}
+
+extension ScenarioDriver {
+    /// Drivers that watch nothing (unit tests' fakes) record no pod lives.
+    public func observePods(_ run: RunContext) async {}
 }
 
 /// What an action reports back: when its fault landed and when the workload was whole again.

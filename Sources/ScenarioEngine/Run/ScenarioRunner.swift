@@ -82,6 +82,9 @@ public struct ScenarioRunner: Sendable {
         for line in await driver.sweepLeftovers(timeline: timeline) {
             timeline.record(.note, "leftovers", line)
         }
+        // From before the deployment, so every pod's life is seen from its creation.
+        let driver = self.driver
+        state.podWatch = Task { await driver.observePods(run) }
         do {
             try await driver.prepare(run)
         } catch {
@@ -380,6 +383,12 @@ public struct ScenarioRunner: Sendable {
             _ = await driver.collectDiagnostics(CollectDiagnosticsAction(), reason: "the run failed", run: run)
         }
 
+        // The pods' lives end here: what cleanup does to them is not evidence.
+        if let watch = state.podWatch {
+            watch.cancel()
+            await watch.value
+        }
+
         // Cleanup: the scenario's own operations, then every undo in reverse order.
         timeline.record(.phase, "cleanup")
         var cleanup = await run.cleanup.unwind(clock: clock) { line in timeline.record(.note, "cleanup", line) }
@@ -416,7 +425,7 @@ public struct ScenarioRunner: Sendable {
             phases: scenario.load == nil ? [] : LoadStatistics.phases(records, windows: windows),
             series: LoadStatistics.series(records), timeline: timeline.all, cleanup: cleanup,
             artifacts: run.artifacts, targetRate: state.targetRate, calibration: state.calibration,
-            attempt: run.attempt, regressionPercent: scenario.metadata.regressionPercent)
+            attempt: run.attempt, regressionPercent: scenario.metadata.regressionPercent, pods: run.podLives)
     }
 
     /// Evaluates the assertions: live ones (`http`, `sql`, `kubernetes`) polled until they pass or time

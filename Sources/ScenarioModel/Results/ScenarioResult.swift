@@ -34,6 +34,8 @@ public struct ScenarioResult: Sendable, Hashable, Codable {
     /// The scenario's `metadata.regressionPercent`: how much worse a key figure may get against the
     /// previous run or a baseline before `labrun compare` flags it (nil in results written before it existed).
     public var regressionPercent: Double?
+    /// Every pod's life during the run, as the namespace's watch saw it (nil in results written before it existed).
+    public var pods: [PodLifeEvent]?
 
     public init(scenario: String, description: String = "", namespace: String = "", provider: String = "",
                 startedAt: Date, durationSeconds: Double = 0, verdict: Verdict, abortReason: String? = nil,
@@ -41,7 +43,7 @@ public struct ScenarioResult: Sendable, Hashable, Codable {
                 steps: [StepResult] = [], assertions: [AssertionResult] = [], phases: [PhaseStats] = [],
                 series: [LoadSecond] = [], timeline: [TimelineEvent] = [], cleanup: [OperationResult] = [],
                 artifacts: [String] = [], targetRate: Double? = nil, calibration: CapacityMeasurement? = nil,
-                attempt: Int? = nil, regressionPercent: Double? = nil) {
+                attempt: Int? = nil, regressionPercent: Double? = nil, pods: [PodLifeEvent]? = nil) {
         self.scenario = scenario
         self.description = description
         self.namespace = namespace
@@ -63,6 +65,7 @@ public struct ScenarioResult: Sendable, Hashable, Codable {
         self.calibration = calibration
         self.attempt = attempt
         self.regressionPercent = regressionPercent
+        self.pods = pods
     }
 
     /// The scenario's name with the run's number under `--repeat`: `chaos-pod-kill`, `chaos-pod-kill #2`.
