@@ -45,14 +45,14 @@ struct PodLivesTests {
         ])
     }
 
-    @Test func aPodDeletedWellPastItsGracePeriodWasKilled() {
+    @Test func aPodDeletedWellPastItsGracePeriodIsSaidToBe() {
         var lives = PodLives()
         let pod = PodSnapshot(name: "backend-2", uid: "k", ready: true, deleting: true, gracePeriod: 30,
                               containers: [ContainerSnapshot(name: "api", running: true)])
         _ = lives.observe(PodSnapshot(name: "backend-2", uid: "k", ready: true, containers: [ContainerSnapshot(name: "api", running: true)]), at: 10)
         _ = lives.observe(pod, at: 11)
         #expect(lives.deleted(pod, at: 51.5).last?.detail
-                == "40.5s after its deletion began (grace period 30s): it outlived its grace period, so its containers were killed")
+                == "40.5s after its deletion began (grace period 30s), past its grace period")
     }
 
     @Test func aNewPodUnderTheSameNameIsANewLife() {

@@ -183,9 +183,9 @@ public struct PodLives: Sendable {
             detail = String(format: "%.1fs after its deletion began", took)
             if let grace = pod.gracePeriod {
                 detail += " (grace period \(grace)s)"
-                // The kubelet kills what is still running when the grace period ends; the API object goes a
-                // moment later. Well past the grace period means the containers did not exit by themselves.
-                if took > Double(grace) + 2 { detail += ": it outlived its grace period, so its containers were killed" }
+                // The kubelet kills what still runs when the grace period ends, and the object goes some time
+                // after the containers stop; so a late deletion is reported as a fact, not as a kill.
+                if took > Double(grace) + 2 { detail += ", past its grace period" }
             }
         }
         changes.append(PodLifeEvent(at: time, pod: pod.name, change: .deleted, detail: detail))
