@@ -369,7 +369,10 @@ public struct ScenarioRunner: Sendable {
         // On failure: likely causes, pod logs and events, before the namespace goes.
         var abortReason = state.abortReason
         if verdict == .failed || verdict == .error || verdict == .faultNotLanded {
-            let causes = run.likelyCauses + (await driver.likelyCauses(run)).filter { !run.likelyCauses.contains($0) }
+            // The evidence first (what the pods were when requests failed), then the manifest checks as hints.
+            let evidence = EvidenceDiagnosis.causes(records: records, pods: run.podLives)
+            let noted = evidence + run.likelyCauses.filter { !evidence.contains($0) }
+            let causes = noted + (await driver.likelyCauses(run)).filter { !noted.contains($0) }
             if !causes.isEmpty {
                 let text = "likely cause: " + causes.joined(separator: "; ")
                 timeline.record(.note, "diagnosis", text)

@@ -1,0 +1,51 @@
+import ScenarioModel
+import Testing
+
+/// Causes read from the evidence (issue 12, item 3): the state of the pod behind each failed answer.
+struct EvidenceDiagnosisTests {
+    static func answer(_ at: Double, _ code: Int, by pod: String?) -> RequestRecord {
+        RequestRecord(sequence: Int(at * 100), operation: LoadOperation("list"), intended: at, start: at, end: at + 0.01,
+                      outcome: .status(code), servedBy: pod)
+    }
+
+    static let lives: [PodLifeEvent] = [
+        PodLifeEvent(at: 1, pod: "v2-a", change: .created),
+        PodLifeEvent(at: 3, pod: "v2-a", change: .ready),
+        PodLifeEvent(at: 1, pod: "v1-b", change: .created),
+        PodLifeEvent(at: 2, pod: "v1-b", change: .ready),
+        PodLifeEvent(at: 20, pod: "v1-b", change: .deleting, detail: "grace period 30s"),
+        PodLifeEvent(at: 40, pod: "v1-b", change: .deleted),
+    ]
+
+    @Test func failedAnswersFromReadyPodsSayTheProbeChecksTooLittle() {
+        let records = (0..<30).map { Self.answer(4 + Double($0) * 0.1, 503, by: "v2-a") } + [Self.answer(5, 200, by: "v1-b")]
+        let causes = EvidenceDiagnosis.causes(records: records, pods: Self.lives)
+        #expect(causes == ["30 of 30 failed answers came from pods the cluster counted as Ready at that moment (v2-a 30): "
+                           + "their readiness probe passes while requests fail, so it does not check what requests need"])
+    }
+
+    @Test func failedAnswersFromDeletingPodsSayTheyTookRequestsWhileShuttingDown() {
+        let records = (0..<12).map { Self.answer(21 + Double($0), 502, by: "v1-b") }
+        let causes = EvidenceDiagnosis.causes(records: records, pods: Self.lives)
+        #expect(causes.count == 1 && causes[0].hasPrefix("12 of 12 failed answers came from pods already being deleted (v1-b 12)"))
+    }
+
+    @Test func aFewErrorsOrNoEvidenceNameNoCause() {
+        let few = (0..<9).map { Self.answer(4 + Double($0), 500, by: "v2-a") }
+        #expect(EvidenceDiagnosis.causes(records: few, pods: Self.lives).isEmpty)
+        let unanswered = (0..<50).map { RequestRecord(sequence: $0, operation: LoadOperation("list"), intended: 5, start: 5, end: 6,
+                                                       outcome: .connection("refused")) }
+        #expect(EvidenceDiagnosis.causes(records: unanswered, pods: Self.lives).isEmpty)
+        // Before a pod was ever ready its answers are not blamed on its probe.
+        let early = (0..<20).map { _ in Self.answer(1.5, 503, by: "v2-a") }
+        #expect(EvidenceDiagnosis.causes(records: early, pods: Self.lives).isEmpty)
+        #expect(EvidenceDiagnosis.causes(records: few + few + few, pods: []).isEmpty)
+    }
+
+    @Test func anOutOfMemoryKillIsNamed() {
+        let oom = PodLifeEvent(at: 9, pod: "backend-x", container: "api", change: .terminated, detail: "",
+                               termination: ContainerTermination(exitCode: 137, reason: "OOMKilled"))
+        let causes = EvidenceDiagnosis.causes(records: [RequestRecord](), pods: Self.lives + [oom])
+        #expect(causes == ["the out-of-memory killer ended 1 container instance(s) (backend-x/api): their memory limit is too low for the load"])
+    }
+}
