@@ -149,4 +149,14 @@ public enum ErrorID {
     // WORKLOAD
     public static let workloadNotFound = "WORKLOAD_NOT_FOUND"
     public static let workloadNoSelector = "WORKLOAD_NO_SELECTOR"
+
+    // MARK: - Hostile input and secrets (issue 13: secrets, kubeconfig, headers, terminal, CLI)
+    // HTTP requests refused before anything is sent
+    public static let httpHeaderInvalid = "HTTP_HEADER_INVALID"
+    public static let httpInsecureCredentials = "HTTP_INSECURE_CREDENTIALS"
+    public static let httpURLInvalid = "HTTP_URL_INVALID"
+    // Kubeconfig and cluster failures, each with its own advice
+    public static let kubeconfigTooLarge = "KUBECONFIG_TOO_LARGE"
+    public static let clusterTLSMismatch = "CLUSTER_TLS_MISMATCH"
+    public static let clusterCredentialsRejected = "CLUSTER_CREDENTIALS_REJECTED"
 }
