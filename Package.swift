@@ -101,7 +101,9 @@ let package = Package(
         .testTarget(name: "ScenarioEngineTests", dependencies: ["ScenarioEngine", "ScenarioModel", "StackModel", "StackLifecycle", "LabrunCore", "LabrunTestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "ScenarioModel"], swiftSettings: strict),
-        .testTarget(name: "LabrunCLITests", dependencies: ["LabrunCLI", "LabrunCore", "ClusterProviders"], swiftSettings: strict),
+        .testTarget(name: "LabrunCLITests", dependencies: [
+            "LabrunCLI", "LabrunCore", "ClusterProviders", "HTTPClient", "KubernetesClient", "StackLifecycle", "StackModel", "LabrunTestSupport",
+        ], swiftSettings: strict),
 
         // Integration and end-to-end: real Postgres, real kube-apiserver, real cluster.
         // Each test checks its own environment variable and says plainly when it cannot run.

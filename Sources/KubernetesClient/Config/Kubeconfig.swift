@@ -266,8 +266,10 @@ public struct Kubeconfig: Sendable, Equatable {
 
     /// The YAML document, read in bounded time and memory: too large, aliases and deep nesting are
     /// refused before composing; a syntax error says where and in which key, never the text there.
-    static func document(_ yaml: String, source: String, invalid: (String) -> LabrunError) throws -> JSONValue {
-        guard yaml.utf8.count <= maxFileSize else { throw tooLarge(source, Int64(yaml.utf8.count)) }
+    static func document(_ text: String, source: String, invalid: (String) -> LabrunError) throws -> JSONValue {
+        guard text.utf8.count <= maxFileSize else { throw tooLarge(source, Int64(text.utf8.count)) }
+        // A byte-order mark, as Windows editors write, is no part of the YAML (kubectl skips it too).
+        let yaml = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
         func at(_ line: Int, _ column: Int) -> String {
             guard line > 0 else { return "" }
             return "line \(line), column \(column)" + (Self.key(atOrAbove: line, in: yaml).map { " (key \($0))" } ?? "") + ": "

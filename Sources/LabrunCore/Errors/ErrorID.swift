@@ -159,4 +159,7 @@ public enum ErrorID {
     public static let kubeconfigTooLarge = "KUBECONFIG_TOO_LARGE"
     public static let clusterTLSMismatch = "CLUSTER_TLS_MISMATCH"
     public static let clusterCredentialsRejected = "CLUSTER_CREDENTIALS_REJECTED"
+    // labrun down: what it may delete
+    public static let namespaceNotLabruns = "NAMESPACE_NOT_LABRUNS"
+    public static let namespaceProtected = "NAMESPACE_PROTECTED"
 }
