@@ -5,35 +5,33 @@ import Yams
 /// `client-key-data` value — a whole private key.
 public struct YAMLProblem: Sendable, Equatable {
     /// 1-based; 0 when the parser gave none.
-    public var line: Int
-    public var column: Int
+    public let line: Int
+    public let column: Int
     /// What libyaml said (`mapping values are not allowed in this context`), with its context.
-    public var problem: String
-
-    public init(line: Int, column: Int, problem: String) {
-        self.line = line
-        self.column = column
-        self.problem = problem
-    }
+    public let problem: String
 
     /// The position and words of `error` (any error Yams throws); nil for other errors.
     public init?(_ error: any Error) {
         guard let yaml = error as? YamlError else { return nil }
+        (line, column, problem) = Self.parts(yaml)
+    }
+
+    private static func parts(_ yaml: YamlError) -> (Int, Int, String) {
         switch yaml {
         case .scanner(let context, let problem, let mark, _),
              .parser(let context, let problem, let mark, _),
              .composer(let context, let problem, let mark, _):
             let during = context.map { " (\($0.text), from line \($0.mark.line))" } ?? ""
-            self.init(line: mark.line, column: mark.column, problem: problem + during)
+            return (mark.line, mark.column, problem + during)
         case .duplicatedKeysInMapping(let duplicates, let context):
             let keys = duplicates.sorted().map { String($0.prefix(64)) }.joined(separator: ", ")
-            self.init(line: context.mark.line, column: context.mark.column, problem: "a key appears twice in one mapping: \(keys)")
+            return (context.mark.line, context.mark.column, "a key appears twice in one mapping: \(keys)")
         case .reader(let problem, _, _, _):
-            self.init(line: 0, column: 0, problem: "the text cannot be read: \(problem)")
+            return (0, 0, "the text cannot be read: \(problem)")
         case .dataCouldNotBeDecoded:
-            self.init(line: 0, column: 0, problem: "the text is not UTF-8")
+            return (0, 0, "the text is not UTF-8")
         default:
-            self.init(line: 0, column: 0, problem: "libyaml failed")
+            return (0, 0, "libyaml failed")
         }
     }
 }

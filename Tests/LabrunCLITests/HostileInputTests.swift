@@ -290,32 +290,22 @@ struct HostileCase: Sendable, CustomTestStringConvertible {
         },
     ]
 
+    /// One header sent to a local server: name, value, then the id and fragment it must end with.
     static let headerCases: [HostileCase] = [
-        HostileCase(name: "header: CRLF in a value starts a new header", expected: ErrorID.httpHeaderInvalid, fragment: "line break (CR/LF)",
-                    secrets: ["value-secret-part"]) {
-            try await send(HTTPRequest(.get, "http://127.0.0.1:8000/", headers: ["X-Note": "value-secret-part\r\nX-Admin: true"]))
-        },
-        HostileCase(name: "header: a bare LF in a value", expected: ErrorID.httpHeaderInvalid, fragment: "line break") {
-            try await send(HTTPRequest(.get, "http://127.0.0.1:8000/", headers: ["X-Note": "a\nb"]))
-        },
-        HostileCase(name: "header: a NUL in a value", expected: ErrorID.httpHeaderInvalid, fragment: "\\u{00}") {
-            try await send(HTTPRequest(.get, "http://127.0.0.1:8000/", headers: ["X-Note": "a\u{0}b"]))
-        },
-        HostileCase(name: "header: ESC in a value", expected: ErrorID.httpHeaderInvalid, fragment: "\\u{1B}") {
-            try await send(HTTPRequest(.get, "http://127.0.0.1:8000/", headers: ["X-Note": "\u{1B}[2J"]))
-        },
-        HostileCase(name: "header: a space in a name", expected: ErrorID.httpHeaderInvalid, fragment: "header name X Note") {
-            try await send(HTTPRequest(.get, "http://127.0.0.1:8000/", headers: ["X Note": "a"]))
-        },
-        HostileCase(name: "header: a colon in a name", expected: ErrorID.httpHeaderInvalid, fragment: "header name X-A:B") {
-            try await send(HTTPRequest(.get, "http://127.0.0.1:8000/", headers: ["X-A:B": "a"]))
-        },
-        HostileCase(name: "header: CRLF in a name", expected: ErrorID.httpHeaderInvalid, fragment: "X-A\\u{0D}\\nX-B") {
-            try await send(HTTPRequest(.get, "http://127.0.0.1:8000/", headers: ["X-A\r\nX-B": "a"]))
-        },
-        HostileCase(name: "header: an empty name", expected: ErrorID.httpHeaderInvalid, fragment: "header name") {
-            try await send(HTTPRequest(.get, "http://127.0.0.1:8000/", headers: ["": "a"]))
-        },
+        ("CRLF in a value starts a new header", "X-Note", "value-secret-part\r\nX-Admin: true", ErrorID.httpHeaderInvalid, "line break (CR/LF)"),
+        ("a bare LF in a value", "X-Note", "a\nb", ErrorID.httpHeaderInvalid, "line break"),
+        ("a NUL in a value", "X-Note", "a\u{0}b", ErrorID.httpHeaderInvalid, "\\u{00}"),
+        ("ESC in a value", "X-Note", "\u{1B}[2J", ErrorID.httpHeaderInvalid, "\\u{1B}"),
+        ("a space in a name", "X Note", "a", ErrorID.httpHeaderInvalid, "header name X Note"),
+        ("a colon in a name", "X-A:B", "a", ErrorID.httpHeaderInvalid, "header name X-A:B"),
+        ("CRLF in a name", "X-A\r\nX-B", "a", ErrorID.httpHeaderInvalid, "X-A\\u{0D}\\nX-B"),
+        ("an empty name", "", "a", ErrorID.httpHeaderInvalid, "header name"),
+        ("a tab in a value (accepted: HTTP allows it)", "X-Note", "a\tb", "accepted", ""),
+    ].map { name, field, value, id, fragment in
+        HostileCase(name: "header: " + name, expected: id, fragment: fragment, secrets: ["value-secret-part"]) {
+            try await send(HTTPRequest(.get, "http://127.0.0.1:8000/", headers: HTTPHeaders([(field, value)])))
+        }
+    } + [
         HostileCase(name: "header: CRLF in a bearer token", expected: ErrorID.httpHeaderInvalid, fragment: "Authorization", secrets: [token]) {
             try HTTPRequest(.get, "https://127.0.0.1:6443/version")
                 .check(configuration: HTTPClientConfiguration(bearerToken: token + "\r\nX-Admin: yes"))
@@ -326,9 +316,6 @@ struct HostileCase: Sendable, CustomTestStringConvertible {
         },
         HostileCase(name: "header: a space in the URL", expected: ErrorID.httpURLInvalid, fragment: "a space") {
             try await send(HTTPRequest(.get, "http://127.0.0.1:8000/a b"))
-        },
-        HostileCase(name: "header: a tab in a value (accepted: HTTP allows it)", expected: "accepted", fragment: "") {
-            try await send(HTTPRequest(.get, "http://127.0.0.1:8000/", headers: ["X-Note": "a\tb"]))
         },
     ]
 
@@ -383,56 +370,32 @@ struct HostileCase: Sendable, CustomTestStringConvertible {
         },
     ]
 
+    /// Usage errors: arguments, then a fragment of what `labrun` prints ("" for arguments accepted).
     static let flagCases: [HostileCase] = [
-        HostileCase(name: "flag: --provider ''", expected: "USAGE", fragment: "--provider needs a name") { try usage(["status", "--provider", ""]) },
-        HostileCase(name: "flag: --provider with ESC", expected: "USAGE", fragment: "'mini\\u{1B}kube' is not one of") {
-            try usage(["status", "--provider", "mini\u{1B}kube"])
-        },
-        HostileCase(name: "flag: --kubeconfig a FIFO", expected: "USAGE", fragment: "a FIFO (named pipe), not a regular file") {
-            try usage(["status", "--kubeconfig", scratch + "/fifo"])
-        },
-        HostileCase(name: "flag: --kubeconfig /dev/zero", expected: "USAGE", fragment: "lies in /dev") { try usage(["status", "--kubeconfig", "/dev/zero"]) },
-        HostileCase(name: "flag: --kubeconfig a directory", expected: "USAGE", fragment: "a directory, not a regular file") {
-            try usage(["status", "--kubeconfig", scratch + "/dir.yaml"])
-        },
-        HostileCase(name: "flag: --kubeconfig ''", expected: "USAGE", fragment: "--kubeconfig needs a path") { try usage(["status", "--kubeconfig", ""]) },
-        HostileCase(name: "flag: --kubeconfig in the kernel's files", expected: "USAGE", fragment: "kernel files") {
-            try usage(["status", "--kubeconfig", Platform.pseudoFileSystems[0] + "/self/environ"])
-        },
-        HostileCase(name: "flag: --report-dir a file", expected: "USAGE", fragment: "a regular file, not a directory") {
-            try usage(["all", "--report-dir", scratch + "/file"])
-        },
-        HostileCase(name: "flag: --report-dir in the kernel's files", expected: "USAGE", fragment: "where reports cannot be written") {
-            try usage(["all", "--report-dir", Platform.pseudoFileSystems[0] + "/labrun"])
-        },
-        HostileCase(name: "flag: --report-dir climbing into the kernel's files with ..", expected: "USAGE", fragment: "lies in") {
-            try usage(["all", "--report-dir", scratch + String(repeating: "/..", count: 40) + Platform.pseudoFileSystems[0] + "/x"])
-        },
-        HostileCase(name: "flag: --report-dir under a file", expected: "USAGE", fragment: "cannot be created") {
-            try usage(["all", "--report-dir", scratch + "/file/reports"])
-        },
-        HostileCase(name: "flag: --report-dir ''", expected: "USAGE", fragment: "--report-dir needs a path") { try usage(["all", "--report-dir", ""]) },
-        HostileCase(name: "flag: --report-dir a FIFO", expected: "USAGE", fragment: "a FIFO") { try usage(["all", "--report-dir", scratch + "/fifo"]) },
-        HostileCase(name: "flag: --history a directory", expected: "USAGE", fragment: "a directory, not a regular file") {
-            try usage(["all", "--history", scratch + "/dir.yaml"])
-        },
-        HostileCase(name: "flag: --context ''", expected: "USAGE", fragment: "--context needs a context name") { try usage(["status", "--context", ""]) },
-        HostileCase(name: "flag: --context with ESC", expected: "USAGE", fragment: "holds control characters") {
-            try usage(["status", "--context", "lab\u{1B}[2J"])
-        },
-        HostileCase(name: "flag: --label with a new line", expected: "USAGE", fragment: "holds control characters") {
-            try usage(["all", "--label", "tier\nx=core"])
-        },
-        HostileCase(name: "flag: --scenario-dir a file", expected: "USAGE", fragment: "a regular file, not a directory") {
-            try usage(["list", "--scenario-dir", scratch + "/file"])
-        },
-        HostileCase(name: "flag: --namespace ../../x", expected: "USAGE", fragment: "is not a valid namespace name") {
-            try usage(["down", "--namespace", "../../x"])
-        },
-        HostileCase(name: "flag: --report-dir new under a writable directory (accepted)", expected: "accepted", fragment: "") {
-            try usage(["all", "--report-dir", scratch + "/reports/new"])
-        },
-    ]
+        ("--provider ''", ["status", "--provider", ""], "--provider needs a name"),
+        ("--provider with ESC", ["status", "--provider", "mini\u{1B}kube"], "'mini\\u{1B}kube' is not one of"),
+        ("--kubeconfig a FIFO", ["status", "--kubeconfig", scratch + "/fifo"], "a FIFO (named pipe), not a regular file"),
+        ("--kubeconfig /dev/zero", ["status", "--kubeconfig", "/dev/zero"], "lies in /dev"),
+        ("--kubeconfig a directory", ["status", "--kubeconfig", scratch + "/dir.yaml"], "a directory, not a regular file"),
+        ("--kubeconfig ''", ["status", "--kubeconfig", ""], "--kubeconfig needs a path"),
+        ("--kubeconfig in the kernel's files", ["status", "--kubeconfig", Platform.pseudoFileSystems[0] + "/self/environ"], "kernel files"),
+        ("--report-dir a file", ["all", "--report-dir", scratch + "/file"], "a regular file, not a directory"),
+        ("--report-dir in the kernel's files", ["all", "--report-dir", Platform.pseudoFileSystems[0] + "/labrun"], "where reports cannot be written"),
+        ("--report-dir climbing into the kernel's files with ..",
+         ["all", "--report-dir", scratch + String(repeating: "/..", count: 40) + Platform.pseudoFileSystems[0] + "/x"], "lies in"),
+        ("--report-dir under a file", ["all", "--report-dir", scratch + "/file/reports"], "cannot be created"),
+        ("--report-dir ''", ["all", "--report-dir", ""], "--report-dir needs a path"),
+        ("--report-dir a FIFO", ["all", "--report-dir", scratch + "/fifo"], "a FIFO"),
+        ("--history a directory", ["all", "--history", scratch + "/dir.yaml"], "a directory, not a regular file"),
+        ("--context ''", ["status", "--context", ""], "--context needs a context name"),
+        ("--context with ESC", ["status", "--context", "lab\u{1B}[2J"], "holds control characters"),
+        ("--label with a new line", ["all", "--label", "tier\nx=core"], "holds control characters"),
+        ("--scenario-dir a file", ["list", "--scenario-dir", scratch + "/file"], "a regular file, not a directory"),
+        ("--namespace ../../x", ["down", "--namespace", "../../x"], "is not a valid namespace name"),
+        ("--report-dir new under a writable directory (accepted)", ["all", "--report-dir", scratch + "/reports/new"], ""),
+    ].map { name, arguments, fragment in
+        HostileCase(name: "flag: " + name, expected: fragment.isEmpty ? "accepted" : "USAGE", fragment: fragment) { try usage(arguments) }
+    }
 
     static let downCases: [HostileCase] = [
         HostileCase(name: "down: --namespace default", expected: ErrorID.namespaceProtected, fragment: "belongs to Kubernetes itself") {

@@ -38,37 +38,31 @@ enum FlagCheck {
     /// A directory labrun writes into, created when missing: it is a directory (or can be made one
     /// under the nearest existing directory), writable, and outside the kernel's pseudo file systems.
     static func writableDirectory(_ path: String, flag: String) throws {
-        let shown = TerminalText.quoted(path)
-        guard !path.isEmpty else { throw ValidationError("\(flag) needs a path.") }
-        if let tree = Platform.pseudoFileSystem(of: path) {
-            throw ValidationError("\(flag) '\(shown)' lies in \(tree), where reports cannot be written.")
-        }
-        let resolved = Platform.resolvedPath(path)
-        switch FileKind.of(resolved) {
-        case .directory:
-            guard access(resolved, W_OK | X_OK) == 0 else { throw ValidationError("\(flag) '\(shown)' is not writable by this user.") }
-        case .missing:
-            try creatable(resolved, flag: flag, shown: shown)
-        case let kind:
-            throw ValidationError("\(flag) '\(shown)' is \(kind.phrase), not a directory.")
-        }
+        try writable(path, flag: flag, directory: true)
     }
 
     /// A file labrun writes (created when missing): a regular file or nothing yet, under a directory it can write.
     static func writableFile(_ path: String, flag: String) throws {
+        try writable(path, flag: flag, directory: false)
+    }
+
+    private static func writable(_ path: String, flag: String, directory: Bool) throws {
         let shown = TerminalText.quoted(path)
         guard !path.isEmpty else { throw ValidationError("\(flag) needs a path.") }
         if let tree = Platform.pseudoFileSystem(of: path) {
-            throw ValidationError("\(flag) '\(shown)' lies in \(tree), where labrun does not write.")
+            throw ValidationError("\(flag) '\(shown)' lies in \(tree), where \(directory ? "reports cannot be written" : "labrun does not write").")
         }
         let resolved = Platform.resolvedPath(path)
-        switch FileKind.of(resolved) {
-        case .regular:
-            guard access(resolved, W_OK) == 0 else { throw ValidationError("\(flag) '\(shown)' is not writable by this user.") }
-        case .missing:
+        let kind = FileKind.of(resolved)
+        switch (kind, directory) {
+        case (.directory, true), (.regular, false):
+            guard access(resolved, directory ? W_OK | X_OK : W_OK) == 0 else {
+                throw ValidationError("\(flag) '\(shown)' is not writable by this user.")
+            }
+        case (.missing, _):
             try creatable(resolved, flag: flag, shown: shown)
-        case let kind:
-            throw ValidationError("\(flag) '\(shown)' is \(kind.phrase), not a regular file.")
+        default:
+            throw ValidationError("\(flag) '\(shown)' is \(kind.phrase), not \(directory ? "a directory" : "a regular file").")
         }
     }
 

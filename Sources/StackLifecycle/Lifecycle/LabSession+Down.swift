@@ -71,12 +71,12 @@ extension LabSession {
 
     /// Whether the namespace carries labrun's label: nil when it does not exist.
     func namespaceIsLabruns(_ kube: KubernetesClient) async throws -> Bool? {
-        do {
-            let ns = try await kube.get(Namespace.self, name: namespace)
-            return ns.metadata.labels?[ManifestRenderer.managedByLabel] == ManifestRenderer.managedByValue
-        } catch let error as LabrunError where error.isNotFound {
-            return nil
-        }
+        try await existingNamespace(kube).map { $0.metadata.labels?[ManifestRenderer.managedByLabel] == ManifestRenderer.managedByValue }
+    }
+
+    /// The namespace, or nil when it does not exist.
+    func existingNamespace(_ kube: KubernetesClient) async throws -> Namespace? {
+        do { return try await kube.get(Namespace.self, name: namespace) } catch let error as LabrunError where error.isNotFound { return nil }
     }
 
     /// Refuses a namespace labrun did not make, unless `force`.
@@ -95,12 +95,7 @@ extension LabSession {
 
     /// The namespace's phase (`Active`, `Terminating`), or nil when it does not exist.
     func namespaceState(_ kube: KubernetesClient) async throws -> String? {
-        do {
-            let ns = try await kube.get(Namespace.self, name: namespace)
-            return ns.status?.phase ?? "Active"
-        } catch let error as LabrunError where error.isNotFound {
-            return nil
-        }
+        try await existingNamespace(kube).map { $0.status?.phase ?? "Active" }
     }
 
     /// Deletes the namespace (and so the whole stack) and, with `wait`, polls until it is gone.
