@@ -178,6 +178,15 @@ struct HostileCase: Sendable, CustomTestStringConvertible {
                     fragment: "(key client-key-data)", secrets: [keyData]) {
             try parse(kubeconfig(user: "    client-certificate-data: Q0VSVA==\n    client-key-data: \(keyData): oops\n"))
         },
+        HostileCase(name: "kubeconfig: a bad line through labrun status", expected: ErrorID.kubeconfigInvalid,
+                    fragment: "line 11, column", secrets: [keyData]) {
+            let path = write("bad-line.kubeconfig", kubeconfig(user: "    client-certificate-data: Q0VSVA==\n    client-key-data: \(keyData): oops\n"))
+            let report = try await session(kubeconfig: path, state: "state-status").status()
+            let shown = StatusRenderer().render(report)
+            guard let blocking = report.blocking else { return shown }
+            // What `labrun status` prints: the report, then its error.
+            throw LabrunError(id: blocking.id, message: shown + "\nerror: " + blocking.message, advice: blocking.advice)
+        },
         HostileCase(name: "kubeconfig: client-key-data that is not base64", expected: ErrorID.kubeconfigInvalid,
                     fragment: "client-key-data of user me is not base64", secrets: [keyData + "!!"]) {
             try parse(kubeconfig(user: "    client-certificate-data: Q0VSVA==\n    client-key-data: \(keyData)!!\n"))
