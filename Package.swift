@@ -1,7 +1,7 @@
 // swift-tools-version: 6.2
 // labrun — a local cluster lab and end-to-end test harness.
 // Targets follow the layers of DESIGN §3; a layer imports only those below it:
-//   C bridges → LabrunCore → clients → cluster providers → stack model → stack lifecycle
+//   C bridges → LabrunCore, YAMLSafety → clients → cluster providers → stack model → stack lifecycle
 //   → scenario model (pure) → scenario engine (runtime) → LabrunCLI → labrun (thin main);
 //   reports depend on the scenario model only
 import PackageDescription
@@ -33,13 +33,18 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
 
+        // YAML read in bounded time and memory: aliases and nesting found from libyaml's events before
+        // composing, syntax errors as positions without the offending text. Shared by the kubeconfig
+        // loader and the scenario and stack parsers.
+        .target(name: "YAMLSafety", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
+
         // Fakes for unit tests (recording process runner, scripted HTTP transport). Never linked into labrun.
         .target(name: "LabrunTestSupport", dependencies: ["LabrunCore", "HTTPClient"], swiftSettings: strict),
 
         // 2. Clients.
         .target(name: "HTTPClient", dependencies: ["CCurl", "LabrunCore"], swiftSettings: strict),
         .target(name: "KubernetesClient", dependencies: [
-            "CCurl", "LabrunCore", "HTTPClient", .product(name: "Yams", package: "Yams"),
+            "CCurl", "LabrunCore", "HTTPClient", "YAMLSafety", .product(name: "Yams", package: "Yams"),
         ], exclude: ["README.md"], swiftSettings: strict),
         .target(name: "PostgresClient", dependencies: ["CLibPQ", "LabrunCore"], swiftSettings: strict),
 
@@ -59,7 +64,7 @@ let package = Package(
         // 5a. Scenario model, pure: the scenario and stack file formats and their validation, results,
         // the pure evaluators and load statistics. Links no client: Reports depend on it alone.
         .target(name: "ScenarioModel", dependencies: [
-            "LabrunCore", "StackModel",
+            "LabrunCore", "StackModel", "YAMLSafety",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: strict),
@@ -75,7 +80,7 @@ let package = Package(
 
         // 7. Commands (argument parsing only; work is done by the library) and the thin main.
         .target(name: "LabrunCLI", dependencies: [
-            "LabrunCore", "ClusterProviders", "StackModel", "StackLifecycle", "ScenarioModel", "ScenarioEngine", "Reports",
+            "LabrunCore", "KubernetesClient", "ClusterProviders", "StackModel", "StackLifecycle", "ScenarioModel", "ScenarioEngine", "Reports",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .executableTarget(name: "labrun", dependencies: ["LabrunCLI"], swiftSettings: strict),
@@ -96,7 +101,9 @@ let package = Package(
         .testTarget(name: "ScenarioEngineTests", dependencies: ["ScenarioEngine", "ScenarioModel", "StackModel", "StackLifecycle", "LabrunCore", "LabrunTestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "ScenarioModel"], swiftSettings: strict),
-        .testTarget(name: "LabrunCLITests", dependencies: ["LabrunCLI", "LabrunCore", "ClusterProviders"], swiftSettings: strict),
+        .testTarget(name: "LabrunCLITests", dependencies: [
+            "LabrunCLI", "LabrunCore", "ClusterProviders", "HTTPClient", "KubernetesClient", "StackLifecycle", "StackModel", "LabrunTestSupport",
+        ], swiftSettings: strict),
 
         // Integration and end-to-end: real Postgres, real kube-apiserver, real cluster.
         // Each test checks its own environment variable and says plainly when it cannot run.

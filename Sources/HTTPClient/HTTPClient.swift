@@ -6,7 +6,9 @@ import LabrunCore
 /// One client owns one libcurl multi handle driven by a dedicated thread (`CurlEventLoop`):
 /// connections are kept and reused across requests, HTTP/2 is used where the server offers it, and
 /// any number of tasks may call `send` at once — each call costs a continuation, not a thread.
-/// TLS verification is always on. Requests are cancelled when their task is cancelled.
+/// TLS verification is always on. Requests are cancelled when their task is cancelled. Every request
+/// is checked before it is sent (`HTTPRequest.check(configuration:)`): no control character in a
+/// header or the URL, no credentials over plain HTTP unless allowed.
 ///
 /// Measured throughput (`labrun-bench http`, release build, nginx on this 2-core machine while
 /// other builds ran, small static page): with 32 concurrent tasks about 9,100 req/s against
@@ -37,9 +39,11 @@ public final class HTTPClient: HTTPSending, @unchecked Sendable {
     public func shutdown() { loop.shutdown() }
 
     /// Sends a request and returns the whole response, whatever its status (see
-    /// `HTTPResponse.requireSuccess()`). Throws a `LabrunError` for transport failures:
+    /// `HTTPResponse.requireSuccess()`). Throws a `LabrunError` for a refused request (`HTTP_HEADER_INVALID`,
+    /// `HTTP_URL_INVALID`, `HTTP_INSECURE_CREDENTIALS`) and for transport failures:
     /// `HTTP_CONNECT`, `HTTP_TIMEOUT`, `HTTP_TLS`, `HTTP_TRANSPORT`; `CancellationError` when the task is cancelled.
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        try request.check(configuration: configuration)
         let transfer = CurlTransfer(request: request, configuration: configuration, streaming: false)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponse, any Error>) in
@@ -56,6 +60,10 @@ public final class HTTPClient: HTTPSending, @unchecked Sendable {
     /// requests a second this way. `completion` must be quick; it cannot be cancelled (the request's timeout
     /// bounds it).
     public func start(_ request: HTTPRequest, completion: @escaping @Sendable (Result<HTTPResponse, any Error>) -> Void) {
+        do { try request.check(configuration: configuration) } catch {
+            completion(.failure(error))
+            return
+        }
         let transfer = CurlTransfer(request: request, configuration: configuration, streaming: false)
         transfer.onResponse = completion
         loop.submit(transfer)
@@ -66,6 +74,7 @@ public final class HTTPClient: HTTPSending, @unchecked Sendable {
     /// closes it, and is aborted by `HTTPStream.cancel()` or by cancelling the task iterating it.
     /// There is no overall timeout (only the connect timeout); TCP keep-alive detects dead peers.
     public func stream(_ request: HTTPRequest) async throws -> HTTPStream {
+        try request.check(configuration: configuration)
         let transfer = CurlTransfer(request: request, configuration: configuration, streaming: true)
         let (lines, continuation) = AsyncThrowingStream<Data, any Error>.makeStream()
         transfer.lines = continuation

@@ -3,6 +3,10 @@ import HTTPClient
 
 /// A scripted `HTTPSending`: records every request and answers from a handler, so a client
 /// (the Kubernetes client, a scenario's HTTP requests) runs in unit tests without a server.
+///
+/// Like the real client it refuses, before recording it, a request with a control character in a
+/// header or its URL, or with credentials over plain HTTP to another host (unless
+/// `allowInsecureCredentials`): `refused` lists those.
 public final class FakeHTTPTransport: HTTPSending, @unchecked Sendable {
     /// One scripted stream answer: status and the lines of the body (then the stream ends, or fails).
     public struct StreamScript: Sendable {
@@ -19,6 +23,9 @@ public final class FakeHTTPTransport: HTTPSending, @unchecked Sendable {
 
     private let lock = NSLock()
     private var _requests: [HTTPRequest] = []
+    private var _refused: [HTTPRequest] = []
+    /// Whether credentials may go over plain HTTP (`--allow-insecure-credentials`).
+    public var allowInsecureCredentials = false
     private var streams: [StreamScript]
     private let handler: @Sendable (HTTPRequest) -> HTTPResponse
 
@@ -35,7 +42,18 @@ public final class FakeHTTPTransport: HTTPSending, @unchecked Sendable {
     /// Every request sent so far (streams included), in order.
     public var requests: [HTTPRequest] { lock.withLock { _requests } }
 
+    /// Every request refused by the checks the real client makes (never sent).
+    public var refused: [HTTPRequest] { lock.withLock { _refused } }
+
+    private func check(_ request: HTTPRequest) throws {
+        do { try request.check(allowInsecureCredentials: lock.withLock { allowInsecureCredentials }) } catch {
+            lock.withLock { _refused.append(request) }
+            throw error
+        }
+    }
+
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        try check(request)
         lock.withLock { _requests.append(request) }
         var response = handler(request)
         response.request = request.description
@@ -43,6 +61,10 @@ public final class FakeHTTPTransport: HTTPSending, @unchecked Sendable {
     }
 
     public func start(_ request: HTTPRequest, completion: @escaping @Sendable (Result<HTTPResponse, any Error>) -> Void) {
+        do { try check(request) } catch {
+            completion(.failure(error))
+            return
+        }
         lock.withLock { _requests.append(request) }
         var response = handler(request)
         response.request = request.description
@@ -50,6 +72,7 @@ public final class FakeHTTPTransport: HTTPSending, @unchecked Sendable {
     }
 
     public func stream(_ request: HTTPRequest) async throws -> HTTPStream {
+        try check(request)
         let script: StreamScript? = lock.withLock {
             _requests.append(request)
             return streams.isEmpty ? nil : streams.removeFirst()

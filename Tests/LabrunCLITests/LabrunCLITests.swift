@@ -79,8 +79,12 @@ import Testing
         let upOptions = try up.global.labOptions(layout: layout, environment: [:])
         #expect(upOptions.kubeContext == nil, "\(String(describing: upOptions.kubeContext))")
         #expect(try up.global.labOptions(layout: layout, environment: [:]).stack.name == "todo")
-        let status = try #require(try LabrunCommand.parseAsRoot(["status", "--kubeconfig", "/k", "--context", "c", "-q"]) as? StatusCommand)
-        #expect(status.global.kubeconfig == "/k" && status.global.context == "c" && status.global.quiet)
+        // --kubeconfig must name a readable regular file when the command line is parsed.
+        let kubeconfig = FileManager.default.temporaryDirectory.appendingPathComponent("labrun-cli-\(UUID().uuidString).kubeconfig").path
+        FileManager.default.createFile(atPath: kubeconfig, contents: Data("apiVersion: v1\n".utf8))
+        defer { try? FileManager.default.removeItem(atPath: kubeconfig) }
+        let status = try #require(try LabrunCommand.parseAsRoot(["status", "--kubeconfig", kubeconfig, "--context", "c", "-q"]) as? StatusCommand)
+        #expect(status.global.kubeconfig == kubeconfig && status.global.context == "c" && status.global.quiet)
         #expect(status.global.namespace == nil)
         #expect(try status.global.labOptions(layout: layout, environment: [:]).namespace == "todo", "the stack's name")
         let down = try #require(try LabrunCommand.parseAsRoot(["down", "--keep-cluster"]) as? DownCommand)

@@ -1,3 +1,5 @@
+import LabrunCore
+
 /// A cluster's state as its provider sees it.
 public struct ClusterState: Sendable, Equatable {
     public enum Phase: String, Sendable, Equatable {
@@ -11,9 +13,12 @@ public struct ClusterState: Sendable, Equatable {
     /// docker, containerd, cri-o …
     public var containerRuntime: String?
     public var nodeAddress: String?
+    /// Why the API could not be used, classified (`ClusterAccessFailure`), when that is what is wrong.
+    public var problem: LabrunError?
 
     public init(phase: Phase, detail: String = "", kubernetesVersion: String? = nil,
-                containerRuntime: String? = nil, nodeAddress: String? = nil) {
+                containerRuntime: String? = nil, nodeAddress: String? = nil, problem: LabrunError? = nil) {
+        self.problem = problem
         self.phase = phase
         self.detail = detail
         self.kubernetesVersion = kubernetesVersion

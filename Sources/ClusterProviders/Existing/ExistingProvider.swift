@@ -32,7 +32,8 @@ public struct ExistingProvider: ClusterProvider {
             let version = try await probe.serverVersion(target)
             return ClusterState(phase: .running, detail: "API server of \(target) answers", kubernetesVersion: version)
         } catch let error as LabrunError {
-            return ClusterState(phase: .degraded, detail: error.message)
+            let problem = ClusterAccessFailure.classify(error, target: target, neverStarts: true)
+            return ClusterState(phase: .degraded, detail: "\(problem.message) [\(problem.id)]", problem: problem)
         }
     }
 
@@ -45,14 +46,11 @@ public struct ExistingProvider: ClusterProvider {
         }
         do {
             _ = try await probe.serverVersion(target)
-        } catch let error as LabrunError where !error.id.hasPrefix(ErrorID.kubeconfigPrefix) {
+        } catch let error as LabrunError {
             // A kubeconfig that cannot be used (malformed, a missing context or file, a credential
-            // plugin that failed) keeps its own id and advice: starting the cluster would not help.
-            throw LabrunError(
-                id: ErrorID.clusterUnreachable, exitCode: ExitCode.unavailable,
-                message: "The cluster of \(target) does not answer: \(error.message)",
-                advice: "labrun never starts an existing cluster: start it yourself, or choose another --context.",
-                debugDetail: error.debugDetail)
+            // plugin that failed), a TLS mismatch or refused credentials keep ids and advice of their
+            // own: starting the cluster would not help them.
+            throw ClusterAccessFailure.classify(error, target: target, neverStarts: true)
         }
         return .alreadyRunning
     }

@@ -52,10 +52,15 @@ public struct HTTPClientConfiguration: Sendable {
     public var allowHTTP2: Bool
     /// The `User-Agent` header.
     public var userAgent: String
+    /// Whether credentials may go over plain `http://` to a host other than this machine
+    /// (`--allow-insecure-credentials`; see `HTTPRequest.check(configuration:)`).
+    public var allowInsecureCredentials: Bool
 
     public init(tls: TLSConfiguration = TLSConfiguration(), bearerToken: String? = nil,
                 defaultHeaders: HTTPHeaders = HTTPHeaders(), timeout: Double = 30, connectTimeout: Double = 10,
-                maxConnectionsPerHost: Int = 0, allowHTTP2: Bool = true, userAgent: String = "labrun") {
+                maxConnectionsPerHost: Int = 0, allowHTTP2: Bool = true, userAgent: String = "labrun",
+                allowInsecureCredentials: Bool = false) {
+        self.allowInsecureCredentials = allowInsecureCredentials
         self.tls = tls
         self.bearerToken = bearerToken
         self.defaultHeaders = defaultHeaders

@@ -37,20 +37,19 @@ public final class KubernetesClient: Sendable {
         if let http {
             self.http = http
         } else {
-            self.http = try HTTPClient(configuration: HTTPClientConfiguration(
-                tls: configuration.tls, bearerToken: configuration.bearerToken,
-                defaultHeaders: ["Accept": "application/json"],
-                timeout: configuration.timeout, connectTimeout: configuration.connectTimeout,
-                userAgent: "labrun/kubernetes-client"))
+            self.http = try HTTPClient(configuration: configuration.httpConfiguration())
         }
     }
 
     /// A client from the kubeconfig kubectl would use (`path` like `--kubeconfig`, else
     /// `KUBECONFIG`, else `~/.kube/config`) and `context` (else the current context).
     public static func fromKubeconfig(path: String? = nil, context: String? = nil,
-                                      environment: [String: String] = ProcessInfo.processInfo.environment) throws -> KubernetesClient {
+                                      environment: [String: String] = ProcessInfo.processInfo.environment,
+                                      allowInsecureCredentials: Bool = false) throws -> KubernetesClient {
         let kubeconfig = try Kubeconfig.load(explicitPath: path, environment: environment)
-        return try KubernetesClient(configuration: kubeconfig.configuration(context: context))
+        var configuration = try kubeconfig.configuration(context: context)
+        configuration.allowInsecureCredentials = allowInsecureCredentials
+        return try KubernetesClient(configuration: configuration)
     }
 
     /// The namespace used when a call names none.
@@ -307,9 +306,7 @@ final class CertificateTransports: @unchecked Sendable {
             var tls = configuration.tls
             tls.clientCertificate = .pem(certificate)
             tls.clientKey = .pem(key)
-            let client = try HTTPClient(configuration: HTTPClientConfiguration(
-                tls: tls, defaultHeaders: ["Accept": "application/json"], timeout: configuration.timeout,
-                connectTimeout: configuration.connectTimeout, userAgent: "labrun/kubernetes-client"))
+            let client = try HTTPClient(configuration: configuration.httpConfiguration(tls: tls, withToken: false))
             clients.values.forEach { $0.shutdown() }
             clients = [certificate + key: client]
             return client

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPClient
 import LabrunCore
+import YAMLSafety
 import Yams
 
 /// A kubeconfig: clusters, users and contexts, loaded and merged the way kubectl does.
@@ -8,6 +9,11 @@ import Yams
 /// Resolution order (like kubectl): an explicit path (`--kubeconfig`) alone; otherwise every file
 /// in `KUBECONFIG` (colon-separated, missing files skipped) merged with the first file to define a
 /// name winning; otherwise `~/.kube/config`. Paths inside a file are relative to that file.
+///
+/// Loading is bounded and says nothing secret: a file is read only when it is a regular file of at
+/// most `maxFileSize` bytes; YAML aliases and nesting deeper than `maxDepth` are refused before the
+/// document is built (a "billion laughs" of a kilobyte would expand to gigabytes); a syntax error
+/// names the file, line, column and key, never the line's text (it may be a `client-key-data`).
 public struct Kubeconfig: Sendable, Equatable {
     /// A cluster entry.
     public struct Cluster: Sendable, Equatable {
@@ -100,6 +106,11 @@ public struct Kubeconfig: Sendable, Equatable {
 
     // MARK: Loading
 
+    /// The largest kubeconfig read (a kubeconfig of a hundred clusters with their CA data is ~300 KB).
+    public static let maxFileSize: Int64 = 8 << 20
+    /// The deepest nesting of mappings and lists accepted (a kubeconfig needs about 6).
+    public static let maxDepth = 64
+
     /// The files kubectl would read, in order: `explicitPath` alone; else `KUBECONFIG`'s entries
     /// (duplicates removed); else `$HOME/.kube/config`.
     public static func searchPaths(explicitPath: String?, environment: [String: String]) -> [String] {
@@ -118,7 +129,7 @@ public struct Kubeconfig: Sendable, Equatable {
         let paths = searchPaths(explicitPath: explicitPath, environment: environment)
         var configs: [Kubeconfig] = []
         for path in paths {
-            guard FileManager.default.fileExists(atPath: path) else {
+            guard FileKind.of(path) != .missing else {
                 if explicitPath != nil {
                     throw LabrunError(id: ErrorID.kubeconfigMissing, exitCode: ExitCode.unavailable,
                                       message: "The kubeconfig \(path) does not exist.",
@@ -137,11 +148,39 @@ public struct Kubeconfig: Sendable, Equatable {
     }
 
     /// Reads and parses one file; relative paths in it are resolved against its directory.
+    /// Only a regular file (a symbolic link to one is fine) of at most `maxFileSize` bytes is read:
+    /// a FIFO would block, `/dev/zero` never end.
     public static func parse(fileAt path: String) throws -> Kubeconfig {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw LabrunError(id: ErrorID.kubeconfigUnreadable, exitCode: ExitCode.unavailable,
-                              message: "Could not read the kubeconfig \(path): \(error.localizedDescription).")
+        func unreadable(_ why: String, advice: String? = nil) -> LabrunError {
+            LabrunError(id: ErrorID.kubeconfigUnreadable, exitCode: ExitCode.unavailable,
+                        message: "Could not read the kubeconfig \(path): \(why).",
+                        advice: advice ?? "Point --kubeconfig (or KUBECONFIG) at a kubeconfig file.")
+        }
+        switch FileKind.of(path) {
+        case .missing:
+            throw LabrunError(id: ErrorID.kubeconfigMissing, exitCode: ExitCode.unavailable,
+                              message: "The kubeconfig \(path) does not exist.",
+                              advice: "Pass the path of an existing kubeconfig with --kubeconfig.")
+        case .regular(let size) where size > maxFileSize:
+            throw tooLarge(path, size)
+        case .regular:
+            break
+        case let kind:
+            throw unreadable("it is \(kind.phrase), not a regular file")
+        }
+        let data: Data
+        do {
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            defer { try? handle.close() }
+            data = try handle.read(upToCount: Int(maxFileSize) + 1) ?? Data()
+        } catch {
+            throw unreadable(error.localizedDescription, advice: "Check its permissions (labrun runs as uid \(getuid())).")
+        }
+        guard data.count <= maxFileSize else { throw tooLarge(path, Int64(data.count)) }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw LabrunError(id: ErrorID.kubeconfigInvalid, exitCode: ExitCode.invalidInput,
+                              message: "The kubeconfig \(path) is not valid: it is not UTF-8 text.",
+                              advice: "Point --kubeconfig at a kubeconfig (YAML) file.")
         }
         let directory = (path as NSString).deletingLastPathComponent
         return try parse(text, source: path, baseDirectory: directory.isEmpty ? "." : directory)
@@ -154,10 +193,7 @@ public struct Kubeconfig: Sendable, Equatable {
                         message: "The kubeconfig \(source) is not valid: \(what).",
                         advice: "Check it with `kubectl --kubeconfig \(source) config view`.")
         }
-        let root: JSONValue
-        do { root = try ManifestParser.parseDocument(yaml) ?? .object([:]) } catch {
-            throw invalid("\(error)")
-        }
+        let root = try document(yaml, source: source, invalid: invalid)
         guard case .object = root else { throw invalid("the top level is not a mapping") }
         func resolve(_ path: String?) -> String? {
             guard let path, !path.isEmpty else { return nil }
@@ -226,6 +262,58 @@ public struct Kubeconfig: Sendable, Equatable {
         }
         if let current = root["current-context"]?.stringValue, !current.isEmpty { config.currentContext = current }
         return config
+    }
+
+    /// The YAML document, read in bounded time and memory: too large, aliases and deep nesting are
+    /// refused before composing; a syntax error says where and in which key, never the text there.
+    static func document(_ text: String, source: String, invalid: (String) -> LabrunError) throws -> JSONValue {
+        guard text.utf8.count <= maxFileSize else { throw tooLarge(source, Int64(text.utf8.count)) }
+        // A byte-order mark, as Windows editors write, is no part of the YAML (kubectl skips it too).
+        let yaml = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
+        func at(_ line: Int, _ column: Int) -> String {
+            guard line > 0 else { return "" }
+            return "line \(line), column \(column)" + (Self.key(atOrAbove: line, in: yaml).map { " (key \($0))" } ?? "") + ": "
+        }
+        let scan = YAMLAnchorScan(yaml)
+        if let alias = scan.aliases.first {
+            throw invalid(at(alias.line, alias.column) + "YAML aliases (*name) are not allowed in a kubeconfig (\(scan.aliases.count) found): "
+                          + "kubectl never writes them, and a few nested ones expand to gigabytes")
+        }
+        if scan.maxDepth > maxDepth, let deepest = scan.deepest {
+            throw invalid(at(deepest.line, deepest.column) + "lists and mappings nest \(scan.maxDepth) deep; a kubeconfig needs a handful (at most \(maxDepth) are read)")
+        }
+        do {
+            let root = try ManifestParser.parseDocument(yaml) ?? .object([:])
+            guard case .object = root else { throw invalid("the top level is not a mapping") }
+            return root
+        } catch let error as LabrunError {
+            throw error.id == ErrorID.kubeconfigInvalid ? error : invalid(error.message)
+        } catch {
+            guard let problem = YAMLProblem(error) else { throw invalid("it is not YAML") }
+            throw invalid(at(problem.line, problem.column) + problem.problem + " (the text there is not shown: it may be a key or a token)")
+        }
+    }
+
+    static func tooLarge(_ source: String, _ size: Int64) -> LabrunError {
+        LabrunError(id: ErrorID.kubeconfigTooLarge, exitCode: ExitCode.invalidInput,
+                     message: "The kubeconfig \(source) is \(size) bytes; labrun reads kubeconfigs of at most \(maxFileSize) bytes.",
+                     advice: "Point --kubeconfig at the kubeconfig itself (kubectl's are kilobytes), or split it with `kubectl config view --minify --flatten`.")
+    }
+
+    /// The key on `line` (1-based) or, for a line without one (a value's continuation), on the nearest
+    /// line above that has one — a name only (`client-key-data`), never a value.
+    static func key(atOrAbove line: Int, in yaml: String) -> String? {
+        let lines = yaml.split(separator: "\n", maxSplits: line, omittingEmptySubsequences: false).prefix(line)
+        for text in lines.reversed().prefix(200) {
+            var rest = text.drop { $0 == " " }
+            if rest.hasPrefix("- ") { rest = rest.dropFirst(2).drop { $0 == " " } }
+            let name = rest.prefix { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
+            let after = rest.dropFirst(name.count)
+            if !name.isEmpty, name.count <= 64, after.hasPrefix(":"), after.dropFirst().first.map({ $0 == " " || $0 == "\r" }) ?? true {
+                return String(name)
+            }
+        }
+        return nil
     }
 
     /// A user's `exec` section (client-go's ExecConfig): apiVersion and command required; a command

@@ -20,6 +20,8 @@ public struct KubernetesConfiguration: Sendable, CustomStringConvertible {
     public var connectTimeout: Double
     /// A kubeconfig `exec` credential plugin, asked for a token (or client certificate) before requests.
     public var credentialPlugin: ExecCredentialPlugin?
+    /// Whether a token may go to an `http://` server other than this machine (`--allow-insecure-credentials`).
+    public var allowInsecureCredentials = false
 
     public init(server: String, tls: TLSConfiguration = TLSConfiguration(), bearerToken: String? = nil,
                 namespace: String = "default", contextName: String? = nil, tlsServerName: String? = nil,
@@ -33,6 +35,15 @@ public struct KubernetesConfiguration: Sendable, CustomStringConvertible {
         self.timeout = timeout
         self.connectTimeout = connectTimeout
         if let bearerToken { Redactor.shared.register(bearerToken) }
+    }
+
+    /// The HTTP client settings for this cluster (`tls` replaces the configuration's, for an exec
+    /// plugin's client certificate).
+    public func httpConfiguration(tls: TLSConfiguration? = nil, withToken: Bool = true) -> HTTPClientConfiguration {
+        HTTPClientConfiguration(tls: tls ?? self.tls, bearerToken: withToken ? bearerToken : nil,
+                                defaultHeaders: ["Accept": "application/json"], timeout: timeout,
+                                connectTimeout: connectTimeout, userAgent: "labrun/kubernetes-client",
+                                allowInsecureCredentials: allowInsecureCredentials)
     }
 
     public var description: String {

@@ -27,7 +27,7 @@ struct CompareCommand: AsyncParsableCommand {
     var names: [String] = []
 
     func run() async throws {
-        try HistoryCommandRunner.run {
+        try HistoryCommandRunner.run { console in
             let history = reports.history
             let records = try history.read()
             guard !records.isEmpty else {
@@ -50,7 +50,7 @@ struct CompareCommand: AsyncParsableCommand {
                                   message: "The run history \(history.file.path) has no run of \(unknown.joined(separator: ", ")).",
                                   advice: "Scenarios in it: \(Set(records.map(\.scenario)).sorted().joined(separator: ", ")).")
             }
-            print(Redactor.shared.redact(HistoryComparison.text(comparisons, against: against)))
+            console.result(HistoryComparison.text(comparisons, against: against))
             let regressed = comparisons.filter(\.regressed)
             if !regressed.isEmpty {
                 throw LabrunError(id: ErrorID.historyRegression, exitCode: LabrunCore.ExitCode.failure,
@@ -81,9 +81,9 @@ struct BaselineSaveCommand: AsyncParsableCommand {
     var name: String
 
     func run() async throws {
-        try HistoryCommandRunner.run {
+        try HistoryCommandRunner.run { console in
             let records = try reports.history.saveBaseline(name)
-            print("baseline \(name): " + records.map { "\($0.scenario) (\($0.run), \($0.verdict.rawValue))" }.joined(separator: ", "))
+            console.result("baseline \(name): " + records.map { "\($0.scenario) (\($0.run), \($0.verdict.rawValue))" }.joined(separator: ", "))
         }
     }
 }
@@ -94,20 +94,22 @@ struct BaselineListCommand: AsyncParsableCommand {
     @OptionGroup var reports: ReportLocation
 
     func run() async throws {
-        try HistoryCommandRunner.run {
+        try HistoryCommandRunner.run { console in
             let names = reports.history.baselineNames()
-            print(names.isEmpty ? "no baseline saved in \(reports.history.baselineDirectory.path)" : names.joined(separator: "\n"))
+            console.result(names.isEmpty ? "no baseline saved in \(reports.history.baselineDirectory.path)" : names.joined(separator: "\n"))
         }
     }
 }
 
-/// Runs a history command (no cluster, no stack): a `LabrunError` becomes `error: …`, advice and its exit code.
+/// Runs a history command (no cluster, no stack) with a console for its results: a `LabrunError`
+/// becomes `error: …`, advice and its exit code.
 enum HistoryCommandRunner {
-    static func run(_ body: () throws -> Void) throws {
+    static func run(_ body: (Console) throws -> Void) throws {
+        let console = Console(level: .normal)
         do {
-            try body()
+            try body(console)
         } catch let error as LabrunError {
-            CommandRunner.report(error, console: Console(level: .normal))
+            CommandRunner.report(error, console: console)
             throw ArgumentParser.ExitCode(error.exitCode)
         }
     }

@@ -9,7 +9,9 @@ struct DownCommand: AsyncParsableCommand {
         discussion: """
             Deletes the stack's namespace and waits until it is gone, stops processes labrun left \
             running, then stops (or deletes) the cluster only when labrun started (or created) it. \
-            A cluster labrun found running is never stopped.
+            A cluster labrun found running is never stopped. Only a namespace labrun made (labelled \
+            app.kubernetes.io/managed-by=labrun) is deleted unless --force; default, kube-system, \
+            kube-public and kube-node-lease never are.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -17,10 +19,14 @@ struct DownCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Leave the cluster running even if labrun started it.")
     var keepCluster = false
 
+    @Flag(name: .long, help: "Delete the namespace even if labrun did not make it (it lacks the app.kubernetes.io/managed-by=labrun label).")
+    var force = false
+
     func run() async throws {
         let keep = keepCluster
+        let force = force
         try await CommandRunner.run(global) { session in
-            try await session.down(keepCluster: keep)
+            try await session.down(keepCluster: keep, force: force)
         }
     }
 }

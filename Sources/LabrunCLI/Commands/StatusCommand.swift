@@ -16,6 +16,8 @@ struct StatusCommand: AsyncParsableCommand {
             let report = try await session.status()
             session.console.result(StatusRenderer().render(report))
             if !report.allReady {
+                // A kubeconfig, TLS or credentials problem says so, with its own advice: `labrun up` would not help.
+                if let blocking = report.blocking { throw blocking }
                 throw LabrunError(id: ErrorID.notReady, exitCode: ExitCode.failure,
                                   message: "The lab is not (fully) up; see the status above.",
                                   advice: "Run `labrun up` to bring it up.")

@@ -39,9 +39,7 @@ enum CommandRunner {
     }
 
     static func report(_ error: LabrunError, console: Console) {
-        var text = "error: \(error.message) [\(error.id)]"
-        if let advice = error.advice { text += "\n  → \(advice)" }
-        FileHandle.standardError.write(Data((Redactor.shared.redact(text) + "\n").utf8))
+        console.error(error)
         if let detail = error.debugDetail, !detail.isEmpty {
             console.debug("detail:\n" + detail)
         }

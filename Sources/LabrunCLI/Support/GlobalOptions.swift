@@ -1,6 +1,7 @@
 import ArgumentParser
 import ClusterProviders
 import Foundation
+import KubernetesClient
 import LabrunCore
 import ScenarioEngine
 import StackLifecycle
@@ -27,6 +28,10 @@ public struct GlobalOptions: ParsableArguments, Sendable {
     @Option(name: .long, help: ArgumentHelp("How to reach the stack from this host: nodeport, port-forward or service (minikube service --url) (default: the first that works; env LABRUN_ACCESS).", valueName: "method"))
     public var access: String?
 
+    @Flag(name: .customLong("allow-insecure-credentials"),
+          help: "Let bearer tokens and Authorization headers go over plain http:// to hosts other than this machine (a kubeconfig's API server, the stack's traffic.auth); without it such a request is refused.")
+    public var allowInsecureCredentials = false
+
     @Flag(name: .shortAndLong, help: "Show the commands and requests labrun makes.")
     public var verbose = false
 
@@ -35,14 +40,25 @@ public struct GlobalOptions: ParsableArguments, Sendable {
 
     public init() {}
 
+    /// Every flag checked before anything starts (see `FlagCheck`).
     public func validate() throws {
         if verbose && quiet { throw ValidationError("--verbose and --quiet cannot be used together.") }
+        if let provider {
+            // An empty value used to mean auto-detection, silently.
+            let known = ProviderKind.allCases.map(\.rawValue).joined(separator: ", ")
+            guard !provider.isEmpty else { throw ValidationError("--provider needs a name: one of \(known); leave the flag out to auto-detect.") }
+            guard ProviderKind(rawValue: provider.lowercased()) != nil else {
+                throw ValidationError("--provider '\(TerminalText.quoted(provider))' is not one of: \(known).")
+            }
+        }
+        if let kubeconfig { try FlagCheck.readableFile(kubeconfig, flag: "--kubeconfig", maxBytes: Kubeconfig.maxFileSize) }
+        if let context { try FlagCheck.name(context, flag: "--context", what: "a context name") }
         if let stack, stack.isEmpty { throw ValidationError("--stack needs a path.") }
         if let access, AccessMethod(rawValue: access) == nil {
-            throw ValidationError("--access '\(access)' is not one of: \(AccessMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
+            throw ValidationError("--access '\(TerminalText.quoted(access))' is not one of: \(AccessMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
         if let namespace, !LabOptions.isValidNamespace(namespace) {
-            throw ValidationError("--namespace '\(namespace)' is not a valid namespace name (lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit).")
+            throw ValidationError("--namespace '\(TerminalText.quoted(namespace))' is not a valid namespace name (lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit).")
         }
     }
 
@@ -53,7 +69,8 @@ public struct GlobalOptions: ParsableArguments, Sendable {
         let access = try (self.access.map { ($0, "--access") } ?? environment["LABRUN_ACCESS"].flatMap { $0.isEmpty ? nil : ($0, "LABRUN_ACCESS") })
             .map { try AccessMethod.parse($0.0, source: $0.1) }
         return LabOptions(stack: try Self.loadStack(stack ?? environment["LABRUN_STACK"], layout: layout), provider: provider,
-                          kubeconfig: kubeconfig, kubeContext: context, namespace: namespace, access: access)
+                          kubeconfig: kubeconfig, kubeContext: context, namespace: namespace, access: access,
+                          allowInsecureCredentials: allowInsecureCredentials)
     }
 
     /// The stack file at `path` (a file, or a directory holding labrun.yaml; default the project's

@@ -16,9 +16,11 @@ struct ReportLocation: ParsableArguments, Sendable {
 
     init() {}
 
+    /// Checked before the run: a report directory that is a file, read-only or in /proc used to be
+    /// found out only when the reports were written, after the whole run.
     func validate() throws {
-        if directory.isEmpty { throw ValidationError("--report-dir needs a path.") }
-        if let historyFile, historyFile.isEmpty { throw ValidationError("--history needs a path.") }
+        try FlagCheck.writableDirectory(directory, flag: "--report-dir")
+        if let historyFile { try FlagCheck.writableFile(historyFile, flag: "--history") }
     }
 
     /// The run history these options name.

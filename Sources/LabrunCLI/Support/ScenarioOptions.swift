@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LabrunCore
 import ScenarioEngine
 import StackLifecycle
 import ScenarioModel
@@ -13,9 +14,11 @@ struct ScenarioSource: ParsableArguments, Sendable {
     init() {}
 
     func validate() throws {
-        var isDirectory: ObjCBool = false
-        if let directory, !(FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue) {
-            throw ValidationError("--scenario-dir '\(directory)' is not a directory.")
+        guard let directory else { return }
+        guard !directory.isEmpty else { throw ValidationError("--scenario-dir needs a path.") }
+        let kind = FileKind.of(directory)
+        guard kind == .directory else {
+            throw ValidationError("--scenario-dir '\(TerminalText.quoted(directory))' is \(kind == .missing ? "missing" : kind.phrase), not a directory.")
         }
     }
 
@@ -70,8 +73,11 @@ struct ScenarioOptions: ParsableArguments, Sendable {
         guard (1...Self.maxRepeats).contains(repeats) else {
             throw ValidationError("--repeat must be between 1 and \(Self.maxRepeats), not \(repeats).")
         }
-        for label in labels where label.split(separator: "=", maxSplits: 1).count != 2 {
-            throw ValidationError("--label '\(label)' is not of the form key=value.")
+        for label in labels {
+            try FlagCheck.name(label, flag: "--label", what: "a key=value label")
+            guard label.split(separator: "=", maxSplits: 1).count == 2 else {
+                throw ValidationError("--label '\(TerminalText.quoted(label))' is not of the form key=value.")
+            }
         }
     }
 

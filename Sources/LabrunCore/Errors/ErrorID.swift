@@ -152,4 +152,17 @@ public enum ErrorID {
     // DATABASE (issue 13: least privilege for labrun's own SQL)
     public static let databaseRoleTooPowerful = "DATABASE_ROLE_TOO_POWERFUL"
     public static let sqlNotReadOnly = "SQL_NOT_READ_ONLY"
+
+    // MARK: - Hostile input and secrets (issue 13: secrets, kubeconfig, headers, terminal, CLI)
+    // HTTP requests refused before anything is sent
+    public static let httpHeaderInvalid = "HTTP_HEADER_INVALID"
+    public static let httpInsecureCredentials = "HTTP_INSECURE_CREDENTIALS"
+    public static let httpURLInvalid = "HTTP_URL_INVALID"
+    // Kubeconfig and cluster failures, each with its own advice
+    public static let kubeconfigTooLarge = "KUBECONFIG_TOO_LARGE"
+    public static let clusterTLSMismatch = "CLUSTER_TLS_MISMATCH"
+    public static let clusterCredentialsRejected = "CLUSTER_CREDENTIALS_REJECTED"
+    // labrun down: what it may delete
+    public static let namespaceNotLabruns = "NAMESPACE_NOT_LABRUNS"
+    public static let namespaceProtected = "NAMESPACE_PROTECTED"
 }

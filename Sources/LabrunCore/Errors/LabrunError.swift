@@ -3,6 +3,9 @@
 /// Every user-facing failure has a stable `id` (like minikube's reason ids) and an exit code, so
 /// scripts can tell failures apart. `description` never carries secrets: every text that goes
 /// into it passes through `Redactor`. `debugDetail` holds the raw detail for `--verbose`, also redacted.
+/// Message and advice quote untrusted text (file names, server messages, scenario values): their
+/// control characters are kept as visible `\u{1B}` text (`TerminalText`), so printing an error can
+/// never send an escape sequence to a terminal.
 public struct LabrunError: Error, CustomStringConvertible, Sendable, Equatable {
     /// Stable, machine-readable reason, e.g. `K8S_STATUS`, `NO_PROVIDER`, `SCENARIO_INVALID`.
     public let id: String
@@ -19,8 +22,8 @@ public struct LabrunError: Error, CustomStringConvertible, Sendable, Equatable {
                 advice: String? = nil, debugDetail: String? = nil) {
         self.id = id
         self.exitCode = exitCode
-        self.message = Redactor.shared.redact(message)
-        self.advice = advice.map { Redactor.shared.redact($0) }
+        self.message = TerminalText.sanitize(Redactor.shared.redact(message))
+        self.advice = advice.map { TerminalText.sanitize(Redactor.shared.redact($0)) }
         self.debugDetail = debugDetail.map { Redactor.shared.redact($0) }
     }
 

@@ -57,7 +57,8 @@ public struct ProgressView: Sendable {
         var out = ""
         var used = 0
         for (text, code) in segments {
-            let clean = String(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) })
+            // One line, and nothing a terminal acts on (C0, DEL, C1, bidi overrides): each becomes a space.
+            let clean = String(text.unicodeScalars.map { $0.value < 0x20 || TerminalText.needsEscape($0) ? " " : Character($0) })
             var piece = clean
             if let limit, used + clean.count > limit {
                 let room = limit - used

@@ -31,10 +31,14 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
 
     /// How the host reaches each run's stack (`--access`); nil lets the deployer choose.
     public let accessMethod: AccessMethod?
+    /// `--allow-insecure-credentials`: the stack's `traffic.auth` token may go over plain HTTP to another host.
+    public let allowInsecureCredentials: Bool
 
     public init(stack: Stack, provider: any ClusterProvider, kube: KubernetesClient, kubeconfig: KubeconfigTarget,
-                runner: any ProcessRunner, layout: ProjectLayout, console: Console? = nil, access: AccessMethod? = nil) throws {
+                runner: any ProcessRunner, layout: ProjectLayout, console: Console? = nil, access: AccessMethod? = nil,
+                allowInsecureCredentials: Bool = false) throws {
         self.accessMethod = access
+        self.allowInsecureCredentials = allowInsecureCredentials
         self.stack = stack
         self.provider = provider
         self.kube = kube
@@ -42,7 +46,8 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
         self.runner = runner
         self.layout = layout
         self.console = console
-        self.http = try HTTPClient(configuration: HTTPClientConfiguration(timeout: 10, connectTimeout: 3))
+        self.http = try HTTPClient(configuration: HTTPClientConfiguration(timeout: 10, connectTimeout: 3,
+                                                                          allowInsecureCredentials: allowInsecureCredentials))
     }
 
     /// A driver for `provider`, with a client from its kubeconfig (traced with `--verbose`).
@@ -50,7 +55,8 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
         let target = try await provider.kubeconfig()
         let kube = try await session.client(for: provider)
         return try ClusterDriver(stack: stack, provider: provider, kube: kube, kubeconfig: target, runner: session.runner,
-                                 layout: session.layout, console: session.console, access: session.options.access)
+                                 layout: session.layout, console: session.console, access: session.options.access,
+                                 allowInsecureCredentials: session.options.allowInsecureCredentials)
     }
 
     deinit { http.shutdown() }
@@ -161,6 +167,12 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
         let reached = try await deployer.reach(namespace: namespace, forwards: forwards, access: accessMethod)
         lock.withLock { access[namespace] = reached }
         if let auth = stack.traffic.auth {
+            // Refused here, before the run, rather than on every request of the load.
+            if !allowInsecureCredentials {
+                for workload in Set([stack.traffic.workload, stack.api?.name].compactMap { $0 }) {
+                    if let url = reached.url(workload) { try HTTPRequest.checkCredentialTransport(url) }
+                }
+            }
             let value = try await authorization(auth, namespace: namespace)
             lock.withLock { authorizations[namespace] = value }
             timeline.record(.note, "setup", "requests carry the credentials of traffic.auth (redacted)")

@@ -157,7 +157,8 @@ extension ClusterDriver {
         var connections = run.scenario.load?.maxInFlight ?? 256
         if case .ofCapacity(let calibration)? = run.scenario.load?.rate { connections = max(connections, calibration.concurrency) }
         let transport = try HTTPLoadTransport(baseURL: base, traffic: stack.traffic, headers: stack.headers, maxConnections: connections,
-                                              reuseConnections: run.options.loadReusesConnections)
+                                              reuseConnections: run.options.loadReusesConnections,
+                                              allowInsecureCredentials: allowInsecureCredentials)
         if let guardian = try await context.localGuard() { transport.sendGuard = { guardian.refusal() } }
         transport.authorization = context.authorization
         return transport

@@ -33,9 +33,10 @@ public final class HTTPLoadTransport: LoadTransport, @unchecked Sendable {
 
     /// A transport on a client of its own (sized for `maxConnections` concurrent requests).
     public convenience init(baseURL: String, traffic: StackTraffic, headers: ResponseHeaders, maxConnections: Int = 256,
-                            reuseConnections: Bool = false) throws {
+                            reuseConnections: Bool = false, allowInsecureCredentials: Bool = false) throws {
         let client = try HTTPClient(configuration: HTTPClientConfiguration(
-            timeout: 30, connectTimeout: 3, maxConnectionsPerHost: max(8, maxConnections)))
+            timeout: 30, connectTimeout: 3, maxConnectionsPerHost: max(8, maxConnections),
+            allowInsecureCredentials: allowInsecureCredentials))
         self.init(baseURL: baseURL, traffic: traffic, headers: headers, http: client, owns: client, reuseConnections: reuseConnections)
     }
 

@@ -11,10 +11,14 @@ public struct LabOptions: Sendable, Equatable {
     public var namespaceOverride: String?
     /// How the host reaches the stack (`--access`); nil lets labrun choose.
     public var access: AccessMethod?
+    /// `--allow-insecure-credentials`: tokens may go over plain `http://` to another host (the API
+    /// server of a kubeconfig, the stack's `traffic.auth`). Off: such a request is refused.
+    public var allowInsecureCredentials: Bool
 
     public init(stack: Stack, provider: String? = nil, kubeconfig: String? = nil, kubeContext: String? = nil,
-                namespace: String? = nil, access: AccessMethod? = nil) {
+                namespace: String? = nil, access: AccessMethod? = nil, allowInsecureCredentials: Bool = false) {
         self.access = access
+        self.allowInsecureCredentials = allowInsecureCredentials
         self.stack = stack
         self.provider = provider
         self.kubeconfig = kubeconfig

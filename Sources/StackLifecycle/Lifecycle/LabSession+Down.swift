@@ -6,7 +6,12 @@ import LabrunCore
 
 extension LabSession {
     /// The stack, then the cluster if labrun started it (unless `keepCluster`).
-    public func down(keepCluster: Bool) async throws {
+    ///
+    /// Only a namespace labrun made is deleted: one labelled `app.kubernetes.io/managed-by=labrun`
+    /// (`labrun up` and every scenario run label theirs), else nothing is touched unless `force`.
+    /// Kubernetes' own namespaces (`default`, `kube-system`…) are refused even with `force`.
+    public func down(keepCluster: Bool, force: Bool = false) async throws {
+        try Self.refuseSystemNamespace(namespace)
         let (provider, reason) = try await selectProvider()
         console.info("provider: \(provider.kind) (\(reason))")
         let state = try store.load()
@@ -21,10 +26,11 @@ extension LabSession {
         if cluster.isRunning {
             do {
                 let kube = try await client(for: provider)
+                try await checkOwnership(kube, force: force)
                 try await console.step("Delete namespace \(namespace)") {
                     try await deleteNamespace(kube, wait: true)
                 }
-            } catch let error as LabrunError where willStopCluster {
+            } catch let error as LabrunError where willStopCluster && error.id != ErrorID.namespaceNotLabruns {
                 // The namespace goes with the cluster; do not let a dying API server stop the teardown.
                 console.warn("could not delete namespace \(namespace) (\(error.message)); stopping the cluster removes it anyway")
             }
@@ -52,14 +58,44 @@ extension LabSession {
         try store.update { $0.clusters[provider.kind.rawValue] = nil }
     }
 
+    /// Kubernetes' own namespaces: never deleted, whatever the flags.
+    public static let systemNamespaces: Set<String> = ["default", "kube-system", "kube-public", "kube-node-lease"]
+
+    static func refuseSystemNamespace(_ namespace: String) throws {
+        guard systemNamespaces.contains(namespace) else { return }
+        throw LabrunError(
+            id: ErrorID.namespaceProtected, exitCode: ExitCode.invalidInput,
+            message: "Namespace \(namespace) belongs to Kubernetes itself; `labrun down` never deletes it (nor the pods in it), --force or not.",
+            advice: "Name the namespace labrun deployed to (`labrun status` shows it), or leave --namespace out for the stack's own.")
+    }
+
+    /// Whether the namespace carries labrun's label: nil when it does not exist.
+    func namespaceIsLabruns(_ kube: KubernetesClient) async throws -> Bool? {
+        try await existingNamespace(kube).map { $0.metadata.labels?[ManifestRenderer.managedByLabel] == ManifestRenderer.managedByValue }
+    }
+
+    /// The namespace, or nil when it does not exist.
+    func existingNamespace(_ kube: KubernetesClient) async throws -> Namespace? {
+        do { return try await kube.get(Namespace.self, name: namespace) } catch let error as LabrunError where error.isNotFound { return nil }
+    }
+
+    /// Refuses a namespace labrun did not make, unless `force`.
+    func checkOwnership(_ kube: KubernetesClient, force: Bool) async throws {
+        guard try await namespaceIsLabruns(kube) == false else { return }
+        let label = "\(ManifestRenderer.managedByLabel)=\(ManifestRenderer.managedByValue)"
+        if force {
+            console.warn("namespace \(namespace) has no \(label) label: deleting it anyway (--force), with everything in it")
+            return
+        }
+        throw LabrunError(
+            id: ErrorID.namespaceNotLabruns, exitCode: ExitCode.invalidInput,
+            message: "Namespace \(namespace) was not made by labrun (it has no \(label) label), so `labrun down` leaves it and everything in it alone; nothing was changed.",
+            advice: "Check the name (`labrun status` lists labrun's namespaces); to delete it anyway, with every object in it, add --force.")
+    }
+
     /// The namespace's phase (`Active`, `Terminating`), or nil when it does not exist.
     func namespaceState(_ kube: KubernetesClient) async throws -> String? {
-        do {
-            let ns = try await kube.get(Namespace.self, name: namespace)
-            return ns.status?.phase ?? "Active"
-        } catch let error as LabrunError where error.isNotFound {
-            return nil
-        }
+        try await existingNamespace(kube).map { $0.status?.phase ?? "Active" }
     }
 
     /// Deletes the namespace (and so the whole stack) and, with `wait`, polls until it is gone.

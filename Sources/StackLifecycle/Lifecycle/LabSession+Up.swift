@@ -47,14 +47,28 @@ extension LabSession {
             let key = provider.kind.rawValue
             let target = try await provider.kubeconfig()
             let remembered = try store.load().clusters[key]
-            if remembered == nil, try await !provider.status().isRunning {
+            // The existing provider never starts anything: nothing of its to record.
+            var preRecorded = false
+            if provider.kind != .existing, remembered == nil { preRecorded = try await !provider.status().isRunning }
+            if preRecorded {
                 // Recorded before starting, so that `labrun down` stops a start that was interrupted.
                 try store.update { state in
                     state.clusters[key] = ClusterRecord(provider: provider.kind, outcome: .started,
                                                         since: clock.wallTime(), kubeconfig: target)
                 }
             }
-            let outcome = try await provider.create()
+            let outcome: CreateOutcome
+            do {
+                outcome = try await provider.create()
+            } catch let error as LabrunError where preRecorded {
+                // A start that failed (not one interrupted) leaves the record only when it left a cluster
+                // behind: the state file holds what labrun really started.
+                let after = try? await provider.status()
+                if after.map({ $0.phase == .absent || $0.phase == .stopped }) ?? true {
+                    try store.update { $0.clusters[key] = nil }
+                }
+                throw error
+            }
             try store.update { state in
                 if outcome.startedByLabrun {
                     state.clusters[key] = ClusterRecord(provider: provider.kind, outcome: outcome,
@@ -69,6 +83,17 @@ extension LabSession {
             console.info("  the cluster was \(outcome == .created ? "created" : "started") by this run; `labrun down` stops it, `--keep-cluster` keeps it")
         }
         return (provider, outcome)
+    }
+
+    /// The Namespace object without labrun's managed-by label (other objects unchanged).
+    static func withoutOwnership(_ object: JSONValue) -> JSONValue {
+        guard object["kind"]?.stringValue == "Namespace", var metadata = object["metadata"],
+              case .object(var labels)? = metadata["labels"] else { return object }
+        labels[ManifestRenderer.managedByLabel] = nil
+        metadata["labels"] = .object(labels)
+        var out = object
+        out["metadata"] = metadata
+        return out
     }
 
     func upSteps(cleanup: CleanupStack, start: Double) async throws -> UpResult {
@@ -96,10 +121,15 @@ extension LabSession {
 
         // 4. Deploy.
         let objects = try await console.step("Deploy to namespace \(namespace)") { () async throws -> [JSONValue] in
-            let objects = try await deployer.objects(namespace: namespace, images: images, forScenario: false)
-            let existed = try await namespaceState(kube) != nil
+            var objects = try await deployer.objects(namespace: namespace, images: images, forScenario: false)
+            let labruns = try await namespaceIsLabruns(kube)
+            let existed = labruns != nil
             let previous = try store.load().stacks[namespace]
             let createdNamespace = !existed || (previous?.phase == .deploying && previous?.createdNamespace == true)
+            if existed, labruns == false, !createdNamespace, previous?.createdNamespace != true {
+                // A namespace someone else made stays theirs: labrun's label would let `labrun down` delete it.
+                objects = objects.map(Self.withoutOwnership)
+            }
             try store.update { state in
                 state.stacks[namespace] = StackRecord(
                     provider: provider.kind, namespace: namespace, phase: .deploying, createdNamespace: createdNamespace,

@@ -42,7 +42,8 @@ public final class LabSession: Sendable {
     /// The provider: `--provider`/`LABRUN_PROVIDER`/`--kubeconfig` when given, else the one the
     /// last `up` used (from the state file), else auto-detection.
     public func selectProvider() async throws -> (provider: any ClusterProvider, reason: String) {
-        let selector = ProviderSelector(context: providerContext, probe: KubernetesProbe())
+        let selector = ProviderSelector(context: providerContext,
+                                        probe: KubernetesProbe(allowInsecureCredentials: options.allowInsecureCredentials))
         let request = ProviderSelector.Request(provider: options.provider, kubeconfig: options.kubeconfig,
                                                kubeContext: options.kubeContext)
         if try selector.explicitChoice(request) == nil, let remembered = try store.load().stacks[namespace]?.provider {
@@ -57,20 +58,19 @@ public final class LabSession: Sendable {
     public func client(for provider: any ClusterProvider) async throws -> KubernetesClient {
         let target = try await provider.kubeconfig()
         do {
-            let configuration = try Kubeconfig.load(explicitPath: target.path, environment: environment)
+            var configuration = try Kubeconfig.load(explicitPath: target.path, environment: environment)
                 .configuration(context: target.context, runner: runner)
+            configuration.allowInsecureCredentials = options.allowInsecureCredentials
             guard console.level >= .verbose else { return try KubernetesClient(configuration: configuration) }
-            let http = try HTTPClient(configuration: HTTPClientConfiguration(
-                tls: configuration.tls, bearerToken: configuration.bearerToken,
-                defaultHeaders: ["Accept": "application/json"], timeout: configuration.timeout,
-                connectTimeout: configuration.connectTimeout, userAgent: "labrun/kubernetes-client"))
+            let http = try HTTPClient(configuration: configuration.httpConfiguration())
             let console = self.console
             return try KubernetesClient(configuration: configuration, http: TracingHTTP(base: http) { console.debug($0) },
                                         clock: clock)
         } catch let error as LabrunError {
-            throw LabrunError(id: error.id, exitCode: error.exitCode,
-                              message: "Could not use the kubeconfig \(target): \(error.message)",
-                              advice: error.advice, debugDetail: error.debugDetail)
+            throw ClusterAccessFailure.classify(LabrunError(id: error.id, exitCode: error.exitCode,
+                                                            message: "Could not use the kubeconfig \(target): \(error.message)",
+                                                            advice: error.advice, debugDetail: error.debugDetail),
+                                                target: target, neverStarts: provider.kind == .existing)
         }
     }
 }

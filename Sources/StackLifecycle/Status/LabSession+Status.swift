@@ -17,6 +17,7 @@ extension LabSession {
             kubeconfig: try? await provider.kubeconfig(), namespace: namespace,
             endpoints: record?.endpoints ?? [:])
         report.leftovers = Self.leftovers(in: state, provider: provider.kind, cluster: cluster, currentPID: getpid())
+        report.blocking = cluster.problem
 
         guard cluster.isRunning || provider.kind == .existing else { return report }
         do {
@@ -44,6 +45,10 @@ extension LabSession {
             report.leftovers += try await foreignNamespaces(kube, state: state)
         } catch let error as LabrunError {
             report.problems.append(error.message)
+            if let target = report.kubeconfig, report.blocking == nil {
+                let classified = ClusterAccessFailure.classify(error, target: target, neverStarts: provider.kind == .existing)
+                if classified.id != error.id || classified.id.hasPrefix(ErrorID.kubeconfigPrefix) { report.blocking = classified }
+            }
         }
         if report.namespaceExists, let api = options.stack.api, let path = api.service?.ready,
            let base = report.endpoints[api.name], let header = options.stack.headers.version {

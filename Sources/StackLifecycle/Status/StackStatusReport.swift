@@ -1,4 +1,5 @@
 import ClusterProviders
+import LabrunCore
 
 /// Everything `labrun status` shows: provider, cluster, nodes, workloads, access and leftovers.
 public struct StackStatusReport: Sendable, Equatable {
@@ -58,6 +59,9 @@ public struct StackStatusReport: Sendable, Equatable {
     public var leftovers: [String]
     /// Why some part could not be read (e.g. the API server did not answer).
     public var problems: [String]
+    /// Why the cluster's API could not be used, classified (a kubeconfig, TLS or credentials problem
+    /// is not fixed by `labrun up`): the error `status` ends with instead of "not ready".
+    public var blocking: LabrunError?
 
     public init(provider: ProviderKind, providerReason: String, cluster: ClusterState, clusterOutcome: CreateOutcome? = nil,
                 kubeconfig: KubeconfigTarget? = nil, serverVersion: String? = nil, nodes: [Node] = [],
