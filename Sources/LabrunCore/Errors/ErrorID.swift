@@ -152,4 +152,8 @@ public enum ErrorID {
     // DATABASE (issue 13: least privilege for labrun's own SQL)
     public static let databaseRoleTooPowerful = "DATABASE_ROLE_TOO_POWERFUL"
     public static let sqlNotReadOnly = "SQL_NOT_READ_ONLY"
+    // REGISTRY (issue 16 item 5: `--registry`, and the check that the cluster sees the images built here)
+    public static let imagesNotVisible = "IMAGES_NOT_VISIBLE"
+    public static let imagePushFailed = "IMAGE_PUSH_FAILED"
+    public static let registryInvalid = "REGISTRY_INVALID"
 }

@@ -1,6 +1,7 @@
 import StackModel
 
-/// What the user chose for a lab command: the stack, provider, kubeconfig, context, namespace and access.
+/// What the user chose for a lab command: the stack, provider, kubeconfig, context, namespace, access
+/// and registry.
 public struct LabOptions: Sendable, Equatable {
     /// The stack to deploy (from its stack file).
     public var stack: Stack
@@ -11,10 +12,13 @@ public struct LabOptions: Sendable, Equatable {
     public var namespaceOverride: String?
     /// How the host reaches the stack (`--access`); nil lets labrun choose.
     public var access: AccessMethod?
+    /// Where the images are pushed for the cluster to pull (`--registry`); nil: none.
+    public var registry: ImageRegistry?
 
     public init(stack: Stack, provider: String? = nil, kubeconfig: String? = nil, kubeContext: String? = nil,
-                namespace: String? = nil, access: AccessMethod? = nil) {
+                namespace: String? = nil, access: AccessMethod? = nil, registry: ImageRegistry? = nil) {
         self.access = access
+        self.registry = registry
         self.stack = stack
         self.provider = provider
         self.kubeconfig = kubeconfig
