@@ -24,9 +24,6 @@ struct RegistryOptions: ParsableArguments, Sendable {
         } catch let error as LabrunError {
             throw ValidationError(error.message + (error.advice.map { " " + $0 } ?? ""))
         }
-        if pullSecret != nil && registry == nil && (ProcessInfo.processInfo.environment["LABRUN_REGISTRY"] ?? "").isEmpty {
-            throw ValidationError("--registry-pull-secret needs --registry (or LABRUN_REGISTRY).")
-        }
     }
 
     /// The registry from the options, else from the environment; nil when neither names one.
@@ -36,7 +33,12 @@ struct RegistryOptions: ParsableArguments, Sendable {
             return environment[variable].flatMap { $0.isEmpty ? nil : ($0, variable) }
         }
         let secret = given(pullSecret, "LABRUN_REGISTRY_PULL_SECRET")
-        guard let location = given(registry, "LABRUN_REGISTRY") else { return nil }
+        guard let location = given(registry, "LABRUN_REGISTRY") else {
+            guard let secret else { return nil }
+            throw LabrunError(id: ErrorID.registryInvalid, exitCode: ExitCode.usage,
+                              message: "\(secret.1) names a pull secret, but no registry is given.",
+                              advice: "Add --registry HOST[/PATH] (or LABRUN_REGISTRY), the registry the Secret logs in to.")
+        }
         return try ImageRegistry(location.0, pullSecret: secret?.0, source: location.1)
     }
 }

@@ -18,8 +18,10 @@ public struct ImageRegistry: Sendable, Equatable, CustomStringConvertible {
         var trimmed = location
         while trimmed.hasSuffix("/") { trimmed.removeLast() }
         if let problem = Self.problem(trimmed) {
+            // What stands before an `@` may be a password: it is not repeated.
+            let echoed = location.contains("@") ? "…@" + (location.split(separator: "@").last.map(String.init) ?? "") : location
             throw LabrunError(id: ErrorID.registryInvalid, exitCode: ExitCode.usage,
-                              message: "\(source) '\(Self.shown(location))' is not a registry location: \(problem).",
+                              message: "\(source) '\(Self.shown(echoed))' is not a registry location: \(problem).",
                               advice: "Give HOST[:PORT][/PATH], e.g. registry.example.com/team or 127.0.0.1:5000 (no scheme, no credentials: log in with `docker login HOST`).")
         }
         if let pullSecret, !Self.isValidSecretName(pullSecret) {
