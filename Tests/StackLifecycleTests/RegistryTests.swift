@@ -15,6 +15,8 @@ import Testing
         #expect(try ImageRegistry("registry.example.com/team/").location == "registry.example.com/team")
         #expect(try ImageRegistry("registry.example.com/team").host == "registry.example.com")
         #expect(try ImageRegistry("localhost/lab").reference(for: "x:1") == "localhost/lab/x:1")
+        // A repository that names its own registry keeps only its path.
+        #expect(try ImageRegistry("127.0.0.1:5000").reference(for: "registry.local:5000/shop/api:abc") == "127.0.0.1:5000/shop/api:abc")
         #expect(try ImageRegistry("europe-docker.pkg.dev/my-project/labrun", pullSecret: "regcred").pullSecret == "regcred")
     }
 

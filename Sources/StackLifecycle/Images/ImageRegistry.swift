@@ -38,8 +38,16 @@ public struct ImageRegistry: Sendable, Equatable, CustomStringConvertible {
     /// The host part (`registry.example.com:5000`), which `docker login` takes.
     public var host: String { String(location.split(separator: "/", maxSplits: 1)[0]) }
 
-    /// The reference `local` (`labrun/todo-backend:3f9a…`) has in this registry.
-    public func reference(for local: String) -> String { location + "/" + local }
+    /// The reference `local` (`labrun/todo-backend:3f9a…`) has in this registry; a repository that
+    /// names a registry of its own (`registry.local:5000/shop/api`) keeps only its path.
+    public func reference(for local: String) -> String {
+        let parts = local.split(separator: "/", maxSplits: 1).map(String.init)
+        if parts.count == 2, Self.namesHost(parts[0]) { return location + "/" + parts[1] }
+        return location + "/" + local
+    }
+
+    /// Whether Docker reads a reference's first part as a registry host.
+    static func namesHost(_ part: String) -> Bool { part.contains(".") || part.contains(":") || part == "localhost" }
 
     /// Why `location` cannot be a registry location, or nil when it can.
     static func problem(_ location: String) -> String? {
@@ -52,7 +60,7 @@ public struct ImageRegistry: Sendable, Equatable, CustomStringConvertible {
         let hostAllowed = hostName[0].allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }
         guard !hostName[0].isEmpty, hostAllowed else { return "'\(host)' is not a host name" }
         if hostName.count == 2, Int(hostName[1]).map({ !(1...65535).contains($0) }) ?? true { return "'\(hostName[1])' is not a port" }
-        guard host.contains(".") || host.contains(":") || host == "localhost" else {
+        guard namesHost(host) else {
             return "Docker would read '\(host)' as a Docker Hub account, not a registry host (give docker.io/\(host) for Docker Hub)"
         }
         for component in parts.dropFirst() {
