@@ -19,6 +19,9 @@ packages=(
   etcd-server containernetworking-plugins conntrack iptables socat dnsmasq-base rsync openssl
   # Test tools.
   shellcheck wrk jq curl python3-venv hyperfine
+  # A real registry for the --registry end-to-end test (Debian's distribution 2.8; the test starts
+  # its own on a loopback port, the package's service is not used).
+  docker-registry
   # Scenario JSON Schema agreement test.
   python3-jsonschema python3-yaml
 )

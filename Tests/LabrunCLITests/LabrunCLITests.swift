@@ -3,6 +3,7 @@ import Foundation
 import ClusterProviders
 import LabrunCore
 import ScenarioModel
+import StackLifecycle
 @testable import LabrunCLI
 import Testing
 
@@ -162,6 +163,49 @@ import Testing
         #expect(onlyFlaky.message.contains("db (flaky — 4 of 5 runs passed (80%))"), "\(onlyFlaky.message)")
         let mixed = try #require(ScenarioCommandRunner.failure([flaky, failed], report: "r.html"))
         #expect(mixed.id == "SCENARIO_FAILED" && mixed.message.hasPrefix("2 of 2 scenario(s) did not pass"))
+    }
+
+    @Test func registryOptionsReachTheLabOptionsOfTheCommandsThatDeploy() throws {
+        let layout = ProjectLayout(root: Self.repositoryRoot, stateDirectory: "/tmp/labrun-cli-test")
+        let up = try #require(try LabrunCommand.parseAsRoot(["up", "--registry", "127.0.0.1:5000/lab", "--registry-pull-secret", "regcred"]) as? UpCommand)
+        let options = try up.global.labOptions(layout: layout, registry: up.registry, environment: [:])
+        #expect(options.registry == (try ImageRegistry("127.0.0.1:5000/lab", pullSecret: "regcred")))
+        // The environment when no option is given; the option over the environment.
+        let plain = try #require(try LabrunCommand.parseAsRoot(["up"]) as? UpCommand)
+        #expect(try plain.global.labOptions(layout: layout, registry: plain.registry, environment: ["LABRUN_REGISTRY": "r.example.com"]).registry?.location == "r.example.com")
+        #expect(try plain.global.labOptions(layout: layout, registry: plain.registry, environment: [:]).registry == nil)
+        #expect(try up.global.labOptions(layout: layout, registry: up.registry, environment: ["LABRUN_REGISTRY": "r.example.com"]).registry?.location == "127.0.0.1:5000/lab")
+        let run = try #require(try LabrunCommand.parseAsRoot(["run", "chaos-pod-kill", "--registry", "r.example.com"]) as? RunCommand)
+        #expect(run.registry.registry == "r.example.com")
+        let all = try #require(try LabrunCommand.parseAsRoot(["all", "--registry", "r.example.com"]) as? AllCommand)
+        #expect(all.registry.registry == "r.example.com")
+        // The shortcut: the values of --registry and --access are not scenario names.
+        let names: Set<String> = ["chaos-pod-kill"]
+        #expect(ScenarioShortcut.expand(["--registry", "r.example.com", "--access", "port-forward", "chaos-pod-kill"], scenarioNames: { _ in names })
+                == ["run", "--registry", "r.example.com", "--access", "port-forward", "chaos-pod-kill"])
+        #expect(LabrunCommand.helpMessage(for: UpCommand.self, columns: 200).contains("--registry <host[:port][/path]>"))
+        #expect(LabrunCommand.helpMessage(for: UpCommand.self, columns: 200).contains("kubectl create secret docker-registry"))
+    }
+
+    @Test func aBadRegistryIsAUsageError() throws {
+        for bad in [["up", "--registry", "https://r.example.com"], ["up", "--registry", "myaccount"],
+                    ["run", "x", "--registry", "r.example.com", "--registry-pull-secret", "Bad_Name"]] {
+            do {
+                _ = try LabrunCommand.parseAsRoot(bad)
+                Issue.record("\(bad) was accepted")
+            } catch {
+                #expect(LabrunCommand.exitCode(for: error).rawValue == 64)
+                #expect(LabrunCommand.message(for: error).contains("registry") || LabrunCommand.message(for: error).contains("Secret"))
+            }
+        }
+        let layout = ProjectLayout(root: Self.repositoryRoot, stateDirectory: "/tmp/labrun-cli-test")
+        let up = try #require(try LabrunCommand.parseAsRoot(["up", "--registry-pull-secret", "regcred"]) as? UpCommand)
+        do {
+            _ = try up.global.labOptions(layout: layout, registry: up.registry, environment: [:])
+            Issue.record("a pull secret without a registry was accepted")
+        } catch let error as LabrunError {
+            #expect(error.id == ErrorID.registryInvalid && error.exitCode == 64)
+        }
     }
 
     @Test func aScenarioNameIsACommandOfItsOwn() {

@@ -4,7 +4,7 @@ import LabrunCore
 /// Single-node Kubernetes run directly on this Linux host by `cluster/bare/{up,down,status}`
 /// (root only). The kubelet runs pods on the host's Docker engine, so images built locally need
 /// no loading; the node's address is the dummy link `labrun0` (10.250.0.1).
-public struct BareProvider: ClusterProvider, ClusterStopStart, HostAccess, NodeAccess {
+public struct BareProvider: ClusterProvider, ClusterStopStart, HostAccess, NodeAccess, SharesHostImages {
     public let kind = ProviderKind.bare
     public let context: ProviderContext
 

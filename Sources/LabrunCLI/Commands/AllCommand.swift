@@ -9,8 +9,9 @@ struct AllCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var scenario: ScenarioOptions
+    @OptionGroup var registry: RegistryOptions
 
     func run() async throws {
-        try await ScenarioCommandRunner.run(names: [], global: global, options: scenario)
+        try await ScenarioCommandRunner.run(names: [], global: global, options: scenario, registry: registry)
     }
 }

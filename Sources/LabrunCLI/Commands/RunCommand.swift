@@ -15,6 +15,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var scenario: ScenarioOptions
+    @OptionGroup var registry: RegistryOptions
 
     @Argument(help: "Scenario names, e.g. chaos-pod-kill (see `labrun list`).")
     var names: [String] = []
@@ -24,6 +25,6 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await ScenarioCommandRunner.run(names: names, global: global, options: scenario)
+        try await ScenarioCommandRunner.run(names: names, global: global, options: scenario, registry: registry)
     }
 }

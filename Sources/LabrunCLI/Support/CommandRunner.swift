@@ -8,13 +8,13 @@ import StackLifecycle
 /// cancellation (the work's cleanup runs), and turns a `LabrunError` into `error: …`, advice and
 /// the error's exit code.
 enum CommandRunner {
-    static func run(_ options: GlobalOptions,
+    static func run(_ options: GlobalOptions, registry: RegistryOptions? = nil,
                     _ body: @escaping @Sendable (LabSession) async throws -> Void) async throws {
         let console = Console(level: options.level)
         let runner = SystemProcessRunner(trace: options.verbose ? { @Sendable line in console.debug(line) } : nil)
         let work = Task { () async throws -> Void in
             let layout = try ProjectLayout.discover()
-            let session = LabSession(options: try options.labOptions(layout: layout), console: console, runner: runner, layout: layout)
+            let session = LabSession(options: try options.labOptions(layout: layout, registry: registry), console: console, runner: runner, layout: layout)
             try await body(session)
         }
         let trap = SignalTrap { signal, count in

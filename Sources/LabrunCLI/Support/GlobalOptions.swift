@@ -64,13 +64,16 @@ public struct GlobalOptions: ParsableArguments, Sendable {
 
     var level: Console.Level { quiet ? .quiet : (verbose ? .verbose : .normal) }
 
-    /// The options of a lab command, with the stack loaded from its file.
-    func labOptions(layout: ProjectLayout, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> LabOptions {
+    /// The options of a lab command, with the stack loaded from its file (and, for the commands that
+    /// deploy, the registry).
+    func labOptions(layout: ProjectLayout, registry: RegistryOptions? = nil,
+                    environment: [String: String] = ProcessInfo.processInfo.environment) throws -> LabOptions {
         let access = try (self.access.map { ($0, "--access") } ?? environment["LABRUN_ACCESS"].flatMap { $0.isEmpty ? nil : ($0, "LABRUN_ACCESS") })
             .map { try AccessMethod.parse($0.0, source: $0.1) }
         return LabOptions(stack: try Self.loadStack(stack ?? environment["LABRUN_STACK"], layout: layout), provider: provider,
                           kubeconfig: kubeconfig, kubeContext: context, namespace: namespace, access: access,
-                          allowInsecureCredentials: allowInsecureCredentials)
+                          allowInsecureCredentials: allowInsecureCredentials,
+                          registry: try registry?.registry(environment: environment))
     }
 
     /// The stack file at `path` (a file, or a directory holding labrun.yaml; default the project's

@@ -11,8 +11,8 @@ import ScenarioModel
 /// append to the run history, write the reports, and fail (exit 1) when any scenario did not pass —
 /// a flaky one (passed only some of its runs) included.
 enum ScenarioCommandRunner {
-    static func run(names: [String], global: GlobalOptions, options: ScenarioOptions) async throws {
-        try await CommandRunner.run(global) { session in
+    static func run(names: [String], global: GlobalOptions, options: ScenarioOptions, registry: RegistryOptions) async throws {
+        try await CommandRunner.run(global, registry: registry) { session in
             let console = session.console
             let startedAt = session.clock.wallTime()
             let progress = LiveProgress(view: ProgressView(console: console))

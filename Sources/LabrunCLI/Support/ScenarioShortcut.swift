@@ -8,7 +8,8 @@ enum ScenarioShortcut {
     /// Options that take a value, so the word after them is not a command.
     static let optionsWithValues: Set<String> = [
         "--provider", "--kubeconfig", "--context", "--namespace", "--stack", "--scenario-dir", "--report-dir",
-        "--label", "--reuse-namespace", "--parallel", "--repeat", "--history",
+        "--label", "--reuse-namespace", "--parallel", "--repeat", "--history", "--access", "--registry",
+        "--registry-pull-secret",
     ]
 
     /// Rewrites the arguments when the first word that is neither an option nor an option's value names

@@ -165,4 +165,8 @@ public enum ErrorID {
     // labrun down: what it may delete
     public static let namespaceNotLabruns = "NAMESPACE_NOT_LABRUNS"
     public static let namespaceProtected = "NAMESPACE_PROTECTED"
+    // REGISTRY (issue 16 item 5: `--registry`, and the check that the cluster sees the images built here)
+    public static let imagesNotVisible = "IMAGES_NOT_VISIBLE"
+    public static let imagePushFailed = "IMAGE_PUSH_FAILED"
+    public static let registryInvalid = "REGISTRY_INVALID"
 }

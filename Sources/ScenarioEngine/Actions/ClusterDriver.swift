@@ -33,12 +33,15 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
     public let accessMethod: AccessMethod?
     /// `--allow-insecure-credentials`: the stack's `traffic.auth` token may go over plain HTTP to another host.
     public let allowInsecureCredentials: Bool
+    /// Where the images are pushed for the cluster to pull (`--registry`); nil: none.
+    public let registry: ImageRegistry?
 
     public init(stack: Stack, provider: any ClusterProvider, kube: KubernetesClient, kubeconfig: KubeconfigTarget,
                 runner: any ProcessRunner, layout: ProjectLayout, console: Console? = nil, access: AccessMethod? = nil,
-                allowInsecureCredentials: Bool = false) throws {
+                allowInsecureCredentials: Bool = false, registry: ImageRegistry? = nil) throws {
         self.accessMethod = access
         self.allowInsecureCredentials = allowInsecureCredentials
+        self.registry = registry
         self.stack = stack
         self.provider = provider
         self.kube = kube
@@ -56,7 +59,8 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
         let kube = try await session.client(for: provider)
         return try ClusterDriver(stack: stack, provider: provider, kube: kube, kubeconfig: target, runner: session.runner,
                                  layout: session.layout, console: session.console, access: session.options.access,
-                                 allowInsecureCredentials: session.options.allowInsecureCredentials)
+                                 allowInsecureCredentials: session.options.allowInsecureCredentials,
+                                 registry: session.options.registry)
     }
 
     deinit { http.shutdown() }
@@ -84,7 +88,7 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
     func deployer(_ run: RunContext) -> StackDeployer {
         let timeline = run.timeline
         return StackDeployer(stack: stack, provider: provider, kube: kube, kubeconfig: kubeconfig, runner: runner,
-                             layout: layout, clock: run.clock, progress: { timeline.record(.note, "setup", $0) })
+                             layout: layout, clock: run.clock, registry: registry, progress: { timeline.record(.note, "setup", $0) })
     }
 
     // MARK: leftovers
@@ -140,9 +144,15 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
             timeline.record(.note, "setup", "created namespace \(namespace) (label \(RunIdentity.runLabel)=\(run.identity.id))")
         }
 
-        // 2. Images (content-hashed; built only when missing; once per stack and provider).
+        // 2. Images (content-hashed; built only when missing; pushed to the registry, or else checked to
+        // be on the nodes, in the first run's namespace; once per stack, provider and registry).
         let deployer = self.deployer(run)
-        let built = try await Self.images.value(for: stack.file + "|" + providerName) { try await deployer.ensureImages() }
+        let key = [stack.file, providerName, registry?.location ?? ""].joined(separator: "|")
+        let built = try await Self.images.value(for: key) {
+            let images = try await deployer.ensureImages()
+            try await deployer.ensureVisible(images, namespace: namespace)
+            return images
+        }
 
         // 3. The stack's objects in the scenario's shape, with the run's variant, deployed.
         let shape = StackShape(setup: run.scenario.setup, stack: stack)

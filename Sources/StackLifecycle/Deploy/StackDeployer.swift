@@ -23,12 +23,17 @@ public struct StackDeployer: Sendable {
     public let progress: @Sendable (String) -> Void
     /// Whether a TCP connection to a host and port opens; nil is the real check (unit tests inject one).
     public let connectionCheck: (@Sendable (String, Int) async -> Bool)?
+    /// Where the images are pushed for the cluster to pull (`--registry`); nil: loaded by the provider
+    /// or already on its nodes.
+    public let registry: ImageRegistry?
 
     public init(stack: Stack, provider: any ClusterProvider, kube: KubernetesClient, kubeconfig: KubeconfigTarget,
                 runner: any ProcessRunner, layout: ProjectLayout, clock: any LabClock = SystemClock(),
+                registry: ImageRegistry? = nil,
                 progress: @escaping @Sendable (String) -> Void = { _ in },
                 connectionCheck: (@Sendable (String, Int) async -> Bool)? = nil) {
         self.connectionCheck = connectionCheck
+        self.registry = registry
         self.stack = stack
         self.provider = provider
         self.kube = kube
@@ -41,8 +46,9 @@ public struct StackDeployer: Sendable {
 
     // MARK: 1. Images
 
-    /// Builds the images whose inputs changed and loads them into the cluster when the provider
-    /// needs that; returns repository → reference.
+    /// Builds the images whose inputs changed and makes them reachable for the cluster: pushed to
+    /// the registry when there is one (and then named by their reference there), else loaded when the
+    /// provider needs that; returns repository → reference to deploy.
     public func ensureImages() async throws -> [String: String] {
         guard !stack.images.isEmpty else { return [:] }
         let ensureDocker = layout.path("scripts/ensure-docker.sh")
@@ -53,10 +59,38 @@ public struct StackDeployer: Sendable {
         let plans = try await builder.plan()
         let built = try await builder.ensureBuilt(plans: plans)
         progress(plans.map { $0.reference + ($0.present ? "" : " (built)") }.joined(separator: ", "))
+        if let registry {
+            return try await ImagePusher(runner: runner, registry: registry, clock: clock, progress: progress).push(built)
+        }
         if let loader = provider as? any ImageLoading {
             try await loader.loadImages(built.values.sorted())
         }
         return built
+    }
+
+    /// Refuses to deploy when the cluster's nodes cannot see `images` (from `ensureImages`): for a
+    /// provider that neither loads images (Minikube, kind) nor shares this host's engine (bare), and
+    /// with no registry, a probe pod in `namespace` (which must exist) asks the kubelet. Without it,
+    /// the pods would sit in `ErrImageNeverPull`/`ErrImagePull` until the readiness wait times out.
+    /// A probe that cannot answer (not allowed, not scheduled in time) is reported and not a refusal.
+    public func ensureVisible(_ images: [String: String], namespace: String) async throws {
+        guard registry == nil, !(provider is any ImageLoading), !(provider is any SharesHostImages), !images.isEmpty else { return }
+        let references = images.values.sorted()
+        progress("checking that the cluster's nodes have the images built here (a probe pod that runs nothing, in \(namespace))")
+        let start = clock.now()
+        switch try await ImageVisibilityProbe(kube: kube, namespace: namespace, clock: clock).check(references) {
+        case .visible:
+            progress("the nodes have them (\(formatSeconds(clock.now() - start)))")
+        case .undecided(let why):
+            progress("could not check whether the nodes have the images (\(why)); going on — pods in ErrImagePull mean they do not: use --registry")
+        case .notVisible(let missing):
+            throw LabrunError(
+                id: ErrorID.imagesNotVisible, exitCode: ExitCode.unavailable,
+                message: "The cluster's nodes do not have the images built on this host: \(missing.joined(separator: ", ")). "
+                    + "The \(provider.kind) provider cannot copy them there, so the stack's pods would never start; nothing of the stack was applied.",
+                advice: "Push them to a registry the cluster pulls from: `--registry HOST[/PATH]` (or LABRUN_REGISTRY), with `--registry-pull-secret NAME` "
+                    + "for a private one. For a local Minikube or kind cluster, use `--provider minikube` or `--provider kind`, which load the images themselves.")
+        }
     }
 
     // MARK: 2. Objects
@@ -79,7 +113,7 @@ public struct StackDeployer: Sendable {
             // A stack whose manifests bring no Namespace (most kustomizations) still gets its own.
             rendered.insert(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(namespace)]], at: 0)
         }
-        var objects = ApplyOrder.sorted(try ManifestRenderer(namespace: namespace, images: images, served: served).render(rendered))
+        var objects = ApplyOrder.sorted(try ManifestRenderer(namespace: namespace, images: images, served: served, registry: registry).render(rendered))
         if forScenario {
             let skipped = Set(stack.deploy.scenarioSkipsKinds)
             for object in objects where skipped.contains(object["kind"]?.stringValue ?? "") {

@@ -1,6 +1,7 @@
 import StackModel
 
-/// What the user chose for a lab command: the stack, provider, kubeconfig, context, namespace and access.
+/// What the user chose for a lab command: the stack, provider, kubeconfig, context, namespace, access
+/// and registry.
 public struct LabOptions: Sendable, Equatable {
     /// The stack to deploy (from its stack file).
     public var stack: Stack
@@ -14,11 +15,15 @@ public struct LabOptions: Sendable, Equatable {
     /// `--allow-insecure-credentials`: tokens may go over plain `http://` to another host (the API
     /// server of a kubeconfig, the stack's `traffic.auth`). Off: such a request is refused.
     public var allowInsecureCredentials: Bool
+    /// Where the images are pushed for the cluster to pull (`--registry`); nil: none.
+    public var registry: ImageRegistry?
 
     public init(stack: Stack, provider: String? = nil, kubeconfig: String? = nil, kubeContext: String? = nil,
-                namespace: String? = nil, access: AccessMethod? = nil, allowInsecureCredentials: Bool = false) {
+                namespace: String? = nil, access: AccessMethod? = nil, allowInsecureCredentials: Bool = false,
+                registry: ImageRegistry? = nil) {
         self.access = access
         self.allowInsecureCredentials = allowInsecureCredentials
+        self.registry = registry
         self.stack = stack
         self.provider = provider
         self.kubeconfig = kubeconfig

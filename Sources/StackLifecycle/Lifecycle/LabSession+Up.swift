@@ -112,7 +112,8 @@ extension LabSession {
         console.info("  Kubernetes \(version.gitVersion)")
         let console = self.console
         let deployer = StackDeployer(stack: stack, provider: provider, kube: kube, kubeconfig: try await provider.kubeconfig(),
-                                     runner: runner, layout: layout, clock: clock, progress: { console.info("  " + $0) })
+                                     runner: runner, layout: layout, clock: clock, registry: options.registry,
+                                     progress: { console.info("  " + $0) })
 
         // 3. Images.
         let images = try await console.step("Images of stack \(stack.name)") { () async throws -> [String: String] in
@@ -143,7 +144,11 @@ extension LabSession {
                     try store.update { $0.stacks[namespace] = nil }
                 }
             }
-            try await deployer.apply(objects, namespace: namespace) { console.debug($0) }
+            // The namespace first: the image check's probe pod runs in it, before the stack is applied.
+            let namespaces = objects.filter { $0["kind"]?.stringValue == "Namespace" }
+            try await deployer.apply(namespaces, namespace: namespace) { console.debug($0) }
+            try await deployer.ensureVisible(images, namespace: namespace)
+            try await deployer.apply(objects.filter { $0["kind"]?.stringValue != "Namespace" }, namespace: namespace) { console.debug($0) }
             console.info("  applied \(objects.count) objects")
             return objects
         }

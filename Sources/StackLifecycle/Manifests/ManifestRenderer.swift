@@ -10,14 +10,19 @@ public struct ManifestRenderer: Sendable {
     public var images: [String: String]
     /// nil keeps the written API versions (no discovery, e.g. in a dry run).
     public var served: ServedAPIs?
+    /// Set when the images come from a registry (`--registry`): a container of a built image that says
+    /// `imagePullPolicy: Never` is given `IfNotPresent`, and every pod template gets the registry's
+    /// pull secret, if any.
+    public var registry: ImageRegistry?
 
     public static let managedByLabel = "app.kubernetes.io/managed-by"
     public static let managedByValue = "labrun"
 
-    public init(namespace: String, images: [String: String], served: ServedAPIs?) {
+    public init(namespace: String, images: [String: String], served: ServedAPIs?, registry: ImageRegistry? = nil) {
         self.namespace = namespace
         self.images = images
         self.served = served
+        self.registry = registry
     }
 
     /// Kinds that live outside namespaces (no `metadata.namespace`).
@@ -31,6 +36,7 @@ public struct ManifestRenderer: Sendable {
         try objects.map { object in
             var out = Self.settingNamespace(object, to: namespace, renameNamespaceObjects: true)
             out = Self.replacingImages(out, images)
+            if let registry { out = Self.pullingFrom(registry, out, images: Set(images.values)) }
             out = Self.labelled(out)
             if let served { out = try Self.choosingAPIVersion(out, served) }
             return out
@@ -78,6 +84,48 @@ public struct ManifestRenderer: Sendable {
         guard let colon = withoutDigest.lastIndex(of: ":"),
               !withoutDigest[colon...].contains("/") else { return withoutDigest }
         return String(withoutDigest[..<colon])
+    }
+
+    /// Where a kind keeps its pod template's spec.
+    public static func podSpecPath(of kind: String) -> [String]? {
+        switch kind {
+        case "Pod": return ["spec"]
+        case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job":
+            return ["spec", "template", "spec"]
+        case "CronJob": return ["spec", "jobTemplate", "spec", "template", "spec"]
+        default: return nil
+        }
+    }
+
+    /// The object with the registry's pull secret in its pod template (once), and `IfNotPresent` for
+    /// the containers of `images` that said `Never` (which would refuse the registry's image).
+    static func pullingFrom(_ registry: ImageRegistry, _ object: JSONValue, images: Set<String>) -> JSONValue {
+        guard let path = podSpecPath(of: object["kind"]?.stringValue ?? ""), var spec = object.value(at: path.joined(separator: ".")),
+              spec.objectValue != nil else { return object }
+        if let secret = registry.pullSecret {
+            var secrets = spec["imagePullSecrets"]?.arrayValue ?? []
+            if !secrets.contains(where: { $0["name"]?.stringValue == secret }) { secrets.append(["name": .string(secret)]) }
+            spec["imagePullSecrets"] = .array(secrets)
+        }
+        for key in ["containers", "initContainers"] {
+            guard let containers = spec[key]?.arrayValue else { continue }
+            spec[key] = .array(containers.map { container in
+                var out = container
+                if container["imagePullPolicy"]?.stringValue == "Never", let image = container["image"]?.stringValue, images.contains(image) {
+                    out["imagePullPolicy"] = "IfNotPresent"
+                }
+                return out
+            })
+        }
+        return setting(object, path[...], to: spec)
+    }
+
+    /// `object` with the value at `path` replaced (the path's objects exist: `podSpecPath` found it).
+    static func setting(_ object: JSONValue, _ path: ArraySlice<String>, to value: JSONValue) -> JSONValue {
+        guard let key = path.first else { return value }
+        var out = object
+        out[key] = setting(object[key] ?? .object([:]), path.dropFirst(), to: value)
+        return out
     }
 
     static func labelled(_ object: JSONValue) -> JSONValue {
