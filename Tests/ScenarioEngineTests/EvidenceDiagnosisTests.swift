@@ -42,6 +42,27 @@ struct EvidenceDiagnosisTests {
         #expect(EvidenceDiagnosis.causes(records: few + few + few, pods: []).isEmpty)
     }
 
+    /// As chaos-bad-rollout with a readiness probe that never touches the database: the new release's
+    /// pods turn Ready, requests time out (no answer, no serving pod) while they are Ready, and stop when they go.
+    @Test func timeoutsThatFollowAPodsReadyTimeNameItsProbe() {
+        let lives = Self.lives + [
+            PodLifeEvent(at: 10, pod: "v2-c", change: .created),
+            PodLifeEvent(at: 12, pod: "v2-c", change: .ready),
+            PodLifeEvent(at: 30, pod: "v2-c", change: .deleting),
+        ]
+        var records: [RequestRecord] = []
+        for tick in 0..<400 {
+            let at = Double(tick) * 0.1   // 0 … 40 s, ten a second
+            let timedOut = at >= 12 && at < 30 && tick % 2 == 0   // half of them while v2-c is Ready
+            records.append(RequestRecord(sequence: tick, operation: LoadOperation("list"), intended: at, start: at, end: at + 5,
+                                         outcome: timedOut ? .timeout : .status(200), servedBy: timedOut ? nil : "v1-b"))
+        }
+        let causes = EvidenceDiagnosis.causes(records: records, pods: lives)
+        #expect(causes == ["90 of 90 requests that got no answer were sent while v2-c was counted as Ready at that moment, and almost "
+                           + "none while it was not: pods the cluster called Ready could not serve, so their readiness probe does not "
+                           + "check what requests need"], "\(causes)")
+    }
+
     @Test func anOutOfMemoryKillIsNamed() {
         let oom = PodLifeEvent(at: 9, pod: "backend-x", container: "api", change: .terminated, detail: "",
                                termination: ContainerTermination(exitCode: 137, reason: "OOMKilled"))

@@ -59,11 +59,65 @@ public enum EvidenceDiagnosis {
             causes.append("\(count) of \(failedAnswers) failed answers came from pods already being deleted (\(named(deleting))): "
                           + "they took requests while shutting down; a preStop delay lets the endpoints change first")
         }
+        causes += unansweredCauses(records: records, lines: lines, minimum: minimum)
         let oom = pods.filter { $0.termination?.reason == "OOMKilled" }
         if !oom.isEmpty {
             let which = Set(oom.map { "\($0.pod)/\($0.container ?? "?")" }).sorted().prefix(3).joined(separator: ", ")
             causes.append("the out-of-memory killer ended \(oom.count) container instance(s) (\(which)): their memory limit is too low for the load")
         }
         return causes
+    }
+
+    /// Requests that got no answer (timeouts, refused or reset connections) name no pod; they are
+    /// matched with the pods that were Ready when they were sent. A pod whose Ready time holds the
+    /// failures — a high failure rate while it is Ready, next to none while it is not — is one the
+    /// cluster counted as Ready but that could not serve.
+    static func unansweredCauses(records: RequestRecords, lines: [String: [(at: Double, state: Serving)]], minimum: Int) -> [String] {
+        let names = Array(lines.keys)
+        var total = 0
+        var failedTotal = 0
+        var with: [String: Int] = [:]
+        var failedWith: [String: Int] = [:]
+        for record in records {
+            let failed: Bool
+            switch record.outcome {
+            case .overload: continue
+            case .timeout, .connection: failed = true
+            case .status(let code): failed = code >= 500 && record.servedBy == nil
+            }
+            total += 1
+            if failed { failedTotal += 1 }
+            for name in names where state(of: name, at: record.start, in: lines) == .ready {
+                with[name, default: 0] += 1
+                if failed { failedWith[name, default: 0] += 1 }
+            }
+        }
+        guard failedTotal >= minimum else { return [] }
+        var suspects: [(name: String, rate: Double)] = []
+        for name in names {
+            let sent = with[name] ?? 0
+            let failed = failedWith[name] ?? 0
+            let sentWithout = total - sent
+            // Enough of the load went by while the pod was not Ready to compare (a pod Ready all along says nothing).
+            guard failed >= minimum, sent > 0, sentWithout >= max(20, total / 5) else { continue }
+            let rate = Double(failed) / Double(sent)
+            let rateWithout = Double(failedTotal - failed) / Double(sentWithout)
+            if rate >= 0.2 && rate >= 5 * rateWithout { suspects.append((name, rate)) }
+        }
+        guard !suspects.isEmpty else { return [] }
+        let names3 = suspects.sorted { ($0.rate, $1.name) > ($1.rate, $0.name) }.prefix(3).map(\.name).joined(separator: ", ")
+            + (suspects.count > 3 ? ", …" : "")
+        let failedWhileSuspectsReady = records.filter { record in
+            switch record.outcome {
+            case .timeout, .connection: break
+            case .status(let code) where code >= 500 && record.servedBy == nil: break
+            default: return false
+            }
+            return suspects.contains { state(of: $0.name, at: record.start, in: lines) == .ready }
+        }.count
+        return ["\(failedWhileSuspectsReady) of \(failedTotal) requests that got no answer were sent while \(names3) "
+                + "\(suspects.count == 1 ? "was" : "were") counted as Ready at that moment, and almost none while "
+                + "\(suspects.count == 1 ? "it was" : "they were") not: pods the cluster called Ready could not serve, "
+                + "so their readiness probe does not check what requests need"]
     }
 }

@@ -122,8 +122,9 @@ public struct ContainerSnapshot: Sendable, Hashable {
 /// each pod (by UID, so a StatefulSet's new `postgres-0` is a new life) and returns what changed.
 public struct PodLives: Sendable {
     private var last: [String: PodSnapshot] = [:]
-    /// When each pod's deletion began (run clock), by UID.
-    private var deletionStarted: [String: Double] = [:]
+    /// When each pod's deletion began (run clock) and its grace period then, by UID (the kubelet sets the
+    /// grace period to 0 when it finalises the deletion, so the last snapshot does not have it).
+    private var deletionStarted: [String: (at: Double, grace: Int?)] = [:]
 
     public init() {}
 
@@ -139,7 +140,7 @@ public struct PodLives: Sendable {
         if before == nil { add(.created, pod.phase.map { "phase \($0)" } ?? "") }
         if let node = pod.node, before?.node != node { add(.scheduled, "on node \(node)") }
         if pod.deleting && before?.deleting != true {
-            deletionStarted[pod.uid] = time
+            deletionStarted[pod.uid] = (time, pod.gracePeriod)
             add(.deleting, pod.gracePeriod.map { "grace period \($0)s" } ?? "")
         }
         if pod.reason == "Evicted" && before?.reason != "Evicted" { add(.evicted, pod.message ?? "") }
@@ -179,9 +180,9 @@ public struct PodLives: Sendable {
         last[pod.uid] = nil
         var detail = ""
         if let began = deletionStarted.removeValue(forKey: pod.uid) {
-            let took = time - began
+            let took = time - began.at
             detail = String(format: "%.1fs after its deletion began", took)
-            if let grace = pod.gracePeriod {
+            if let grace = began.grace {
                 detail += " (grace period \(grace)s)"
                 // The kubelet kills what still runs when the grace period ends, and the object goes some time
                 // after the containers stop; so a late deletion is reported as a fact, not as a kill.
