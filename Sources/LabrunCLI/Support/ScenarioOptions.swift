@@ -70,6 +70,10 @@ struct ScenarioOptions: ParsableArguments, Sendable {
         guard (1...Self.maxRepeats).contains(repeats) else {
             throw ValidationError("--repeat must be between 1 and \(Self.maxRepeats), not \(repeats).")
         }
+        // The namespace rules of scenario files (setup.reuseNamespace), checked before anything starts.
+        if let reuseNamespace, let problem = KubernetesNames.reusableNamespaceProblem(reuseNamespace) {
+            throw ValidationError("--reuse-namespace: \(problem).")
+        }
         for label in labels where label.split(separator: "=", maxSplits: 1).count != 2 {
             throw ValidationError("--label '\(label)' is not of the form key=value.")
         }

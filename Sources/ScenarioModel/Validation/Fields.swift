@@ -40,7 +40,7 @@ struct Fields {
     /// Records an error unless the string under `key` is `expected` (`apiVersion`, `kind`).
     func constant(_ key: String, _ expected: String) {
         if let value = value(key), let text = reader.string(value), text != expected {
-            reader.error("unsupported \(key) \"\(text)\" (expected \"\(expected)\")", at: value.node, value.path)
+            reader.error("unsupported \(key) \(YAMLReader.quote(text)) (expected \"\(expected)\")", at: value.node, value.path)
         }
     }
 

@@ -32,8 +32,8 @@ struct NamePattern: Sendable {
     static let variableName = identifier(noun: "variable name", example: "id")
 
     /// A DNS subdomain (Kubernetes object names such as Secrets): DNS labels joined by dots, at most 253 characters.
-    static let dnsSubdomain = NamePattern(noun: "name", hint: "use lower-case letters, digits, dashes and dots, e.g. shop-db") { text in
-        text.count <= 253 && text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { isDNSLabel(String($0)) }
+    static let dnsSubdomain = NamePattern(noun: "name", hint: "use lower-case letters, digits, dashes and dots, e.g. shop-db") {
+        KubernetesNames.isDNSSubdomain($0)
     }
 
     /// A key of a Secret's data.
@@ -82,11 +82,7 @@ struct NamePattern: Sendable {
         }
     }
 
-    private static func isDNSLabel(_ text: String) -> Bool {
-        guard let first = text.first, let last = text.last, text.count <= 63 else { return false }
-        let allowed = text.allSatisfy { ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" }
-        return allowed && first != "-" && last != "-"
-    }
+    private static func isDNSLabel(_ text: String) -> Bool { KubernetesNames.isDNSLabel(text) }
 
     /// `registry.example.com`, `localhost:5000`: host labels (any case) and an optional numeric port.
     private static func isRegistryHost(_ text: String) -> Bool {

@@ -24,7 +24,7 @@ extension ParseSession {
         switch fields.exactlyOne(of: ["workload", "selector"]) {
         case "workload": return workloadName(fields, "workload").map { .some(.workload($0)) }
         case "selector":
-            guard let labels = fields.stringMap("selector") else { return nil }
+            guard let labels = fields.value("selector").flatMap(reader.labels) else { return nil }
             if labels.isEmpty { fields.error("needs at least one label", at: "selector"); return nil }
             return .some(.labels(labels))
         default: return nil

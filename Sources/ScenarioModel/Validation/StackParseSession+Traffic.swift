@@ -129,13 +129,13 @@ extension StackParseSession {
         }
         let pointer = scalar.string
         if !pointer.isEmpty && !pointer.hasPrefix("/") {
-            reader.error("invalid JSON pointer \"\(pointer)\" (a pointer starts with /, e.g. /id, or is \"\" for the whole body)",
+            reader.error("invalid JSON pointer \(YAMLReader.quote(pointer)) (a pointer starts with /, e.g. /id, or is \"\" for the whole body)",
                          at: value.node, value.path)
             return nil
         }
         let tildes = pointer.indices.filter { pointer[$0] == "~" }
         if tildes.contains(where: { !["~0", "~1"].contains(String(pointer[$0...].prefix(2))) }) {
-            reader.error("invalid JSON pointer \"\(pointer)\" (a ~ is written ~0 and a / inside a name ~1)", at: value.node, value.path)
+            reader.error("invalid JSON pointer \(YAMLReader.quote(pointer)) (a ~ is written ~0 and a / inside a name ~1)", at: value.node, value.path)
             return nil
         }
         return pointer
