@@ -72,7 +72,7 @@ public enum HostileInputs {
     /// A step reference of `length` letters that names no step (measured against every step name for a suggestion).
     public static func longStepReference(_ name: String, length: Int) -> String {
         scenario(name, body: "steps:\n  - name: a\n    action:\n      wait: 1s\nassertions:\n"
-                 + "  - recoveryTime: {what: firstSuccess, after: \(String(repeating: "a", count: length)), within: 1s}\n")
+                 + "  - recoveryTime: {what: replicasReady, workload: backend, after: \(String(repeating: "a", count: length)), within: 1s}\n")
     }
 
     /// A "billion laughs": `levels` anchors of ten aliases each to the one before (10^levels strings once expanded).
@@ -85,20 +85,20 @@ public enum HostileInputs {
     }
 
     /// The worst inputs by time or memory, by name, for `labrun-bench hostile`: each is a scenario
-    /// file the parser refuses (or, for the largest valid ones, accepts) within its limits.
+    /// named `hostile` (to be loaded from `hostile.yaml`) that the loader refuses, or, at a limit, accepts.
     public static let worstCases: [(name: String, make: @Sendable () -> String)] = [
-        ("file of 1 MiB, valid (a long comment)", { padded(scenario("big"), to: 1 << 20) }),
-        ("file of 1 MiB + 1 byte", { padded(scenario("big"), to: (1 << 20) + 1) }),
-        ("100,000 values (1 MiB body, the node limit)", { manyValues("values", count: 100_000) }),
-        ("100,001 values (past the node limit)", { manyValues("values", count: 100_001) }),
-        ("nesting 300,000 deep", { nestedLists("deep", levels: 300_000) }),
-        ("nesting 64 deep (the limit) in a body", { nestedMappings("deep", levels: 58) }),
-        ("20,000 unknown keys", { manyUnknownKeys("keys", count: 20_000) }),
-        ("5,000 steps and 5,000 references", { manyStepReferences("references", steps: 5_000, known: true) }),
-        ("5,000 steps and 5,000 unknown references", { manyStepReferences("references", steps: 5_000, known: false) }),
-        ("a 1 MiB token in a name", { longToken("token", inName: true, length: (1 << 20) - 200) }),
-        ("a 60 KiB token in a name (under the value limit)", { longToken("token", inName: true, length: 60 << 10) }),
-        ("a 60 KiB unknown step reference", { longStepReference("reference", length: 60 << 10) }),
-        ("alias bomb, 10^9 strings", { aliasBomb("bomb", levels: 10) }),
+        ("file of 1 MiB, valid (a long comment)", { padded(scenario("hostile"), to: 1 << 20) }),
+        ("file of 1 MiB + 1 byte", { padded(scenario("hostile"), to: (1 << 20) + 1) }),
+        ("99,900 values in a body (under the node limit)", { manyValues("hostile", count: 99_900) }),
+        ("100,000 values in a body (past the node limit)", { manyValues("hostile", count: 100_000) }),
+        ("nesting 300,000 deep", { nestedLists("hostile", levels: 300_000) }),
+        ("nesting 64 deep (the limit) in a body", { nestedMappings("hostile", levels: 58) }),
+        ("20,000 unknown keys", { manyUnknownKeys("hostile", count: 20_000) }),
+        ("5,000 steps and 5,000 references", { manyStepReferences("hostile", steps: 5_000, known: true) }),
+        ("5,000 steps and 5,000 unknown references", { manyStepReferences("hostile", steps: 5_000, known: false) }),
+        ("a 1 MiB token in a name", { longToken("hostile", inName: true, length: (1 << 20) - 200) }),
+        ("a 60 KiB token in a name (under the value limit)", { longToken("hostile", inName: true, length: 60 << 10) }),
+        ("a 60 KiB unknown step reference", { longStepReference("hostile", length: 60 << 10) }),
+        ("alias bomb, 10^9 strings", { aliasBomb("hostile", levels: 10) }),
     ]
 }

@@ -61,8 +61,8 @@ struct Fields {
     }
 
     /// Records an error at `key` (its value's position), e.g. for a rule between fields.
-    func error(_ message: String, at key: String) {
-        if let value = value(key) { reader.error(message, at: value.node, value.path) }
-        else { reader.error(message, at: owner.node, owner.path) }
+    func error(_ message: @autoclosure () -> String, at key: String) {
+        if let value = value(key) { reader.error(message(), at: value.node, value.path) }
+        else { reader.error(message(), at: owner.node, owner.path) }
     }
 }

@@ -20,6 +20,8 @@ final class ParseSession {
         self.stack = stack
     }
 
+    static let maxSuggestedSteps = 200
+
     static let topLevelKeys = ["apiVersion", "kind", "metadata", "setup", "steadyState", "load", "steps", "assertions", "cleanup"]
 
     func scenario(_ root: Located, expectedName: String?) -> Scenario? {
@@ -139,14 +141,15 @@ final class ParseSession {
     }
 
     /// Checks the references collected while parsing: step names and sections assertions need.
-    /// Linear in the references and steps: a set lookup each, and suggestions only for the errors shown.
+    /// Linear in the references and steps: a set lookup each, and suggestions only for the errors shown
+    /// and among at most `maxSuggestedSteps` steps (a scenario has a few dozen; past that, the list is shown).
     func checkReferences(hasLoad: Bool) {
         let shownNames = 10
         let known = stepNames.isEmpty ? "the scenario has no steps"
             : "steps are: \(stepNames.prefix(shownNames).joined(separator: ", "))"
                 + (stepNames.count > shownNames ? " and \(stepNames.count - shownNames) more" : "")
         for reference in stepReferences where !stepNameSet.contains(reference.name) {
-            let close = reader.acceptsErrors ? Suggestion.closest(to: reference.name, in: stepNames) : nil
+            let close = stepNames.count <= Self.maxSuggestedSteps ? Suggestion.closest(to: reference.name, in: stepNames) : nil
             reader.error("unknown step \(YAMLReader.quote(reference.name))" + (close.map { "; did you mean \"\($0)\"?" } ?? " (\(known))"),
                          at: reference.at.node, reference.at.path)
         }

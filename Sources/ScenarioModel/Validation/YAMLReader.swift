@@ -17,18 +17,20 @@ final class YAMLReader {
 
     // MARK: Errors
 
-    func error(_ message: String, at node: Node, _ path: KeyPath) {
+    /// Records an error at `node`. The message is worded only if it will be shown (see `maxErrors`):
+    /// suggestions and quotes cost nothing for the errors past the limit.
+    func error(_ message: @autoclosure () -> String, at node: Node, _ path: KeyPath) {
         let mark = node.mark
-        error(message, line: mark?.line ?? 1, column: mark?.column ?? 1, path)
+        error(message(), line: mark?.line ?? 1, column: mark?.column ?? 1, path)
     }
 
-    func error(_ message: String, line: Int, column: Int, _ path: KeyPath) {
+    func error(_ message: @autoclosure () -> String, line: Int, column: Int, _ path: KeyPath) {
         guard errors.count < Self.maxErrors else {
             if unshown == 0 { firstUnshown = (line, column) }
             unshown += 1
             return
         }
-        errors.append(ScenarioError(file: file, line: line, column: column, path: path.description, message: message))
+        errors.append(ScenarioError(file: file, line: line, column: column, path: path.description, message: message()))
     }
 
     /// The most errors kept for one file; the rest are counted. A file of many mistakes shows the first
@@ -77,7 +79,9 @@ final class YAMLReader {
             let key = scalar.string
             guard allowed.contains(key) else {
                 error(Suggestion.unknown("key", key, allowed), at: keyNode, value.path.key(key))
-                if let close = Suggestion.closest(to: key, in: allowed) { suggested.insert(close) }
+                // Which required key a misspelt one stands for, while errors are still shown (past the
+                // limit, a "missing" error more is only counted).
+                if acceptsErrors, let close = Suggestion.closest(to: key, in: allowed) { suggested.insert(close) }
                 continue
             }
             members.append((key, keyNode, valueNode))
