@@ -6,5 +6,5 @@ struct LabrunBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "labrun-bench",
         abstract: "Benchmarks of labrun's clients, each against a reference tool in the same run.",
-        subcommands: [KubeBenchmark.self, HTTPBenchmark.self, LoadBench.self])
+        subcommands: [KubeBenchmark.self, HTTPBenchmark.self, LoadBench.self, HostileBenchmark.self])
 }
