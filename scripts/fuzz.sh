@@ -33,6 +33,10 @@ build=$here/fuzz/.build
 echo "=== building the fuzzers (release, -sanitize=fuzzer,address)"
 # -Xcc instruments the C targets too (libyaml, under Yams), so the fuzzer sees their branches.
 mkdir -p "$build"
+# One build at a time: two runs started together (scenario and stack side by side) once compiled
+# into the same build folder at once and failed on each other's half-written files.
+exec 9>"$build/build.lock"
+flock 9
 if ! swift build --package-path "$here/fuzz" --build-path "$build" -c release \
     -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address >"$build/build.log" 2>&1; then
   grep -v -e 'warning: Cannot export local symbol' -e 'ld.gold: warning' "$build/build.log" | tail -n 40
@@ -40,6 +44,7 @@ if ! swift build --package-path "$here/fuzz" --build-path "$build" -c release \
   exit 1
 fi
 bin=$(swift build --package-path "$here/fuzz" --build-path "$build" -c release --show-bin-path)
+flock -u 9
 
 # Seeds of each format: the project's own files (kept out of the growing corpus).
 seeds() {
