@@ -15,6 +15,12 @@ struct NamePattern: Sendable {
         }
     }
 
+    /// The name of a Kubernetes object, as every kind allows it (a path segment of the API's URLs):
+    /// not `.` or `..`, no `/` or `%` (a name such as `../../secrets/x` would read another object).
+    static let objectName = NamePattern(noun: "object name", hint: "a Kubernetes object's name, without / or %, e.g. backend-0") { text in
+        text.utf8.count <= 253 && text != "." && text != ".." && !text.contains("/") && !text.contains("%")
+    }
+
     /// A path for HTTP, starting with `/`.
     static let httpPath = NamePattern(noun: "path", hint: "it must start with /, e.g. /v1/items") { $0.hasPrefix("/") }
 

@@ -77,7 +77,7 @@ extension ParseSession {
         let workload = workloadName(fields, "workload")
         let version = fields.string("toVersion", pattern: .version)
         let wait = fields.has("wait") ? fields.bool("wait") : true
-        let env = fields.has("env") ? fields.stringMap("env") : [:]
+        let env = fields.has("env") ? fields.value("env").flatMap { reader.stringMap($0, keys: .environmentName) } : [:]
         let setting = workload.flatMap { stack.workload($0)?.version }
         if let workload, setting == nil {
             fields.error(Self.noVersionSetting(workload), at: "toVersion")

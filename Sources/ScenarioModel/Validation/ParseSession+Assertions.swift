@@ -130,7 +130,7 @@ extension ParseSession {
                                          required: ["apiVersion", "kind", "name", "expect"]) else { return nil }
         let apiVersion = fields.string("apiVersion")
         let kind = fields.string("kind")
-        let name = fields.string("name")
+        let name = fields.string("name", pattern: .objectName)
         let namespace = fields.has("namespace") ? fields.string("namespace", pattern: .dnsLabel) : nil
         var expect: JSONValue?
         if let raw = fields.value("expect") {

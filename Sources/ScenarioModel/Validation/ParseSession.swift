@@ -105,7 +105,7 @@ final class ParseSession {
         guard let fields = reader.fields(value, allowed: ["replicas", "version", "env", "resources"]) else { return nil }
         let replicas = fields.has("replicas") ? fields.int("replicas", min: 0, max: 50) : nil
         let version = fields.has("version") ? fields.string("version", pattern: .version) : nil
-        let env = fields.has("env") ? fields.stringMap("env") : [:]
+        let env = fields.has("env") ? fields.value("env").flatMap { reader.stringMap($0, keys: .environmentName) } : [:]
         let resources = fields.has("resources") ? fields.json("resources") : nil
         if fields.has("version"), stack.workload(workload)?.version == nil {
             fields.error(Self.noVersionSetting(workload), at: "version")

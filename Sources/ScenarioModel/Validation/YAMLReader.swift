@@ -267,17 +267,17 @@ final class YAMLReader {
         return labels.count == mapping.count ? labels : nil
     }
 
-    /// HTTP headers: names that are HTTP tokens, values on one line (control characters are refused
-    /// for the whole file before; see `refuseControlCharacters`).
-    func headers(_ value: Located) -> [String: String]? {
-        guard let headers = stringMap(value), case .mapping(let mapping) = value.node else { return nil }
+    /// A mapping of strings whose keys follow `keys`: HTTP headers (`.headerName`, values on one line
+    /// since control characters are refused for the whole file), environment variables (`.environmentName`).
+    func stringMap(_ value: Located, keys pattern: NamePattern) -> [String: String]? {
+        guard let map = stringMap(value), case .mapping(let mapping) = value.node else { return nil }
         var valid = true
         for (keyNode, _) in mapping {
-            guard let name = keyNode.scalar?.string, !NamePattern.headerName.matches(name) else { continue }
-            error("invalid \(NamePattern.headerName.noun) \(Self.quote(name)) (\(NamePattern.headerName.hint))", at: keyNode, value.path.key(name))
+            guard let name = keyNode.scalar?.string, !pattern.matches(name) else { continue }
+            error("invalid \(pattern.noun) \(Self.quote(name)) (\(pattern.hint))", at: keyNode, value.path.key(name))
             valid = false
         }
-        return valid ? headers : nil
+        return valid ? map : nil
     }
 
     /// The integer a scalar stands for, or nil when it does not fit an `Int`. Yams' own conversion
