@@ -14,6 +14,8 @@ let package = Package(
     products: [
         .executable(name: "labrun", targets: ["labrun"]),
         .library(name: "LabrunKit", targets: ["LabrunCLI"]),
+        // The parsers alone, for the coverage-guided fuzzers in fuzz/ (scripts/fuzz.sh).
+        .library(name: "LabrunParsers", targets: ["ScenarioModel", "StackModel", "KubernetesClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -84,9 +86,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .executableTarget(name: "labrun", dependencies: ["LabrunCLI"], swiftSettings: strict),
-        // Benchmarks of the clients against reference tools (kubectl, wrk) in the same run.
+        // Benchmarks of the clients against reference tools (kubectl, wrk) in the same run, and of the
+        // parsers on the hostile corpus's worst inputs (made by LabrunTestSupport's generators).
         .executableTarget(name: "labrun-bench", dependencies: [
-            "KubernetesClient", "HTTPClient", "LabrunCore", "StackModel", "ScenarioModel", "ScenarioEngine",
+            "KubernetesClient", "HTTPClient", "LabrunCore", "StackModel", "ScenarioModel", "ScenarioEngine", "LabrunTestSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 

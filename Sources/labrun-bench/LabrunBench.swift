@@ -5,6 +5,6 @@ import ArgumentParser
 struct LabrunBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "labrun-bench",
-        abstract: "Benchmarks of labrun's clients, each against a reference tool in the same run, and of the redactor.",
-        subcommands: [KubeBenchmark.self, HTTPBenchmark.self, LoadBench.self, RedactBenchmark.self])
+        abstract: "Benchmarks of labrun's clients, each against a reference tool in the same run, of the redactor and of hostile input.",
+        subcommands: [KubeBenchmark.self, HTTPBenchmark.self, LoadBench.self, RedactBenchmark.self, HostileBenchmark.self])
 }

@@ -106,6 +106,22 @@ import Testing
         }
     }
 
+    /// `--reuse-namespace` follows the rules of `setup.reuseNamespace`, checked before anything starts.
+    @Test func aReusedNamespaceMustBeAValidNonSystemNamespace() throws {
+        for (value, problem) in [("../../x", "\"../../x\" is not a namespace name"), ("kube-system", "kube-system is a system namespace"),
+                                 ("default", "default is a system namespace"), ("", "\"\" is not a namespace name")] {
+            do {
+                _ = try LabrunCommand.parseAsRoot(["run", "chaos-pod-kill", "--reuse-namespace", value])
+                Issue.record("--reuse-namespace \(value) was accepted")
+            } catch {
+                #expect(LabrunCommand.exitCode(for: error).rawValue == 64)
+                #expect(LabrunCommand.message(for: error).contains("--reuse-namespace: " + problem), "\(LabrunCommand.message(for: error))")
+            }
+        }
+        let run = try #require(try LabrunCommand.parseAsRoot(["run", "chaos-pod-kill", "--reuse-namespace", "lab-1"]) as? RunCommand)
+        #expect(run.scenario.reuseNamespace == "lab-1")
+    }
+
     @Test func scenarioOptionsParse() throws {
         let all = try #require(try LabrunCommand.parseAsRoot(
             ["all", "--label", "kind=chaos", "--fail-fast", "--keep", "--report-dir", "/tmp/r"]) as? AllCommand)

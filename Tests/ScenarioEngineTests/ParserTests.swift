@@ -89,7 +89,7 @@ import Testing
             _ = try ScenarioLoader(stack: TestStacks.todo).load(file: "/nonexistent/x.yaml")
             Issue.record("loaded a missing file")
         } catch {
-            #expect(error.description == "/nonexistent/x.yaml:1:1: cannot read the file (does it exist?)")
+            #expect(error.description == "/nonexistent/x.yaml:1:1: does not exist")
         }
     }
 

@@ -258,7 +258,7 @@ import Testing
             _ = try StackLoader().load(file: "/nonexistent/labrun.yaml")
             Issue.record("loaded a missing file")
         } catch {
-            #expect(error.description == "/nonexistent/labrun.yaml:1:1: cannot read the file (does it exist, and may labrun read it?)")
+            #expect(error.description == "/nonexistent/labrun.yaml:1:1: does not exist")
         }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("labrun-big-\(UUID().uuidString).yaml").path
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -267,7 +267,8 @@ import Testing
             _ = try StackLoader().load(file: path, displayPath: "big.yaml")
             Issue.record("loaded a file over 1 MiB")
         } catch {
-            #expect(error.description == "big.yaml:1:1: the file is larger than 1 MiB; a stack file is a few kilobytes of YAML (is this the right file?)")
+            #expect(error.description.hasPrefix("big.yaml:1:1: is 10"))
+            #expect(error.description.hasSuffix(" bytes; a stack file is at most 1 MiB of YAML (is this the right file?)"))
         }
     }
 

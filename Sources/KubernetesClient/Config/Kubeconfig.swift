@@ -274,13 +274,20 @@ public struct Kubeconfig: Sendable, Equatable {
             guard line > 0 else { return "" }
             return "line \(line), column \(column)" + (Self.key(atOrAbove: line, in: yaml).map { " (key \($0))" } ?? "") + ": "
         }
-        let scan = YAMLAnchorScan(yaml)
+        let scan = YAMLEventScan(yaml)
         if let alias = scan.aliases.first {
             throw invalid(at(alias.line, alias.column) + "YAML aliases (*name) are not allowed in a kubeconfig (\(scan.aliases.count) found): "
                           + "kubectl never writes them, and a few nested ones expand to gigabytes")
         }
-        if scan.maxDepth > maxDepth, let deepest = scan.deepest {
-            throw invalid(at(deepest.line, deepest.column) + "lists and mappings nest \(scan.maxDepth) deep; a kubeconfig needs a handful (at most \(maxDepth) are read)")
+        if let deepest = scan.tooDeep {
+            throw invalid(at(deepest.line, deepest.column) + "lists and mappings nest deeper than \(YAMLEventScan.maxDepth); a kubeconfig needs a handful")
+        }
+        if let long = scan.longKey ?? scan.longValue {
+            throw invalid(at(long.position.line, long.position.column) + "a key or value of \(long.bytes) bytes; a kubeconfig's are at most "
+                          + "\(YAMLEventScan.maxValueBytes >> 10) KiB (the text there is not shown: it may be a key or a token)")
+        }
+        if let tooMany = scan.tooMany {
+            throw invalid(at(tooMany.line, tooMany.column) + "more than \(YAMLEventScan.maxNodes) values; a kubeconfig holds a few dozen")
         }
         do {
             let root = try ManifestParser.parseDocument(yaml) ?? .object([:])

@@ -73,6 +73,10 @@ struct ScenarioOptions: ParsableArguments, Sendable {
         guard (1...Self.maxRepeats).contains(repeats) else {
             throw ValidationError("--repeat must be between 1 and \(Self.maxRepeats), not \(repeats).")
         }
+        // The namespace rules of scenario files (setup.reuseNamespace), checked before anything starts.
+        if let reuseNamespace, let problem = KubernetesNames.reusableNamespaceProblem(reuseNamespace) {
+            throw ValidationError("--reuse-namespace: \(TerminalText.quoted(problem)).")
+        }
         for label in labels {
             try FlagCheck.name(label, flag: "--label", what: "a key=value label")
             guard label.split(separator: "=", maxSplits: 1).count == 2 else {

@@ -21,9 +21,12 @@ public struct SystemClock: LabClock {
 
     public func wallTime() -> Date { Date() }
 
+    /// Sleeps `seconds` (nothing for zero, negative or NaN). Lengths past what `UInt64` nanoseconds
+    /// hold (584 years, or infinity) sleep that long instead of trapping on the conversion.
     public func sleep(seconds: Double) async throws {
         guard seconds > 0 else { return }
-        try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+        let nanoseconds = seconds * 1e9
+        try await Task.sleep(nanoseconds: nanoseconds < Double(UInt64.max) ? UInt64(nanoseconds) : .max)
     }
 }
 

@@ -9,8 +9,14 @@ public struct ScenarioDuration: Sendable, Hashable, Comparable, Codable, CustomS
 
     public init(milliseconds: Int) { self.milliseconds = milliseconds }
 
+    /// The duration of `value` seconds, to the millisecond. Saturates rather than traps: NaN is 0s,
+    /// and lengths past what an `Int` of milliseconds holds (292 million years) are clamped to it.
     public static func seconds(_ value: Double) -> ScenarioDuration {
-        ScenarioDuration(milliseconds: Int((value * 1000).rounded()))
+        let milliseconds = (value * 1000).rounded()
+        if milliseconds.isNaN { return ScenarioDuration(milliseconds: 0) }
+        if milliseconds >= Double(Int.max) { return ScenarioDuration(milliseconds: .max) }
+        if milliseconds <= Double(Int.min) { return ScenarioDuration(milliseconds: .min) }
+        return ScenarioDuration(milliseconds: Int(milliseconds))
     }
 
     /// The length in seconds, for clocks and waits.
@@ -30,7 +36,8 @@ public struct ScenarioDuration: Sendable, Hashable, Comparable, Codable, CustomS
         self = .seconds(total)
     }
 
-    /// The seconds a well-formed duration stands for, however long (but finite), or nil when `text` is not one.
+    /// The seconds a well-formed duration stands for, however long (`+infinity` past a Double's range,
+    /// e.g. 400 digits of hours), or nil when `text` is not one.
     public static func seconds(parsing text: String) -> Double? {
         var rest = Substring(text)
         var total = 0.0
@@ -51,7 +58,7 @@ public struct ScenarioDuration: Sendable, Hashable, Comparable, Codable, CustomS
             default: return nil
             }
         }
-        return total.isFinite ? total : nil
+        return total.isNaN ? nil : total
     }
 
     /// The shortest usual form: `500ms`, `30s`, `2m`, `1m30s`, `1.5s`.

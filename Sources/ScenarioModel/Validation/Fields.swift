@@ -40,7 +40,7 @@ struct Fields {
     /// Records an error unless the string under `key` is `expected` (`apiVersion`, `kind`).
     func constant(_ key: String, _ expected: String) {
         if let value = value(key), let text = reader.string(value), text != expected {
-            reader.error("unsupported \(key) \"\(text)\" (expected \"\(expected)\")", at: value.node, value.path)
+            reader.error("unsupported \(key) \(YAMLReader.quote(text)) (expected \"\(expected)\")", at: value.node, value.path)
         }
     }
 
@@ -61,8 +61,8 @@ struct Fields {
     }
 
     /// Records an error at `key` (its value's position), e.g. for a rule between fields.
-    func error(_ message: String, at key: String) {
-        if let value = value(key) { reader.error(message, at: value.node, value.path) }
-        else { reader.error(message, at: owner.node, owner.path) }
+    func error(_ message: @autoclosure () -> String, at key: String) {
+        if let value = value(key) { reader.error(message(), at: value.node, value.path) }
+        else { reader.error(message(), at: owner.node, owner.path) }
     }
 }

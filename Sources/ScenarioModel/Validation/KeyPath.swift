@@ -6,8 +6,9 @@ struct KeyPath: Sendable, Hashable, CustomStringConvertible {
 
     /// The path of a member of this mapping.
     func key(_ name: String) -> KeyPath {
-        let plain = !name.isEmpty && name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "/" }
-        let component = plain ? name : "\"\(name)\""
+        let plain = !name.isEmpty && name.count <= 64
+            && name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "/" }
+        let component = plain ? name : ScenarioError.quote(name)
         return KeyPath(text: text.isEmpty ? component : "\(text).\(component)")
     }
 

@@ -15,6 +15,12 @@ struct NamePattern: Sendable {
         }
     }
 
+    /// The name of a Kubernetes object, as every kind allows it (a path segment of the API's URLs):
+    /// not `.` or `..`, no `/` or `%` (a name such as `../../secrets/x` would read another object).
+    static let objectName = NamePattern(noun: "object name", hint: "a Kubernetes object's name, without / or %, e.g. backend-0") { text in
+        text.utf8.count <= 253 && text != "." && text != ".." && !text.contains("/") && !text.contains("%")
+    }
+
     /// A path for HTTP, starting with `/`.
     static let httpPath = NamePattern(noun: "path", hint: "it must start with /, e.g. /v1/items") { $0.hasPrefix("/") }
 
@@ -32,8 +38,8 @@ struct NamePattern: Sendable {
     static let variableName = identifier(noun: "variable name", example: "id")
 
     /// A DNS subdomain (Kubernetes object names such as Secrets): DNS labels joined by dots, at most 253 characters.
-    static let dnsSubdomain = NamePattern(noun: "name", hint: "use lower-case letters, digits, dashes and dots, e.g. shop-db") { text in
-        text.count <= 253 && text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { isDNSLabel(String($0)) }
+    static let dnsSubdomain = NamePattern(noun: "name", hint: "use lower-case letters, digits, dashes and dots, e.g. shop-db") {
+        KubernetesNames.isDNSSubdomain($0)
     }
 
     /// A key of a Secret's data.
@@ -82,11 +88,7 @@ struct NamePattern: Sendable {
         }
     }
 
-    private static func isDNSLabel(_ text: String) -> Bool {
-        guard let first = text.first, let last = text.last, text.count <= 63 else { return false }
-        let allowed = text.allSatisfy { ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" }
-        return allowed && first != "-" && last != "-"
-    }
+    private static func isDNSLabel(_ text: String) -> Bool { KubernetesNames.isDNSLabel(text) }
 
     /// `registry.example.com`, `localhost:5000`: host labels (any case) and an optional numeric port.
     private static func isRegistryHost(_ text: String) -> Bool {

@@ -24,7 +24,7 @@ extension ParseSession {
         switch fields.exactlyOne(of: ["workload", "selector"]) {
         case "workload": return workloadName(fields, "workload").map { .some(.workload($0)) }
         case "selector":
-            guard let labels = fields.stringMap("selector") else { return nil }
+            guard let labels = fields.value("selector").flatMap(reader.labels) else { return nil }
             if labels.isEmpty { fields.error("needs at least one label", at: "selector"); return nil }
             return .some(.labels(labels))
         default: return nil
@@ -77,7 +77,7 @@ extension ParseSession {
         let workload = workloadName(fields, "workload")
         let version = fields.string("toVersion", pattern: .version)
         let wait = fields.has("wait") ? fields.bool("wait") : true
-        let env = fields.has("env") ? fields.stringMap("env") : [:]
+        let env = fields.has("env") ? fields.value("env").flatMap { reader.stringMap($0, keys: .environmentName) } : [:]
         let setting = workload.flatMap { stack.workload($0)?.version }
         if let workload, setting == nil {
             fields.error(Self.noVersionSetting(workload), at: "toVersion")

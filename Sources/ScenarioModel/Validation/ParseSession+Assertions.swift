@@ -75,6 +75,11 @@ extension ParseSession {
         } else if fields.has("params") { params = nil }
         let expect = fields.value("expect").flatMap(sqlExpectation)
         let timeout = fields.has("timeout") ? fields.duration("timeout") : SQLAssertion.defaultTimeout
+        if let query, let refusal = ReadOnlySQL.refusal(query), let at = fields.value("query") {
+            // labrun's SQL only reads (see ReadOnlySQL); said here, before anything runs.
+            reader.error("the query is not run: \(refusal)", at: at.node, at.path)
+            return nil
+        }
         if let query, let params {
             let highest = Self.highestPlaceholder(in: query)
             if highest != params.count, let at = fields.value(fields.has("params") ? "params" : "query") {
@@ -130,7 +135,7 @@ extension ParseSession {
                                          required: ["apiVersion", "kind", "name", "expect"]) else { return nil }
         let apiVersion = fields.string("apiVersion")
         let kind = fields.string("kind")
-        let name = fields.string("name")
+        let name = fields.string("name", pattern: .objectName)
         let namespace = fields.has("namespace") ? fields.string("namespace", pattern: .dnsLabel) : nil
         var expect: JSONValue?
         if let raw = fields.value("expect") {

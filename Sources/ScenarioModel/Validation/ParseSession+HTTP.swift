@@ -8,7 +8,7 @@ extension ParseSession {
     func httpRequest(_ fields: Fields) -> HTTPRequestSpec? {
         let method = fields.has("method") ? fields.choice("method", HTTPRequestSpec.methods, noun: "method") : "GET"
         let path = fields.string("path", pattern: .httpPath)
-        let headers = fields.has("headers") ? fields.stringMap("headers") : [:]
+        let headers = fields.has("headers") ? fields.value("headers").flatMap { reader.stringMap($0, keys: .headerName) } : [:]
         let body = fields.has("body") ? fields.json("body") : nil
         let services = stack.reachable.filter { $0.role != .database }.map(\.name)
         let service = fields.has("service") ? fields.choice("service", services, noun: "service") : (stack.api?.name ?? "")
@@ -23,7 +23,7 @@ extension ParseSession {
             expect = nil
             if let expectFields = reader.fields(raw, allowed: ["status", "headers", "json"]) {
                 let status = expectFields.value("status").map(statusList) ?? []
-                let headers = expectFields.has("headers") ? expectFields.stringMap("headers") : [:]
+                let headers = expectFields.has("headers") ? expectFields.value("headers").flatMap { reader.stringMap($0, keys: .headerName) } : [:]
                 let json = expectFields.has("json") ? expectFields.json("json") : nil
                 if let status, let headers, !(expectFields.has("json") && json == nil) {
                     expect = HTTPExpectation(status: status, headers: headers, json: json)

@@ -19,6 +19,7 @@ extension ParseSession {
                 } else {
                     firstUse[name] = item.path
                     stepNames.append(name)
+                    stepNameSet.insert(name)
                 }
             }
             let timeout = fields.has("timeout") ? fields.duration("timeout") : Step.defaultTimeout

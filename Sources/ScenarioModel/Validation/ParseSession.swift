@@ -7,8 +7,9 @@ import Yams
 final class ParseSession {
     let reader: YAMLReader
     let stack: Stack
-    /// Step name → position, for references from assertions.
+    /// The step names in order, for references from assertions (and as a set, to check each in constant time).
     var stepNames: [String] = []
+    var stepNameSet: Set<String> = []
     /// References to steps, checked once every step is known.
     var stepReferences: [(name: String, at: Located)] = []
     /// Assertions that read load records, checked once `load` is known.
@@ -18,6 +19,8 @@ final class ParseSession {
         self.reader = reader
         self.stack = stack
     }
+
+    static let maxSuggestedSteps = 200
 
     static let topLevelKeys = ["apiVersion", "kind", "metadata", "setup", "steadyState", "load", "steps", "assertions", "cleanup"]
 
@@ -48,7 +51,7 @@ final class ParseSession {
                          at: at.node, at.path)
         }
         let description = fields.string("description")
-        let labels = fields.has("labels") ? fields.stringMap("labels") : [:]
+        let labels = fields.has("labels") ? fields.value("labels").flatMap(reader.labels) : [:]
         let timeout = fields.has("timeout") ? fields.duration("timeout") : ScenarioMetadata.defaultTimeout
         let exclusive = fields.has("exclusive") ? fields.bool("exclusive") : false
         let regression = fields.has("regressionPercent")
@@ -61,7 +64,14 @@ final class ParseSession {
 
     func setup(_ value: Located) -> ScenarioSetup? {
         guard let fields = reader.fields(value, allowed: ["reuseNamespace", "workloads", "values"]) else { return nil }
-        let namespace = fields.has("reuseNamespace") ? fields.string("reuseNamespace", pattern: .dnsLabel) : nil
+        var namespace: String?
+        if let raw = fields.value("reuseNamespace"), let name = reader.string(raw) {
+            if let problem = KubernetesNames.reusableNamespaceProblem(name) {
+                reader.error(problem, at: raw.node, raw.path)
+            } else {
+                namespace = name
+            }
+        }
         var workloads: [String: WorkloadShape]? = [:]
         if let raw = fields.value("workloads"), let shapes = reader.fields(raw, allowed: stack.workloads.map(\.name)) {
             for member in shapes.members {
@@ -95,7 +105,7 @@ final class ParseSession {
         guard let fields = reader.fields(value, allowed: ["replicas", "version", "env", "resources"]) else { return nil }
         let replicas = fields.has("replicas") ? fields.int("replicas", min: 0, max: 50) : nil
         let version = fields.has("version") ? fields.string("version", pattern: .version) : nil
-        let env = fields.has("env") ? fields.stringMap("env") : [:]
+        let env = fields.has("env") ? fields.value("env").flatMap { reader.stringMap($0, keys: .environmentName) } : [:]
         let resources = fields.has("resources") ? fields.json("resources") : nil
         if fields.has("version"), stack.workload(workload)?.version == nil {
             fields.error(Self.noVersionSetting(workload), at: "version")
@@ -131,11 +141,16 @@ final class ParseSession {
     }
 
     /// Checks the references collected while parsing: step names and sections assertions need.
+    /// Linear in the references and steps: a set lookup each, and suggestions only for the errors shown
+    /// and among at most `maxSuggestedSteps` steps (a scenario has a few dozen; past that, the list is shown).
     func checkReferences(hasLoad: Bool) {
-        for reference in stepReferences where !stepNames.contains(reference.name) {
-            let known = stepNames.isEmpty ? "the scenario has no steps" : "steps are: \(stepNames.joined(separator: ", "))"
-            let close = Suggestion.closest(to: reference.name, in: stepNames)
-            reader.error("unknown step \"\(reference.name)\"" + (close.map { "; did you mean \"\($0)\"?" } ?? " (\(known))"),
+        let shownNames = 10
+        let known = stepNames.isEmpty ? "the scenario has no steps"
+            : "steps are: \(stepNames.prefix(shownNames).joined(separator: ", "))"
+                + (stepNames.count > shownNames ? " and \(stepNames.count - shownNames) more" : "")
+        for reference in stepReferences where !stepNameSet.contains(reference.name) {
+            let close = stepNames.count <= Self.maxSuggestedSteps ? Suggestion.closest(to: reference.name, in: stepNames) : nil
+            reader.error("unknown step \(YAMLReader.quote(reference.name))" + (close.map { "; did you mean \"\($0)\"?" } ?? " (\(known))"),
                          at: reference.at.node, reference.at.path)
         }
         if !hasLoad {

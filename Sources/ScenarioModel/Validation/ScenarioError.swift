@@ -16,13 +16,49 @@ public struct ScenarioError: Error, Sendable, Hashable, Codable, CustomStringCon
     /// What is wrong, and where possible what would be right.
     public var message: String
 
+    /// Control characters in `file`, `path` and `message` are stored escaped (see `printable`):
+    /// a file's bytes or name never reach a terminal raw through an error.
     public init(file: String, line: Int, column: Int, path: String, message: String) {
-        self.file = file
+        self.file = Self.printable(file)
         self.line = line
         self.column = column
-        self.path = path
-        self.message = message
+        self.path = Self.printable(path)
+        self.message = Self.printable(message)
     }
+
+    /// `text` with control characters escaped (`\t`, `\u{1B}`), so that a file's bytes cannot act on a terminal.
+    public static func printable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var escaped = ""
+        for character in text.unicodeScalars {
+            guard isControl(character) else { escaped.unicodeScalars.append(character); continue }
+            switch character {
+            case "\t": escaped += "\\t"
+            case "\n": escaped += "\\n"
+            case "\r": escaped += "\\r"
+            default: escaped += "\\u{\(String(character.value, radix: 16, uppercase: true))}"
+            }
+        }
+        return escaped
+    }
+
+    /// A value from a file as an error quotes it: in double quotes, escaped, and cut after `limit`
+    /// characters with its length named (`"aaaa…" (70000 characters)`), so that a long token neither
+    /// floods the terminal nor slows every later step that reads the message.
+    public static func quote(_ text: String, limit: Int = 64) -> String {
+        let count = text.count
+        guard count > limit else { return "\"\(printable(text))\"" }
+        return "\"\(printable(String(text.prefix(limit))))…\" (\(count) characters)"
+    }
+
+    /// A value shown without quotes (a number as written): escaped, and cut like `quote`.
+    public static func clip(_ text: String, limit: Int = 64) -> String {
+        let count = text.count
+        guard count > limit else { return printable(text) }
+        return "\(printable(String(text.prefix(limit))))… (\(count) characters)"
+    }
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool { scalar.properties.generalCategory == .control }
 
     public var description: String {
         "\(file):\(line):\(column): " + (path.isEmpty ? "" : "\(path): ") + message

@@ -12,6 +12,10 @@ public struct ScenarioParser: Sendable {
 
     public init(stack: Stack) { self.stack = stack }
 
+    /// Keys whose values are data sent or compared as they are (bodies, expected JSON and rows, SQL
+    /// parameters, Helm values): tabs and line breaks are allowed there.
+    static let freeFormKeys: Set<String> = ["body", "json", "rows", "value", "params", "values"]
+
     /// Parses and validates `yaml`. `file` is used in error positions; when `expectedName` is given,
     /// `metadata.name` must equal it (the file name without `.yaml`).
     public func parse(yaml: String, file: String, expectedName: String? = nil) -> Result<Scenario, ScenarioValidationError> {
@@ -21,9 +25,12 @@ public struct ScenarioParser: Sendable {
         case .success(let node): root = node
         case .failure(let error): return .failure(error)
         }
+        let document = Located(node: root, path: .root)
+        // Request bodies and expected JSON may hold tabs and line breaks; nothing may hold ESC or NUL.
+        let controlled = reader.refuseControlCharacters(in: document, freeForm: Self.freeFormKeys)
         let session = ParseSession(reader: reader, stack: stack)
-        let scenario = session.scenario(Located(node: root, path: .root), expectedName: expectedName)
-        let errors = reader.errorsInFileOrder
+        let scenario = session.scenario(document, expectedName: expectedName)
+        let errors = reader.errorsInFileOrder(reportedFirst: controlled)
         if let scenario, errors.isEmpty { return .success(scenario) }
         return .failure(ScenarioValidationError(errors: errors))
     }

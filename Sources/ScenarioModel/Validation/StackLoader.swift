@@ -4,7 +4,7 @@ import StackModel
 /// Reads a stack file from disk and validates it.
 public struct StackLoader: Sendable {
     /// The largest stack file read; the todo stack's is under 4 KiB.
-    public static let maxFileSize = 1 << 20
+    public static let maxFileSize = SourceFile.maxBytes
 
     public var parser = StackParser()
 
@@ -26,30 +26,33 @@ public struct StackLoader: Sendable {
         return try load(file: file, displayPath: shown)
     }
 
-    /// Loads one stack file. `displayPath` is how errors name it (default: the path as given).
+    /// Loads one stack file. `displayPath` is how errors name it (default: the path as given). Read as
+    /// `SourceFile` reads: a regular file of at most 1 MiB (a FIFO, a device or a directory is refused
+    /// by its kind, without waiting on it).
     public func load(file path: String, displayPath: String? = nil) throws(ScenarioValidationError) -> Stack {
         let shown = displayPath ?? path
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw Self.failure(shown, "is a directory; name the stack file in it (\(Stack.fileName))")
         }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw Self.failure(shown, "cannot read the file (does it exist, and may labrun read it?)")
+        let bytes: [UInt8]
+        switch SourceFile.read(path, shown: shown, noun: "stack file", maxBytes: Self.maxFileSize) {
+        case .success(let read): bytes = read
+        case .failure(let error): throw ScenarioValidationError(errors: [error])
         }
-        defer { try? handle.close() }
-        let data: Data
-        do {
-            data = try handle.read(upToCount: Self.maxFileSize + 1) ?? Data()
-        } catch {
-            throw Self.failure(shown, "cannot read the file: \(error.localizedDescription)")
+        return try parse(bytes: bytes, file: shown, absolutePath: URL(fileURLWithPath: path).path).get()
+    }
+
+    /// Parses the bytes of a stack file as `load(file:)` does once it has read them: at most 1 MiB of
+    /// UTF-8 text (a byte-order mark is dropped). `file` names it in errors; `absolutePath` is where it is.
+    public func parse(bytes: [UInt8], file: String, absolutePath: String) -> Result<Stack, ScenarioValidationError> {
+        guard bytes.count <= Self.maxFileSize else {
+            return .failure(Self.failure(file, "is \(bytes.count) bytes; a stack file is at most 1 MiB of YAML"))
         }
-        guard data.count <= Self.maxFileSize else {
-            throw Self.failure(shown, "the file is larger than 1 MiB; a stack file is a few kilobytes of YAML (is this the right file?)")
+        switch SourceFile.decode(bytes, shown: file) {
+        case .success(let text): return parser.parse(yaml: text, file: file, absolutePath: absolutePath)
+        case .failure(let error): return .failure(ScenarioValidationError(errors: [error]))
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw Self.failure(shown, "the file is not UTF-8 text")
-        }
-        return try parser.parse(yaml: text, file: shown, absolutePath: URL(fileURLWithPath: path).path).get()
     }
 
     private static func failure(_ file: String, _ message: String) -> ScenarioValidationError {

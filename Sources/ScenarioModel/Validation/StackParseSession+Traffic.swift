@@ -129,13 +129,13 @@ extension StackParseSession {
         }
         let pointer = scalar.string
         if !pointer.isEmpty && !pointer.hasPrefix("/") {
-            reader.error("invalid JSON pointer \"\(pointer)\" (a pointer starts with /, e.g. /id, or is \"\" for the whole body)",
+            reader.error("invalid JSON pointer \(YAMLReader.quote(pointer)) (a pointer starts with /, e.g. /id, or is \"\" for the whole body)",
                          at: value.node, value.path)
             return nil
         }
         let tildes = pointer.indices.filter { pointer[$0] == "~" }
         if tildes.contains(where: { !["~0", "~1"].contains(String(pointer[$0...].prefix(2))) }) {
-            reader.error("invalid JSON pointer \"\(pointer)\" (a ~ is written ~0 and a / inside a name ~1)", at: value.node, value.path)
+            reader.error("invalid JSON pointer \(YAMLReader.quote(pointer)) (a ~ is written ~0 and a / inside a name ~1)", at: value.node, value.path)
             return nil
         }
         return pointer
@@ -195,7 +195,10 @@ extension StackParseSession {
         var query = fields.string("query")
         if let text = query, let at = fields.value("query") {
             let highest = ParseSession.highestPlaceholder(in: text)
-            if highest != 1 {
+            if let refusal = ReadOnlySQL.refusal(text) {
+                reader.error("the ledger query is not run: \(refusal)", at: at.node, at.path)
+                query = nil
+            } else if highest != 1 {
                 let uses = highest == 0 ? "does not use $1" : "uses parameters up to $\(highest)"
                 reader.error("the query \(uses); it gets one parameter, $1: a LIKE pattern of the run's idempotency keys "
                              + "(e.g. WHERE request_key LIKE $1)", at: at.node, at.path)

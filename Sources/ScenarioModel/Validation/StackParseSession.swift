@@ -66,7 +66,7 @@ final class StackParseSession {
     func rootDirectory(_ value: Located, from directory: String) -> String? {
         guard let text = reader.string(value) else { return nil }
         if text.hasPrefix("/") {
-            reader.error("\"\(text)\" is absolute; write the root relative to the stack file's directory, e.g. ..",
+            reader.error("\(YAMLReader.quote(text)) is absolute; write the root relative to the stack file's directory, e.g. ..",
                          at: value.node, value.path)
             return nil
         }
@@ -93,12 +93,12 @@ final class StackParseSession {
     func relativePath(_ value: Located) -> String? {
         guard let text = reader.string(value) else { return nil }
         if text.hasPrefix("/") {
-            reader.error("\"\(text)\" is absolute; write paths relative to the stack's root (\"root\", default the stack file's directory)",
+            reader.error("\(YAMLReader.quote(text)) is absolute; write paths relative to the stack's root (\"root\", default the stack file's directory)",
                          at: value.node, value.path)
             return nil
         }
         if text.split(separator: "/").contains("..") {
-            reader.error("\"\(text)\" leaves the stack's root; write paths inside it, without \"..\" (or move \"root\" up)",
+            reader.error("\(YAMLReader.quote(text)) leaves the stack's root; write paths inside it, without \"..\" (or move \"root\" up)",
                          at: value.node, value.path)
             return nil
         }
@@ -138,7 +138,7 @@ final class StackParseSession {
     /// The `${name}` placeholders of template text, after checking that each is closed and well-named.
     func placeholderNames(_ text: String, at value: Located) -> [String] {
         if let start = text.range(of: "${", options: .backwards), !text[start.upperBound...].contains("}") {
-            reader.error("unclosed \"${\" in \"\(text)\"; a placeholder is written ${name}", at: value.node, value.path)
+            reader.error("unclosed \"${\" in \(YAMLReader.quote(text)); a placeholder is written ${name}", at: value.node, value.path)
         }
         return Placeholders.names(in: text).filter { name in
             if NamePattern.variableName.matches(name) { return true }

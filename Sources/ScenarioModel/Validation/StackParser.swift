@@ -21,35 +21,12 @@ public struct StackParser: Sendable {
         case .failure(let error): return .failure(error)
         }
         let document = Located(node: root, path: .root)
-        Self.checkControlCharacters(in: document, reader)
         // A value with a control character is reported for that alone, not also as a bad name or header.
-        let controlled = Set(reader.errors.map(Self.place))
+        let controlled = reader.refuseControlCharacters(in: document)
         let session = StackParseSession(reader: reader, file: URL(fileURLWithPath: absolutePath).standardized.path)
         let stack = session.stack(document)
-        var reported: Set<String> = []
-        let errors = reader.errorsInFileOrder.filter { error in
-            let place = Self.place(error)
-            return !controlled.contains(place) || reported.insert(place).inserted
-        }
+        let errors = reader.errorsInFileOrder(reportedFirst: controlled)
         if let stack, errors.isEmpty { return .success(stack) }
         return .failure(ScenarioValidationError(errors: errors))
     }
-
-    /// Refuses control characters in every key and value. Only block scalars (`|`, `>`) may hold line
-    /// feeds and tabs, for multi-line text such as a SQL query.
-    static func checkControlCharacters(in document: Located, _ reader: YAMLReader) {
-        for value in reader.scalars(in: document) {
-            guard case .scalar(let scalar) = value.node else { continue }
-            let block = scalar.style == .literal || scalar.style == .folded
-            let control = scalar.string.unicodeScalars.first { character in
-                character.properties.generalCategory == .control && !(block && (character == "\n" || character == "\t"))
-            }
-            if let control {
-                reader.error("contains the control character \(String(format: "U+%04X", control.value)); "
-                             + "remove it (only | and > blocks may span lines)", at: value.node, value.path)
-            }
-        }
-    }
-
-    private static func place(_ error: ScenarioError) -> String { "\(error.line):\(error.column):\(error.path)" }
 }

@@ -1,17 +1,25 @@
 /// "Did you mean …?" for misspelt keys and values.
 enum Suggestion {
-    /// The closest candidate within a small edit distance, if any.
+    /// The closest candidate within a small edit distance, if any. Candidates whose length differs by
+    /// more than the distance allowed are skipped unmeasured (the distance is at least that difference),
+    /// so that a long token costs no more than a short one.
     static func closest(to word: String, in candidates: [String]) -> String? {
+        let length = word.count
+        guard length <= maxWordLength else { return nil }
         let lowered = word.lowercased()
         var best: (String, Int)?
         for candidate in candidates {
-            let distance = editDistance(lowered, candidate.lowercased())
             let limit = max(1, min(3, candidate.count / 3))
+            guard abs(candidate.count - length) <= limit else { continue }
+            let distance = editDistance(lowered, candidate.lowercased())
             guard distance <= limit else { continue }
             if best == nil || distance < best?.1 ?? Int.max { best = (candidate, distance) }
         }
         return best?.0
     }
+
+    /// Words longer than this get no suggestion: no key or name of the formats is half as long.
+    static let maxWordLength = 128
 
     /// `; did you mean "x"?` or an empty string.
     static func hint(for word: String, in candidates: [String]) -> String {
@@ -21,9 +29,9 @@ enum Suggestion {
     /// `unknown key "x"; did you mean "y"?`, or with no close match, the list of what is allowed.
     static func unknown(_ noun: String, _ word: String, _ candidates: [String], extra: [String] = []) -> String {
         if let match = closest(to: word, in: candidates + extra) {
-            return "unknown \(noun) \"\(word)\"; did you mean \"\(match)\"?"
+            return "unknown \(noun) \(YAMLReader.quote(word)); did you mean \"\(match)\"?"
         }
-        return "unknown \(noun) \"\(word)\" (expected one of: \(candidates.joined(separator: ", ")))"
+        return "unknown \(noun) \(YAMLReader.quote(word)) (expected one of: \(candidates.joined(separator: ", ")))"
     }
 
     /// Levenshtein distance with adjacent transpositions counted as one edit.

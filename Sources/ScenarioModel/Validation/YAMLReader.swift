@@ -17,35 +17,48 @@ final class YAMLReader {
 
     // MARK: Errors
 
-    func error(_ message: String, at node: Node, _ path: KeyPath) {
+    /// Records an error at `node`. The message is worded only if it will be shown (see `maxErrors`):
+    /// suggestions and quotes cost nothing for the errors past the limit.
+    func error(_ message: @autoclosure () -> String, at node: Node, _ path: KeyPath) {
         let mark = node.mark
-        error(message, line: mark?.line ?? 1, column: mark?.column ?? 1, path)
+        error(message(), line: mark?.line ?? 1, column: mark?.column ?? 1, path)
     }
 
-    func error(_ message: String, line: Int, column: Int, _ path: KeyPath) {
-        errors.append(ScenarioError(file: file, line: line, column: column, path: Self.printable(path.description),
-                                    message: Self.printable(message)))
+    func error(_ message: @autoclosure () -> String, line: Int, column: Int, _ path: KeyPath) {
+        guard errors.count < Self.maxErrors else {
+            if unshown == 0 { firstUnshown = (line, column) }
+            unshown += 1
+            return
+        }
+        errors.append(ScenarioError(file: file, line: line, column: column, path: path.description, message: message()))
     }
 
-    /// `text` with control characters escaped (`\t`, `\u{7}`), so that a file's bytes cannot act on a terminal.
-    static func printable(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
-        return text.unicodeScalars.map { character in
-            guard character.properties.generalCategory == .control else { return String(character) }
-            switch character {
-            case "\t": return "\\t"
-            case "\n": return "\\n"
-            case "\r": return "\\r"
-            default: return "\\u{\(String(character.value, radix: 16, uppercase: true))}"
-            }
-        }.joined()
-    }
+    /// The most errors kept for one file; the rest are counted. A file of many mistakes shows the first
+    /// ones in bounded time and space, and one more fix-and-retry shows the next.
+    static let maxErrors = 50
+    /// Whether another error would be shown (for work done only to word an error, such as a suggestion).
+    var acceptsErrors: Bool { errors.count < Self.maxErrors }
+    /// Errors found past `maxErrors`, and the position of the first of them.
+    private(set) var unshown = 0
+    private var firstUnshown = (line: 1, column: 1)
+
+    /// `text` with control characters escaped (see `ScenarioError.printable`).
+    static func printable(_ text: String) -> String { ScenarioError.printable(text) }
+
+    /// A value from the file, quoted for an error: escaped and cut (see `ScenarioError.quote`).
+    static func quote(_ text: String) -> String { ScenarioError.quote(text) }
 
     /// The errors by position in the file; errors at one position stay in the order they were found.
+    /// Past `maxErrors`, one more line says how many were not shown.
     var errorsInFileOrder: [ScenarioError] {
-        errors.enumerated()
+        let sorted = errors.enumerated()
             .sorted { ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset) }
             .map(\.element)
+        guard unshown > 0 else { return sorted }
+        let more = ScenarioError(file: file, line: firstUnshown.line, column: firstUnshown.column, path: "",
+                                 message: "\(unshown) more error\(unshown == 1 ? "" : "s") not shown (at most \(Self.maxErrors) a file); "
+                                     + "fix the ones above first")
+        return sorted + [more]
     }
 
     // MARK: Shapes
@@ -66,7 +79,9 @@ final class YAMLReader {
             let key = scalar.string
             guard allowed.contains(key) else {
                 error(Suggestion.unknown("key", key, allowed), at: keyNode, value.path.key(key))
-                if let close = Suggestion.closest(to: key, in: allowed) { suggested.insert(close) }
+                // Which required key a misspelt one stands for, while errors are still shown (past the
+                // limit, a "missing" error more is only counted).
+                if acceptsErrors, let close = Suggestion.closest(to: key, in: allowed) { suggested.insert(close) }
                 continue
             }
             members.append((key, keyNode, valueNode))
@@ -142,7 +157,7 @@ final class YAMLReader {
             return nil
         }
         if let pattern, !pattern.matches(scalar.string) {
-            error("invalid \(pattern.noun) \"\(scalar.string)\" (\(pattern.hint))", at: value.node, value.path)
+            error("invalid \(pattern.noun) \(Self.quote(scalar.string)) (\(pattern.hint))", at: value.node, value.path)
             return nil
         }
         return scalar.string
@@ -153,25 +168,25 @@ final class YAMLReader {
             typeError(expected: "an integer", value)
             return nil
         }
-        guard let number = value.node.int else {
-            error("integer \(scalar.string) is out of range", at: value.node, value.path)
+        guard let number = Self.integer(value.node) else {
+            error("integer \(ScenarioError.clip(scalar.string)) is out of range", at: value.node, value.path)
             return nil
         }
-        return checkRange(Double(number), value, min: min.map(Double.init), max: max.map(Double.init), shown: scalar.string)
+        return checkRange(Double(number), value, min: min.map(Double.init), max: max.map(Double.init), shown: ScenarioError.clip(scalar.string))
             ? number : nil
     }
 
     func number(_ value: Located, min: Double? = nil, max: Double? = nil, minExclusive: Bool = false) -> Double? {
         guard case .scalar(let scalar) = value.node, [.int, .float].contains(ScalarKind(value.node)),
-              let number = value.node.float ?? value.node.int.map(Double.init) else {
+              let number = value.node.float ?? Self.integer(value.node).map(Double.init) else {
             typeError(expected: "a number", value)
             return nil
         }
         if minExclusive, let min, number <= min {
-            error("must be greater than \(Self.format(min)), got \(scalar.string)", at: value.node, value.path)
+            error("must be greater than \(Self.format(min)), got \(ScenarioError.clip(scalar.string))", at: value.node, value.path)
             return nil
         }
-        return checkRange(number, value, min: minExclusive ? nil : min, max: max, shown: scalar.string) ? number : nil
+        return checkRange(number, value, min: minExclusive ? nil : min, max: max, shown: ScenarioError.clip(scalar.string)) ? number : nil
     }
 
     func bool(_ value: Located) -> Bool? {
@@ -189,9 +204,9 @@ final class YAMLReader {
         }
         guard let duration = ScenarioDuration(parsing: scalar.string) else {
             if ScenarioDuration.seconds(parsing: scalar.string) != nil {
-                error("must be at most \(ScenarioDuration.longest), got \(scalar.string)", at: value.node, value.path)
+                error("must be at most \(ScenarioDuration.longest), got \(ScenarioError.clip(scalar.string))", at: value.node, value.path)
             } else {
-                error("invalid duration \"\(scalar.string)\" (\(ScenarioDuration.formatHint))", at: value.node, value.path)
+                error("invalid duration \(Self.quote(scalar.string)) (\(ScenarioDuration.formatHint))", at: value.node, value.path)
             }
             return nil
         }
@@ -224,10 +239,67 @@ final class YAMLReader {
         var result: [String: String] = [:]
         var valid = true
         for (keyNode, valueNode) in mapping {
-            let key = keyNode.scalar?.string ?? ""
+            guard let key = keyNode.scalar?.string, ScalarKind(keyNode) != .null else {
+                error("keys must be plain strings", at: keyNode, value.path)
+                valid = false
+                continue
+            }
             if let text = string(Located(node: valueNode, path: value.path.key(key))) { result[key] = text } else { valid = false }
         }
         return valid ? result : nil
+    }
+
+    /// Kubernetes labels (`metadata.labels`, a pod selector): a mapping of label keys to label values,
+    /// each checked with Kubernetes' rules (see `KubernetesNames`).
+    func labels(_ value: Located) -> [String: String]? {
+        guard var labels = stringMap(value), case .mapping(let mapping) = value.node else { return nil }
+        for (keyNode, valueNode) in mapping {
+            guard let key = keyNode.scalar?.string else { continue }
+            let path = value.path.key(key)
+            if let problem = KubernetesNames.labelKeyProblem(key) {
+                error(problem, at: keyNode, path)
+                labels[key] = nil
+            } else if let problem = KubernetesNames.labelValueProblem(labels[key] ?? "") {
+                error(problem, at: valueNode, path)
+                labels[key] = nil
+            }
+        }
+        return labels.count == mapping.count ? labels : nil
+    }
+
+    /// A mapping of strings whose keys follow `keys`: HTTP headers (`.headerName`, values on one line
+    /// since control characters are refused for the whole file), environment variables (`.environmentName`).
+    func stringMap(_ value: Located, keys pattern: NamePattern) -> [String: String]? {
+        guard let map = stringMap(value), case .mapping(let mapping) = value.node else { return nil }
+        var valid = true
+        for (keyNode, _) in mapping {
+            guard let name = keyNode.scalar?.string, !pattern.matches(name) else { continue }
+            error("invalid \(pattern.noun) \(Self.quote(name)) (\(pattern.hint))", at: keyNode, value.path.key(name))
+            valid = false
+        }
+        return valid ? map : nil
+    }
+
+    /// The integer a scalar stands for, or nil when it does not fit an `Int`. Yams' own conversion
+    /// traps on base-60 integers past Int's range (`1:0:0:0:0:0:0:0:0:0:0:0` stopped labrun), so those
+    /// are computed here with overflow checks; the others go to Yams, which returns nil on overflow.
+    static func integer(_ node: Node) -> Int? {
+        guard let text = node.scalar?.string else { return nil }
+        // Yams reads a leading 0 as octal, and finds no digits after it in -0 and +0.
+        if ["-0", "+0"].contains(text) { return 0 }
+        guard text.contains(":") else { return node.int }
+        var digits = Substring(text.replacingOccurrences(of: "_", with: ""))
+        var sign = 1
+        if digits.hasPrefix("-") { sign = -1; digits = digits.dropFirst() } else if digits.hasPrefix("+") { digits = digits.dropFirst() }
+        var total = 0
+        for part in digits.split(separator: ":", omittingEmptySubsequences: false) {
+            guard !part.isEmpty, part.allSatisfy({ $0.isASCII && $0.isNumber }), let digit = Int(part) else { return nil }
+            let (shifted, overflowed) = total.multipliedReportingOverflow(by: 60)
+            let (sum, overflowedAgain) = shifted.addingReportingOverflow(digit)
+            guard !overflowed, !overflowedAgain else { return nil }
+            total = sum
+        }
+        return sign * total
     }
 
     /// Any value, as JSON data (free-form bodies, values, expected objects).
@@ -237,7 +309,7 @@ final class YAMLReader {
             switch ScalarKind(value.node) {
             case .null: return .null
             case .bool: return .bool(["true", "yes", "on"].contains(scalar.string.lowercased()))
-            case .int: return value.node.int.map { .number(Double($0)) } ?? .string(scalar.string)
+            case .int: return Self.integer(value.node).map { .number(Double($0)) } ?? .string(scalar.string)
             case .float: return value.node.float.map(JSONValue.number) ?? .string(scalar.string)
             case .string, .other: return .string(scalar.string)
             }
@@ -308,6 +380,12 @@ final class YAMLReader {
         number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)
     }
 
+    /// `!!binary` for YAML's own `tag:yaml.org,2002:binary`; other tags (`!x`) as written, cut.
+    static func shortTag(_ tag: String) -> String {
+        let yaml = "tag:yaml.org,2002:"
+        return ScenarioError.clip(tag.hasPrefix(yaml) ? "!!" + tag.dropFirst(yaml.count) : tag)
+    }
+
     /// A short description of what a node is, for "expected …, got …".
     static func describe(_ node: Node) -> String {
         switch node {
@@ -317,10 +395,11 @@ final class YAMLReader {
         case .scalar(let scalar):
             switch ScalarKind(node) {
             case .null: return "nothing (null)"
-            case .bool: return "boolean \(scalar.string)"
-            case .int: return "integer \(scalar.string)"
-            case .float: return "number \(scalar.string)"
-            case .string, .other: return "string \"\(scalar.string)\""
+            case .bool: return "boolean \(ScenarioError.clip(scalar.string))"
+            case .int: return "integer \(ScenarioError.clip(scalar.string))"
+            case .float: return "number \(ScenarioError.clip(scalar.string))"
+            case .string: return "string \(quote(scalar.string))"
+            case .other: return "a value tagged \(shortTag(node.tag.description))"
             }
         }
     }
