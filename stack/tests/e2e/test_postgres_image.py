@@ -97,3 +97,27 @@ def test_least_privilege_roles():
         assert sql("labrun_reader", "CREATE TABLE mine (x int)").returncode != 0
     finally:
         docker("rm", "-f", "-v", name, check=False)
+
+
+def test_connections_from_other_hosts_must_use_tls():
+    """docker/postgres/initdb/20-tls.sh: a self-signed certificate, ssl on, and hostssl for the network."""
+    name = f"labrun-pgtest-{uuid.uuid4().hex[:8]}"
+    password = "pw-" + uuid.uuid4().hex
+    docker("run", "-d", "--name", name, "-e", "POSTGRES_PASSWORD=" + password, image())
+    try:
+        wait_for(lambda: docker("inspect", "-f", "{{.State.Health.Status}}", name).stdout.strip() == "healthy",
+                 90, "the PostgreSQL container to be healthy")
+        address = docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", name).stdout.strip()
+
+        def connect(sslmode: str) -> subprocess.CompletedProcess:
+            return docker("exec", "-e", "PGPASSWORD=" + password, name, "psql", "-At",
+                          f"host={address} user=postgres dbname=postgres sslmode={sslmode}",
+                          "-c", "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", check=False)
+
+        plain = connect("disable")
+        assert plain.returncode != 0 and "no encryption" in plain.stderr, plain.stderr
+        encrypted = connect("require")
+        assert encrypted.returncode == 0 and encrypted.stdout.strip() == "t", encrypted.stderr
+        assert docker("exec", name, "stat", "-c", "%a", "/var/lib/postgresql/data/server.key").stdout.strip() == "600"
+    finally:
+        docker("rm", "-f", "-v", name, check=False)
