@@ -51,9 +51,9 @@ import Testing
         #expect(usage.standardError.contains("is not a valid namespace name"))
         let unknown = try await run(["status", "--provider", "docker-desktop"])
         #expect(unknown.exitCode == 64)
-        #expect(unknown.standardError.contains("Unknown cluster provider 'docker-desktop'"))
+        #expect(unknown.standardError.contains("--provider 'docker-desktop' is not one of: minikube, kind, bare, existing"))
         let missingDirectory = try await run(["list", "--scenario-dir", "/nonexistent-labrun-scenarios"])
         #expect(missingDirectory.exitCode == 64)
-        #expect(missingDirectory.standardError.contains("--scenario-dir '/nonexistent-labrun-scenarios' is not a directory."))
+        #expect(missingDirectory.standardError.contains("--scenario-dir '/nonexistent-labrun-scenarios' does not exist."))
     }
 }

@@ -18,7 +18,8 @@ struct ScenarioSource: ParsableArguments, Sendable {
         guard !directory.isEmpty else { throw ValidationError("--scenario-dir needs a path.") }
         let kind = FileKind.of(directory)
         guard kind == .directory else {
-            throw ValidationError("--scenario-dir '\(TerminalText.quoted(directory))' is \(kind == .missing ? "missing" : kind.phrase), not a directory.")
+            throw ValidationError(kind == .missing ? "--scenario-dir '\(TerminalText.quoted(directory))' does not exist."
+                                  : "--scenario-dir '\(TerminalText.quoted(directory))' is \(kind.phrase), not a directory.")
         }
     }
 
