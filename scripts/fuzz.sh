@@ -37,6 +37,10 @@ mkdir -p "$build"
 # into the same build folder at once and failed on each other's half-written files.
 exec 9>"$build/build.lock"
 flock 9
+# SwiftPM plans a build once and does not see a file added to a dependency given by path (the main
+# package, here) until its own manifest changes: 'cannot find YAMLInteger in scope'. Planning
+# again costs a few seconds; what is built stays built.
+rm -f "$build/release.yaml" "$build"/*/release/description.json
 if ! swift build --package-path "$here/fuzz" --build-path "$build" -c release \
     -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address >"$build/build.log" 2>&1; then
   grep -v -e 'warning: Cannot export local symbol' -e 'ld.gold: warning' "$build/build.log" | tail -n 40

@@ -47,7 +47,9 @@ public enum ManifestParser {
             case .null: return .null
             case .bool: return .bool(Bool.construct(from: scalar) ?? false)
             case .int:
-                if let value = Int.construct(from: scalar) { return .number(Double(value)) }
+                // Base-60 integers with overflow checks: Yams' own conversion traps past Int's range.
+                let value = scalar.string.contains(":") ? YAMLInteger.sexagesimal(scalar.string) : Int.construct(from: scalar)
+                if let value { return .number(Double(value)) }
                 return .string(scalar.string)
             case .float:
                 if let value = Double.construct(from: scalar) { return .number(value) }

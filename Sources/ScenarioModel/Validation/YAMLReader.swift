@@ -280,26 +280,14 @@ final class YAMLReader {
         return valid ? map : nil
     }
 
-    /// The integer a scalar stands for, or nil when it does not fit an `Int`. Yams' own conversion
-    /// traps on base-60 integers past Int's range (`1:0:0:0:0:0:0:0:0:0:0:0` stopped labrun), so those
-    /// are computed here with overflow checks; the others go to Yams, which returns nil on overflow.
+    /// The integer a scalar stands for, or nil when it does not fit an `Int`. Base-60 integers go
+    /// through `YAMLInteger` (Yams' own conversion traps past Int's range); the others to Yams, which
+    /// returns nil on overflow.
     static func integer(_ node: Node) -> Int? {
         guard let text = node.scalar?.string else { return nil }
         // Yams reads a leading 0 as octal, and finds no digits after it in -0 and +0.
         if ["-0", "+0"].contains(text) { return 0 }
-        guard text.contains(":") else { return node.int }
-        var digits = Substring(text.replacingOccurrences(of: "_", with: ""))
-        var sign = 1
-        if digits.hasPrefix("-") { sign = -1; digits = digits.dropFirst() } else if digits.hasPrefix("+") { digits = digits.dropFirst() }
-        var total = 0
-        for part in digits.split(separator: ":", omittingEmptySubsequences: false) {
-            guard !part.isEmpty, part.allSatisfy({ $0.isASCII && $0.isNumber }), let digit = Int(part) else { return nil }
-            let (shifted, overflowed) = total.multipliedReportingOverflow(by: 60)
-            let (sum, overflowedAgain) = shifted.addingReportingOverflow(digit)
-            guard !overflowed, !overflowedAgain else { return nil }
-            total = sum
-        }
-        return sign * total
+        return text.contains(":") ? YAMLInteger.sexagesimal(text) : node.int
     }
 
     /// Any value, as JSON data (free-form bodies, values, expected objects).
