@@ -355,3 +355,10 @@ public enum Placeholders {
         return out + rest
     }
 }
+
+/// The namespaces Kubernetes itself uses. labrun never deletes them (`labrun down`) and a run never
+/// reuses them (`setup.reuseNamespace`, `--reuse-namespace`): a run kills, scales and cuts off what
+/// it runs beside.
+public enum SystemNamespaces {
+    public static let names: Set<String> = ["default", "kube-system", "kube-public", "kube-node-lease"]
+}

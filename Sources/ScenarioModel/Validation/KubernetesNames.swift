@@ -1,3 +1,5 @@
+import StackModel
+
 /// Kubernetes' own rules for the names labrun passes to the API server: namespaces, label keys and
 /// label values (as `k8s.io/apimachinery/pkg/util/validation` checks them), and which namespaces a
 /// run may reuse. One place, used by the scenario parser and by the CLI's `--reuse-namespace`.
@@ -5,9 +7,8 @@
 /// Checked before anything is sent: an unchecked label key such as `tier!` once became the
 /// selector `tier!=x`, which means something else entirely.
 public enum KubernetesNames {
-    /// The namespaces Kubernetes itself uses: a run never reuses them, since it kills, scales and
-    /// cuts off what it runs beside.
-    public static let systemNamespaces: Set<String> = ["default", "kube-system", "kube-public", "kube-node-lease"]
+    /// The namespaces Kubernetes itself uses (never reused by a run).
+    public static var systemNamespaces: Set<String> { SystemNamespaces.names }
 
     /// Why `name` cannot be the namespace a run reuses (`setup.reuseNamespace`, `--reuse-namespace`),
     /// or nil when it can: a DNS label of at most 63 characters, and not a system namespace.

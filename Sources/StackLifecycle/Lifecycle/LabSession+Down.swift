@@ -3,6 +3,7 @@ import Foundation
 import HTTPClient
 import KubernetesClient
 import LabrunCore
+import StackModel
 
 extension LabSession {
     /// The stack, then the cluster if labrun started it (unless `keepCluster`).
@@ -58,11 +59,8 @@ extension LabSession {
         try store.update { $0.clusters[provider.kind.rawValue] = nil }
     }
 
-    /// Kubernetes' own namespaces: never deleted, whatever the flags.
-    public static let systemNamespaces: Set<String> = ["default", "kube-system", "kube-public", "kube-node-lease"]
-
     static func refuseSystemNamespace(_ namespace: String) throws {
-        guard systemNamespaces.contains(namespace) else { return }
+        guard SystemNamespaces.names.contains(namespace) else { return }
         throw LabrunError(
             id: ErrorID.namespaceProtected, exitCode: ExitCode.invalidInput,
             message: "Namespace \(namespace) belongs to Kubernetes itself; `labrun down` never deletes it (nor the pods in it), --force or not.",
