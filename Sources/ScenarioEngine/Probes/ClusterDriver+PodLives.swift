@@ -8,12 +8,13 @@ extension ClusterDriver {
     /// evidence). A watch the cluster refuses (RBAC, a namespace deleted under it) ends with a note.
     public func observePods(_ run: RunContext) async {
         let kube = self.kube
+        let workloads = Set(stack.workloads.map(\.name))
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 var lives = PodLives()
                 do {
                     for try await event in kube.watch(Pod.self, namespace: run.namespace) {
-                        let snapshot = Self.snapshot(event.object)
+                        let snapshot = Self.snapshot(event.object, workloads: workloads)
                         let now = run.clock.now()
                         let changes = event.type == .deleted ? lives.deleted(snapshot, at: now) : lives.observe(snapshot, at: now)
                         for change in changes { run.recordPodLife(change) }
@@ -43,8 +44,19 @@ extension ClusterDriver {
         }
     }
 
+    /// The stack workload a pod belongs to, from its owner: a Deployment's pods are owned by a ReplicaSet
+    /// named `<deployment>-<pod-template-hash>`; a StatefulSet's and a DaemonSet's by the workload itself.
+    static func workload(of pod: Pod, among workloads: Set<String>) -> String? {
+        guard let owner = pod.metadata.ownerReferences?.first(where: { $0.controller == true }) ?? pod.metadata.ownerReferences?.first,
+              var name = owner.name else { return nil }
+        if owner.kind == "ReplicaSet", let hash = pod.metadata.labels?["pod-template-hash"], name.hasSuffix("-" + hash) {
+            name = String(name.dropLast(hash.count + 1))
+        }
+        return workloads.contains(name) ? name : nil
+    }
+
     /// What the pod-life tracker needs from a Pod object.
-    static func snapshot(_ pod: Pod) -> PodSnapshot {
+    static func snapshot(_ pod: Pod, workloads: Set<String> = []) -> PodSnapshot {
         func termination(_ state: ContainerState?) -> ContainerTermination? {
             state?.terminated.map { ContainerTermination(exitCode: $0.exitCode, signal: $0.signal, reason: $0.reason) }
         }
@@ -53,7 +65,8 @@ extension ClusterDriver {
                               waitingReason: status.state?.waiting?.reason, terminated: termination(status.state),
                               lastTerminated: termination(status.lastState))
         }
-        return PodSnapshot(name: pod.name, uid: pod.metadata.uid ?? pod.name, node: pod.spec?.nodeName, phase: pod.phase,
+        return PodSnapshot(name: pod.name, uid: pod.metadata.uid ?? pod.name, workload: workload(of: pod, among: workloads),
+                           node: pod.spec?.nodeName, phase: pod.phase,
                            ready: pod.isReady, deleting: pod.metadata.deletionTimestamp != nil,
                            gracePeriod: pod.metadata.deletionGracePeriodSeconds, reason: pod.status?.reason,
                            message: pod.status?.message, containers: containers)

@@ -450,7 +450,8 @@ public struct ScenarioRunner: Sendable {
         }
         let observations = RunObservations(records: records, windows: windows, targetRate: state.targetRate ?? 0,
                                            steps: state.steps, readyAt: state.readyAt, ledgerRows: ledger, ledgerSeen: seen,
-                                           ledgerOperation: ledgerOperation, calibrationRecords: calibrationRecords)
+                                           ledgerOperation: ledgerOperation, calibrationRecords: calibrationRecords,
+                                           pods: run.podLives)
         var results: [AssertionResult] = []
         for assertion in assertions {
             if let result = AssertionEvaluator.evaluate(assertion, observations) {

@@ -17,6 +17,21 @@ public enum AssertionEvaluator {
             return load.throughput(spec, name: name)
         case .servingPods(let spec):
             return load.servingPods(spec, name: name)
+        case .pods(let spec):
+            let (window, label): (ClosedRange<Double>, String)
+            if let during = spec.during, let phase = Phase(rawValue: during) {
+                let span = observed.windows.window(phase)
+                (window, label) = (span.start...max(span.start, span.end), "the \(during) phase")
+            } else if let step = spec.during {
+                guard let span = observed.window(of: step) else {
+                    return AssertionResult(name: name, kind: "pods", verdict: .error, message: "step \(step) did not run, so there is no window to judge")
+                }
+                (window, label) = (span, "step \(step)")
+            } else {
+                let span = observed.windows.window(.during)
+                (window, label) = (span.start...max(span.start, span.end), "the steps")
+            }
+            return PodsEvaluator.evaluate(spec, name: name, pods: observed.pods, window: window, windowName: label)
         case .writeLedger(let spec):
             guard let operation = observed.ledgerOperation else {
                 return .failed(name, kind: "writeLedger", "the stack file has no ledger section, so the writes cannot be reconciled")

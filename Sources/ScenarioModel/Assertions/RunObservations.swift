@@ -22,10 +22,13 @@ public struct RunObservations: Sendable {
     /// ledger reads them: their writes must be in the database like the load's, but they are no part of any
     /// phase, rate or recovery measure.
     public var calibrationRecords: RequestRecords
+    /// For `pods`: every pod's life during the run, from the namespace's watch.
+    public var pods: [PodLifeEvent]
 
     public init(records: RequestRecords, windows: PhaseWindows, targetRate: Double, steps: [StepResult] = [],
                 readyAt: [String: Double] = [:], ledgerRows: [String: Int]? = nil, ledgerSeen: LedgerVisibility? = nil,
-                ledgerOperation: LoadOperation? = nil, calibrationRecords: RequestRecords = [RequestRecord]()) {
+                ledgerOperation: LoadOperation? = nil, calibrationRecords: RequestRecords = [RequestRecord](),
+                pods: [PodLifeEvent] = []) {
         self.records = records
         self.windows = windows
         self.targetRate = targetRate
@@ -35,6 +38,7 @@ public struct RunObservations: Sendable {
         self.ledgerSeen = ledgerSeen
         self.ledgerOperation = ledgerOperation
         self.calibrationRecords = calibrationRecords
+        self.pods = pods
     }
 
     /// When a step's fault landed: the first `try` operation that recorded one, else the step's start.

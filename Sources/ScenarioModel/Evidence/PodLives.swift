@@ -5,6 +5,8 @@ public struct PodLifeEvent: Sendable, Hashable, Codable {
     /// Seconds since the run started, when the watch delivered the change.
     public var at: Double
     public var pod: String
+    /// The stack's workload the pod belongs to (from its owner), when it belongs to one.
+    public var workload: String?
     /// The container the change is about (`started`, `restarted`, `terminated`, `waiting`), if any.
     public var container: String?
     public var change: PodChange
@@ -13,10 +15,11 @@ public struct PodLifeEvent: Sendable, Hashable, Codable {
     /// For `terminated` and `restarted`: how the container ended.
     public var termination: ContainerTermination?
 
-    public init(at: Double, pod: String, container: String? = nil, change: PodChange, detail: String = "",
+    public init(at: Double, pod: String, workload: String? = nil, container: String? = nil, change: PodChange, detail: String = "",
                 termination: ContainerTermination? = nil) {
         self.at = at
         self.pod = pod
+        self.workload = workload
         self.container = container
         self.change = change
         self.detail = detail
@@ -69,6 +72,8 @@ public struct ContainerTermination: Sendable, Hashable, Codable {
 public struct PodSnapshot: Sendable, Hashable {
     public var name: String
     public var uid: String
+    /// The stack's workload it belongs to, if any.
+    public var workload: String?
     public var node: String?
     public var phase: String?
     public var ready: Bool
@@ -79,10 +84,11 @@ public struct PodSnapshot: Sendable, Hashable {
     public var message: String?
     public var containers: [ContainerSnapshot]
 
-    public init(name: String, uid: String, node: String? = nil, phase: String? = nil, ready: Bool = false, deleting: Bool = false,
+    public init(name: String, uid: String, workload: String? = nil, node: String? = nil, phase: String? = nil, ready: Bool = false, deleting: Bool = false,
                 gracePeriod: Int? = nil, reason: String? = nil, message: String? = nil, containers: [ContainerSnapshot] = []) {
         self.name = name
         self.uid = uid
+        self.workload = workload
         self.node = node
         self.phase = phase
         self.ready = ready
@@ -134,8 +140,8 @@ public struct PodLives: Sendable {
         last[pod.uid] = pod
         var changes: [PodLifeEvent] = []
         func add(_ change: PodChange, _ detail: String, container: String? = nil, termination: ContainerTermination? = nil) {
-            changes.append(PodLifeEvent(at: time, pod: pod.name, container: container, change: change, detail: detail,
-                                        termination: termination))
+            changes.append(PodLifeEvent(at: time, pod: pod.name, workload: pod.workload, container: container, change: change,
+                                        detail: detail, termination: termination))
         }
         if before == nil { add(.created, pod.phase.map { "phase \($0)" } ?? "") }
         if let node = pod.node, before?.node != node { add(.scheduled, "on node \(node)") }
@@ -189,7 +195,7 @@ public struct PodLives: Sendable {
                 if took > Double(grace) + 2 { detail += ", past its grace period" }
             }
         }
-        changes.append(PodLifeEvent(at: time, pod: pod.name, change: .deleted, detail: detail))
+        changes.append(PodLifeEvent(at: time, pod: pod.name, workload: pod.workload, change: .deleted, detail: detail))
         return changes
     }
 }

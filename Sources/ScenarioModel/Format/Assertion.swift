@@ -30,6 +30,8 @@ public enum AssertionKind: Sendable, Hashable, Codable {
     case throughput(ThroughputAssertion)
     /// A phase's requests were served by at least N distinct pods.
     case servingPods(ServingPodsAssertion)
+    /// What must hold throughout a step or phase for a workload's pods (from the pods' lives).
+    case pods(PodsAssertion)
 
     /// The key that names this kind in a file.
     public var kindName: String {
@@ -43,12 +45,13 @@ public enum AssertionKind: Sendable, Hashable, Codable {
         case .versionAccounting: return "versionAccounting"
         case .throughput: return "throughput"
         case .servingPods: return "servingPods"
+        case .pods: return "pods"
         }
     }
 
     /// Every assertion key, in the order the spec lists them.
     public static let kindNames = ["http", "sql", "kubernetes", "recoveryTime", "slo", "writeLedger",
-                                   "versionAccounting", "throughput", "servingPods"]
+                                   "versionAccounting", "throughput", "servingPods", "pods"]
     /// The kinds allowed as steady-state checks.
     public static let steadyStateKindNames = ["http", "sql", "kubernetes"]
 
@@ -63,6 +66,7 @@ public enum AssertionKind: Sendable, Hashable, Codable {
         case .http, .sql, .kubernetes: return false
         case .recoveryTime(let spec): return spec.measure == .errorWindow || spec.measure == .firstSuccess
         case .slo, .writeLedger, .versionAccounting, .throughput, .servingPods: return true
+        case .pods: return false
         }
     }
 
@@ -79,6 +83,7 @@ public enum AssertionKind: Sendable, Hashable, Codable {
         case .versionAccounting(let spec): return "versionAccounting final \(spec.expectFinal)"
         case .throughput(let spec): return "throughput \(spec.phase.rawValue)"
         case .servingPods(let spec): return "servingPods \(spec.phase.rawValue) ≥ \(spec.atLeast)"
+        case .pods(let spec): return "pods \(spec.workload)" + (spec.during.map { " during \($0)" } ?? "")
         }
     }
 }

@@ -183,3 +183,25 @@ public struct ServingPodsAssertion: Sendable, Hashable, Codable {
         self.atLeast = atLeast
     }
 }
+
+/// `pods` assertion: what must hold at every moment of a step or phase for a workload's pods, judged
+/// from the pods' lives the run's watch recorded (issue 12: invariants over a window, not only at
+/// the end): ready pods never below `readyAtLeast`, at most `maxRestarts` container restarts, and
+/// (with `exitedByThemselves`) no container of the workload ended killed (SIGKILL, OOM) in the window.
+public struct PodsAssertion: Sendable, Hashable, Codable {
+    public var workload: String
+    /// A step's name, or a phase (`before`, `during`, `after`); nil: the whole load.
+    public var during: String?
+    public var readyAtLeast: Int?
+    public var maxRestarts: Int?
+    public var exitedByThemselves: Bool
+
+    public init(workload: String, during: String? = nil, readyAtLeast: Int? = nil, maxRestarts: Int? = nil,
+                exitedByThemselves: Bool = false) {
+        self.workload = workload
+        self.during = during
+        self.readyAtLeast = readyAtLeast
+        self.maxRestarts = maxRestarts
+        self.exitedByThemselves = exitedByThemselves
+    }
+}

@@ -27,6 +27,7 @@ extension ParseSession {
         case "versionAccounting": parsed = versionAccounting(body).map(AssertionKind.versionAccounting)
         case "throughput": parsed = throughput(body).map(AssertionKind.throughput)
         case "servingPods": parsed = servingPods(body).map(AssertionKind.servingPods)
+        case "pods": parsed = podsAssertion(body).map(AssertionKind.pods)
         default: parsed = nil
         }
         if parsed != nil, let missing = missingStackPart(for: kind), let keyNode = fields.keyNode(kind) {
@@ -239,6 +240,28 @@ extension ParseSession {
         guard let phase, let ratio, !(fields.has("minPercentOfTarget") && percent == nil),
               !(fields.has("comparedTo") && comparedTo == nil), !(fields.has("within") && within == nil) else { return nil }
         return ThroughputAssertion(phase: phase, minPercentOfTarget: percent, comparedTo: comparedTo, minRatio: ratio, within: within)
+    }
+
+    /// `pods: {workload, during?, readyAtLeast?, maxRestarts?, exitedByThemselves?}`: at least one condition.
+    /// `during` is a phase (`before`, `during`, `after`) or else a step's name.
+    func podsAssertion(_ body: Located) -> PodsAssertion? {
+        let conditions = ["readyAtLeast", "maxRestarts", "exitedByThemselves"]
+        guard let fields = reader.fields(body, allowed: ["workload", "during"] + conditions, required: ["workload"]) else { return nil }
+        let workload = workloadName(fields, "workload")
+        var during: String?
+        if let text = fields.string("during") {
+            during = Phase(rawValue: text) != nil ? text : stepReference(fields, "during")
+        }
+        let ready = fields.has("readyAtLeast") ? fields.int("readyAtLeast", min: 0, max: 100) : nil
+        let restarts = fields.has("maxRestarts") ? fields.int("maxRestarts", min: 0, max: 1000) : nil
+        let exited = fields.has("exitedByThemselves") ? fields.bool("exitedByThemselves") : false
+        if !conditions.contains(where: fields.has) {
+            reader.error("says nothing must hold: give readyAtLeast, maxRestarts or exitedByThemselves", at: body.node, body.path)
+            return nil
+        }
+        guard let workload, !(fields.has("during") && during == nil), !(fields.has("readyAtLeast") && ready == nil),
+              !(fields.has("maxRestarts") && restarts == nil), let exited else { return nil }
+        return PodsAssertion(workload: workload, during: during, readyAtLeast: ready, maxRestarts: restarts, exitedByThemselves: exited)
     }
 
     func servingPods(_ body: Located) -> ServingPodsAssertion? {
