@@ -21,7 +21,7 @@ struct ReadinessWaiterTests {
         }
         let client = try KubernetesClient(configuration: KubernetesConfiguration(server: "https://k8s.test:6443", namespace: "shop"),
                                           http: transport, clock: ManualClock())
-        try await ReadinessWaiter(client: client, namespace: "shop", timeout: 30, clock: ManualClock())
+        try await ReadinessWaiter(client: client, namespace: "shop", timeout: 30, clock: NeverElapsingClock())
             .wait(deployments: [], statefulSets: [], daemonSets: ["agent"])
         let watched = transport.requests.map(\.url).filter { $0.contains("watch=1") }
         #expect(!watched.isEmpty && watched.allSatisfy { $0.contains("/apis/apps/v1/namespaces/shop/daemonsets") }, "\(transport.requests.map(\.url))")
@@ -36,5 +36,19 @@ struct ReadinessWaiterTests {
                                                                                                  with: #""observedGeneration":1"#)
         #expect(try !decoded(stale).isRolledOut)
         #expect(try decoded(Self.daemonSet(available: 1, updated: 2, version: "1")).rolloutSummary == "1/2 available, 2 updated")
+    }
+}
+
+/// A clock whose sleeps last until they are cancelled: the waiter's timeout never fires, so only the
+/// watch can end the wait (a ManualClock's sleep returns at once and would race the watch).
+struct NeverElapsingClock: LabClock {
+    func now() -> Double { 0 }
+    func wallTime() -> Date { Date(timeIntervalSince1970: 0) }
+    func sleep(seconds: Double) async throws {
+        while true {
+            try Task.checkCancellation()
+            await Task.yield()
+            try await Task.sleep(nanoseconds: 1_000_000)
+        }
     }
 }
