@@ -15,7 +15,7 @@ let package = Package(
         .executable(name: "labrun", targets: ["labrun"]),
         .library(name: "LabrunKit", targets: ["LabrunCLI"]),
         // The parsers alone, for the coverage-guided fuzzers in fuzz/ (scripts/fuzz.sh).
-        .library(name: "LabrunParsers", targets: ["ScenarioModel", "StackModel", "KubernetesClient"]),
+        .library(name: "LabrunParsers", targets: ["LabrunCore", "ScenarioModel", "StackModel", "KubernetesClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -148,3 +148,16 @@ import Testing
         #expect(Redactor().redact(text) == text)
     }
 }
+
+/// Registering many secrets builds the matcher once, at the next redaction, not once per secret: a
+/// kubeconfig with thousands of tokens made registration quadratic (the kubeconfig fuzzer's 10 s input).
+@Test func registrationsAreBatchedIntoOneMatcherBuild() {
+    let redactor = Redactor()
+    for index in 0..<2_000 { redactor.register("token-\(index)-secret") }
+    #expect(redactor.matcherBuilds == 0)
+    #expect(redactor.redact("a token-1999-secret b") == "a \(Redactor.mask) b")
+    #expect(redactor.redact("token-7-secret") == Redactor.mask)
+    #expect(redactor.matcherBuilds == 1)
+    redactor.removeAll()
+    #expect(redactor.redact("token-7-secret") == "token-7-secret")
+}

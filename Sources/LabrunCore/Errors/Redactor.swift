@@ -23,8 +23,13 @@ public final class Redactor: @unchecked Sendable {
 
     private let lock = NSLock()
     private var secrets: Set<String> = []
-    /// The matcher for `secrets` and their encoded forms, rebuilt when a secret is added.
+    /// The matcher for `secrets` and their encoded forms, rebuilt by the first `redact` after a secret
+    /// was added (not by each `register`: a kubeconfig with thousands of tokens made registering them
+    /// quadratic — found by the kubeconfig fuzzer as a 10 s input).
     private var matcher = SecretMatcher([[UInt8]]())
+    private var matcherIsStale = false
+    /// How many times the matcher was built (the unit tests check registrations are batched).
+    private(set) var matcherBuilds = 0
 
     public init() {}
 
@@ -33,9 +38,29 @@ public final class Redactor: @unchecked Sendable {
     public func register(_ secret: String) {
         guard secret.count >= Self.minimumLength else { return }
         lock.lock(); defer { lock.unlock() }
-        guard secrets.insert(secret).inserted else { return }
-        let patterns = secrets.flatMap { [Array($0.utf8)] + Self.encodedForms(of: Array($0.utf8)) }
-        matcher = SecretMatcher(patterns)
+        if secrets.insert(secret).inserted { matcherIsStale = true }
+    }
+
+    /// Forgets every registered secret. For long-lived harnesses that feed unrelated inputs through
+    /// one process (the fuzzers, between inputs); labrun itself never forgets a secret.
+    public func removeAll() {
+        lock.withLock {
+            secrets.removeAll()
+            matcher = SecretMatcher([[UInt8]]())
+            matcherIsStale = false
+        }
+    }
+
+    /// The matcher for the secrets registered so far (built once after each batch of registrations).
+    private func currentMatcher() -> SecretMatcher {
+        lock.withLock {
+            if matcherIsStale {
+                matcher = SecretMatcher(secrets.flatMap { [Array($0.utf8)] + Self.encodedForms(of: Array($0.utf8)) })
+                matcherIsStale = false
+                matcherBuilds += 1
+            }
+            return matcher
+        }
     }
 
     public func redact(_ text: String) -> String {
@@ -45,7 +70,7 @@ public final class Redactor: @unchecked Sendable {
 
     /// `redact`, counting the scanners' steps (the unit tests check they grow linearly with the text).
     func redact(_ text: String, steps: inout Int) -> String {
-        let matcher = lock.withLock { self.matcher }
+        let matcher = currentMatcher()
         let bytes = Array(text.utf8)
         let mask = Array(Self.mask.utf8)
         var masked = bytes
