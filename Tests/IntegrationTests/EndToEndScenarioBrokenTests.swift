@@ -31,6 +31,6 @@ import ScenarioModel
     }
 
     @Test func everyVariantIsFound() {
-        #expect(Self.files.count == 7, "\(Self.files)")
+        #expect(Self.files.count == 8, "\(Self.files)")
     }
 }
