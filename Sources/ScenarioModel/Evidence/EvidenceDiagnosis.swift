@@ -68,6 +68,16 @@ public enum EvidenceDiagnosis {
         return causes
     }
 
+    /// Whether a request failed without naming a pod (a timeout, a refused or reset connection, a 5xx
+    /// without the serving-pod header); nil for one the generator never sent (over its in-flight cap).
+    static func unanswered(_ record: RequestRecord) -> Bool? {
+        switch record.outcome {
+        case .overload: return nil
+        case .timeout, .connection: return true
+        case .status(let code): return code >= 500 && record.servedBy == nil
+        }
+    }
+
     /// Requests that got no answer (timeouts, refused or reset connections) name no pod; they are
     /// matched with the pods that were Ready when they were sent. A pod whose Ready time holds the
     /// failures — a high failure rate while it is Ready, next to none while it is not — is one the
@@ -79,12 +89,7 @@ public enum EvidenceDiagnosis {
         var with: [String: Int] = [:]
         var failedWith: [String: Int] = [:]
         for record in records {
-            let failed: Bool
-            switch record.outcome {
-            case .overload: continue
-            case .timeout, .connection: failed = true
-            case .status(let code): failed = code >= 500 && record.servedBy == nil
-            }
+            guard let failed = unanswered(record) else { continue }
             total += 1
             if failed { failedTotal += 1 }
             for name in names where state(of: name, at: record.start, in: lines) == .ready {
@@ -108,12 +113,7 @@ public enum EvidenceDiagnosis {
         let names3 = suspects.sorted { ($0.rate, $1.name) > ($1.rate, $0.name) }.prefix(3).map(\.name).joined(separator: ", ")
             + (suspects.count > 3 ? ", …" : "")
         let failedWhileSuspectsReady = records.filter { record in
-            switch record.outcome {
-            case .timeout, .connection: break
-            case .status(let code) where code >= 500 && record.servedBy == nil: break
-            default: return false
-            }
-            return suspects.contains { state(of: $0.name, at: record.start, in: lines) == .ready }
+            unanswered(record) == true && suspects.contains { state(of: $0.name, at: record.start, in: lines) == .ready }
         }.count
         return ["\(failedWhileSuspectsReady) of \(failedTotal) requests that got no answer were sent while \(names3) "
                 + "\(suspects.count == 1 ? "was" : "were") counted as Ready at that moment, and almost none while "
