@@ -69,7 +69,9 @@ struct PodsAssertionTests {
             }
         }
         #expect(errors("{workload: backend}").first?.contains("says nothing must hold") == true)
-        #expect(errors("{workload: backnd, readyAtLeast: 1}").first?.contains("backend") == true, "\(errors("{workload: backnd, readyAtLeast: 1}"))")
+        #expect(errors("{workload: backnd, readyAtLeast: 1}").first?.contains("unknown workload \"backnd\"; did you mean \"backend\"?") == true,
+                "\(errors("{workload: backnd, readyAtLeast: 1}"))")
+        #expect(errors("{workload: backend, during: rol, readyAtLeast: 1}").first?.contains("did you mean") == true)
         #expect(errors("{workload: backend, during: rol, readyAtLeast: 1}").first?.contains("rol") == true)
     }
 }
