@@ -47,12 +47,14 @@ import ScenarioModel
           arguments: EndToEndExampleStackTests.variants)
     func brokenExampleFailsForItsCause(_ example: ExampleCase) async throws {
         let variant = try StackVariant.load(file: EndToEndScenario.projectRoot() + "/\(example.stack)/broken/\(example.file)")
-        guard try await EndToEndScenario.shouldRun(variant.scenario) else { return }
-        let result = try await EndToEndScenario.run(variant.scenario, variant: variant, stackPath: example.stack)
-        let text = EndToEndScenario.failureText(result)
-        #expect(result.verdict == .failed, "\(variant.scenario) on variant \(variant.name) should fail but was \(result.verdict.rawValue)")
-        for word in variant.expectFailureMentions {
-            #expect(text.lowercased().contains(word.lowercased()), "the failure of \(variant.name) does not mention \"\(word)\":\n\(text)")
+        for scenario in variant.scenarios {
+            guard try await EndToEndScenario.shouldRun(scenario) else { continue }
+            let result = try await EndToEndScenario.run(scenario, variant: variant, stackPath: example.stack)
+            let text = EndToEndScenario.failureText(result)
+            #expect(result.verdict == .failed, "\(scenario) on variant \(variant.name) should fail but was \(result.verdict.rawValue)")
+            for word in variant.expectFailureMentions {
+                #expect(text.lowercased().contains(word.lowercased()), "the failure of \(variant.name) does not mention \"\(word)\":\n\(text)")
+            }
         }
     }
 

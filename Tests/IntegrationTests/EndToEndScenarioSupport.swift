@@ -109,7 +109,7 @@ enum EndToEndScenario {
                                  kubeconfig: usesBare ? nil : kubeconfig)
         let session = LabSession(options: options, console: Console(level: .normal), runner: SystemProcessRunner(), layout: layout)
         let reports = reportDirectory + "/" + (stackPath.map { ($0 as NSString).lastPathComponent + "/" } ?? "")
-            + (variant.map { "broken-\($0.name)" } ?? name)
+            + (variant.map { "broken-\($0.name)/\(name)" } ?? name)
         let console = session.console
         let runOptions = RunOptions(reportDirectory: reports, variant: variant, onEvent: { scenario, event in
             console.info(String(format: "  [%@ %6.1fs] %@ %@ %@", scenario, event.at, event.kind.rawValue, event.subject, event.detail))

@@ -69,4 +69,26 @@ struct EvidenceDiagnosisTests {
         let causes = EvidenceDiagnosis.causes(records: [RequestRecord](), pods: Self.lives + [oom])
         #expect(causes == ["the out-of-memory killer ended 1 container instance(s) (backend-x/api): their memory limit is too low for the load"])
     }
+
+    /// As db-persistence-restart with a backend that never reconnects: the database pod is replaced and Ready
+    /// again, the backend's pods fail readiness and never pass it again.
+    @Test func aWorkloadThatStaysDownAfterItsDependencyReturnsIsNamed() {
+        func life(_ at: Double, _ pod: String, _ workload: String, _ change: PodChange) -> PodLifeEvent {
+            PodLifeEvent(at: at, pod: pod, workload: workload, change: change)
+        }
+        let deploy = [life(0, "postgres-0", "postgres", .created), life(4, "postgres-0", "postgres", .ready),
+                      life(0, "backend-a", "backend", .created), life(6, "backend-a", "backend", .ready),
+                      life(0, "backend-b", "backend", .created), life(7, "backend-b", "backend", .ready)]
+        let restart = [life(30, "postgres-0", "postgres", .deleting), life(31, "postgres-0", "postgres", .deleted),
+                       life(38, "backend-a", "backend", .notReady), life(39, "backend-b", "backend", .notReady),
+                       life(50, "postgres-0", "postgres", .created), life(55, "postgres-0", "postgres", .ready)]
+        let causes = EvidenceDiagnosis.causes(records: [], pods: deploy + restart)
+        #expect(causes == ["no pod of backend has been Ready since 39.0 s although postgres, which had gone away, is Ready again "
+                           + "since 55.0 s: backend does not recover by itself once postgres returns (a connection pool that "
+                           + "never reconnects, or a dependency checked only at start-up)"])
+        // A backend that comes back, or one that was never Ready (a failed deploy), is not named.
+        #expect(EvidenceDiagnosis.causes(records: [], pods: deploy + restart + [life(60, "backend-a", "backend", .ready)]).isEmpty)
+        #expect(EvidenceDiagnosis.causes(records: [], pods: deploy.filter { $0.workload == "postgres" } + restart
+            + [life(0, "backend-c", "backend", .created)]).isEmpty)
+    }
 }

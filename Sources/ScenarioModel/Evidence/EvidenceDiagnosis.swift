@@ -60,10 +60,58 @@ public enum EvidenceDiagnosis {
                           + "they took requests while shutting down; a preStop delay lets the endpoints change first")
         }
         causes += unansweredCauses(records: records, lines: lines, minimum: minimum)
+        causes += stuckAfterReturn(pods)
         let oom = pods.filter { $0.termination?.reason == "OOMKilled" }
         if !oom.isEmpty {
             let which = Set(oom.map { "\($0.pod)/\($0.container ?? "?")" }).sorted().prefix(3).joined(separator: ", ")
             causes.append("the out-of-memory killer ended \(oom.count) container instance(s) (\(which)): their memory limit is too low for the load")
+        }
+        return causes
+    }
+
+    /// A workload whose pods all stopped being Ready and never were again, while another workload that had
+    /// gone away came back: the first does not recover by itself once what it depends on returns (a
+    /// connection pool that never reconnects, a dependency checked only at start-up).
+    static func stuckAfterReturn(_ pods: [PodLifeEvent]) -> [String] {
+        struct Workload {
+            var ready: Set<String> = []
+            var live: Set<String> = []
+            /// Since when none of its live pods has been Ready, after having served.
+            var downSince: Double?
+            /// When it became Ready again after having been down (the last such time).
+            var backAt: Double?
+        }
+        var workloads: [String: Workload] = [:]
+        for event in pods.sorted(by: { $0.at < $1.at }) {
+            guard let name = event.workload else { continue }
+            var workload = workloads[name] ?? Workload()
+            let wasReady = !workload.ready.isEmpty
+            switch event.change {
+            case .created: workload.live.insert(event.pod); workload.ready.remove(event.pod)
+            case .ready: workload.live.insert(event.pod); workload.ready.insert(event.pod)
+            case .notReady: workload.ready.remove(event.pod)
+            case .deleting, .deleted, .evicted: workload.ready.remove(event.pod); workload.live.remove(event.pod)
+            default: break
+            }
+            let isReady = !workload.ready.isEmpty
+            if isReady {
+                if workload.downSince != nil { workload.backAt = event.at }
+                workload.downSince = nil
+            } else if wasReady {
+                workload.downSince = event.at
+            }
+            workloads[name] = workload
+        }
+        func seconds(_ value: Double) -> String { String(format: "%.1f s", value) }
+        var causes: [String] = []
+        for (name, workload) in workloads.sorted(by: { $0.key < $1.key }) {
+            guard let since = workload.downSince, !workload.live.isEmpty else { continue }
+            let returned = workloads.filter { $0.key != name && $0.value.downSince == nil && $0.value.backAt != nil }
+                .sorted { $0.key < $1.key }
+            guard let (other, state) = returned.first, let back = state.backAt else { continue }
+            causes.append("no pod of \(name) has been Ready since \(seconds(since)) although \(other), which had gone away, "
+                          + "is Ready again since \(seconds(back)): \(name) does not recover by itself once \(other) returns "
+                          + "(a connection pool that never reconnects, or a dependency checked only at start-up)")
         }
         return causes
     }

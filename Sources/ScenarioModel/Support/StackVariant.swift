@@ -5,7 +5,7 @@ import Yams
 /// A deliberately broken stack: changes applied to the rendered manifests before they are deployed.
 ///
 /// Used by the broken-variant fixtures (`Tests/ScenarioEngineTests/Fixtures/broken/*.yaml`): each names
-/// the scenario that must fail, the changes, and the words the failure must contain.
+/// the scenarios that must fail, the changes, and the words the failure must contain.
 public struct StackVariant: Sendable, Hashable {
     /// One change: JSON-pointer `path` inside the object `kind`/`name`; `remove`, or `set` to `value`.
     public struct Change: Sendable, Hashable {
@@ -24,16 +24,16 @@ public struct StackVariant: Sendable, Hashable {
 
     public var name: String
     public var description: String
-    /// The scenario this variant must make fail.
-    public var scenario: String
+    /// The scenarios this variant must make fail (each is a case of the end-to-end suite).
+    public var scenarios: [String]
     public var changes: [Change]
     /// Words (case-insensitive) the run's failure text must contain: the cause, named.
     public var expectFailureMentions: [String]
 
-    public init(name: String, description: String = "", scenario: String, changes: [Change], expectFailureMentions: [String] = []) {
+    public init(name: String, description: String = "", scenarios: [String], changes: [Change], expectFailureMentions: [String] = []) {
         self.name = name
         self.description = description
-        self.scenario = scenario
+        self.scenarios = scenarios
         self.changes = changes
         self.expectFailureMentions = expectFailureMentions
     }
@@ -41,7 +41,7 @@ public struct StackVariant: Sendable, Hashable {
     /// Reads a variant file:
     /// ```yaml
     /// name: backend-without-readiness
-    /// scenario: chaos-rolling-update
+    /// scenarios: [chaos-rolling-update]
     /// changes:
     ///   - {kind: Deployment, name: backend, remove: /spec/template/spec/containers/0/readinessProbe}
     ///   - {kind: Deployment, name: backend, set: /spec/replicas, value: 3}
@@ -68,8 +68,11 @@ public struct StackVariant: Sendable, Hashable {
                 throw VariantError("\(path): a change needs `remove: <pointer>` or `set: <pointer>` with `value`")
             }
         }
+        guard let scenarios = root["scenarios"] as? [String], !scenarios.isEmpty else {
+            throw VariantError("\(path): `scenarios` must list the scenarios the variant must make fail")
+        }
         return StackVariant(name: try string("name", in: root), description: root["description"] as? String ?? "",
-                            scenario: try string("scenario", in: root), changes: changes,
+                            scenarios: scenarios, changes: changes,
                             expectFailureMentions: root["expectFailureMentions"] as? [String] ?? [])
     }
 

@@ -99,7 +99,7 @@ import Testing
     ])
 
     @Test func aVariantRemovesAndSetsByPointer() throws {
-        let variant = StackVariant(name: "v", scenario: "s", changes: [
+        let variant = StackVariant(name: "v", scenarios: ["s"], changes: [
             .init(kind: "Deployment", name: "backend", path: "/spec/template/spec/containers/0/readinessProbe"),
             .init(kind: "Deployment", name: "backend", path: "/spec/replicas", value: .number(1)),
             .init(kind: "Deployment", name: "backend", path: "/metadata/labels/broken", value: .string("yes")),
@@ -108,19 +108,21 @@ import Testing
         #expect(StackHints.deploymentWeaknesses(out[0], name: "backend").first?.contains("no readinessProbe") == true)
         #expect(out[0]["spec"]?["replicas"] == .number(1))
         #expect(out[0]["metadata"]?["labels"]?["broken"] == .string("yes"))
-        let missing = StackVariant(name: "m", scenario: "s", changes: [.init(kind: "Deployment", name: "backend", path: "/spec/nothing")])
+        let missing = StackVariant(name: "m", scenarios: ["s"], changes: [.init(kind: "Deployment", name: "backend", path: "/spec/nothing")])
         #expect(throws: VariantError.self) { try missing.apply(to: [Self.deployment]) }
     }
 
     @Test func theBrokenFixturesLoadAndApplyToTheRealManifests() async throws {
         let directory = Bundle.module.resourcePath.map { $0 + "/Fixtures/broken" } ?? ""
         let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".yaml") }.sorted()
-        #expect(files == ["backend-liveness-checks-database.yaml", "backend-readiness-probe-checks-nothing.yaml",
+        #expect(files == ["backend-idempotency-key-not-unique.yaml", "backend-liveness-checks-database.yaml",
+                          "backend-pool-never-reconnects.yaml", "backend-readiness-probe-checks-nothing.yaml",
                           "backend-rollout-max-unavailable.yaml",
                           "backend-service-with-session-affinity.yaml", "backend-with-late-readiness.yaml",
                           "backend-without-prestop.yaml", "backend-without-readiness-probe.yaml", "postgres-without-volume.yaml"])
         // Variants no manifest check can see: only the run's evidence names their cause (issue 12).
-        let evidenceOnly: Set<String> = ["backend-liveness-checks-database.yaml", "backend-readiness-probe-checks-nothing.yaml"]
+        let evidenceOnly: Set<String> = ["backend-idempotency-key-not-unique.yaml", "backend-liveness-checks-database.yaml",
+                                         "backend-pool-never-reconnects.yaml", "backend-readiness-probe-checks-nothing.yaml"]
         let manifests = try await Self.projectManifests()
         func hints(_ objects: [JSONValue]) -> String {
             objects.flatMap { object -> [String] in
@@ -137,7 +139,7 @@ import Testing
         for file in files {
             let variant = try StackVariant.load(file: directory + "/" + file)
             #expect(!variant.changes.isEmpty && !variant.expectFailureMentions.isEmpty, "\(file)")
-            guarded.insert(variant.scenario)
+            guarded.formUnion(variant.scenarios)
             let broken = try variant.apply(to: manifests)
             #expect(broken != manifests, "\(file) changes nothing")
             if evidenceOnly.contains(file) {

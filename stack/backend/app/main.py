@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from . import migrations
+from . import failpoints, migrations
 from .admission import AdmissionMiddleware
 from .observability import Metrics, RequestMiddleware
 from .settings import Settings
@@ -36,23 +36,31 @@ class Lifecycle:
 
 def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAPI:
     lifecycle = lifecycle or Lifecycle()
-    pool = AsyncConnectionPool(
-        settings.database_url,
-        min_size=settings.pool_min_size,
-        max_size=settings.pool_max_size,
-        timeout=settings.pool_timeout,
-        kwargs={"autocommit": True, "connect_timeout": max(1, int(settings.pool_timeout))},
-        # A connection broken by a database restart is found and replaced before it is handed out.
-        check=AsyncConnectionPool.check_connection,
-        open=False,
-        name="todo",
-    )
+    connect = {"autocommit": True, "connect_timeout": max(1, int(settings.pool_timeout))}
+    if "pool-never-reconnects" in settings.failpoints:
+        pool = failpoints.NeverReconnectingPool(settings.database_url, settings.pool_max_size,
+                                                settings.pool_timeout, connect)
+    else:
+        pool = AsyncConnectionPool(
+            settings.database_url,
+            min_size=settings.pool_min_size,
+            max_size=settings.pool_max_size,
+            timeout=settings.pool_timeout,
+            kwargs=connect,
+            # A connection broken by a database restart is found and replaced before it is handed out.
+            check=AsyncConnectionPool.check_connection,
+            open=False,
+            name="todo",
+        )
 
     async def migrate_until_done() -> None:
         delay = 0.5
         while True:
             try:
                 applied = await migrations.migrate(settings.database_url, settings.pool_timeout)
+                if "idempotency-key-not-unique" in settings.failpoints:
+                    async with pool.connection() as conn:
+                        await conn.execute("ALTER TABLE tasks DROP CONSTRAINT IF EXISTS tasks_idempotency_key_key")
                 lifecycle.schema_version = migrations.latest_version()
                 lifecycle.migrated = True
                 lifecycle.last_error = ""
@@ -73,6 +81,9 @@ def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAP
         lifecycle.tasks.append(asyncio.create_task(migrate_until_done()))
         log.info("started", extra={"fields": {"port": settings.port, "pool_max": settings.pool_max_size,
                                               "max_concurrent_requests": settings.max_concurrent_requests}})
+        for name in sorted(settings.failpoints):
+            log.warning("failpoint active: this backend is broken on purpose",
+                        extra={"fields": {"failpoint": name, "mistake": failpoints.KNOWN[name]}})
         try:
             yield
         finally:
@@ -144,6 +155,7 @@ def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAP
             "served_by": settings.served_by,
             "schema_version": lifecycle.schema_version,
             "python": platform.python_version(),
+            "failpoints": sorted(settings.failpoints),
         }
 
     @app.get("/metrics", tags=["health"], include_in_schema=False)

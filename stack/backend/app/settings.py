@@ -6,6 +6,8 @@ import os
 import socket
 from dataclasses import dataclass
 
+from . import failpoints as _failpoints
+
 
 class SettingsError(ValueError):
     """An environment variable holds a value the backend cannot use."""
@@ -56,6 +58,8 @@ class Settings:
     log_level: str
     max_concurrent_requests: int
     """API requests handled at once; the others wait their turn (see app/admission.py)."""
+    failpoints: frozenset[str] = frozenset()
+    """Deliberate mistakes for labrun's broken-stack fixtures (app/failpoints.py); empty in any real deployment."""
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -71,6 +75,10 @@ class Settings:
             raise SettingsError(
                 f"SHUTDOWN_DELAY_SECONDS ({delay}) must be less than SHUTDOWN_DRAIN_SECONDS ({drain})"
             )
+        try:
+            failpoints = _failpoints.parse(os.environ.get("FAILPOINTS", ""))
+        except ValueError as error:
+            raise SettingsError(f"FAILPOINTS: {error}") from None
         return cls(
             database_url=os.environ.get("DATABASE_URL", ""),
             pool_min_size=pool_min,
@@ -85,4 +93,5 @@ class Settings:
             max_body_bytes=_int("MAX_BODY_BYTES", 65536, minimum=1024),
             log_level=os.environ.get("LOG_LEVEL", "info").lower(),
             max_concurrent_requests=concurrent,
+            failpoints=failpoints,
         )

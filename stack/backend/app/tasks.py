@@ -68,6 +68,14 @@ async def create_task(
                 )
                 return Task(**await cur.fetchone())
             fingerprint = hashlib.sha256(json.dumps(body.model_dump(), sort_keys=True).encode()).hexdigest()
+            if "idempotency-key-not-unique" in request.app.state.settings.failpoints:
+                # The mistake of app/failpoints.py: the key is stored but never enforced or looked up.
+                await cur.execute(
+                    "INSERT INTO tasks (title, description, completed, idempotency_key, request_hash)"
+                    f" VALUES (%s, %s, %s, %s, %s) RETURNING {COLUMNS}",
+                    (*values, idempotency_key, fingerprint),
+                )
+                return Task(**await cur.fetchone())
             await cur.execute(
                 "INSERT INTO tasks (title, description, completed, idempotency_key, request_hash)"
                 " VALUES (%s, %s, %s, %s, %s)"

@@ -1,0 +1,79 @@
+"""Failpoints: mistakes the backend can be told to make, for labrun's broken-stack fixtures only.
+
+labrun's scenario catalogue (scenarios/README.md) says which mistakes each scenario catches, and each
+claim is proven by deploying a broken stack that makes that mistake. Some mistakes live in code, not in
+manifests; a failpoint reproduces one faithfully behind a switch, in the way etcd's gofail and FreeBSD's
+fail(9) do. ``FAILPOINTS`` (comma-separated names) turns them on; it is empty unless a fixture sets it
+(the chart and the manifests never do), an unknown name stops the backend at start, and every active
+failpoint is logged at start-up and shown by ``/version``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+import psycopg
+from psycopg_pool import PoolTimeout
+
+#: Each failpoint and the mistake it makes.
+KNOWN: dict[str, str] = {
+    "idempotency-key-not-unique": "Idempotency-Key is stored without a unique constraint and never looked up:"
+                                  " a retried create inserts a second task",
+    "pool-never-reconnects": "database connections are opened once and never checked or replaced:"
+                             " after the database restarts, every request fails until the pod is replaced",
+}
+
+
+def parse(raw: str) -> frozenset[str]:
+    """The failpoints named in ``raw``; ValueError names an unknown one."""
+    names = frozenset(part.strip() for part in raw.split(",") if part.strip())
+    unknown = sorted(names - KNOWN.keys())
+    if unknown:
+        raise ValueError(f"unknown failpoint(s) {', '.join(unknown)}; known: {', '.join(sorted(KNOWN))}")
+    return names
+
+
+class NeverReconnectingPool:
+    """Failpoint ``pool-never-reconnects``: ``size`` connection slots, each opened on first use and then kept
+    whatever happens to it: no check before handing it out, no replacement when it breaks.
+
+    The interface is the part of psycopg_pool's AsyncConnectionPool the backend uses.
+    """
+
+    def __init__(self, conninfo: str, size: int, timeout: float, kwargs: dict[str, object]) -> None:
+        self._conninfo = conninfo
+        self._size = size
+        self._timeout = timeout
+        self._kwargs = kwargs
+        self._slots: asyncio.Queue[psycopg.AsyncConnection | None] | None = None
+
+    async def open(self, wait: bool = False) -> None:
+        self._slots = asyncio.Queue()
+        for _ in range(self._size):
+            self._slots.put_nowait(None)
+
+    @asynccontextmanager
+    async def connection(self, timeout: float | None = None) -> AsyncIterator[psycopg.AsyncConnection]:
+        assert self._slots is not None, "open() first"
+        try:
+            conn = await asyncio.wait_for(self._slots.get(), timeout or self._timeout)
+        except TimeoutError:
+            raise PoolTimeout(f"no connection free after {timeout or self._timeout} s") from None
+        try:
+            if conn is None:
+                conn = await psycopg.AsyncConnection.connect(self._conninfo, **self._kwargs)
+            yield conn
+        finally:
+            self._slots.put_nowait(conn)
+
+    async def close(self, timeout: float = 5.0) -> None:
+        while self._slots is not None and not self._slots.empty():
+            conn = self._slots.get_nowait()
+            if conn is not None:
+                await conn.close()
+
+    def get_stats(self) -> dict[str, int]:
+        free = self._slots.qsize() if self._slots is not None else 0
+        return {"pool_size": self._size, "pool_available": free}
