@@ -24,6 +24,13 @@ struct EvidenceDiagnosisTests {
                            + "their readiness probe passes while requests fail, so it does not check what requests need"])
     }
 
+    /// A pod whose probe noticed the failure and took it out is not blamed: the failures came before the probe could see them.
+    @Test func failuresThatTheProbeSoonNoticedNameNoProbe() {
+        let lives = Self.lives + [PodLifeEvent(at: 12, pod: "v2-a", change: .notReady)]
+        let records = (0..<30).map { Self.answer(4 + Double($0) * 0.1, 503, by: "v2-a") }
+        #expect(EvidenceDiagnosis.causes(records: records, pods: lives).isEmpty)
+    }
+
     @Test func failedAnswersFromDeletingPodsSayTheyTookRequestsWhileShuttingDown() {
         let records = (0..<12).map { Self.answer(21 + Double($0), 502, by: "v1-b") }
         let causes = EvidenceDiagnosis.causes(records: records, pods: Self.lives)

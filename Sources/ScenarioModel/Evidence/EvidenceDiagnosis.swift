@@ -26,6 +26,14 @@ public enum EvidenceDiagnosis {
         return lines
     }
 
+    /// How long a readiness probe may take to notice a failure: Kubernetes' defaults, 3 failures 10 s apart.
+    static let probeNoticeSeconds = 30.0
+
+    /// Whether the pod's probe took it out of service (not Ready, not deleted) within `probeNoticeSeconds` after `time`.
+    static func leftReady(_ pod: String, after time: Double, in lines: [String: [(at: Double, state: Serving)]]) -> Bool {
+        lines[pod]?.contains { $0.at > time && $0.at <= time + probeNoticeSeconds && $0.state == .notReady } ?? false
+    }
+
     /// The pod's state at `time` (the last change at or before it).
     static func state(of pod: String, at time: Double, in lines: [String: [(at: Double, state: Serving)]]) -> Serving {
         guard let line = lines[pod] else { return .unknown }
@@ -42,7 +50,10 @@ public enum EvidenceDiagnosis {
         for record in records {
             guard case .status(let code) = record.outcome, code >= 500, let pod = record.servedBy else { continue }
             failedAnswers += 1
-            byState[state(of: pod, at: record.start, in: lines), default: [:]][pod, default: 0] += 1
+            var serving = state(of: pod, at: record.start, in: lines)
+            // A pod whose probe took it out soon after was failing while its probe had not yet noticed: the probe works.
+            if serving == .ready, leftReady(pod, after: record.start, in: lines) { serving = .unknown }
+            byState[serving, default: [:]][pod, default: 0] += 1
         }
         func named(_ counts: [String: Int]) -> String {
             let top = counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(3).map { "\($0.key) \($0.value)" }
