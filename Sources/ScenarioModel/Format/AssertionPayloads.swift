@@ -2,36 +2,78 @@ import LabrunCore
 
 /// `http` assertion: a request and the response it must get, polled for up to `timeout`.
 /// With `repeat: n` the request is sent n times with `{{i}}` replaced by 1…n, and each must match.
+/// With `invariant` (`throughout`), it is sampled for a whole step or phase instead, and every sample must match.
 public struct HTTPAssertion: Sendable, Hashable, Codable {
     public var check: HTTPCheck
     public var timeout: ScenarioDuration
     public var repeatCount: Int
+    /// Set when the response must match at every sample of a window rather than once at the end.
+    public var invariant: Invariant?
 
     public static let defaultTimeout = ScenarioDuration(milliseconds: 10_000)
 
-    public init(check: HTTPCheck, timeout: ScenarioDuration = HTTPAssertion.defaultTimeout, repeatCount: Int = 1) {
+    public init(check: HTTPCheck, timeout: ScenarioDuration = HTTPAssertion.defaultTimeout, repeatCount: Int = 1,
+                invariant: Invariant? = nil) {
         self.check = check
         self.timeout = timeout
         self.repeatCount = repeatCount
+        self.invariant = invariant
     }
 }
 
-/// `sql` assertion: a parameterised query (`$1`, `$2`, …) run read-only in the stack's database.
+/// `sql` assertion: a parameterised query (`$1`, `$2`, …) run read-only in the stack's database, polled
+/// for up to `timeout` — or, with `invariant` (`throughout`), sampled for a whole step or phase.
 public struct SQLAssertion: Sendable, Hashable, Codable {
     public var query: String
     public var params: [JSONValue]
     public var expect: SQLExpectation
     public var timeout: ScenarioDuration
+    /// Set when the result must match at every sample of a window rather than once at the end.
+    public var invariant: Invariant?
 
     public static let defaultTimeout = ScenarioDuration(milliseconds: 10_000)
 
     public init(query: String, params: [JSONValue] = [], expect: SQLExpectation,
-                timeout: ScenarioDuration = SQLAssertion.defaultTimeout) {
+                timeout: ScenarioDuration = SQLAssertion.defaultTimeout, invariant: Invariant? = nil) {
         self.query = query
         self.params = params
         self.expect = expect
         self.timeout = timeout
+        self.invariant = invariant
     }
+}
+
+/// The invariant form of an `http` or `sql` assertion (`throughout`, `every`, `allowUnavailable`): the
+/// check is not polled until it matches at the end but sampled every `every` from the moment a step (or
+/// phase) starts until it ends, and it fails if any sample did not match (issue 12: invariants over a
+/// window, like `pods`, for HTTP and SQL). A sample that got no answer at all — connection refused, the
+/// database down, nothing within `sampleLimit` — breaks it too, unless `allowUnavailable`.
+public struct Invariant: Sendable, Hashable, Codable {
+    /// A step's name, or a phase (`before`, `during`, `after`).
+    public var throughout: String
+    /// The time between the starts of two samples (a sample that takes longer delays the next).
+    public var every: ScenarioDuration
+    /// Whether samples that got no answer at all are only counted and shown ("whenever it answers, …").
+    public var allowUnavailable: Bool
+
+    public static let defaultEvery = ScenarioDuration.seconds(1)
+    /// The shortest and longest `every` a scenario may ask for: sampling faster than 200 ms would load
+    /// the stack it measures (each SQL sample opens a connection).
+    public static let everyRange = ScenarioDuration(milliseconds: 200)...ScenarioDuration(milliseconds: 60_000)
+    /// How long one sample may take before it counts as unanswered: as the scenarios' load's request timeout.
+    public static let sampleLimit = ScenarioDuration.seconds(5)
+
+    public init(throughout: String, every: ScenarioDuration = Invariant.defaultEvery, allowUnavailable: Bool = false) {
+        self.throughout = throughout
+        self.every = every
+        self.allowUnavailable = allowUnavailable
+    }
+
+    /// The phase named by `throughout`, or nil when it names a step.
+    public var phase: Phase? { Phase(rawValue: throughout) }
+
+    /// How the window reads in a report: `step roll-to-v2` or `the during phase`.
+    public var windowName: String { phase.map { "the \($0.rawValue) phase" } ?? "step \(throughout)" }
 }
 
 /// What a SQL query must return.
