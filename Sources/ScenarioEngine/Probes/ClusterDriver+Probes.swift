@@ -7,23 +7,41 @@ import PostgresClient
 import StackModel
 import ScenarioModel
 
-/// Steady-state checks and assertions that need a live answer: HTTP, SQL, Kubernetes objects.
-/// Each attempt gathers the observation and hands it to the pure evaluators of `Assertions/`.
+/// Steady-state checks, assertions and invariants' samples that need a live answer: HTTP, SQL, Kubernetes
+/// objects. Each attempt gathers the observation and hands it to the pure evaluators of `Assertions/`.
 extension ClusterDriver {
-    public func check(_ assertion: Assertion, run: RunContext) async -> AssertionResult {
+    public func attempt(_ assertion: Assertion, run: RunContext) async -> CheckAttempt {
         let name = assertion.name
         let kind = assertion.kind.kindName
         do {
             switch assertion.kind {
-            case .http(let spec): return try await httpCheck(spec, name: name, run: run)
-            case .sql(let spec): return try await sqlCheck(spec, name: name, run: run)
-            case .kubernetes(let spec): return try await kubernetesCheck(spec, name: name, run: run)
+            case .http(let spec): return CheckAttempt(result: try await httpCheck(spec, name: name, run: run))
+            case .sql(let spec): return CheckAttempt(result: try await sqlCheck(spec, name: name, run: run))
+            case .kubernetes(let spec): return CheckAttempt(result: try await kubernetesCheck(spec, name: name, run: run))
             case .recoveryTime, .slo, .writeLedger, .versionAccounting, .throughput, .servingPods, .pods:
-                return AssertionResult(name: name, kind: kind, verdict: .error,
-                                       message: "\(kind) is judged from the run's observations, not checked live")
+                return CheckAttempt(result: AssertionResult(name: name, kind: kind, verdict: .error,
+                                                            message: "\(kind) is judged from the run's observations, not checked live"))
             }
         } catch {
-            return AssertionResult(name: name, kind: kind, verdict: .failed, message: RunFailure.describe(error))
+            let message = RunFailure.describe(error)
+            return Self.gotNoAnswer(error) ? .unanswered(name, kind: kind, message) : CheckAttempt(result: .failed(name, kind: kind, message))
+        }
+    }
+
+    /// Whether a check's error means its request or query got no answer at all — as the load counts a
+    /// request without a response: refused or unreachable, nothing in time, a connection lost — or that the
+    /// database is shutting down or starting up (SQLSTATE classes 08 and 57P, or none: the server went away).
+    /// A wrong answer, or an error the database gave about the query itself (an unknown table), is not one.
+    static func gotNoAnswer(_ error: any Error) -> Bool {
+        guard let error = error as? LabrunError else { return false }
+        switch error.id {
+        case ErrorID.httpConnect, ErrorID.httpTimeout, ErrorID.httpTransport, ErrorID.pgConnect, ErrorID.pgClosed, ErrorID.timeout:
+            return true
+        case ErrorID.pgQuery:
+            guard let state = error.sqlState else { return true }
+            return state.hasPrefix("08") || state.hasPrefix("57P")
+        default:
+            return false
         }
     }
 
