@@ -15,7 +15,7 @@ final class InvariantSamplers: @unchecked Sendable {
     private let attempt: @Sendable (Assertion) async -> CheckAttempt
     private let limit: Double
     private let lock = NSLock()
-    private var running: [Assertion: (window: String, task: Task<InvariantSamples, Never>)] = [:]
+    private var running: [Assertion: (window: InvariantWindow, task: Task<InvariantSamples, Never>)] = [:]
     private var finished: [Assertion: InvariantSamples] = [:]
 
     /// `assertions`: all the run's assertions (those without `throughout` are ignored). `limit`: the longest one sample may take.
@@ -32,9 +32,9 @@ final class InvariantSamplers: @unchecked Sendable {
         self.limit = limit
     }
 
-    /// Starts sampling every invariant over `window` (a step's name or a phase) from `start` (run clock).
-    func open(_ window: String, at start: Double) {
-        for (assertion, invariant) in invariants where invariant.throughout == window {
+    /// Starts sampling every invariant over `window` from `start` (run clock).
+    func open(_ window: InvariantWindow, at start: Double) {
+        for (assertion, invariant) in invariants where invariant.window == window {
             let sampler = InvariantSampler(assertion: assertion, invariant: invariant, clock: clock, limit: limit, attempt: attempt)
             lock.withLock {
                 guard running[assertion] == nil, finished[assertion] == nil else { return }
@@ -45,14 +45,15 @@ final class InvariantSamplers: @unchecked Sendable {
     }
 
     /// Stops sampling every invariant over `window`, which ended at `end` (run clock), and keeps what the samples saw.
-    func close(_ window: String, at end: Double) async {
+    func close(_ window: InvariantWindow, at end: Double) async {
         let closing = lock.withLock { () -> [(Assertion, Task<InvariantSamples, Never>)] in
             let found = running.filter { $0.value.window == window }
             for key in found.keys { running[key] = nil }
             return found.map { ($0.key, $0.value.task) }
         }
+        // Every sampler stops starting samples at once; then each one's last sample is waited for.
+        for (_, task) in closing { task.cancel() }
         for (assertion, task) in closing {
-            task.cancel()
             var samples = await task.value
             samples.close(at: end)
             note(assertion, samples)

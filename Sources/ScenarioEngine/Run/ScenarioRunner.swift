@@ -143,14 +143,14 @@ public struct ScenarioRunner: Sendable {
             state.loadLog = log
             state.loadTask = Task { await runner.run(start: start, control: control, log: log) }
             timeline.record(.phase, "before", String(format: "load at %g req/s", rate), at: start)
-            state.invariants.open(Phase.before.rawValue, at: start)
+            state.invariants.open(.phase(.before), at: start)
             try await clock.sleep(seconds: load.before.seconds)
         }
 
         let stepsStart = clock.now()
         state.stepsStart = stepsStart
-        await state.invariants.close(Phase.before.rawValue, at: stepsStart)
-        state.invariants.open(Phase.during.rawValue, at: stepsStart)
+        await state.invariants.close(.phase(.before), at: stepsStart)
+        state.invariants.open(.phase(.during), at: stepsStart)
         timeline.record(.phase, "during")
         for step in scenario.steps {
             let result = try await runStep(step, run: run, state: state)
@@ -196,7 +196,7 @@ public struct ScenarioRunner: Sendable {
                 let remaining = loadStart + total.seconds - clock.now()
                 if remaining > 0 { try await clock.sleep(seconds: remaining) }
             }
-            await state.invariants.close(Phase.after.rawValue, at: clock.now())
+            await state.invariants.close(.phase(.after), at: clock.now())
         }
 
         if let steady = scenario.steadyState {
@@ -209,8 +209,8 @@ public struct ScenarioRunner: Sendable {
 
     /// The `during` phase ends with recovery; the `after` phase begins, when there is a load.
     private func endDuringPhase(_ state: RunState, at end: Double) async {
-        await state.invariants.close(Phase.during.rawValue, at: end)
-        if state.loadControl != nil { state.invariants.open(Phase.after.rawValue, at: end) }
+        await state.invariants.close(.phase(.during), at: end)
+        if state.loadControl != nil { state.invariants.open(.phase(.after), at: end) }
     }
 
     /// Measures the stack's capacity with the load's transport and returns the load's rate: the
@@ -256,7 +256,7 @@ public struct ScenarioRunner: Sendable {
         let clock = run.clock
         let start = clock.now()
         run.timeline.record(.stepStarted, step.name)
-        state.invariants.open(step.name, at: start)
+        state.invariants.open(.step(step.name), at: start)
         var operations: [OperationResult] = []
         var failure: String?
         var failedVerdict = Verdict.failed
@@ -289,7 +289,7 @@ public struct ScenarioRunner: Sendable {
         }
         let end = clock.now()
         // The step's invariants stop sampling (an interrupted step's are closed by `finish`).
-        await state.invariants.close(step.name, at: end)
+        await state.invariants.close(.step(step.name), at: end)
         let verdict: Verdict = failure == nil ? .passed : failedVerdict
         run.timeline.record(.stepFinished, step.name, verdict.rawValue + " in " + formatSeconds(end - start))
         return StepResult(name: step.name, verdict: verdict, start: start, end: end, message: failure, operations: operations)

@@ -43,6 +43,21 @@ public struct SQLAssertion: Sendable, Hashable, Codable {
     }
 }
 
+/// Where an invariant is sampled: from a step's start to its end, or through a phase of the load.
+public enum InvariantWindow: Sendable, Hashable, Comparable {
+    case step(String)
+    case phase(Phase)
+
+    public static func < (lhs: InvariantWindow, rhs: InvariantWindow) -> Bool { lhs.sortKey < rhs.sortKey }
+
+    private var sortKey: String {
+        switch self {
+        case .step(let name): return "step " + name
+        case .phase(let phase): return "phase " + phase.rawValue
+        }
+    }
+}
+
 /// The invariant form of an `http` or `sql` assertion (`throughout`, `every`, `allowUnavailable`): the
 /// check is not polled until it matches at the end but sampled every `every` from the moment a step (or
 /// phase) starts until it ends, and it fails if any sample did not match (issue 12: invariants over a
@@ -71,6 +86,9 @@ public struct Invariant: Sendable, Hashable, Codable {
 
     /// The phase named by `throughout`, or nil when it names a step.
     public var phase: Phase? { Phase(rawValue: throughout) }
+
+    /// The window `throughout` names: a phase when it is one's name (as for `pods.during`), else a step.
+    public var window: InvariantWindow { phase.map(InvariantWindow.phase) ?? .step(throughout) }
 
     /// How the window reads in a report: `step roll-to-v2` or `the during phase`.
     public var windowName: String { phase.map { "the \($0.rawValue) phase" } ?? "step \(throughout)" }

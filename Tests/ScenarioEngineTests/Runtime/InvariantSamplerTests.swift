@@ -105,10 +105,10 @@ import Testing
         let later = Self.invariant("after", throughout: "after")
         let samplers = InvariantSamplers([kill, plain, later, kill], clock: clock, timeline: timeline, limit: YieldingClock.never,
                                          attempt: { attempts.attempt($0) })
-        samplers.open("kill", at: 5)
+        samplers.open(.step("kill"), at: 5)
         #expect(samplers.anyRunning)
         while attempts.count("during kill") < 2 { await Task.yield() }
-        await samplers.close("kill", at: 9)
+        await samplers.close(.step("kill"), at: 9)
         #expect(!samplers.anyRunning)
         let taken = attempts.count("during kill")
         for _ in 0..<5000 { await Task.yield() }
@@ -134,8 +134,8 @@ import Testing
                                              assertion.name == "rows" ? CheckAttempt.unanswered("rows", kind: "sql", "database down")
                                                  : attempts.attempt(assertion)
                                          })
-        samplers.open("during", at: 1)
-        samplers.open("kill", at: 2)
+        samplers.open(.phase(.during), at: 1)
+        samplers.open(.step("kill"), at: 2)
         await samplers.closeAll(at: 7)
         #expect(!samplers.anyRunning)
         #expect(samplers.samples[broken]?.end == 7 && samplers.samples[quiet]?.end == 7)
@@ -143,6 +143,19 @@ import Testing
         let marks = timeline.all.map { "\($0.kind.rawValue) \($0.subject): \($0.detail)" }
         #expect(marks.contains("error reads: invariant broke: GET /api/tasks: status 503, expected 2xx"))
         #expect(marks.contains("note rows: invariant got no answer (allowed): database down"))
+    }
+
+    @Test func aStepNamedLikeAPhaseIsAnotherWindow() async {
+        let clock = YieldingClock()
+        let phase = Self.invariant("reads", throughout: "during")
+        let samplers = InvariantSamplers([phase], clock: clock, timeline: Timeline(clock: clock), limit: YieldingClock.never,
+                                         attempt: { _ in Self.matched })
+        samplers.open(.phase(.during), at: 1)
+        samplers.open(.step("during"), at: 2)
+        await samplers.close(.step("during"), at: 3)
+        #expect(samplers.anyRunning, "throughout: during is the phase, as for pods; a step of that name does not end it")
+        await samplers.close(.phase(.during), at: 4)
+        #expect(samplers.samples[phase]?.start == 1 && samplers.samples[phase]?.end == 4)
     }
 
     @Test func anErrorWithoutAnAnswerIsToldFromAWrongAnswer() {
