@@ -459,7 +459,8 @@ public struct ScenarioRunner: Sendable {
     }
 
     /// Evaluates the assertions: live ones (`http`, `sql`, `kubernetes`) polled until they pass or time
-    /// out, the rest (invariants among them, from their samples) from the run's observations. The write ledger's last read joins the reads made during the run.
+    /// out, the rest (invariants among them, from their samples) from the run's observations. The write
+    /// ledger's last read joins the reads made during the run.
     func evaluate(_ assertions: [Assertion], records: RequestRecords, windows: PhaseWindows, ledgerSeen: LedgerVisibility?,
                   run: RunContext, state: RunState) async -> [AssertionResult] {
         var ledger: [String: Int]?
