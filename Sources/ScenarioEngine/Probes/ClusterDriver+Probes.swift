@@ -13,18 +13,26 @@ extension ClusterDriver {
     public func attempt(_ assertion: Assertion, run: RunContext) async -> CheckAttempt {
         let name = assertion.name
         let kind = assertion.kind.kindName
-        do {
+        return await Self.attempt(name: name, kind: kind) {
             switch assertion.kind {
-            case .http(let spec): return CheckAttempt(result: try await httpCheck(spec, name: name, run: run))
-            case .sql(let spec): return CheckAttempt(result: try await sqlCheck(spec, name: name, run: run))
-            case .kubernetes(let spec): return CheckAttempt(result: try await kubernetesCheck(spec, name: name, run: run))
+            case .http(let spec): return try await httpCheck(spec, name: name, run: run)
+            case .sql(let spec): return try await sqlCheck(spec, name: name, run: run)
+            case .kubernetes(let spec): return try await kubernetesCheck(spec, name: name, run: run)
             case .recoveryTime, .slo, .writeLedger, .versionAccounting, .throughput, .servingPods, .pods:
-                return CheckAttempt(result: AssertionResult(name: name, kind: kind, verdict: .error,
-                                                            message: "\(kind) is judged from the run's observations, not checked live"))
+                return AssertionResult(name: name, kind: kind, verdict: .error,
+                                       message: "\(kind) is judged from the run's observations, not checked live")
             }
+        }
+    }
+
+    /// One attempt at a check: its result, or — when it threw — a failure saying why, marked unanswered
+    /// when the error means no answer came at all (`gotNoAnswer`).
+    static func attempt(name: String, kind: String, _ check: () async throws -> AssertionResult) async -> CheckAttempt {
+        do {
+            return CheckAttempt(result: try await check())
         } catch {
             let message = RunFailure.describe(error)
-            return Self.gotNoAnswer(error) ? .unanswered(name, kind: kind, message) : CheckAttempt(result: .failed(name, kind: kind, message))
+            return gotNoAnswer(error) ? .unanswered(name, kind: kind, message) : CheckAttempt(result: .failed(name, kind: kind, message))
         }
     }
 
@@ -86,11 +94,14 @@ extension ClusterDriver {
                               message: "The SQL of assertion \"\(name)\" was not run: \(refusal).",
                               advice: "Assertions only read: write one SELECT (or WITH, VALUES, TABLE, SHOW) statement.")
         }
+        return try await withDatabase(run) { connection in try await Self.sqlCheck(spec, name: name, on: connection) }
+    }
+
+    /// A `sql` check on an open connection: the query in a read-only transaction, its rows compared.
+    static func sqlCheck(_ spec: SQLAssertion, name: String, on connection: PostgresConnection) async throws -> AssertionResult {
         let parameters = spec.params.map(Self.postgresParameter)
-        let result = try await withDatabase(run) { connection in
-            try await connection.readOnlyTransaction { transaction in
-                try await transaction.query(spec.query, parameters)
-            }
+        let result = try await connection.readOnlyTransaction { transaction in
+            try await transaction.query(spec.query, parameters)
         }
         let set = SQLResultSet(columns: result.columns,
                                rows: result.rows.map { row in row.values.map { $0.map(JSONValue.string) ?? .null } })
