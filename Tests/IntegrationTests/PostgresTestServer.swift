@@ -79,6 +79,17 @@ final class PostgresTestServer: Sendable {
                          "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off"])
     }
 
+    /// Stops the server (fast: open sessions are ended) and keeps its data, for `resume()`.
+    func pause() async throws {
+        try await pgctl(["stop", "-m", "fast", "-w", "-t", "60"])
+    }
+
+    /// Starts a paused server again (same data, same port).
+    func resume() async throws {
+        try await pgctl(["start", "-w", "-t", "60", "-l", directory + "/server.log", "-o",
+                         "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off"])
+    }
+
     /// Stops the server and removes its directory.
     func stop() async {
         if FileManager.default.fileExists(atPath: directory + "/data/postmaster.pid") {

@@ -94,5 +94,8 @@ import Testing
                                                                                  allowRecovered: false, readEvery: .seconds(0.25))))
         #expect(scenario.assertions[12].kind == .throughput(ThroughputAssertion(phase: .after, minPercentOfTarget: 90, comparedTo: .before, minRatio: 0.8)))
         #expect(scenario.assertions[4].name == "recoveryTime replicasReady backend after kill within 30s")
+        // Invariants: an http over a step, a sql over a phase that allows samples without an answer.
+        #expect(scenario.assertions[15].kind.invariant == Invariant(throughout: "roll", every: .seconds(0.5)))
+        #expect(scenario.assertions[16].kind.invariant == Invariant(throughout: "during", allowUnavailable: true))
     }
 }

@@ -55,7 +55,19 @@ extension AssertionResult {
         copy.message = redactor.redact(message)
         copy.details = details.map(redactor.redact)
         copy.measured = redactKeys(measured, redactor)
+        copy.invariant = invariant.map { samples in
+            var s = samples
+            s.firstMismatches = samples.firstMismatches.map { $0.redacted(by: redactor) }
+            s.firstUnanswered = samples.firstUnanswered.map { $0.redacted(by: redactor) }
+            return s
+        }
         return copy
+    }
+}
+
+extension InvariantSample {
+    func redacted(by redactor: Redactor) -> InvariantSample {
+        InvariantSample(at: at, message: redactor.redact(message), details: details.map(redactor.redact))
     }
 }
 

@@ -7,13 +7,13 @@ import PostgresClient
 import StackModel
 import ScenarioModel
 
-/// Steady-state checks and assertions that need a live answer: HTTP, SQL, Kubernetes objects.
-/// Each attempt gathers the observation and hands it to the pure evaluators of `Assertions/`.
+/// Steady-state checks, assertions and invariants' samples that need a live answer: HTTP, SQL, Kubernetes
+/// objects. Each attempt gathers the observation and hands it to the pure evaluators of `Assertions/`.
 extension ClusterDriver {
-    public func check(_ assertion: Assertion, run: RunContext) async -> AssertionResult {
+    public func attempt(_ assertion: Assertion, run: RunContext) async -> CheckAttempt {
         let name = assertion.name
         let kind = assertion.kind.kindName
-        do {
+        return await Self.attempt(name: name, kind: kind) {
             switch assertion.kind {
             case .http(let spec): return try await httpCheck(spec, name: name, run: run)
             case .sql(let spec): return try await sqlCheck(spec, name: name, run: run)
@@ -22,8 +22,34 @@ extension ClusterDriver {
                 return AssertionResult(name: name, kind: kind, verdict: .error,
                                        message: "\(kind) is judged from the run's observations, not checked live")
             }
+        }
+    }
+
+    /// One attempt at a check: its result, or — when it threw — a failure saying why, marked unanswered
+    /// when the error means no answer came at all (`gotNoAnswer`).
+    static func attempt(name: String, kind: String, _ check: () async throws -> AssertionResult) async -> CheckAttempt {
+        do {
+            return CheckAttempt(result: try await check())
         } catch {
-            return AssertionResult(name: name, kind: kind, verdict: .failed, message: RunFailure.describe(error))
+            let message = RunFailure.describe(error)
+            return gotNoAnswer(error) ? .unanswered(name, kind: kind, message) : CheckAttempt(result: .failed(name, kind: kind, message))
+        }
+    }
+
+    /// Whether a check's error means its request or query got no answer at all — as the load counts a
+    /// request without a response: refused or unreachable, nothing in time, a connection lost — or that the
+    /// database is shutting down or starting up (SQLSTATE classes 08 and 57P, or none: the server went away).
+    /// A wrong answer, or an error the database gave about the query itself (an unknown table), is not one.
+    static func gotNoAnswer(_ error: any Error) -> Bool {
+        guard let error = error as? LabrunError else { return false }
+        switch error.id {
+        case ErrorID.httpConnect, ErrorID.httpTimeout, ErrorID.httpTransport, ErrorID.pgConnect, ErrorID.pgClosed, ErrorID.timeout:
+            return true
+        case ErrorID.pgQuery:
+            guard let state = error.sqlState else { return true }
+            return state.hasPrefix("08") || state.hasPrefix("57P")
+        default:
+            return false
         }
     }
 
@@ -68,11 +94,14 @@ extension ClusterDriver {
                               message: "The SQL of assertion \"\(name)\" was not run: \(refusal).",
                               advice: "Assertions only read: write one SELECT (or WITH, VALUES, TABLE, SHOW) statement.")
         }
+        return try await withDatabase(run) { connection in try await Self.sqlCheck(spec, name: name, on: connection) }
+    }
+
+    /// A `sql` check on an open connection: the query in a read-only transaction, its rows compared.
+    static func sqlCheck(_ spec: SQLAssertion, name: String, on connection: PostgresConnection) async throws -> AssertionResult {
         let parameters = spec.params.map(Self.postgresParameter)
-        let result = try await withDatabase(run) { connection in
-            try await connection.readOnlyTransaction { transaction in
-                try await transaction.query(spec.query, parameters)
-            }
+        let result = try await connection.readOnlyTransaction { transaction in
+            try await transaction.query(spec.query, parameters)
         }
         let set = SQLResultSet(columns: result.columns,
                                rows: result.rows.map { row in row.values.map { $0.map(JSONValue.string) ?? .null } })

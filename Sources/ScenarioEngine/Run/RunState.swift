@@ -23,6 +23,8 @@ final class RunState: @unchecked Sendable {
     var ledgerWatch: Task<LedgerVisibility, Never>?
     /// The watch over the namespace's pods (cancelled before cleanup).
     var podWatch: Task<Void, Never>?
+    /// The invariants' samplers: each window opened and closed by the runner, any left open closed before the assertions.
+    let invariants: InvariantSamplers
     /// The rate the load runs at (the fixed one, or the one calibration resolved).
     var targetRate: Double?
     /// What the capacity probe measured, when the rate is relative.
@@ -33,6 +35,10 @@ final class RunState: @unchecked Sendable {
     var recoveryFailed = false
     /// The checks that still failed when recovery ran out of time.
     var recoveryFailures: [AssertionResult] = []
+
+    init(invariants: InvariantSamplers) {
+        self.invariants = invariants
+    }
 
     var steadyBefore: [AssertionResult] {
         get { lock.withLock { _steadyBefore } }

@@ -24,8 +24,10 @@ public protocol ScenarioDriver: Sendable {
     /// Performs one action; throws when it failed or its fault could not be verified.
     func perform(_ action: Action, step: String, run: RunContext) async throws -> ActionOutcome
 
-    /// One attempt at an `http`, `sql` or `kubernetes` check (the runner polls).
-    func check(_ assertion: Assertion, run: RunContext) async -> AssertionResult
+    /// One attempt at an `http`, `sql` or `kubernetes` check: its result, and whether the request or query
+    /// got an answer at all. The runner polls attempts (steady state, end-of-run assertions) and samples
+    /// them (invariants); `check` is its result alone.
+    func attempt(_ assertion: Assertion, run: RunContext) async -> CheckAttempt
 
     /// The transport the background load uses.
     func loadTransport(_ run: RunContext) async throws -> any LoadTransport
@@ -50,6 +52,11 @@ public protocol ScenarioDriver: Sendable {
 extension ScenarioDriver {
     /// Drivers that watch nothing (unit tests' fakes) record no pod lives.
     public func observePods(_ run: RunContext) async {}
+
+    /// One attempt at an `http`, `sql` or `kubernetes` check, as a result (one that got no answer is a failure saying why).
+    public func check(_ assertion: Assertion, run: RunContext) async -> AssertionResult {
+        await attempt(assertion, run: run).result
+    }
 }
 
 /// What an action reports back: when its fault landed and when the workload was whole again.

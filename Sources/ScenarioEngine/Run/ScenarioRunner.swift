@@ -12,6 +12,10 @@ import ScenarioModel
 /// cleanup (every registered undo in reverse order, then the `cleanup:` operations in reverse order
 /// of the file — skipped when the run's own namespace was deleted, since they had nothing left to act on).
 ///
+/// Invariants (`http` / `sql` assertions with `throughout`) are sampled from the start of their step or
+/// phase to its end (`InvariantSamplers`); those a run that stopped early left open are closed before the
+/// assertions.
+///
 /// Cleanup runs on success, failure, timeout and cancellation (Ctrl-C / SIGTERM cancel the calling
 /// task): the finishing work runs in a task of its own that cancellation does not reach.
 public struct ScenarioRunner: Sendable {
@@ -42,7 +46,9 @@ public struct ScenarioRunner: Sendable {
         let startedAt = clock.wallTime()
         let run = RunContext(scenario: scenario, identity: makeIdentity(scenario, options), options: options, clock: runClock,
                              attempt: attempt)
-        let state = RunState()
+        let driver = self.driver
+        let state = RunState(invariants: InvariantSamplers(scenario.allAssertions, clock: runClock, timeline: run.timeline,
+                                                           attempt: { assertion in await driver.attempt(assertion, run: run) }))
         let timeline = run.timeline
 
         do {
@@ -137,10 +143,14 @@ public struct ScenarioRunner: Sendable {
             state.loadLog = log
             state.loadTask = Task { await runner.run(start: start, control: control, log: log) }
             timeline.record(.phase, "before", String(format: "load at %g req/s", rate), at: start)
+            state.invariants.open(.phase(.before), at: start)
             try await clock.sleep(seconds: load.before.seconds)
         }
 
-        state.stepsStart = clock.now()
+        let stepsStart = clock.now()
+        state.stepsStart = stepsStart
+        await state.invariants.close(.phase(.before), at: stepsStart)
+        state.invariants.open(.phase(.during), at: stepsStart)
         timeline.record(.phase, "during")
         for step in scenario.steps {
             let result = try await runStep(step, run: run, state: state)
@@ -159,7 +169,9 @@ public struct ScenarioRunner: Sendable {
         timeline.record(.phase, "recovery")
         if let steady = scenario.steadyState {
             let (holds, results) = try await pollSteadyState(steady.checks, timeout: steady.recovery.seconds, run: run)
-            state.recoveryEnd = clock.now()
+            let recoveryEnd = clock.now()
+            state.recoveryEnd = recoveryEnd
+            await endDuringPhase(state, at: recoveryEnd)
             if holds {
                 timeline.record(.recovered, "steady state", "holds again")
             } else {
@@ -169,7 +181,9 @@ public struct ScenarioRunner: Sendable {
                                 + state.recoveryFailures.map { "\($0.name): \($0.message)" }.joined(separator: "; "))
             }
         } else {
-            state.recoveryEnd = clock.now()
+            let recoveryEnd = clock.now()
+            state.recoveryEnd = recoveryEnd
+            await endDuringPhase(state, at: recoveryEnd)
         }
 
         if let load = scenario.load, let control = state.loadControl, let loadStart = state.loadStart {
@@ -182,6 +196,7 @@ public struct ScenarioRunner: Sendable {
                 let remaining = loadStart + total.seconds - clock.now()
                 if remaining > 0 { try await clock.sleep(seconds: remaining) }
             }
+            await state.invariants.close(.phase(.after), at: clock.now())
         }
 
         if let steady = scenario.steadyState {
@@ -190,6 +205,12 @@ public struct ScenarioRunner: Sendable {
             for check in steady.checks { results.append(await driver.check(check, run: run)) }
             state.steadyAfter = results
         }
+    }
+
+    /// The `during` phase ends with recovery; the `after` phase begins, when there is a load.
+    private func endDuringPhase(_ state: RunState, at end: Double) async {
+        await state.invariants.close(.phase(.during), at: end)
+        if state.loadControl != nil { state.invariants.open(.phase(.after), at: end) }
     }
 
     /// Measures the stack's capacity with the load's transport and returns the load's rate: the
@@ -235,6 +256,7 @@ public struct ScenarioRunner: Sendable {
         let clock = run.clock
         let start = clock.now()
         run.timeline.record(.stepStarted, step.name)
+        state.invariants.open(.step(step.name), at: start)
         var operations: [OperationResult] = []
         var failure: String?
         var failedVerdict = Verdict.failed
@@ -266,6 +288,8 @@ public struct ScenarioRunner: Sendable {
                                                      step: step.name, run: run, state: state))
         }
         let end = clock.now()
+        // The step's invariants stop sampling (an interrupted step's are closed by `finish`).
+        await state.invariants.close(.step(step.name), at: end)
         let verdict: Verdict = failure == nil ? .passed : failedVerdict
         run.timeline.record(.stepFinished, step.name, verdict.rawValue + " in " + formatSeconds(end - start))
         return StepResult(name: step.name, verdict: verdict, start: start, end: end, message: failure, operations: operations)
@@ -317,6 +341,9 @@ public struct ScenarioRunner: Sendable {
         let scenario = run.scenario
         let clock = run.clock
         let timeline = run.timeline
+
+        // No invariant samples past the run's end: windows a failure, timeout or Ctrl-C left open close here.
+        await state.invariants.closeAll(at: clock.now())
 
         // Stop the load and collect its records.
         var records: RequestRecords = [RequestRecord]()
@@ -432,7 +459,8 @@ public struct ScenarioRunner: Sendable {
     }
 
     /// Evaluates the assertions: live ones (`http`, `sql`, `kubernetes`) polled until they pass or time
-    /// out, the rest from the run's observations. The write ledger's last read joins the reads made during the run.
+    /// out, the rest (invariants among them, from their samples) from the run's observations. The write
+    /// ledger's last read joins the reads made during the run.
     func evaluate(_ assertions: [Assertion], records: RequestRecords, windows: PhaseWindows, ledgerSeen: LedgerVisibility?,
                   run: RunContext, state: RunState) async -> [AssertionResult] {
         var ledger: [String: Int]?
@@ -451,7 +479,7 @@ public struct ScenarioRunner: Sendable {
         let observations = RunObservations(records: records, windows: windows, targetRate: state.targetRate ?? 0,
                                            steps: state.steps, readyAt: state.readyAt, ledgerRows: ledger, ledgerSeen: seen,
                                            ledgerOperation: ledgerOperation, calibrationRecords: calibrationRecords,
-                                           pods: run.podLives)
+                                           pods: run.podLives, invariants: state.invariants.samples)
         var results: [AssertionResult] = []
         for assertion in assertions {
             if let result = AssertionEvaluator.evaluate(assertion, observations) {

@@ -3,14 +3,16 @@ import LabrunCore
 /// Turns observations into assertion results. Pure: the runner performs the I/O (HTTP requests,
 /// SQL queries, Kubernetes reads) and hands the answers here.
 public enum AssertionEvaluator {
-    /// Evaluates an assertion that reads only the run's observations. Returns `nil` for the kinds that
-    /// need a live answer (`http`, `sql`, `kubernetes`): use `http(…)`, `sql(…)`, `kubernetes(…)` with it.
+    /// Evaluates an assertion that reads only the run's observations (an invariant from its samples).
+    /// Returns `nil` for the kinds that need a live answer at the end (`http`, `sql` without `throughout`,
+    /// `kubernetes`): use `http(…)`, `sql(…)`, `kubernetes(…)` with it.
     public static func evaluate(_ assertion: Assertion, _ observed: RunObservations) -> AssertionResult? {
         let name = assertion.name
         let load = LoadEvaluator(records: observed.records, windows: observed.windows, targetRate: observed.targetRate)
         switch assertion.kind {
         case .http, .sql, .kubernetes:
-            return nil
+            guard let invariant = assertion.kind.invariant else { return nil }
+            return InvariantEvaluator.evaluate(invariant, name: name, kind: assertion.kind.kindName, samples: observed.invariants[assertion])
         case .slo(let spec):
             return load.slo(spec.phase, spec.bounds, name: name)
         case .throughput(let spec):

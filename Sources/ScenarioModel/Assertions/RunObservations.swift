@@ -24,11 +24,14 @@ public struct RunObservations: Sendable {
     public var calibrationRecords: RequestRecords
     /// For `pods`: every pod's life during the run, from the namespace's watch.
     public var pods: [PodLifeEvent]
+    /// For invariants (`http` / `sql` with `throughout`): what the samples of each saw; an assertion whose
+    /// window never opened has none. Two equal assertions share their samples.
+    public var invariants: [Assertion: InvariantSamples]
 
     public init(records: RequestRecords, windows: PhaseWindows, targetRate: Double, steps: [StepResult] = [],
                 readyAt: [String: Double] = [:], ledgerRows: [String: Int]? = nil, ledgerSeen: LedgerVisibility? = nil,
                 ledgerOperation: LoadOperation? = nil, calibrationRecords: RequestRecords = [RequestRecord](),
-                pods: [PodLifeEvent] = []) {
+                pods: [PodLifeEvent] = [], invariants: [Assertion: InvariantSamples] = [:]) {
         self.records = records
         self.windows = windows
         self.targetRate = targetRate
@@ -39,6 +42,7 @@ public struct RunObservations: Sendable {
         self.ledgerOperation = ledgerOperation
         self.calibrationRecords = calibrationRecords
         self.pods = pods
+        self.invariants = invariants
     }
 
     /// When a step's fault landed: the first `try` operation that recorded one, else the step's start.

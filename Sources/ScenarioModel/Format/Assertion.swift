@@ -12,9 +12,11 @@ public struct Assertion: Sendable, Hashable, Codable {
 
 /// What an assertion checks. Handled by exhaustive `switch` in the runner and the evaluators.
 public enum AssertionKind: Sendable, Hashable, Codable {
-    /// An HTTP response: status, headers, JSON partial match (polled until it matches or `timeout`).
+    /// An HTTP response: status, headers, JSON partial match (polled until it matches or `timeout`, or
+    /// sampled throughout a window when it is an invariant).
     case http(HTTPAssertion)
-    /// A SQL query's rows or value (polled until it matches or `timeout`; diff on failure).
+    /// A SQL query's rows or value (polled until it matches or `timeout`, or sampled throughout a window
+    /// when it is an invariant; diff on failure).
     case sql(SQLAssertion)
     /// A Kubernetes object contains the expected partial object (diff on failure).
     case kubernetes(KubernetesAssertion)
@@ -60,6 +62,15 @@ public enum AssertionKind: Sendable, Hashable, Codable {
         if case .writeLedger(let spec) = self { return spec } else { return nil }
     }
 
+    /// The invariant form of an `http` or `sql` assertion (`throughout`), nil for every other assertion.
+    public var invariant: Invariant? {
+        switch self {
+        case .http(let spec): return spec.invariant
+        case .sql(let spec): return spec.invariant
+        default: return nil
+        }
+    }
+
     /// Whether the assertion reads the load's request records (and so needs a `load` section).
     public var needsLoad: Bool {
         switch self {
@@ -73,8 +84,9 @@ public enum AssertionKind: Sendable, Hashable, Codable {
     /// A name for reports when the file gives none.
     public var defaultName: String {
         switch self {
-        case .http(let spec): return "http \(spec.check.request.method) \(spec.check.request.path)"
-        case .sql(let spec): return "sql \(spec.query.prefix(60))"
+        case .http(let spec):
+            return "http \(spec.check.request.method) \(spec.check.request.path)" + (spec.invariant.map { " throughout \($0.throughout)" } ?? "")
+        case .sql(let spec): return "sql \(spec.query.prefix(60))" + (spec.invariant.map { " throughout \($0.throughout)" } ?? "")
         case .kubernetes(let spec): return "kubernetes \(spec.kind)/\(spec.name)"
         case .recoveryTime(let spec):
             return "recoveryTime \(spec.measure.rawValue)\(spec.workload.map { " \($0)" } ?? "") after \(spec.after) within \(spec.within)"

@@ -2,35 +2,44 @@ import LabrunCore
 
 /// `http` assertion: a request and the response it must get, polled for up to `timeout`.
 /// With `repeat: n` the request is sent n times with `{{i}}` replaced by 1…n, and each must match.
+/// With `invariant` (`throughout`), it is sampled for a whole step or phase instead, and every sample must match.
 public struct HTTPAssertion: Sendable, Hashable, Codable {
     public var check: HTTPCheck
     public var timeout: ScenarioDuration
     public var repeatCount: Int
+    /// Set when the response must match at every sample of a window rather than once at the end.
+    public var invariant: Invariant?
 
     public static let defaultTimeout = ScenarioDuration(milliseconds: 10_000)
 
-    public init(check: HTTPCheck, timeout: ScenarioDuration = HTTPAssertion.defaultTimeout, repeatCount: Int = 1) {
+    public init(check: HTTPCheck, timeout: ScenarioDuration = HTTPAssertion.defaultTimeout, repeatCount: Int = 1,
+                invariant: Invariant? = nil) {
         self.check = check
         self.timeout = timeout
         self.repeatCount = repeatCount
+        self.invariant = invariant
     }
 }
 
-/// `sql` assertion: a parameterised query (`$1`, `$2`, …) run read-only in the stack's database.
+/// `sql` assertion: a parameterised query (`$1`, `$2`, …) run read-only in the stack's database, polled
+/// for up to `timeout` — or, with `invariant` (`throughout`), sampled for a whole step or phase.
 public struct SQLAssertion: Sendable, Hashable, Codable {
     public var query: String
     public var params: [JSONValue]
     public var expect: SQLExpectation
     public var timeout: ScenarioDuration
+    /// Set when the result must match at every sample of a window rather than once at the end.
+    public var invariant: Invariant?
 
     public static let defaultTimeout = ScenarioDuration(milliseconds: 10_000)
 
     public init(query: String, params: [JSONValue] = [], expect: SQLExpectation,
-                timeout: ScenarioDuration = SQLAssertion.defaultTimeout) {
+                timeout: ScenarioDuration = SQLAssertion.defaultTimeout, invariant: Invariant? = nil) {
         self.query = query
         self.params = params
         self.expect = expect
         self.timeout = timeout
+        self.invariant = invariant
     }
 }
 

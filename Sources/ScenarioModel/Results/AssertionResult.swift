@@ -13,9 +13,11 @@ public struct AssertionResult: Sendable, Hashable, Codable {
     public var measured: [String: Double]
     /// For `writeLedger`: writes per outcome class and their visibility, for the report's chart.
     public var writeOutcomes: WriteOutcomeSummary?
+    /// For an invariant (`http` / `sql` with `throughout`): its samples — counts, the first that broke, what they saw.
+    public var invariant: InvariantSamples?
 
     public init(name: String, kind: String, verdict: Verdict, message: String, details: [String] = [],
-                measured: [String: Double] = [:], writeOutcomes: WriteOutcomeSummary? = nil) {
+                measured: [String: Double] = [:], writeOutcomes: WriteOutcomeSummary? = nil, invariant: InvariantSamples? = nil) {
         self.name = name
         self.kind = kind
         self.verdict = verdict
@@ -23,6 +25,7 @@ public struct AssertionResult: Sendable, Hashable, Codable {
         self.details = details
         self.measured = measured
         self.writeOutcomes = writeOutcomes
+        self.invariant = invariant
     }
 
     /// A passed result.

@@ -18,8 +18,8 @@ extension ParseSession {
         let name = fields.has("name") ? fields.string("name") : nil
         let parsed: AssertionKind?
         switch kind {
-        case "http": parsed = httpAssertion(body).map(AssertionKind.http)
-        case "sql": parsed = sqlAssertion(body).map(AssertionKind.sql)
+        case "http": parsed = httpAssertion(body, steadyState: only != nil).map(AssertionKind.http)
+        case "sql": parsed = sqlAssertion(body, steadyState: only != nil).map(AssertionKind.sql)
         case "kubernetes": parsed = kubernetesAssertion(body).map(AssertionKind.kubernetes)
         case "recoveryTime": parsed = recoveryTime(body).map(AssertionKind.recoveryTime)
         case "slo": parsed = sloAssertion(body).map(AssertionKind.slo)
@@ -35,7 +35,7 @@ extension ParseSession {
             return nil
         }
         if let parsed, parsed.needsLoad, let keyNode = fields.keyNode(kind) {
-            loadUsers.append((kind, Located(node: keyNode, path: body.path)))
+            loadUsers.append(("\(kind) reads the background load's requests", Located(node: keyNode, path: body.path)))
         }
         guard let parsed, !(fields.has("name") && name == nil) else { return nil }
         return Assertion(name: name, parsed)
@@ -52,18 +52,75 @@ extension ParseSession {
         }
     }
 
-    func httpAssertion(_ body: Located) -> HTTPAssertion? {
-        guard let fields = reader.fields(body, allowed: HTTPKeys.request + ["expect", "timeout", "repeat"], required: ["path"])
+    /// `http: {request keys, expect?, timeout?, repeat?}`, or as an invariant `{…, throughout, every?, allowUnavailable?}`
+    /// (not in a steady-state check). An invariant samples one request: it takes neither `repeat` nor `timeout`.
+    func httpAssertion(_ body: Located, steadyState: Bool = false) -> HTTPAssertion? {
+        guard let fields = reader.fields(body, allowed: HTTPKeys.request + ["expect", "timeout", "repeat"] + Self.invariantKeys,
+                                         required: ["path"])
         else { return nil }
         let check = httpCheck(fields)
         let timeout = fields.has("timeout") ? fields.duration("timeout") : HTTPAssertion.defaultTimeout
         let repeatCount = fields.has("repeat") ? fields.int("repeat", min: 1, max: 10_000) : 1
-        guard let check, let timeout, let repeatCount else { return nil }
-        return HTTPAssertion(check: check, timeout: timeout, repeatCount: repeatCount)
+        let invariant = self.invariant(fields, steadyState: steadyState, excluding: [
+            "timeout": "an invariant is sampled for its whole window, not polled until it matches",
+            "repeat": "an invariant samples one request; write one assertion per request",
+        ])
+        guard let check, let timeout, let repeatCount, invariant.valid else { return nil }
+        return HTTPAssertion(check: check, timeout: timeout, repeatCount: repeatCount, invariant: invariant.value)
     }
 
-    func sqlAssertion(_ body: Located) -> SQLAssertion? {
-        guard let fields = reader.fields(body, allowed: ["query", "params", "expect", "timeout"], required: ["query", "expect"]) else { return nil }
+    /// The keys that make an `http` or `sql` assertion an invariant.
+    static let invariantKeys = ["throughout", "every", "allowUnavailable"]
+
+    /// The invariant form of an `http` or `sql` assertion: `throughout` (a phase — `before`, `during`,
+    /// `after` — or else a step's name, as `pods.during`), `every` (within `Invariant.everyRange`) and
+    /// `allowUnavailable`. `valid` is false when something was wrong (and said); `value` is nil without `throughout`.
+    /// `excluding`: keys that mean nothing with `throughout`, and why.
+    func invariant(_ fields: Fields, steadyState: Bool, excluding: [String: String]) -> (value: Invariant?, valid: Bool) {
+        let present = Self.invariantKeys.filter(fields.has)
+        guard let key = present.first else { return (nil, true) }
+        if steadyState {
+            fields.error("\"\(key)\" makes an invariant, which a steady-state check cannot be (it is polled before and after "
+                         + "the steps); move it to assertions", at: key)
+            return (nil, false)
+        }
+        guard fields.has("throughout") else {
+            fields.error("\"\(key)\" applies with \"throughout\" only", at: key)
+            return (nil, false)
+        }
+        var valid = true
+        for conflict in excluding.keys.sorted() where fields.has(conflict) {
+            fields.error("\"\(conflict)\" and \"throughout\" exclude each other (\(excluding[conflict] ?? "")); keep one", at: conflict)
+            valid = false
+        }
+        var throughout: String?
+        if let text = fields.string("throughout") {
+            if let phase = Phase(rawValue: text), let at = fields.value("throughout") {
+                loadUsers.append(("throughout: \(phase.rawValue) is a phase of the background load", at))
+                throughout = text
+            } else {
+                throughout = stepReference(fields, "throughout")
+            }
+        }
+        var every: ScenarioDuration? = Invariant.defaultEvery
+        if let raw = fields.value("every") {
+            every = reader.duration(raw)
+            let range = Invariant.everyRange
+            if let length = every, !range.contains(length) {
+                reader.error("must be between \(range.lowerBound) and \(range.upperBound), got \(length)", at: raw.node, raw.path)
+                every = nil
+            }
+        }
+        let allowUnavailable = fields.has("allowUnavailable") ? fields.bool("allowUnavailable") : false
+        guard valid, let throughout, let every, let allowUnavailable else { return (nil, false) }
+        return (Invariant(throughout: throughout, every: every, allowUnavailable: allowUnavailable), true)
+    }
+
+    /// `sql: {query, params?, expect, timeout?}`, or as an invariant `{…, throughout, every?, allowUnavailable?}`
+    /// (not in a steady-state check; no `timeout`).
+    func sqlAssertion(_ body: Located, steadyState: Bool = false) -> SQLAssertion? {
+        guard let fields = reader.fields(body, allowed: ["query", "params", "expect", "timeout"] + Self.invariantKeys,
+                                         required: ["query", "expect"]) else { return nil }
         let query = fields.string("query")
         var params: [JSONValue]? = []
         if let list = fields.sequence("params") {
@@ -76,6 +133,9 @@ extension ParseSession {
         } else if fields.has("params") { params = nil }
         let expect = fields.value("expect").flatMap(sqlExpectation)
         let timeout = fields.has("timeout") ? fields.duration("timeout") : SQLAssertion.defaultTimeout
+        let invariant = self.invariant(fields, steadyState: steadyState, excluding: [
+            "timeout": "an invariant is sampled for its whole window, not polled until it matches",
+        ])
         if let query, let refusal = ReadOnlySQL.refusal(query), let at = fields.value("query") {
             // labrun's SQL only reads (see ReadOnlySQL); said here, before anything runs.
             reader.error("the query is not run: \(refusal)", at: at.node, at.path)
@@ -89,8 +149,8 @@ extension ParseSession {
                 return nil
             }
         }
-        guard let query, let params, let expect, let timeout else { return nil }
-        return SQLAssertion(query: query, params: params, expect: expect, timeout: timeout)
+        guard let query, let params, let expect, let timeout, invariant.valid else { return nil }
+        return SQLAssertion(query: query, params: params, expect: expect, timeout: timeout, invariant: invariant.value)
     }
 
     func sqlExpectation(_ value: Located) -> SQLExpectation? {

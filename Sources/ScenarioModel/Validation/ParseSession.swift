@@ -12,8 +12,9 @@ final class ParseSession {
     var stepNameSet: Set<String> = []
     /// References to steps, checked once every step is known.
     var stepReferences: [(name: String, at: Located)] = []
-    /// Assertions that read load records, checked once `load` is known.
-    var loadUsers: [(kind: String, at: Located)] = []
+    /// What needs the background load (assertions that read its records, invariants over its phases), and
+    /// why in words ("writeLedger reads the background load's requests"), checked once `load` is known.
+    var loadUsers: [(why: String, at: Located)] = []
 
     init(reader: YAMLReader, stack: Stack) {
         self.reader = reader
@@ -155,7 +156,7 @@ final class ParseSession {
         }
         if !hasLoad {
             for user in loadUsers {
-                reader.error("\(user.kind) reads the background load's requests; add a \"load\" section", at: user.at.node, user.at.path)
+                reader.error("\(user.why); add a \"load\" section", at: user.at.node, user.at.path)
             }
         }
     }

@@ -82,17 +82,26 @@ final class FakeScenarioDriver: ScenarioDriver, @unchecked Sendable {
         }
     }
 
-    func check(_ assertion: Assertion, run: RunContext) async -> AssertionResult {
+    func attempt(_ assertion: Assertion, run: RunContext) async -> CheckAttempt {
         let verdict: Verdict = lock.withLock {
             let answers = checkAnswers[assertion.name] ?? [.passed]
             let index = checkCalls[assertion.name, default: 0]
             checkCalls[assertion.name] = index + 1
             return answers[min(index, answers.count - 1)]
         }
-        note("check \(assertion.name)")
-        return AssertionResult(name: assertion.name, kind: assertion.kind.kindName, verdict: verdict,
-                               message: verdict == .passed ? "ok" : "not yet")
+        if assertion.kind.invariant != nil {
+            // Samples are not logged: how many a window gets depends on the scheduling, not on the runner.
+            lock.withLock { _samples.append((assertion.name, run.clock.now())) }
+        } else {
+            note("check \(assertion.name)")
+        }
+        return CheckAttempt(result: AssertionResult(name: assertion.name, kind: assertion.kind.kindName, verdict: verdict,
+                                                    message: verdict == .passed ? "ok" : "not yet"))
     }
+
+    private var _samples: [(name: String, at: Double)] = []
+    /// The invariants' samples taken: whose, and when (run clock).
+    var samples: [(name: String, at: Double)] { lock.withLock { _samples } }
 
     func loadTransport(_ run: RunContext) async throws -> any LoadTransport { transport }
 
