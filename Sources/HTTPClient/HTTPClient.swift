@@ -22,7 +22,7 @@ import LabrunCore
 /// let response = try await http.send(HTTPRequest(.get, "http://127.0.0.1:8000/healthz"))
 /// print(response.status, response.header("X-App-Version") ?? "-")
 /// ```
-public final class HTTPClient: HTTPSending, @unchecked Sendable {
+public final class HTTPClient: HTTPClientEngine, @unchecked Sendable {
     public let configuration: HTTPClientConfiguration
     private let loop: CurlEventLoop
 
@@ -98,4 +98,10 @@ public protocol HTTPSending: Sendable {
     /// Sends without a task: `completion` is called once with the response or the failure.
     func start(_ request: HTTPRequest, completion: @escaping @Sendable (Result<HTTPResponse, any Error>) -> Void)
     func stream(_ request: HTTPRequest) async throws -> HTTPStream
+}
+
+/// A client that owns a thread and its connections (`HTTPClient`, `PlainHTTPClient`): `shutdown()` it when done.
+public protocol HTTPClientEngine: HTTPSending {
+    /// Stops the client; requests still in flight fail with `HTTP_CLOSED`.
+    func shutdown()
 }

@@ -1,0 +1,121 @@
+#if os(Linux)
+import Foundation
+import LabrunCore
+
+/// An HTTP/1.1 client for plain `http://` on Linux's epoll: the load generator's engine.
+///
+/// libcurl (`HTTPClient`) pays for what the load never uses — a transfer set up per request, a
+/// `poll` over every connection at each wake-up, HTTP/2 and TLS machinery — and it capped the
+/// generator at about 0.4× wrk on the throwaway nginx of `labrun-bench load`. This engine does only
+/// what a load of plain HTTP/1.1 requests needs: one thread per client (`PlainEventLoop`) waiting
+/// in `epoll_wait`, a pool of kept-alive connections per host and port (at most
+/// `maxConnectionsPerHost`; requests beyond them wait for one), each request written with one
+/// `send` from one buffer and its answer read by a bounded parser (`HTTPResponseParser`).
+///
+/// It behaves as `HTTPClient` where both apply: the same checks before sending
+/// (`HTTPRequest.check(configuration:)`), the same fields sent (`HTTPRequestHead`), the same error
+/// ids — `HTTP_TIMEOUT` when the request's `timeout` (or the client's) passes, `HTTP_CONNECT` when a
+/// host is refused, unreachable or does not resolve, `HTTP_TRANSPORT` for anything else on the way,
+/// `HTTP_CLOSED` after `shutdown()` — with messages that name the request (`METHOD url`), never a
+/// header value. `HTTPResponse.elapsed` counts from `start` (or `send`) to the last byte: a wait for
+/// a free connection is part of it. It speaks neither TLS nor HTTP/2 and does not stream: `https://`
+/// URLs are refused (`HTTP_URL_INVALID`) and `stream` throws; use `HTTPClient` for those.
+///
+/// ```swift
+/// let http = try PlainHTTPClient(configuration: HTTPClientConfiguration(maxConnectionsPerHost: 64))
+/// http.start(HTTPRequest(.get, "http://127.0.0.1:8080/")) { result in print(result) }
+/// ```
+public final class PlainHTTPClient: HTTPClientEngine, @unchecked Sendable {
+    public let configuration: HTTPClientConfiguration
+    private let loop: PlainEventLoop
+    private let endpoints = PlainEndpointCache()
+
+    /// Creates a client and starts its loop thread. Call `shutdown()` when done (or let it go: the last
+    /// reference going away stops the thread).
+    public init(configuration: HTTPClientConfiguration = HTTPClientConfiguration()) throws {
+        self.configuration = configuration
+        loop = try PlainEventLoop(name: "labrun-plain-http", configuration: configuration)
+    }
+
+    deinit { loop.shutdown() }
+
+    /// Stops the loop; requests not yet answered fail with `HTTP_CLOSED`.
+    public func shutdown() { loop.shutdown() }
+
+    /// Sends a request and calls `completion` once, on the loop's thread, with the whole answer or the
+    /// failure. No task and no continuation per request. `completion` must be quick.
+    public func start(_ request: HTTPRequest, completion: @escaping @Sendable (Result<HTTPResponse, any Error>) -> Void) {
+        do {
+            loop.submit(try exchange(for: request, completion: completion))
+        } catch {
+            completion(.failure(error))
+        }
+    }
+
+    /// Sends a request and returns the whole answer, whatever its status; `CancellationError` when the
+    /// task is cancelled (the connection it was on is closed).
+    public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        try Task.checkCancellation()
+        let answer = OnceResult()
+        let exchange = try exchange(for: request) { answer.resume($0) }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                answer.wait(continuation)
+                loop.submit(exchange)
+            }
+        } onCancel: { [loop] in
+            loop.cancel(exchange)
+        }
+    }
+
+    /// Not supported: streams (Kubernetes watches, log follows) use `HTTPClient`, on libcurl.
+    public func stream(_ request: HTTPRequest) async throws -> HTTPStream {
+        throw LabrunError(id: ErrorID.httpSetup, exitCode: ExitCode.failure,
+                          message: "\(request) was not sent: the plain HTTP engine answers whole responses only; streams use HTTPClient (libcurl).",
+                          advice: "Open streams with HTTPClient.")
+    }
+
+    /// The checked request, ready for the loop: its endpoint resolved, its bytes built.
+    private func exchange(for request: HTTPRequest,
+                          completion: @escaping @Sendable (Result<HTTPResponse, any Error>) -> Void) throws -> PlainExchange {
+        try request.check(configuration: configuration)
+        let target = try HTTPTarget(request.url, method: request.method)
+        let description = request.description
+        let endpoint = try endpoints.endpoint(for: target, request: description)
+        let closes = request.headers.values("Connection").contains { value in
+            value.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == "close" }
+        }
+        return PlainExchange(head: HTTPRequestHead.bytes(for: request, target: target, configuration: configuration),
+                             request: description, endpoint: endpoint, isHead: request.method == .head,
+                             closesConnection: closes, timeout: request.timeout ?? configuration.timeout, completion: completion)
+    }
+}
+
+/// The answer of one `send`, handed to its continuation whether it comes before or after the wait starts.
+private final class OnceResult: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<HTTPResponse, any Error>?
+    private var early: Result<HTTPResponse, any Error>?
+
+    func wait(_ continuation: CheckedContinuation<HTTPResponse, any Error>) {
+        let ready: Result<HTTPResponse, any Error>? = lock.withLock {
+            if let early { return early }
+            self.continuation = continuation
+            return nil
+        }
+        if let ready { continuation.resume(with: ready) }
+    }
+
+    func resume(_ result: Result<HTTPResponse, any Error>) {
+        let waiting: CheckedContinuation<HTTPResponse, any Error>? = lock.withLock {
+            guard let continuation else {
+                early = result
+                return nil
+            }
+            self.continuation = nil
+            return continuation
+        }
+        waiting?.resume(with: result)
+    }
+}
+#endif
