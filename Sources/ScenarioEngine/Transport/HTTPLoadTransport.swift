@@ -4,10 +4,12 @@ import LabrunCore
 import StackModel
 import ScenarioModel
 
-/// The real `LoadTransport`: the stack file's request templates over labrun's libcurl `HTTPClient`.
+/// The real `LoadTransport`: the stack file's request templates over one of labrun's HTTP clients.
 ///
-/// One client (one libcurl multi handle, one event-loop thread, kept-alive connections) carries
-/// every request of a run, so hundreds of requests per second cost continuations, not threads.
+/// One client (one event-loop thread, a pool of connections) carries every request of a run, each
+/// started with a completion (no task, no continuation). The client is `LoadHTTPClient`'s choice:
+/// on Linux the epoll engine (`PlainHTTPClient`) for an `http://` service, libcurl's `HTTPClient`
+/// for `https://` and on other systems.
 /// Each operation is compiled once from its template (`traffic.operations` in the stack file);
 /// the answer's serving-pod and version headers (the stack's `headers`) are kept for accounting,
 /// and the operation's `capture` pointers are read from a successful answer. It never throws:
@@ -29,12 +31,13 @@ public final class HTTPLoadTransport: LoadTransport, @unchecked Sendable {
     private let operations: [LoadOperation: CompiledOperation]
     private let headers: ResponseHeaders
     private let http: any HTTPSending
-    private let ownsClient: HTTPClient?
+    private let ownsClient: (any HTTPClientEngine)?
 
-    /// A transport on a client of its own (sized for `maxConnections` concurrent requests).
+    /// A transport on a client of its own (at most `maxConnections` connections; requests beyond them wait
+    /// for one, and the wait counts in their latency).
     public convenience init(baseURL: String, traffic: StackTraffic, headers: ResponseHeaders, maxConnections: Int = 256,
                             reuseConnections: Bool = false, allowInsecureCredentials: Bool = false) throws {
-        let client = try HTTPClient(configuration: HTTPClientConfiguration(
+        let client = try LoadHTTPClient.make(for: baseURL, configuration: HTTPClientConfiguration(
             timeout: 30, connectTimeout: 3, maxConnectionsPerHost: max(8, maxConnections),
             allowInsecureCredentials: allowInsecureCredentials))
         self.init(baseURL: baseURL, traffic: traffic, headers: headers, http: client, owns: client, reuseConnections: reuseConnections)
@@ -46,7 +49,7 @@ public final class HTTPLoadTransport: LoadTransport, @unchecked Sendable {
         self.init(baseURL: baseURL, traffic: traffic, headers: headers, http: http, owns: nil, reuseConnections: reuseConnections)
     }
 
-    private init(baseURL: String, traffic: StackTraffic, headers: ResponseHeaders, http: any HTTPSending, owns: HTTPClient?,
+    private init(baseURL: String, traffic: StackTraffic, headers: ResponseHeaders, http: any HTTPSending, owns: (any HTTPClientEngine)?,
                  reuseConnections: Bool) {
         self.baseURL = HTTPLoadTransport.trimmed(baseURL)
         self.operations = Dictionary(uniqueKeysWithValues: traffic.operations.map { (LoadOperation($0.name), CompiledOperation($0)) })
