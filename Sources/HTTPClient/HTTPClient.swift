@@ -98,10 +98,53 @@ public protocol HTTPSending: Sendable {
     /// Sends without a task: `completion` is called once with the response or the failure.
     func start(_ request: HTTPRequest, completion: @escaping @Sendable (Result<HTTPResponse, any Error>) -> Void)
     func stream(_ request: HTTPRequest) async throws -> HTTPStream
+    /// Does once what sending `request` needs whatever the time (checks, the bytes to write), for
+    /// `start(prepared:)` to send it any number of times. Throws what `start` would fail with.
+    /// By default it keeps the request as it is.
+    func prepare(_ request: HTTPRequest) throws -> PreparedHTTPRequest
+    /// Sends a prepared request as `start` sends a request.
+    func start(prepared: PreparedHTTPRequest, completion: @escaping @Sendable (Result<HTTPResponse, any Error>) -> Void)
+}
+
+extension HTTPSending {
+    public func prepare(_ request: HTTPRequest) throws -> PreparedHTTPRequest { PreparedHTTPRequest(request) }
+
+    public func start(prepared: PreparedHTTPRequest, completion: @escaping @Sendable (Result<HTTPResponse, any Error>) -> Void) {
+        start(prepared.request, completion: completion)
+    }
+}
+
+/// A request with what a client worked out once to send it (`HTTPSending.prepare`): the load
+/// generator's operations without placeholders are prepared once and sent thousands of times a second.
+public struct PreparedHTTPRequest: Sendable {
+    public let request: HTTPRequest
+    /// The client's own form of it (the plain engine's checked bytes and endpoint), if it has one.
+    let form: (any Sendable)?
+
+    /// A request prepared by nothing but keeping it.
+    public init(_ request: HTTPRequest) {
+        self.request = request
+        form = nil
+    }
+
+    init(_ request: HTTPRequest, form: any Sendable) {
+        self.request = request
+        self.form = form
+    }
 }
 
 /// A client that owns a thread and its connections (`HTTPClient`, `PlainHTTPClient`): `shutdown()` it when done.
 public protocol HTTPClientEngine: HTTPSending {
     /// Stops the client; requests still in flight fail with `HTTP_CLOSED`.
     func shutdown()
+}
+
+/// A client whose event loop can run a caller's schedule on its own thread (`PlainHTTPClient`): the
+/// requests a schedule starts go straight to the loop, without a task woken per batch or a hand-off
+/// between threads.
+public protocol HTTPScheduling: HTTPClientEngine {
+    /// Calls `tick` on the loop's thread at once, then again when the seconds it returned have passed (or
+    /// sooner: whenever the loop wakes, so `tick` checks the time itself), until it returns nil; then returns.
+    /// Cancelling the task stops the calls. `tick` must be quick: every request of the client waits for it.
+    func run(schedule tick: @escaping @Sendable () -> Double?) async
 }

@@ -63,6 +63,14 @@ struct HTTPResponseParser {
     private(set) var started = false
     private var headBytes = 0
     private var http10 = false
+    // What the fields of the final answer say about its framing, read from the bytes as they come.
+    private var contentLength: Int?
+    private var encoded = false
+    private var chunked = false
+    private var closeAsked = false
+    private var keepAliveAsked = false
+    /// The last field read is one of those: a continuation line must not change it after the fact.
+    private var lastFieldFrames = false
 
     init(headRequest: Bool, limits: Limits = Limits()) {
         self.headRequest = headRequest
@@ -189,9 +197,9 @@ struct HTTPResponseParser {
             try takeStatusLine(line)
             state = .fields
         case .fields:
-            if line.isEmpty { try endOfHead() } else { try takeField(line) }
+            if line.isEmpty { try endOfHead() } else { try takeField(line, framing: true) }
         case .trailers:
-            if line.isEmpty { state = .complete } else { try takeField(line) }
+            if line.isEmpty { state = .complete } else { try takeField(line, framing: false) }
         default:
             break
         }
@@ -212,10 +220,14 @@ struct HTTPResponseParser {
     }
 
     /// `Name: value`; a line starting with a space or tab continues the previous field (obsolete
-    /// folding, replaced by a space as RFC 9112 §5.2 asks).
-    private mutating func takeField(_ line: UnsafeRawBufferPointer) throws(Failure) {
+    /// folding, replaced by a space as RFC 9112 §5.2 asks). The fields that frame the body
+    /// (`Content-Length`, `Transfer-Encoding`, `Connection`) are read from the bytes here, with `framing`.
+    private mutating func takeField(_ line: UnsafeRawBufferPointer, framing: Bool) throws(Failure) {
         if line[0] == 0x20 || line[0] == 0x09 {
             guard !fields.isEmpty else { throw Failure(kind: .malformed, reason: "starts its header with a continuation line") }
+            guard !lastFieldFrames else {
+                throw Failure(kind: .malformed, reason: "folds a Content-Length, Transfer-Encoding or Connection field over two lines")
+            }
             try Self.checkValue(line)
             let value = Self.trimmed(line)
             if !value.isEmpty { fields[fields.count - 1].value += " " + String(decoding: value, as: UTF8.self) }
@@ -230,8 +242,41 @@ struct HTTPResponseParser {
         }
         let rawValue = UnsafeRawBufferPointer(rebasing: line[(colon + 1)...])
         try Self.checkValue(rawValue)
+        let value = Self.trimmed(rawValue)
+        lastFieldFrames = false
+        if framing { try takeFraming(name, value) }
         if fields.isEmpty { fields.reserveCapacity(8) }
-        fields.append((name: String(decoding: name, as: UTF8.self), value: String(decoding: Self.trimmed(rawValue), as: UTF8.self)))
+        fields.append((name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self)))
+    }
+
+    private mutating func takeFraming(_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws(Failure) {
+        if Self.sameLowercase(name, "content-length") {
+            lastFieldFrames = true
+            // `3` or, from some proxies, `3, 3`: every item the same number.
+            var length = contentLength
+            try Self.forEachItem(value) { (item) throws(Failure) in
+                guard let number = Self.decimal(item) else {
+                    throw Failure(kind: .malformed, reason: "has a Content-Length that is not a number of bytes")
+                }
+                if let length, length != number { throw Failure(kind: .malformed, reason: "has two different Content-Length values") }
+                length = number
+            }
+            guard length != nil else { throw Failure(kind: .malformed, reason: "has a Content-Length that is not a number of bytes") }
+            contentLength = length
+        } else if Self.sameLowercase(name, "transfer-encoding") {
+            lastFieldFrames = true
+            encoded = true
+            // Chunked only when it is the last coding (of the last Transfer-Encoding field).
+            var last = false
+            Self.forEachItem(value) { item in last = Self.sameLowercase(item, "chunked") }
+            chunked = last
+        } else if Self.sameLowercase(name, "connection") {
+            lastFieldFrames = true
+            Self.forEachItem(value) { item in
+                if Self.sameLowercase(item, "close") { closeAsked = true }
+                if Self.sameLowercase(item, "keep-alive") { keepAliveAsked = true }
+            }
+        }
     }
 
     /// The blank line after the fields: an interim answer starts over; a final one says how its body is framed.
@@ -243,38 +288,13 @@ struct HTTPResponseParser {
             // 100 Continue, 102 Processing, 103 Early Hints: the real answer follows.
             fields.removeAll(keepingCapacity: true)
             status = 0
+            contentLength = nil
+            (encoded, chunked, closeAsked, keepAliveAsked) = (false, false, false, false)
             state = .statusLine
             return
         }
-        var length: Int?
-        var chunked = false
-        var encoded = false
-        var close = false
-        var keepAliveAsked = false
-        for field in fields {
-            if HTTPHeaders.same(field.name, "Content-Length") {
-                for item in field.value.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
-                    guard let value = Self.decimal(Self.trimmed(item)) else {
-                        throw Failure(kind: .malformed, reason: "has a Content-Length that is not a number of bytes")
-                    }
-                    if let length, length != value {
-                        throw Failure(kind: .malformed, reason: "has two different Content-Length values")
-                    }
-                    length = value
-                }
-            } else if HTTPHeaders.same(field.name, "Transfer-Encoding") {
-                encoded = true
-                let last = field.value.utf8.split(separator: UInt8(ascii: ",")).last.map { Self.trimmed($0) }
-                chunked = last.map { Self.sameLowercase($0, "chunked") } ?? false
-            } else if HTTPHeaders.same(field.name, "Connection") {
-                for token in field.value.utf8.split(separator: UInt8(ascii: ",")) {
-                    let token = Self.trimmed(token)
-                    if Self.sameLowercase(token, "close") { close = true }
-                    if Self.sameLowercase(token, "keep-alive") { keepAliveAsked = true }
-                }
-            }
-        }
-        keepAlive = !close && (!http10 || keepAliveAsked)
+        let length = contentLength
+        keepAlive = !closeAsked && (!http10 || keepAliveAsked)
         if headRequest || status == 204 || status == 304 {
             state = .complete
         } else if encoded {
@@ -356,11 +376,16 @@ struct HTTPResponseParser {
         return UnsafeRawBufferPointer(rebasing: bytes[start..<end])
     }
 
-    private static func trimmed(_ bytes: Substring.UTF8View) -> Substring.UTF8View {
-        var slice = bytes
-        while let first = slice.first, isSpace(first) { slice = slice.dropFirst() }
-        while let last = slice.last, isSpace(last) { slice = slice.dropLast() }
-        return slice
+    /// Calls `body` with each comma-separated item of a field value, trimmed (empty items included).
+    private static func forEachItem<E: Error>(_ value: UnsafeRawBufferPointer,
+                                              _ body: (UnsafeRawBufferPointer) throws(E) -> Void) throws(E) {
+        var start = 0
+        while start <= value.count {
+            var end = start
+            while end < value.count, value[end] != 0x2C { end += 1 }
+            try body(trimmed(UnsafeRawBufferPointer(rebasing: value[start..<end])))
+            start = end + 1
+        }
     }
 
     /// A decimal number of at most 15 digits (so it cannot overflow), or nil.

@@ -2,6 +2,7 @@
 import CEpoll
 import Foundation
 import LabrunCore
+import Synchronization
 
 /// The thread of a `PlainHTTPClient`: `epoll_wait` over non-blocking sockets, a pool of kept-alive
 /// connections per endpoint, every request's deadline.
@@ -9,6 +10,8 @@ import LabrunCore
 /// Other threads only hand work over (`submit`, `cancel`, `shutdown`) through a locked queue and an
 /// eventfd, written only when the queue goes from empty to non-empty: a burst of requests costs one
 /// wake-up. Everything else — sockets, pools, parsing, completions — happens on the loop's thread.
+/// A schedule (`PlainHTTPClient.run(schedule:)`) runs on that thread too: the requests it starts skip
+/// the lock and the eventfd, and the loop's wait ends when the schedule's next request is due.
 ///
 /// A request takes an idle connection of its endpoint, or opens one while fewer than the limit are
 /// open, or waits (in order) for one to come free; the wait counts in its time. A connection is kept
@@ -31,13 +34,22 @@ final class PlainEventLoop: @unchecked Sendable {
     private let lock = NSLock()
     private var incoming: [PlainExchange] = []
     private var cancellations: [PlainExchange] = []
+    private var schedulesAdded: [PlainSchedule] = []
+    private var schedulesStopped: [PlainSchedule] = []
     private var stopRequested = false
+    /// The loop thread's `pthread_self()` (0 until it runs): `submit` from it skips the lock.
+    private let loopThread = Atomic<UInt>(0)
     private let stopped = DispatchSemaphore(value: 0)
     private var thread: Thread?
 
     // Loop thread only.
     private var taken: [PlainExchange] = []
     private var cancelsTaken: [PlainExchange] = []
+    /// Requests started on the loop's thread (by a schedule or a completion), dispatched after it returns.
+    private var local: [PlainExchange] = []
+    private var schedules: [PlainSchedule] = []
+    private var schedulesAddedTaken: [PlainSchedule] = []
+    private var schedulesStoppedTaken: [PlainSchedule] = []
     private var connections: [PlainConnection?] = []
     private var generations: [UInt32] = []
     private var freeSlots: [Int] = []
@@ -88,6 +100,10 @@ final class PlainEventLoop: @unchecked Sendable {
 
     /// Hands a request to the loop.
     func submit(_ exchange: PlainExchange) {
+        if loopThread.load(ordering: .relaxed) == UInt(pthread_self()) {
+            local.append(exchange)
+            return
+        }
         let first = lock.withLock { () -> Bool? in
             guard !stopRequested else { return nil }
             incoming.append(exchange)
@@ -103,6 +119,22 @@ final class PlainEventLoop: @unchecked Sendable {
     /// Asks the loop to abort a request (harmless once it ended).
     func cancel(_ exchange: PlainExchange) {
         lock.withLock { cancellations.append(exchange) }
+        lr_eventfd_signal(wake)
+    }
+
+    /// Runs `schedule` on the loop's thread until its tick returns nil or `stop` is called; then resumes its continuation.
+    func add(_ schedule: PlainSchedule) {
+        let accepted = lock.withLock { () -> Bool in
+            guard !stopRequested else { return false }
+            schedulesAdded.append(schedule)
+            return true
+        }
+        if accepted { lr_eventfd_signal(wake) } else { schedule.finish() }
+    }
+
+    /// Stops a schedule (its task was cancelled); harmless once it ended.
+    func stop(_ schedule: PlainSchedule) {
+        lock.withLock { schedulesStopped.append(schedule) }
         lr_eventfd_signal(wake)
     }
 
@@ -122,11 +154,14 @@ final class PlainEventLoop: @unchecked Sendable {
     // MARK: The loop
 
     private func run() {
+        loopThread.store(UInt(pthread_self()), ordering: .relaxed)
         now = PlainClock.nanoseconds()
         while true {
             let stop = lock.withLock { () -> Bool in
                 swap(&incoming, &taken)
                 swap(&cancellations, &cancelsTaken)
+                swap(&schedulesAdded, &schedulesAddedTaken)
+                swap(&schedulesStopped, &schedulesStoppedTaken)
                 return stopRequested
             }
             if stop { break }
@@ -134,7 +169,11 @@ final class PlainEventLoop: @unchecked Sendable {
             taken.removeAll(keepingCapacity: true)
             for exchange in cancelsTaken { abort(exchange) }
             cancelsTaken.removeAll(keepingCapacity: true)
+            if !schedulesAddedTaken.isEmpty || !schedulesStoppedTaken.isEmpty { updateSchedules() }
+            if !schedules.isEmpty { runSchedules() }
+            dispatchLocal()
             expire()
+            dispatchLocal()
             let count = lr_epoll_wait(epoll, events, Self.eventCapacity, waitMilliseconds())
             now = PlainClock.nanoseconds()
             if count < 0 {
@@ -156,6 +195,49 @@ final class PlainEventLoop: @unchecked Sendable {
         teardown()
     }
 
+    /// Dispatches the requests started on the loop's thread since the last time.
+    private func dispatchLocal() {
+        while !local.isEmpty {
+            let batch = local
+            local.removeAll(keepingCapacity: true)
+            for exchange in batch { dispatch(exchange) }
+        }
+    }
+
+    private func updateSchedules() {
+        for schedule in schedulesAddedTaken {
+            if !schedule.finished { schedules.append(schedule) }
+        }
+        schedulesAddedTaken.removeAll(keepingCapacity: true)
+        for schedule in schedulesStoppedTaken {
+            schedules.removeAll { $0 === schedule }
+            schedule.finished = true
+            schedule.finish()
+        }
+        schedulesStoppedTaken.removeAll(keepingCapacity: true)
+    }
+
+    /// Calls the ticks that are due: each sends what its schedule says is due and says when to come back.
+    private func runSchedules() {
+        var index = 0
+        while index < schedules.count {
+            let schedule = schedules[index]
+            guard schedule.due <= now else {
+                index += 1
+                continue
+            }
+            if let wait = schedule.tick(), wait.isFinite {
+                now = PlainClock.nanoseconds()
+                schedule.due = now + UInt64(max(0, min(wait, 3600)) * 1e9)
+                index += 1
+            } else {
+                schedules.remove(at: index)
+                schedule.finished = true
+                schedule.finish()
+            }
+        }
+    }
+
     private func teardown() {
         for case let connection? in connections { discard(connection) }
         let left = lock.withLock { () -> [PlainExchange] in
@@ -164,9 +246,16 @@ final class PlainEventLoop: @unchecked Sendable {
             return incoming
         }
         // A request waiting for a connection is in the deadline heap too.
-        for exchange in deadlines.items + left {
+        for exchange in deadlines.items + left + local {
             exchange.finish(.failure(exchange.closed()))
         }
+        local = []
+        let stranded = lock.withLock { () -> [PlainSchedule] in
+            defer { schedulesAdded = [] }
+            return schedulesAdded
+        }
+        for schedule in schedules + schedulesAddedTaken + stranded { schedule.finish() }
+        schedules = []
         _ = close(epoll)
         _ = close(wake)
         stopped.signal()
@@ -175,6 +264,7 @@ final class PlainEventLoop: @unchecked Sendable {
     /// Milliseconds until the nearest deadline (a request's, a connect's, the idle sweep's); -1 for none.
     private func waitMilliseconds() -> Int32 {
         var next = deadlines.first?.deadline ?? .max
+        for schedule in schedules { next = min(next, schedule.due) }
         for connection in connecting { next = min(next, connection.connectDeadline) }
         if idleCount > 0 { next = min(next, nextSweep) }
         if next == .max { return -1 }
@@ -272,7 +362,7 @@ final class PlainEventLoop: @unchecked Sendable {
                 let limit = formatSeconds(Double(connectTimeout) / 1e9)
                 fail(exchange, LabrunError(
                     id: ErrorID.httpTimeout, exitCode: ExitCode.timeout,
-                    message: "\(exchange.request) timed out: no connection to \(exchange.endpoint.authority) within the connect limit (\(limit)).",
+                    message: "\(exchange.request.description) timed out: no connection to \(exchange.endpoint.authority) within the connect limit (\(limit)).",
                     advice: "Check that the server is up and reachable from this machine."))
             }
         }
@@ -587,8 +677,43 @@ final class PlainEventLoop: @unchecked Sendable {
         }
         let elapsed = Double(PlainClock.nanoseconds() - exchange.submitted) / 1e9
         exchange.finish(.success(HTTPResponse(status: parser.status, headers: parser.headers, body: parser.body,
-                                              request: exchange.request, elapsed: elapsed)))
+                                              request: exchange.request.description, elapsed: elapsed)))
         pump(pool)
+    }
+}
+
+/// A caller's schedule run on the loop's thread (`PlainHTTPClient.run(schedule:)`).
+final class PlainSchedule: @unchecked Sendable {
+    /// Sends what is due; returns the seconds until it should be called again, or nil when it is over.
+    let tick: @Sendable () -> Double?
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<Void, Never>?
+    private var ended = false
+    // Loop thread only.
+    var due: UInt64 = 0
+    var finished = false
+
+    init(tick: @escaping @Sendable () -> Double?) { self.tick = tick }
+
+    /// The task that waits for the schedule's end (resumed at once if it already ended).
+    func wait(_ continuation: CheckedContinuation<Void, Never>) {
+        let now: Bool = lock.withLock {
+            if ended { return true }
+            self.continuation = continuation
+            return false
+        }
+        if now { continuation.resume() }
+    }
+
+    /// Ends the schedule: resumes the waiting task (once, whenever it starts waiting).
+    func finish() {
+        let waiting: CheckedContinuation<Void, Never>? = lock.withLock {
+            guard !ended else { return nil }
+            ended = true
+            defer { continuation = nil }
+            return continuation
+        }
+        waiting?.resume()
     }
 }
 #endif

@@ -2,23 +2,19 @@
 import Foundation
 import LabrunCore
 
-/// One request in `PlainEventLoop`: the bytes to send, its deadline, who to tell when it ends.
+/// One request in `PlainEventLoop`: what to send, its deadline, who to tell when it ends.
 /// Made on the submitting thread; from then on touched only on the loop's thread.
 final class PlainExchange: @unchecked Sendable {
-    /// Request line, fields and body (`HTTPRequestHead`).
-    let head: [UInt8]
-    /// `METHOD url`: named in errors and in `HTTPResponse.request` (never a header value).
-    let request: String
-    let endpoint: PlainEndpoint
-    let isHead: Bool
-    /// The request asked for `Connection: close`: its connection ends with it.
-    let closesConnection: Bool
+    let request: PlainRequest
     /// When it was submitted, and by when it must have ended (monotonic nanoseconds).
     let submitted: UInt64
     let deadline: UInt64
-    /// The request's overall timeout in seconds (for the message).
-    let timeout: Double
     private var completion: (@Sendable (Result<HTTPResponse, any Error>) -> Void)?
+
+    var head: [UInt8] { request.head }
+    var endpoint: PlainEndpoint { request.endpoint }
+    var isHead: Bool { request.isHead }
+    var closesConnection: Bool { request.closesConnection }
 
     // Loop thread only.
     /// Position in the loop's `DeadlineHeap` (-1 when not in it).
@@ -33,16 +29,11 @@ final class PlainExchange: @unchecked Sendable {
     var cancelledEarly = false
     private(set) var finished = false
 
-    init(head: [UInt8], request: String, endpoint: PlainEndpoint, isHead: Bool, closesConnection: Bool, timeout: Double,
-         completion: @escaping @Sendable (Result<HTTPResponse, any Error>) -> Void) {
-        self.head = head
+    init(_ request: PlainRequest, completion: @escaping @Sendable (Result<HTTPResponse, any Error>) -> Void) {
         self.request = request
-        self.endpoint = endpoint
-        self.isHead = isHead
-        self.closesConnection = closesConnection
-        self.timeout = timeout
         self.completion = completion
         submitted = PlainClock.nanoseconds()
+        let timeout = request.timeout
         let limit = timeout.isFinite && timeout > 0 ? min(timeout, 365 * 86_400) : 365 * 86_400
         deadline = submitted + UInt64(limit * 1e9)
     }
@@ -60,22 +51,22 @@ final class PlainExchange: @unchecked Sendable {
 
     func timedOut(_ detail: String) -> LabrunError {
         LabrunError(id: ErrorID.httpTimeout, exitCode: ExitCode.timeout,
-                    message: "\(request) timed out (limit \(formatSeconds(timeout))): \(detail).",
+                    message: "\(request.description) timed out (limit \(formatSeconds(request.timeout))): \(detail).",
                     advice: "Check that the server is up and answering; raise the timeout if it is just slow.")
     }
 
     func connectFailed(_ detail: String) -> LabrunError {
         LabrunError(id: ErrorID.httpConnect, exitCode: ExitCode.unavailable,
-                    message: "Could not connect for \(request): \(detail).",
+                    message: "Could not connect for \(request.description): \(detail).",
                     advice: "Check that the server is running and that the address and port are right.")
     }
 
     func transportFailed(_ detail: String) -> LabrunError {
-        LabrunError(id: ErrorID.httpTransport, exitCode: ExitCode.external, message: "\(request) failed: \(detail).")
+        LabrunError(id: ErrorID.httpTransport, exitCode: ExitCode.external, message: "\(request.description) failed: \(detail).")
     }
 
     func closed() -> LabrunError {
-        LabrunError(id: ErrorID.httpClosed, message: "\(request) was not answered: the HTTP client was shut down.")
+        LabrunError(id: ErrorID.httpClosed, message: "\(request.description) was not answered: the HTTP client was shut down.")
     }
 }
 

@@ -25,7 +25,7 @@ import LabrunCore
 /// let http = try PlainHTTPClient(configuration: HTTPClientConfiguration(maxConnectionsPerHost: 64))
 /// http.start(HTTPRequest(.get, "http://127.0.0.1:8080/")) { result in print(result) }
 /// ```
-public final class PlainHTTPClient: HTTPClientEngine, @unchecked Sendable {
+public final class PlainHTTPClient: HTTPScheduling, @unchecked Sendable {
     public let configuration: HTTPClientConfiguration
     private let loop: PlainEventLoop
     private let endpoints = PlainEndpointCache()
@@ -46,10 +46,21 @@ public final class PlainHTTPClient: HTTPClientEngine, @unchecked Sendable {
     /// failure. No task and no continuation per request. `completion` must be quick.
     public func start(_ request: HTTPRequest, completion: @escaping @Sendable (Result<HTTPResponse, any Error>) -> Void) {
         do {
-            loop.submit(try exchange(for: request, completion: completion))
+            loop.submit(PlainExchange(try PlainRequest(request, configuration: configuration, endpoints: endpoints), completion: completion))
         } catch {
             completion(.failure(error))
         }
+    }
+
+    /// Checks the request, resolves its host and writes its bytes, once: `start(prepared:)` then only
+    /// hands them to the loop.
+    public func prepare(_ request: HTTPRequest) throws -> PreparedHTTPRequest {
+        PreparedHTTPRequest(request, form: try PlainRequest(request, configuration: configuration, endpoints: endpoints))
+    }
+
+    public func start(prepared: PreparedHTTPRequest, completion: @escaping @Sendable (Result<HTTPResponse, any Error>) -> Void) {
+        guard let request = prepared.form as? PlainRequest else { return start(prepared.request, completion: completion) }
+        loop.submit(PlainExchange(request, completion: completion))
     }
 
     /// Sends a request and returns the whole answer, whatever its status; `CancellationError` when the
@@ -57,7 +68,7 @@ public final class PlainHTTPClient: HTTPClientEngine, @unchecked Sendable {
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         try Task.checkCancellation()
         let answer = OnceResult()
-        let exchange = try exchange(for: request) { answer.resume($0) }
+        let exchange = PlainExchange(try PlainRequest(request, configuration: configuration, endpoints: endpoints)) { answer.resume($0) }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 answer.wait(continuation)
@@ -68,26 +79,25 @@ public final class PlainHTTPClient: HTTPClientEngine, @unchecked Sendable {
         }
     }
 
+    /// Runs a schedule on the loop's thread (see `HTTPScheduling`): the requests `tick` starts are taken
+    /// in as it returns, without the lock and the wake-up of a request from another thread.
+    public func run(schedule tick: @escaping @Sendable () -> Double?) async {
+        let schedule = PlainSchedule(tick: tick)
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                schedule.wait(continuation)
+                loop.add(schedule)
+            }
+        } onCancel: { [loop] in
+            loop.stop(schedule)
+        }
+    }
+
     /// Not supported: streams (Kubernetes watches, log follows) use `HTTPClient`, on libcurl.
     public func stream(_ request: HTTPRequest) async throws -> HTTPStream {
         throw LabrunError(id: ErrorID.httpSetup, exitCode: ExitCode.failure,
                           message: "\(request) was not sent: the plain HTTP engine answers whole responses only; streams use HTTPClient (libcurl).",
                           advice: "Open streams with HTTPClient.")
-    }
-
-    /// The checked request, ready for the loop: its endpoint resolved, its bytes built.
-    private func exchange(for request: HTTPRequest,
-                          completion: @escaping @Sendable (Result<HTTPResponse, any Error>) -> Void) throws -> PlainExchange {
-        try request.check(configuration: configuration)
-        let target = try HTTPTarget(request.url, method: request.method)
-        let description = request.description
-        let endpoint = try endpoints.endpoint(for: target, request: description)
-        let closes = request.headers.values("Connection").contains { value in
-            value.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == "close" }
-        }
-        return PlainExchange(head: HTTPRequestHead.bytes(for: request, target: target, configuration: configuration),
-                             request: description, endpoint: endpoint, isHead: request.method == .head,
-                             closesConnection: closes, timeout: request.timeout ?? configuration.timeout, completion: completion)
     }
 }
 
