@@ -129,6 +129,8 @@ struct HTTPResponseParserTests {
             ("HTTP/1.1 200 OK\r\nBad Name: \(secret)\r\n\r\n", "not a token"),
             ("HTTP/1.1 200 OK\r\nX-Token: \(secret)\u{1B}[31m\r\n\r\n", "control character"),
             ("HTTP/1.1 200 OK\r\n  folded first\r\n\r\n", "continuation line"),
+            ("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n 2\r\n\r\n", "folds a Content-Length"),
+            ("HTTP/1.1 200 OK\r\nContent-Length:\r\n\r\n", "not a number"),
             ("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", "not a number"),
             ("HTTP/1.1 200 OK\r\nContent-Length: 1e3\r\n\r\n", "not a number"),
             ("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", "two different"),

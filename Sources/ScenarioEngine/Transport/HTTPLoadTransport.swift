@@ -15,11 +15,15 @@ import ScenarioModel
 /// and the operation's `capture` pointers are read from a successful answer. It never throws:
 /// every failure is an outcome.
 ///
+/// An operation whose template has no placeholder is the same request every time: it is prepared
+/// once (`HTTPSending.prepare`: checked, written) and sent as it is — at tens of thousands of
+/// requests a second, building and checking each one again cost more than sending it.
+///
 /// By default each request asks for its own connection (`Connection: close`): kube-proxy balances
 /// connections, not requests, so kept-alive connections would pin the whole load to the pods that
 /// happened to accept them, and a new replica would never see traffic. `reuseConnections: true`
 /// keeps connections alive (for benchmarks of the generator itself).
-public final class HTTPLoadTransport: LoadTransport, @unchecked Sendable {
+public final class HTTPLoadTransport: ScheduledLoadTransport, @unchecked Sendable {
     /// Base URL of the service that receives the load, e.g. `http://10.250.0.1:31234` (no trailing slash).
     public let baseURL: String
     /// Whether requests share kept-alive connections (default: a connection per request).
@@ -73,6 +77,8 @@ public final class HTTPLoadTransport: LoadTransport, @unchecked Sendable {
         let staticBody: Data?
         let bodyTemplate: JSONValue?
         let captures: [(name: String, pointer: String)]
+        /// For an operation without placeholders (its request never changes): the client's prepared form of it.
+        let prepared: PreparedRequestCache?
 
         init(_ operation: TrafficOperation) {
             method = HTTPMethod(rawValue: operation.method)
@@ -87,6 +93,8 @@ public final class HTTPLoadTransport: LoadTransport, @unchecked Sendable {
                 bodyTemplate = operation.body
             }
             captures = operation.captures.keys.sorted().map { ($0, operation.captures[$0] ?? "") }
+            let fixed = pathIsStatic && bodyTemplate == nil && !headers.contains { $0.name.contains("${") || $0.value.contains("${") }
+            prepared = fixed ? PreparedRequestCache() : nil
         }
 
         func body(_ values: [String: String]) -> Data? {
@@ -117,7 +125,10 @@ public final class HTTPLoadTransport: LoadTransport, @unchecked Sendable {
 
     /// The HTTP request for one load request (nil for an operation the stack does not define).
     public func httpRequest(for request: LoadRequest) -> HTTPRequest? {
-        guard let operation = operations[request.operation] else { return nil }
+        operations[request.operation].map { httpRequest(for: request, operation: $0) }
+    }
+
+    private func httpRequest(for request: LoadRequest, operation: CompiledOperation) -> HTTPRequest {
         let values = Self.values(for: request)
         var headers = HTTPHeaders()
         headers.add("Accept", "application/json")
@@ -132,15 +143,55 @@ public final class HTTPLoadTransport: LoadTransport, @unchecked Sendable {
         return HTTPRequest(operation.method, baseURL + path, headers: headers, body: body, timeout: request.timeout)
     }
 
+    /// Runs the load's schedule on the client's loop thread when the client has one (the epoll engine).
+    public func run(schedule tick: @escaping @Sendable () -> Double?) async -> Bool {
+        guard let scheduling = http as? any HTTPScheduling else { return false }
+        await scheduling.run(schedule: tick)
+        return true
+    }
+
     public func start(_ request: LoadRequest, completion: @escaping @Sendable (LoadResponse) -> Void) {
         if let refusal = sendGuard?() { return completion(LoadResponse(outcome: .connection(refusal))) }
-        guard let outgoing = httpRequest(for: request) else {
+        guard let operation = operations[request.operation] else {
             return completion(LoadResponse(outcome: .connection("the stack defines no operation \(request.operation)")))
         }
-        let captures = operations[request.operation]?.captures ?? []
-        let headers = headers
-        http.start(outgoing) { result in
+        let (captures, headers) = (operation.captures, headers)
+        let done: @Sendable (Result<HTTPResponse, any Error>) -> Void = { result in
             completion(HTTPLoadTransport.response(result, captures: captures, headers: headers))
+        }
+        guard let cache = operation.prepared else { return http.start(httpRequest(for: request, operation: operation), completion: done) }
+        do {
+            let prepared = try cache.prepared(timeout: request.timeout, authorization: authorization, using: http) {
+                httpRequest(for: request, operation: operation)
+            }
+            http.start(prepared: prepared, completion: done)
+        } catch {
+            done(.failure(error))
+        }
+    }
+
+    /// The prepared request of an operation without placeholders. What may still vary between its requests
+    /// (the `Authorization` value, the timeout) is its key: a change prepares it again.
+    final class PreparedRequestCache: @unchecked Sendable {
+        private final class Entry: Sendable {
+            let authorization: String?
+            let timeout: Double
+            let prepared: PreparedHTTPRequest
+            init(_ authorization: String?, _ timeout: Double, _ prepared: PreparedHTTPRequest) {
+                (self.authorization, self.timeout, self.prepared) = (authorization, timeout, prepared)
+            }
+        }
+        private let lock = NSLock()
+        private var entry: Entry?
+
+        func prepared(timeout: Double, authorization: String?, using http: any HTTPSending,
+                      request: () -> HTTPRequest) throws -> PreparedHTTPRequest {
+            if let entry = lock.withLock({ entry }), entry.authorization == authorization, entry.timeout == timeout {
+                return entry.prepared
+            }
+            let prepared = try http.prepare(request())
+            lock.withLock { entry = Entry(authorization, timeout, prepared) }
+            return prepared
         }
     }
 
