@@ -26,12 +26,10 @@ struct PlainHTTPClientTests {
     /// Starts every request at once with `start` and waits for all their results, in request order.
     static func startAll(_ client: PlainHTTPClient, _ requests: [HTTPRequest]) async -> [Result<HTTPResponse, any Error>] {
         let results = Results(count: requests.count)
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            results.onDone = { done.resume() }
-            for (index, request) in requests.enumerated() {
-                client.start(request) { results.set(index, $0) }
-            }
+        for (index, request) in requests.enumerated() {
+            client.start(request) { results.set(index, $0) }
         }
+        await results.wait()
         return results.all
     }
 
@@ -39,7 +37,7 @@ struct PlainHTTPClientTests {
         private let lock = NSLock()
         private var values: [Result<HTTPResponse, any Error>?]
         private var left: Int
-        var onDone: (@Sendable () -> Void)?
+        private var onDone: (@Sendable () -> Void)?
         init(count: Int) {
             values = Array(repeating: nil, count: count)
             left = count
@@ -53,6 +51,25 @@ struct PlainHTTPClientTests {
             done?()
         }
         var all: [Result<HTTPResponse, any Error>] { lock.withLock { values.compactMap { $0 } } }
+        /// Returns when every result is in.
+        func wait() async {
+            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                let now: Bool = lock.withLock {
+                    if left == 0 { return true }
+                    onDone = { done.resume() }
+                    return false
+                }
+                if now { done.resume() }
+            }
+        }
+    }
+
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var count = 0
+        var value: Int { lock.withLock { count } }
+        /// The count before this call.
+        func next() -> Int { lock.withLock { defer { count += 1 }; return count } }
     }
 
     /// The LabrunError a request failed with.
@@ -322,6 +339,69 @@ struct PlainHTTPClientTests {
         try await Wait.quick.until("the connection") { server.accepted == 1 }
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
+    }
+
+    // MARK: Schedules and prepared requests
+
+    @Test func aScheduleRunsOnTheLoopUntilItEnds() async throws {
+        let server = try Self.answering(Self.ok)
+        defer { server.stop() }
+        let http = try Self.client(connections: 4)
+        let results = Results(count: 30)
+        let ticks = Counter()
+        await http.run(schedule: {
+            let tick = ticks.next()
+            guard tick < 3 else { return nil }
+            for index in 0..<10 {
+                http.start(HTTPRequest(.get, server.url + "/\(tick)/\(index)")) { results.set(tick * 10 + index, $0) }
+            }
+            return 0.002
+        })
+        #expect(ticks.value == 4)
+        await results.wait()
+        #expect(results.all.allSatisfy { (try? $0.get().status) == 200 })
+        #expect(server.accepted <= 4)
+    }
+
+    @Test func cancellingAScheduleStopsItsTicks() async throws {
+        let http = try Self.client()
+        let ticks = Counter()
+        let task = Task { await http.run(schedule: { _ = ticks.next(); return 0.001 }) }
+        try await Wait.quick.until("a few ticks") { ticks.value >= 3 }
+        task.cancel()
+        await task.value
+        let after = ticks.value
+        // The schedule left the loop before `run` returned: no tick comes after (a request's round trip
+        // through the loop, answered or refused, is the barrier).
+        _ = try? await http.send(HTTPRequest(.get, "http://127.0.0.1:\(try Self.closedPort())/"))
+        #expect(ticks.value == after)
+    }
+
+    @Test func aScheduleOnAClientShutDownEndsAtOnce() async throws {
+        let http = try Self.client()
+        http.shutdown()
+        let ticks = Counter()
+        await http.run(schedule: { _ = ticks.next(); return 0.001 })
+        #expect(ticks.value == 0)
+    }
+
+    @Test func aPreparedRequestIsSentManyTimes() async throws {
+        let seen = Captured()
+        let server = try ScriptedTCPServer { connection in
+            while let request = connection.readRequest() {
+                seen.add(request)
+                connection.write(Self.ok)
+            }
+        }
+        defer { server.stop() }
+        let http = try Self.client()
+        let prepared = try http.prepare(HTTPRequest(.post, server.url + "/p", headers: ["X-A": "1"], body: Data("b".utf8)))
+        let results = Results(count: 5)
+        for index in 0..<5 { http.start(prepared: prepared) { results.set(index, $0) } }
+        await results.wait()
+        #expect(results.all.allSatisfy { (try? $0.get().request) == "POST \(server.url)/p" })
+        #expect(Set(seen.all).count == 1 && seen.all.count == 5, "the same bytes each time")
+        #expect(throws: LabrunError.self) { try http.prepare(HTTPRequest(.get, server.url, headers: ["X-B": "\r\n"])) }
     }
 
     // MARK: nginx

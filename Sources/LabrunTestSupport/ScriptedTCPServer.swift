@@ -4,8 +4,8 @@ import LabrunCore
 /// A TCP server on 127.0.0.1 for the plain HTTP engine's tests: every connection it accepts runs
 /// `script` on a thread of its own with blocking reads and writes, so a test says byte for byte what
 /// the server answers — split writes, a close in the middle, no answer at all. Stopped by `stop()`.
-final class ScriptedTCPServer: @unchecked Sendable {
-    let port: Int
+public final class ScriptedTCPServer: @unchecked Sendable {
+    public let port: Int
     private let listener: Int32
     private let script: @Sendable (ScriptedConnection) -> Void
     private let lock = NSLock()
@@ -13,12 +13,12 @@ final class ScriptedTCPServer: @unchecked Sendable {
     private var live: [ScriptedConnection] = []
     private var stopped = false
 
-    var url: String { "http://127.0.0.1:\(port)" }
+    public var url: String { "http://127.0.0.1:\(port)" }
 
     /// Connections accepted so far.
-    var accepted: Int { lock.withLock { acceptedCount } }
+    public var accepted: Int { lock.withLock { acceptedCount } }
 
-    init(script: @escaping @Sendable (ScriptedConnection) -> Void) throws {
+    public init(script: @escaping @Sendable (ScriptedConnection) -> Void) throws {
         self.script = script
         let listener = socket(AF_INET, Platform.streamSocket, 0)
         self.listener = listener
@@ -44,7 +44,7 @@ final class ScriptedTCPServer: @unchecked Sendable {
     deinit { stop() }
 
     /// Stops accepting and closes every connection still open.
-    func stop() {
+    public func stop() {
         let connections: [ScriptedConnection]? = lock.withLock {
             guard !stopped else { return nil }
             stopped = true
@@ -57,7 +57,7 @@ final class ScriptedTCPServer: @unchecked Sendable {
     }
 
     /// Whether something accepts connections on 127.0.0.1:`port`.
-    static func canConnect(port: Int) -> Bool {
+    public static func canConnect(port: Int) -> Bool {
         let fd = socket(AF_INET, Platform.streamSocket, 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -100,13 +100,13 @@ final class ScriptedTCPServer: @unchecked Sendable {
 }
 
 /// One accepted connection of a `ScriptedTCPServer`, as the script sees it.
-final class ScriptedConnection: @unchecked Sendable {
+public final class ScriptedConnection: @unchecked Sendable {
     private let fd: Int32
     private let lock = NSLock()
     private var closed = false
     private var buffer: [UInt8] = []
     /// 1 for the first connection the server accepted, 2 for the second…
-    fileprivate(set) var index: Int
+    public fileprivate(set) var index: Int
 
     fileprivate init(fd: Int32, index: Int) {
         self.fd = fd
@@ -115,7 +115,7 @@ final class ScriptedConnection: @unchecked Sendable {
 
     /// Reads one request (its head, and a body as long as its Content-Length); nil when the client closed.
     @discardableResult
-    func readRequest() -> String? {
+    public func readRequest() -> String? {
         while true {
             if let end = find([0x0D, 0x0A, 0x0D, 0x0A]) {
                 let head = String(decoding: buffer[0..<end], as: UTF8.self)
@@ -132,9 +132,9 @@ final class ScriptedConnection: @unchecked Sendable {
     }
 
     /// Writes `text` (UTF-8) as it is.
-    func write(_ text: String) { write(Array(text.utf8)) }
+    public func write(_ text: String) { write(Array(text.utf8)) }
 
-    func write(_ bytes: [UInt8]) {
+    public func write(_ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
             let count = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Platform.sendFlags) }
@@ -144,7 +144,7 @@ final class ScriptedConnection: @unchecked Sendable {
     }
 
     /// Writes `text` one piece of `size` bytes at a time, pausing between pieces so that they arrive apart.
-    func writeSplit(_ text: String, size: Int = 1) {
+    public func writeSplit(_ text: String, size: Int = 1) {
         let bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
@@ -155,7 +155,7 @@ final class ScriptedConnection: @unchecked Sendable {
     }
 
     /// Waits until the client closes the connection (or `seconds` pass).
-    func waitForClose(seconds: Double = 10) {
+    public func waitForClose(seconds: Double = 10) {
         var pollfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         let deadline = Date().addingTimeInterval(seconds)
         var byte: UInt8 = 0
@@ -166,7 +166,7 @@ final class ScriptedConnection: @unchecked Sendable {
     }
 
     /// Closes the connection (the client sees the end of the stream).
-    func close() {
+    public func close() {
         lock.withLock {
             guard !closed else { return }
             closed = true
