@@ -14,8 +14,10 @@ import LabrunCore
 /// other builds ran, small static page): with 32 concurrent tasks about 9,100 req/s against
 /// wrk's 12,400 on the same URL (0.74×), with 128 tasks 7,350 vs 9,750 (0.75×); one task at a
 /// time about 3,900 req/s (0.33× wrk: each request crosses two threads, the caller's and the
-/// loop's, so a single sequential caller pays ~0.1 ms of hand-off). The loop thread is the
-/// ceiling; a load generator needing more can use several clients (one loop thread each).
+/// loop's, so a single sequential caller pays ~0.1 ms of hand-off). The load generator does not
+/// send plain `http://` through this client on Linux: `LoadHTTPClient` picks `PlainHTTPClient`
+/// (epoll, HTTP/1.1 only), which keeps up with wrk; this client carries its `https://` load and
+/// everything else (the Kubernetes API, probes, streams).
 ///
 /// ```swift
 /// let http = try HTTPClient()
