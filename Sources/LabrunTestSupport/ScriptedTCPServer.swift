@@ -51,8 +51,9 @@ public final class ScriptedTCPServer: @unchecked Sendable {
             return live
         }
         guard let connections else { return }
+        // Wakes the accept loop, which closes the listener itself: closed here, its number could be reused by
+        // another test's listener before the loop's next accept, and this server would take that one's connections.
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
         for connection in connections { connection.hangUp() }
     }
 
@@ -74,6 +75,7 @@ public final class ScriptedTCPServer: @unchecked Sendable {
             let fd = accept(listener, nil, nil)
             if fd < 0 {
                 if errno == EINTR { continue }
+                close(listener)
                 return
             }
             var on: Int32 = 1
@@ -87,6 +89,7 @@ public final class ScriptedTCPServer: @unchecked Sendable {
             }
             guard let index else {
                 connection.close()
+                close(listener)
                 return
             }
             connection.index = index

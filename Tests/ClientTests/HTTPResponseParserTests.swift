@@ -9,8 +9,9 @@ struct HTTPResponseParserTests {
     /// Parses `text` delivered in pieces cut at `cuts`, as the event loop does (unused bytes handed back
     /// in front of the next piece); `ended` when the connection closes after the last byte.
     static func parse(_ text: String, cuts: [Int] = [], head: Bool = false, ended: Bool = false,
-                      limits: HTTPResponseParser.Limits = .init()) throws(HTTPResponseParser.Failure) -> (HTTPResponseParser, leftover: Int) {
-        var parser = HTTPResponseParser(headRequest: head, limits: limits)
+                      limits: HTTPResponseParser.Limits = .init(),
+                      kept: [String]? = nil) throws(HTTPResponseParser.Failure) -> (HTTPResponseParser, leftover: Int) {
+        var parser = HTTPResponseParser(headRequest: head, limits: limits, keptFields: kept)
         let bytes = Array(text.utf8)
         var carry: [UInt8] = []
         var start = 0
@@ -91,6 +92,17 @@ struct HTTPResponseParserTests {
     @Test func foldedFieldsAreJoinedWithASpace() throws {
         let (parser, _) = try Self.parse("HTTP/1.1 200 OK\r\nX-Long: one\r\n  two\r\n\ttwo-and-a-half\r\nContent-Length: 0\r\n\r\n")
         #expect(parser.headers["X-Long"] == "one two two-and-a-half")
+    }
+
+    @Test func onlyTheKeptFieldsAreKeptButTheFramingIsAlwaysRead() throws {
+        let text = "HTTP/1.1 200 OK\r\nDate: today\r\n  and tomorrow\r\nX-Served-By: pod-a\r\nX-Bad: \u{1B}\r\n"
+            + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n2\r\nok\r\n0\r\nx-served-by: trailer\r\n\r\n"
+        let (parser, _) = try Self.parse(text, kept: ["x-SERVED-by"])
+        #expect(parser.headers.fields.map(\.value) == ["pod-a", "trailer"])
+        #expect(String(decoding: parser.body, as: UTF8.self) == "ok" && !parser.keepAlive)
+        #expect(try Self.parse("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", kept: []).0.headers.fields.isEmpty)
+        // A field dropped is not checked (it is never read); a framing field always is.
+        #expect(throws: HTTPResponseParser.Failure.self) { try Self.parse("HTTP/1.1 200 OK\r\nContent-Length: \u{1B}2\r\n\r\nok", kept: []) }
     }
 
     @Test func theEndOfTheConnection() throws {

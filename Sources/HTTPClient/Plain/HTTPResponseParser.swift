@@ -49,7 +49,10 @@ struct HTTPResponseParser {
 
     let limits: Limits
     /// The request was a HEAD: whatever the headers say, no body follows.
-    let headRequest: Bool
+    private(set) var headRequest: Bool
+    /// The only fields to keep, lowercased (`HTTPClientConfiguration.keptResponseHeaders`); nil keeps all.
+    /// The framing fields are read whether kept or not.
+    let keptFields: [[UInt8]]?
 
     private var state = State.statusLine
     private(set) var status = 0
@@ -71,10 +74,35 @@ struct HTTPResponseParser {
     private var keepAliveAsked = false
     /// The last field read is one of those: a continuation line must not change it after the fact.
     private var lastFieldFrames = false
+    /// The last field read was not kept: its continuation lines are dropped with it.
+    private var lastFieldDropped = false
 
-    init(headRequest: Bool, limits: Limits = Limits()) {
+    init(headRequest: Bool, limits: Limits = Limits(), keptFields: [String]? = nil) {
         self.headRequest = headRequest
         self.limits = limits
+        self.keptFields = keptFields?.map { Array($0.lowercased().utf8) }
+    }
+
+    /// Starts over for the answer to the next request (the connection's parser is reused, not remade).
+    mutating func reset(headRequest: Bool) {
+        self.headRequest = headRequest
+        state = .statusLine
+        status = 0
+        fields.removeAll()
+        body = Data()
+        keepAlive = true
+        (bytesSeen, headBytes, started, http10) = (0, 0, false, false)
+        contentLength = nil
+        (encoded, chunked, closeAsked, keepAliveAsked, lastFieldFrames, lastFieldDropped) = (false, false, false, false, false, false)
+    }
+
+    /// Hands over the fields and the body of a complete answer without copying them (the parser keeps none).
+    mutating func takeAnswer() -> (headers: HTTPHeaders, body: Data) {
+        var taken: [(name: String, value: String)] = []
+        swap(&taken, &fields)
+        var data = Data()
+        swap(&data, &body)
+        return (HTTPHeaders(fields: taken), data)
     }
 
     /// The whole answer has been read.
@@ -224,10 +252,11 @@ struct HTTPResponseParser {
     /// (`Content-Length`, `Transfer-Encoding`, `Connection`) are read from the bytes here, with `framing`.
     private mutating func takeField(_ line: UnsafeRawBufferPointer, framing: Bool) throws(Failure) {
         if line[0] == 0x20 || line[0] == 0x09 {
-            guard !fields.isEmpty else { throw Failure(kind: .malformed, reason: "starts its header with a continuation line") }
             guard !lastFieldFrames else {
                 throw Failure(kind: .malformed, reason: "folds a Content-Length, Transfer-Encoding or Connection field over two lines")
             }
+            if lastFieldDropped { return }
+            guard !fields.isEmpty else { throw Failure(kind: .malformed, reason: "starts its header with a continuation line") }
             try Self.checkValue(line)
             let value = Self.trimmed(line)
             if !value.isEmpty { fields[fields.count - 1].value += " " + String(decoding: value, as: UTF8.self) }
@@ -241,10 +270,13 @@ struct HTTPResponseParser {
             throw Failure(kind: .malformed, reason: "has a header field name that is not a token (a space, a control character or a separator in it)")
         }
         let rawValue = UnsafeRawBufferPointer(rebasing: line[(colon + 1)...])
-        try Self.checkValue(rawValue)
         let value = Self.trimmed(rawValue)
         lastFieldFrames = false
         if framing { try takeFraming(name, value) }
+        lastFieldDropped = keptFields.map { kept in !kept.contains { Self.sameLowercase(name, $0) } } ?? false
+        if lastFieldDropped && !lastFieldFrames { return }
+        try Self.checkValue(rawValue)
+        if lastFieldDropped { return }
         if fields.isEmpty { fields.reserveCapacity(8) }
         fields.append((name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self)))
     }
@@ -406,6 +438,16 @@ struct HTTPResponseParser {
         case 0x61...0x66: return Int(byte - 0x61 + 10)
         default: return nil
         }
+    }
+
+    /// Whether ASCII `bytes` equal the lowercase `word` without regard to case.
+    private static func sameLowercase(_ bytes: UnsafeRawBufferPointer, _ word: [UInt8]) -> Bool {
+        guard bytes.count == word.count else { return false }
+        for index in 0..<word.count {
+            let byte = bytes[index]
+            guard (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) == word[index] else { return false }
+        }
+        return true
     }
 
     /// Whether ASCII `bytes` equal the lowercase `word` without regard to case.

@@ -22,7 +22,8 @@ final class PlainConnection {
     let pool: PlainPool
     var state = State.connecting
     var exchange: PlainExchange?
-    var parser = HTTPResponseParser(headRequest: false)
+    /// Reset for each answer (`HTTPResponseParser.reset`), not remade.
+    var parser: HTTPResponseParser
     /// Bytes read but not yet parsed: the start of a line that the next read completes. Usually empty.
     var carry: [UInt8] = []
     /// What the socket did not take of the request at once (then EPOLLOUT is watched), and how much of it went.
@@ -34,7 +35,8 @@ final class PlainConnection {
     var connectDeadline: UInt64 = 0
     var idleSince: UInt64 = 0
 
-    init(fd: Int32, slot: Int, generation: UInt32, pool: PlainPool) {
+    init(fd: Int32, slot: Int, generation: UInt32, pool: PlainPool, parser: HTTPResponseParser) {
+        self.parser = parser
         self.fd = fd
         self.slot = slot
         self.generation = generation

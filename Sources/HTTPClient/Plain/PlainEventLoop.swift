@@ -24,6 +24,8 @@ import Synchronization
 final class PlainEventLoop: @unchecked Sendable {
     private let connectTimeout: UInt64
     private let limitPerEndpoint: Int
+    /// Each new connection's parser, copied (it holds the fields to keep).
+    private let freshParser: HTTPResponseParser
     private let epoll: Int32
     private let wake: Int32
     private let events: UnsafeMutablePointer<epoll_event>
@@ -55,7 +57,7 @@ final class PlainEventLoop: @unchecked Sendable {
     private var freeSlots: [Int] = []
     private var pools: [ObjectIdentifier: PlainPool] = [:]
     private var lastPool: PlainPool?
-    private var deadlines = DeadlineHeap()
+    private var deadlines = DeadlineLists()
     private var connecting: [PlainConnection] = []
     private var idleCount = 0
     private var nextSweep: UInt64 = 0
@@ -74,6 +76,7 @@ final class PlainEventLoop: @unchecked Sendable {
             ? min(configuration.connectTimeout, 86_400) : 86_400
         connectTimeout = UInt64(timeout * 1e9)
         limitPerEndpoint = configuration.maxConnectionsPerHost
+        freshParser = HTTPResponseParser(headRequest: false, keptFields: configuration.keptResponseHeaders)
         epoll = lr_epoll_create()
         wake = lr_eventfd_create()
         guard epoll >= 0, wake >= 0, lr_epoll_add(epoll, wake, lr_epoll_in, Self.wakeToken) == 0,
@@ -245,8 +248,8 @@ final class PlainEventLoop: @unchecked Sendable {
             defer { incoming = [] }
             return incoming
         }
-        // A request waiting for a connection is in the deadline heap too.
-        for exchange in deadlines.items + left + local {
+        // A request waiting for a connection is in the deadline lists too.
+        for exchange in deadlines.all + left + local {
             exchange.finish(.failure(exchange.closed()))
         }
         local = []
@@ -335,7 +338,7 @@ final class PlainEventLoop: @unchecked Sendable {
     /// A cancellation from `PlainHTTPClient.send`'s task.
     private func abort(_ exchange: PlainExchange) {
         guard !exchange.finished else { return }
-        if exchange.heapIndex < 0 {
+        if exchange.deadlineList == nil {
             exchange.cancelledEarly = true // not taken in yet: `dispatch` ends it
         } else {
             fail(exchange, CancellationError())
@@ -418,7 +421,7 @@ final class PlainEventLoop: @unchecked Sendable {
             connections.append(nil)
             generations.append(0)
         }
-        let connection = PlainConnection(fd: fd, slot: slot, generation: generations[slot], pool: pool)
+        let connection = PlainConnection(fd: fd, slot: slot, generation: generations[slot], pool: pool, parser: freshParser)
         connections[slot] = connection
         pool.open += 1
         return connection
@@ -509,7 +512,7 @@ final class PlainEventLoop: @unchecked Sendable {
     /// else the rest when EPOLLOUT says there is room.
     private func writeRequest(_ connection: PlainConnection) {
         guard let exchange = connection.exchange else { return }
-        connection.parser = HTTPResponseParser(headRequest: exchange.isHead)
+        connection.parser.reset(headRequest: exchange.isHead)
         let head = exchange.head
         var written = 0
         while written < head.count {
@@ -654,15 +657,15 @@ final class PlainEventLoop: @unchecked Sendable {
 
     /// A whole answer: the request ends; the connection serves the next waiting request, waits idle, or closes.
     private func answered(_ connection: PlainConnection, _ exchange: PlainExchange, leftover: Bool, ended: Bool) {
-        let parser = connection.parser
-        connection.parser = HTTPResponseParser(headRequest: false)
+        let (status, keepAlive) = (connection.parser.status, connection.parser.keepAlive)
+        let (headers, body) = connection.parser.takeAnswer()
         connection.served += 1
         deadlines.remove(exchange)
         connection.exchange = nil
         exchange.connection = nil
         let pool = connection.pool
         // Bytes after the answer (HTTP/1.1 without pipelining never has any) mean the connection cannot be trusted.
-        if !ended, !leftover, parser.keepAlive, !exchange.closesConnection {
+        if !ended, !leftover, keepAlive, !exchange.closesConnection {
             if let next = pool.nextWaiting() {
                 assign(next, to: connection)
             } else {
@@ -676,7 +679,7 @@ final class PlainEventLoop: @unchecked Sendable {
             discard(connection)
         }
         let elapsed = Double(PlainClock.nanoseconds() - exchange.submitted) / 1e9
-        exchange.finish(.success(HTTPResponse(status: parser.status, headers: parser.headers, body: parser.body,
+        exchange.finish(.success(HTTPResponse(status: status, headers: headers, body: body,
                                               request: exchange.request.description, elapsed: elapsed)))
         pump(pool)
     }

@@ -41,9 +41,10 @@ public final class HTTPLoadTransport: ScheduledLoadTransport, @unchecked Sendabl
     /// for one, and the wait counts in their latency).
     public convenience init(baseURL: String, traffic: StackTraffic, headers: ResponseHeaders, maxConnections: Int = 256,
                             reuseConnections: Bool = false, allowInsecureCredentials: Bool = false) throws {
+        // Only the accounting fields of an answer are read: the client keeps no other.
         let client = try LoadHTTPClient.make(for: baseURL, configuration: HTTPClientConfiguration(
             timeout: 30, connectTimeout: 3, maxConnectionsPerHost: max(8, maxConnections),
-            allowInsecureCredentials: allowInsecureCredentials))
+            allowInsecureCredentials: allowInsecureCredentials, keptResponseHeaders: [headers.servedBy, headers.version].compactMap { $0 }))
         self.init(baseURL: baseURL, traffic: traffic, headers: headers, http: client, owns: client, reuseConnections: reuseConnections)
     }
 
