@@ -102,25 +102,29 @@ final class LoadSchedule: @unchecked Sendable {
     }
 
     /// Sends every request whose intended time has come; returns the seconds until the next one is due, or
-    /// nil once the control says stop.
+    /// nil once the control says stop. The clock is read once per batch (and once more before returning):
+    /// the requests of a batch share their `start`, the time the batch began, which none precedes.
     func tick() -> Double? {
+        let stop = control.stopTime ?? .infinity
+        var now = clock.now()
         while true {
             let intended = arrivals.intendedTime(of: index)
-            if control.isStopped(at: intended) { return nil }
-            let wait = intended - clock.now()
-            if wait > 0 { return wait }
-            send(index, intended: intended)
+            if intended >= stop { return nil }
+            if intended > now {
+                now = clock.now()
+                if intended > now { return intended - now }
+            }
+            send(index, intended: intended, sent: now)
             index += 1
         }
     }
 
-    private func send(_ sequence: Int, intended: Double) {
+    private func send(_ sequence: Int, intended: Double, sent: Double) {
         let (operation, variables) = captured.resolve(picker.next())
         let keyed = captured.usesIdempotencyKey(operation)
         let request = LoadRequest(sequence: sequence, operation: operation,
                                   idempotencyKey: keyed ? "\(keyPrefix)-\(sequence)" : nil,
                                   variables: variables, timeout: requestTimeout)
-        let sent = clock.now()
         guard inFlight.enter(limit: maxInFlight) else {
             let record = RequestRecord(sequence: request.sequence, operation: operation, intended: intended, start: sent,
                                        end: sent, outcome: .overload, idempotencyKey: request.idempotencyKey)
