@@ -282,6 +282,8 @@ struct HTTPResponseParser {
     }
 
     private mutating func takeFraming(_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws(Failure) {
+        // Most fields are none of the three: their length says so without a comparison.
+        guard name.count == 14 || name.count == 17 || name.count == 10 else { return }
         if Self.sameLowercase(name, "content-length") {
             lastFieldFrames = true
             // `3` or, from some proxies, `3, 3`: every item the same number.
