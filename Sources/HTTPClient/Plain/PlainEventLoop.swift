@@ -62,6 +62,9 @@ final class PlainEventLoop: @unchecked Sendable {
     private var idleCount = 0
     private var nextSweep: UInt64 = 0
     private var now: UInt64 = 0
+    /// The loop has stopped: a request started from a completion now fails at once.
+    private var tearingDown = false
+    private let threadName: String
 
     private static let eventCapacity: Int32 = 256
     private static let scratchSize = 128 * 1024
@@ -72,6 +75,7 @@ final class PlainEventLoop: @unchecked Sendable {
     private static let sweepInterval: UInt64 = 5_000_000_000
 
     init(name: String, configuration: HTTPClientConfiguration) throws {
+        threadName = name
         let timeout = configuration.connectTimeout.isFinite && configuration.connectTimeout > 0
             ? min(configuration.connectTimeout, 86_400) : 86_400
         connectTimeout = UInt64(timeout * 1e9)
@@ -104,7 +108,7 @@ final class PlainEventLoop: @unchecked Sendable {
     /// Hands a request to the loop.
     func submit(_ exchange: PlainExchange) {
         if loopThread.load(ordering: .relaxed) == UInt(pthread_self()) {
-            local.append(exchange)
+            if tearingDown { exchange.finish(.failure(exchange.closed())) } else { local.append(exchange) }
             return
         }
         let first = lock.withLock { () -> Bool? in
@@ -158,6 +162,7 @@ final class PlainEventLoop: @unchecked Sendable {
 
     private func run() {
         loopThread.store(UInt(pthread_self()), ordering: .relaxed)
+        Thread.current.name = threadName // in `perf top` and `ps -L`, rather than the creating thread's name
         now = PlainClock.nanoseconds()
         while true {
             let stop = lock.withLock { () -> Bool in
@@ -242,16 +247,19 @@ final class PlainEventLoop: @unchecked Sendable {
     }
 
     private func teardown() {
+        tearingDown = true
         for case let connection? in connections { discard(connection) }
         let left = lock.withLock { () -> [PlainExchange] in
             stopRequested = true
             defer { incoming = [] }
             return incoming
         }
-        // A request waiting for a connection is in the deadline lists too.
-        for exchange in deadlines.all + left + local {
+        // A request waiting for a connection is in the deadline lists too; `taken` holds the batch taken in
+        // with the stop. A completion that starts another request meets `tearingDown` in `submit`.
+        for exchange in deadlines.all + taken + left + local {
             exchange.finish(.failure(exchange.closed()))
         }
+        taken = []
         local = []
         let stranded = lock.withLock { () -> [PlainSchedule] in
             defer { schedulesAdded = [] }

@@ -34,7 +34,7 @@ public final class PlainHTTPClient: HTTPScheduling, @unchecked Sendable {
     /// reference going away stops the thread).
     public init(configuration: HTTPClientConfiguration = HTTPClientConfiguration()) throws {
         self.configuration = configuration
-        loop = try PlainEventLoop(name: "labrun-plain-http", configuration: configuration)
+        loop = try PlainEventLoop(name: "labrun-plain", configuration: configuration)
     }
 
     deinit { loop.shutdown() }
