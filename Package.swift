@@ -25,8 +25,10 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
-        // 1. C bridges (typed wrappers around variadic libcurl calls; libpq found through pkg-config).
+        // 1. C bridges (typed wrappers around variadic libcurl calls; libpq found through pkg-config; epoll).
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        // Linux's epoll and eventfd (which Swift's Glibc module does not export) for the plain HTTP engine.
+        .target(name: "CEpoll"),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"]), .brew(["libpq"])]),
 
         // Shared basics: errors with ids and advice, redaction, process runner, clock, waits.
@@ -44,7 +46,7 @@ let package = Package(
         .target(name: "LabrunTestSupport", dependencies: ["LabrunCore", "HTTPClient"], swiftSettings: strict),
 
         // 2. Clients.
-        .target(name: "HTTPClient", dependencies: ["CCurl", "LabrunCore"], swiftSettings: strict),
+        .target(name: "HTTPClient", dependencies: ["CCurl", "CEpoll", "LabrunCore"], exclude: ["README.md"], swiftSettings: strict),
         .target(name: "KubernetesClient", dependencies: [
             "CCurl", "LabrunCore", "HTTPClient", "YAMLSafety", .product(name: "Yams", package: "Yams"),
         ], exclude: ["README.md"], swiftSettings: strict),

@@ -14,15 +14,17 @@ import LabrunCore
 /// other builds ran, small static page): with 32 concurrent tasks about 9,100 req/s against
 /// wrk's 12,400 on the same URL (0.74×), with 128 tasks 7,350 vs 9,750 (0.75×); one task at a
 /// time about 3,900 req/s (0.33× wrk: each request crosses two threads, the caller's and the
-/// loop's, so a single sequential caller pays ~0.1 ms of hand-off). The loop thread is the
-/// ceiling; a load generator needing more can use several clients (one loop thread each).
+/// loop's, so a single sequential caller pays ~0.1 ms of hand-off). The load generator does not
+/// send plain `http://` through this client on Linux: `LoadHTTPClient` picks `PlainHTTPClient`
+/// (epoll, HTTP/1.1 only), which keeps up with wrk; this client carries its `https://` load and
+/// everything else (the Kubernetes API, probes, streams).
 ///
 /// ```swift
 /// let http = try HTTPClient()
 /// let response = try await http.send(HTTPRequest(.get, "http://127.0.0.1:8000/healthz"))
 /// print(response.status, response.header("X-App-Version") ?? "-")
 /// ```
-public final class HTTPClient: HTTPSending, @unchecked Sendable {
+public final class HTTPClient: HTTPClientEngine, @unchecked Sendable {
     public let configuration: HTTPClientConfiguration
     private let loop: CurlEventLoop
 
@@ -98,4 +100,53 @@ public protocol HTTPSending: Sendable {
     /// Sends without a task: `completion` is called once with the response or the failure.
     func start(_ request: HTTPRequest, completion: @escaping @Sendable (Result<HTTPResponse, any Error>) -> Void)
     func stream(_ request: HTTPRequest) async throws -> HTTPStream
+    /// Does once what sending `request` needs whatever the time (checks, the bytes to write), for
+    /// `start(prepared:)` to send it any number of times. Throws what `start` would fail with.
+    /// By default it keeps the request as it is.
+    func prepare(_ request: HTTPRequest) throws -> PreparedHTTPRequest
+    /// Sends a prepared request as `start` sends a request.
+    func start(prepared: PreparedHTTPRequest, completion: @escaping @Sendable (Result<HTTPResponse, any Error>) -> Void)
+}
+
+extension HTTPSending {
+    public func prepare(_ request: HTTPRequest) throws -> PreparedHTTPRequest { PreparedHTTPRequest(request) }
+
+    public func start(prepared: PreparedHTTPRequest, completion: @escaping @Sendable (Result<HTTPResponse, any Error>) -> Void) {
+        start(prepared.request, completion: completion)
+    }
+}
+
+/// A request with what a client worked out once to send it (`HTTPSending.prepare`): the load
+/// generator's operations without placeholders are prepared once and sent thousands of times a second.
+public struct PreparedHTTPRequest: Sendable {
+    public let request: HTTPRequest
+    /// The client's own form of it (the plain engine's checked bytes and endpoint), if it has one.
+    let form: (any Sendable)?
+
+    /// A request prepared by nothing but keeping it.
+    public init(_ request: HTTPRequest) {
+        self.request = request
+        form = nil
+    }
+
+    init(_ request: HTTPRequest, form: any Sendable) {
+        self.request = request
+        self.form = form
+    }
+}
+
+/// A client that owns a thread and its connections (`HTTPClient`, `PlainHTTPClient`): `shutdown()` it when done.
+public protocol HTTPClientEngine: HTTPSending {
+    /// Stops the client; requests still in flight fail with `HTTP_CLOSED`.
+    func shutdown()
+}
+
+/// A client whose event loop can run a caller's schedule on its own thread (`PlainHTTPClient`): the
+/// requests a schedule starts go straight to the loop, without a task woken per batch or a hand-off
+/// between threads.
+public protocol HTTPScheduling: HTTPClientEngine {
+    /// Calls `tick` on the loop's thread at once, then again when the seconds it returned have passed (or
+    /// sooner: whenever the loop wakes, so `tick` checks the time itself), until it returns nil; then returns.
+    /// Cancelling the task stops the calls. `tick` must be quick: every request of the client waits for it.
+    func run(schedule tick: @escaping @Sendable () -> Double?) async
 }

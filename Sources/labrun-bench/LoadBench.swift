@@ -133,6 +133,8 @@ struct LoadBench: AsyncParsableCommand {
         var achieved: Double
         var requests: Int
         var errorRate: Double
+        /// `overload` (the in-flight cap was reached), `timeout`, `connection`, `status 503`…
+        var errorsByKind: [String: Int] = [:]
         var p99: Double?
         var cpuSeconds: Double
         var seconds: Double
@@ -141,9 +143,11 @@ struct LoadBench: AsyncParsableCommand {
     }
 
     func report(_ sample: Sample) {
-        print(String(format: "  labrun at %7.0f req/s → %7.0f req/s, errors %.2f%%, p99 %@, CPU %.0f%% of a core — %@",
-                     sample.target, sample.achieved, sample.errorRate * 100, sample.p99.map(milliseconds) ?? "-",
-                     sample.cpuSeconds / sample.seconds * 100, sample.sustained ? "sustained" : "not sustained"))
+        let kinds = sample.errorsByKind.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        print(String(format: "  labrun at %7.0f req/s → %7.0f req/s, errors %.2f%%%@, p99 %@, CPU %.0f%% of a core — %@",
+                     sample.target, sample.achieved, sample.errorRate * 100, kinds.isEmpty ? "" : " (\(kinds))",
+                     sample.p99.map(milliseconds) ?? "-", sample.cpuSeconds / sample.seconds * 100,
+                     sample.sustained ? "sustained" : "not sustained"))
     }
 
     /// Runs the scenario engine's `LoadRunner` over the real `HTTPLoadTransport` at `rate` for `seconds`.
@@ -166,7 +170,7 @@ struct LoadBench: AsyncParsableCommand {
         sampling?.cancel()
         let stats = LoadStatistics.stats(log.records, phase: .during, start: start, end: start + seconds)
         return Sample(target: rate, achieved: Double(stats.succeeded) / seconds, requests: stats.count, errorRate: stats.errorRate,
-                      p99: stats.p99, cpuSeconds: cpu, seconds: elapsed)
+                      errorsByKind: stats.errorsByKind, p99: stats.p99, cpuSeconds: cpu, seconds: elapsed)
     }
 
     /// `http://host:port/path` → (`http://host:port`, `/path`).

@@ -171,6 +171,7 @@ final class CurlTransfer: @unchecked Sendable {
         var valueStart = colon + 1
         while valueStart < line.count, isSpace(line[valueStart]) { valueStart += 1 }
         let name = String(decoding: UnsafeRawBufferPointer(rebasing: line[0..<colon]), as: UTF8.self)
+        if let kept = configuration.keptResponseHeaders, !kept.contains(where: { HTTPHeaders.same($0, name) }) { return }
         let value = String(decoding: UnsafeRawBufferPointer(rebasing: line[valueStart...]), as: UTF8.self)
         headers.add(name, value)
     }

@@ -5,6 +5,8 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
     public init() {}
     public init(_ fields: [(String, String)]) { self.fields = fields.map { (name: $0.0, value: $0.1) } }
     public init(dictionaryLiteral elements: (String, String)...) { self.init(elements) }
+    /// Takes a list of fields as it is (a parser's, without copying it).
+    init(fields: [(name: String, value: String)]) { self.fields = fields }
 
     /// Appends a field (keeps fields already present under that name).
     public mutating func add(_ name: String, _ value: String) { fields.append((name: name, value: value)) }

@@ -55,12 +55,17 @@ public struct HTTPClientConfiguration: Sendable {
     /// Whether credentials may go over plain `http://` to a host other than this machine
     /// (`--allow-insecure-credentials`; see `HTTPRequest.check(configuration:)`).
     public var allowInsecureCredentials: Bool
+    /// The response header fields a response keeps (names in any case); nil keeps them all. The load
+    /// generator reads at most two fields of each answer (the serving pod and version): turning every
+    /// other field of every answer into strings cost more of its CPU than anything else it did itself.
+    public var keptResponseHeaders: [String]?
 
     public init(tls: TLSConfiguration = TLSConfiguration(), bearerToken: String? = nil,
                 defaultHeaders: HTTPHeaders = HTTPHeaders(), timeout: Double = 30, connectTimeout: Double = 10,
                 maxConnectionsPerHost: Int = 0, allowHTTP2: Bool = true, userAgent: String = "labrun",
-                allowInsecureCredentials: Bool = false) {
+                allowInsecureCredentials: Bool = false, keptResponseHeaders: [String]? = nil) {
         self.allowInsecureCredentials = allowInsecureCredentials
+        self.keptResponseHeaders = keptResponseHeaders
         self.tls = tls
         self.bearerToken = bearerToken
         self.defaultHeaders = defaultHeaders

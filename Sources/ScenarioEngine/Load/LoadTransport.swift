@@ -12,6 +12,15 @@ public protocol LoadTransport: Sendable {
     func start(_ request: LoadRequest, completion: @escaping @Sendable (LoadResponse) -> Void)
 }
 
+/// A transport that can run the load's schedule on its own thread (the epoll engine's loop): the
+/// `LoadRunner` then sends from there instead of waking its task for every batch.
+public protocol ScheduledLoadTransport: LoadTransport {
+    /// Calls `tick` on the transport's thread until it returns nil (see `HTTPScheduling.run(schedule:)`);
+    /// returns false at once when this transport cannot (its client has no loop of its own to run it on),
+    /// and the caller ticks the schedule itself.
+    func run(schedule tick: @escaping @Sendable () -> Double?) async -> Bool
+}
+
 extension LoadTransport {
     /// Sends one request and waits for its end (the capacity probe's closed-loop workers). When the task is
     /// cancelled it returns `.connection("cancelled")` at once; the request itself ends within its timeout.

@@ -164,21 +164,28 @@ enum RecordCoding {
 
     static func encode(_ record: RequestRecord, into bytes: inout [UInt8]) {
         let start = bytes.count
-        put(UInt32(0), &bytes) // length, patched below
-        put(UInt64(bitPattern: Int64(record.sequence)), &bytes)
-        put(record.intended.bitPattern, &bytes)
-        put(record.start.bitPattern, &bytes)
-        put(record.end.bitPattern, &bytes)
+        // The fixed-width fields in one append (they were one append each: a tenth of the load
+        // generator's own CPU per request went to writing records).
+        var kind: UInt8 = 3
+        var code: UInt32?
         switch record.outcome {
-        case .status(let code):
-            bytes.append(0)
-            put(UInt32(truncatingIfNeeded: code), &bytes)
-        case .timeout: bytes.append(1)
-        case .connection(let text):
-            bytes.append(2)
-            put(text, &bytes)
-        case .overload: bytes.append(3)
+        case .status(let status): (kind, code) = (0, UInt32(truncatingIfNeeded: status))
+        case .timeout: kind = 1
+        case .connection: kind = 2
+        case .overload: kind = 3
         }
+        let fixed = 37 + (code == nil ? 0 : 4)
+        withUnsafeTemporaryAllocation(byteCount: 41, alignment: 8) { raw in
+            raw.storeBytes(of: UInt32(0), toByteOffset: 0, as: UInt32.self) // length, patched below
+            raw.storeBytes(of: UInt64(bitPattern: Int64(record.sequence)).littleEndian, toByteOffset: 4, as: UInt64.self)
+            raw.storeBytes(of: record.intended.bitPattern.littleEndian, toByteOffset: 12, as: UInt64.self)
+            raw.storeBytes(of: record.start.bitPattern.littleEndian, toByteOffset: 20, as: UInt64.self)
+            raw.storeBytes(of: record.end.bitPattern.littleEndian, toByteOffset: 28, as: UInt64.self)
+            raw.storeBytes(of: kind, toByteOffset: 36, as: UInt8.self)
+            if let code { raw.storeBytes(of: code.littleEndian, toByteOffset: 37, as: UInt32.self) }
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[0..<fixed]))
+        }
+        if case .connection(let text) = record.outcome { put(text, &bytes) }
         put(record.operation.rawValue, &bytes)
         put(record.servedBy, &bytes)
         put(record.version, &bytes)

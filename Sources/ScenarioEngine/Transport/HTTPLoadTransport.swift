@@ -4,20 +4,26 @@ import LabrunCore
 import StackModel
 import ScenarioModel
 
-/// The real `LoadTransport`: the stack file's request templates over labrun's libcurl `HTTPClient`.
+/// The real `LoadTransport`: the stack file's request templates over one of labrun's HTTP clients.
 ///
-/// One client (one libcurl multi handle, one event-loop thread, kept-alive connections) carries
-/// every request of a run, so hundreds of requests per second cost continuations, not threads.
+/// One client (one event-loop thread, a pool of connections) carries every request of a run, each
+/// started with a completion (no task, no continuation). The client is `LoadHTTPClient`'s choice:
+/// on Linux the epoll engine (`PlainHTTPClient`) for an `http://` service, libcurl's `HTTPClient`
+/// for `https://` and on other systems.
 /// Each operation is compiled once from its template (`traffic.operations` in the stack file);
 /// the answer's serving-pod and version headers (the stack's `headers`) are kept for accounting,
 /// and the operation's `capture` pointers are read from a successful answer. It never throws:
 /// every failure is an outcome.
 ///
+/// An operation whose template has no placeholder is the same request every time: it is prepared
+/// once (`HTTPSending.prepare`: checked, written) and sent as it is — at tens of thousands of
+/// requests a second, building and checking each one again cost more than sending it.
+///
 /// By default each request asks for its own connection (`Connection: close`): kube-proxy balances
 /// connections, not requests, so kept-alive connections would pin the whole load to the pods that
 /// happened to accept them, and a new replica would never see traffic. `reuseConnections: true`
 /// keeps connections alive (for benchmarks of the generator itself).
-public final class HTTPLoadTransport: LoadTransport, @unchecked Sendable {
+public final class HTTPLoadTransport: ScheduledLoadTransport, @unchecked Sendable {
     /// Base URL of the service that receives the load, e.g. `http://10.250.0.1:31234` (no trailing slash).
     public let baseURL: String
     /// Whether requests share kept-alive connections (default: a connection per request).
@@ -29,14 +35,16 @@ public final class HTTPLoadTransport: LoadTransport, @unchecked Sendable {
     private let operations: [LoadOperation: CompiledOperation]
     private let headers: ResponseHeaders
     private let http: any HTTPSending
-    private let ownsClient: HTTPClient?
+    private let ownsClient: (any HTTPClientEngine)?
 
-    /// A transport on a client of its own (sized for `maxConnections` concurrent requests).
+    /// A transport on a client of its own (at most `maxConnections` connections; requests beyond them wait
+    /// for one, and the wait counts in their latency).
     public convenience init(baseURL: String, traffic: StackTraffic, headers: ResponseHeaders, maxConnections: Int = 256,
                             reuseConnections: Bool = false, allowInsecureCredentials: Bool = false) throws {
-        let client = try HTTPClient(configuration: HTTPClientConfiguration(
+        // Only the accounting fields of an answer are read: the client keeps no other.
+        let client = try LoadHTTPClient.make(for: baseURL, configuration: HTTPClientConfiguration(
             timeout: 30, connectTimeout: 3, maxConnectionsPerHost: max(8, maxConnections),
-            allowInsecureCredentials: allowInsecureCredentials))
+            allowInsecureCredentials: allowInsecureCredentials, keptResponseHeaders: [headers.servedBy, headers.version].compactMap { $0 }))
         self.init(baseURL: baseURL, traffic: traffic, headers: headers, http: client, owns: client, reuseConnections: reuseConnections)
     }
 
@@ -46,7 +54,7 @@ public final class HTTPLoadTransport: LoadTransport, @unchecked Sendable {
         self.init(baseURL: baseURL, traffic: traffic, headers: headers, http: http, owns: nil, reuseConnections: reuseConnections)
     }
 
-    private init(baseURL: String, traffic: StackTraffic, headers: ResponseHeaders, http: any HTTPSending, owns: HTTPClient?,
+    private init(baseURL: String, traffic: StackTraffic, headers: ResponseHeaders, http: any HTTPSending, owns: (any HTTPClientEngine)?,
                  reuseConnections: Bool) {
         self.baseURL = HTTPLoadTransport.trimmed(baseURL)
         self.operations = Dictionary(uniqueKeysWithValues: traffic.operations.map { (LoadOperation($0.name), CompiledOperation($0)) })
@@ -70,6 +78,8 @@ public final class HTTPLoadTransport: LoadTransport, @unchecked Sendable {
         let staticBody: Data?
         let bodyTemplate: JSONValue?
         let captures: [(name: String, pointer: String)]
+        /// For an operation without placeholders (its request never changes): the client's prepared form of it.
+        let prepared: PreparedRequestCache?
 
         init(_ operation: TrafficOperation) {
             method = HTTPMethod(rawValue: operation.method)
@@ -84,6 +94,8 @@ public final class HTTPLoadTransport: LoadTransport, @unchecked Sendable {
                 bodyTemplate = operation.body
             }
             captures = operation.captures.keys.sorted().map { ($0, operation.captures[$0] ?? "") }
+            let fixed = pathIsStatic && bodyTemplate == nil && !headers.contains { $0.name.contains("${") || $0.value.contains("${") }
+            prepared = fixed ? PreparedRequestCache() : nil
         }
 
         func body(_ values: [String: String]) -> Data? {
@@ -114,7 +126,10 @@ public final class HTTPLoadTransport: LoadTransport, @unchecked Sendable {
 
     /// The HTTP request for one load request (nil for an operation the stack does not define).
     public func httpRequest(for request: LoadRequest) -> HTTPRequest? {
-        guard let operation = operations[request.operation] else { return nil }
+        operations[request.operation].map { httpRequest(for: request, operation: $0) }
+    }
+
+    private func httpRequest(for request: LoadRequest, operation: CompiledOperation) -> HTTPRequest {
         let values = Self.values(for: request)
         var headers = HTTPHeaders()
         headers.add("Accept", "application/json")
@@ -129,15 +144,55 @@ public final class HTTPLoadTransport: LoadTransport, @unchecked Sendable {
         return HTTPRequest(operation.method, baseURL + path, headers: headers, body: body, timeout: request.timeout)
     }
 
+    /// Runs the load's schedule on the client's loop thread when the client has one (the epoll engine).
+    public func run(schedule tick: @escaping @Sendable () -> Double?) async -> Bool {
+        guard let scheduling = http as? any HTTPScheduling else { return false }
+        await scheduling.run(schedule: tick)
+        return true
+    }
+
     public func start(_ request: LoadRequest, completion: @escaping @Sendable (LoadResponse) -> Void) {
         if let refusal = sendGuard?() { return completion(LoadResponse(outcome: .connection(refusal))) }
-        guard let outgoing = httpRequest(for: request) else {
+        guard let operation = operations[request.operation] else {
             return completion(LoadResponse(outcome: .connection("the stack defines no operation \(request.operation)")))
         }
-        let captures = operations[request.operation]?.captures ?? []
-        let headers = headers
-        http.start(outgoing) { result in
+        let (captures, headers) = (operation.captures, headers)
+        let done: @Sendable (Result<HTTPResponse, any Error>) -> Void = { result in
             completion(HTTPLoadTransport.response(result, captures: captures, headers: headers))
+        }
+        guard let cache = operation.prepared else { return http.start(httpRequest(for: request, operation: operation), completion: done) }
+        do {
+            let prepared = try cache.prepared(timeout: request.timeout, authorization: authorization, using: http) {
+                httpRequest(for: request, operation: operation)
+            }
+            http.start(prepared: prepared, completion: done)
+        } catch {
+            done(.failure(error))
+        }
+    }
+
+    /// The prepared request of an operation without placeholders. What may still vary between its requests
+    /// (the `Authorization` value, the timeout) is its key: a change prepares it again.
+    final class PreparedRequestCache: @unchecked Sendable {
+        private final class Entry: Sendable {
+            let authorization: String?
+            let timeout: Double
+            let prepared: PreparedHTTPRequest
+            init(_ authorization: String?, _ timeout: Double, _ prepared: PreparedHTTPRequest) {
+                (self.authorization, self.timeout, self.prepared) = (authorization, timeout, prepared)
+            }
+        }
+        private let lock = NSLock()
+        private var entry: Entry?
+
+        func prepared(timeout: Double, authorization: String?, using http: any HTTPSending,
+                      request: () -> HTTPRequest) throws -> PreparedHTTPRequest {
+            if let entry = lock.withLock({ entry }), entry.authorization == authorization, entry.timeout == timeout {
+                return entry.prepared
+            }
+            let prepared = try http.prepare(request())
+            lock.withLock { entry = Entry(authorization, timeout, prepared) }
+            return prepared
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPClient
 import LabrunCore
+import LabrunTestSupport
 import StackModel
 import Testing
 @testable import ScenarioEngine
@@ -122,5 +123,72 @@ import Testing
         let unavailable = HTTPLoadTransport(baseURL: "http://h", traffic: TestStacks.todo.traffic, headers: TestStacks.todo.headers, http: ScriptedHTTP { _ in HTTPResponse(status: 503) })
         let answer = await unavailable.send(LoadRequest(sequence: 0, operation: .create, idempotencyKey: "k", timeout: 1))
         #expect(answer.outcome == .status(503) && answer.captured.isEmpty)
+    }
+}
+
+/// The transport on the epoll engine against a scripted server on 127.0.0.1, and its prepared requests.
+@Suite struct HTTPLoadTransportEngineTests {
+    /// Counts what the transport asks of its client.
+    final class PreparingHTTP: HTTPSending, @unchecked Sendable {
+        let lock = NSLock()
+        var prepared: [HTTPRequest] = []
+        var startedPrepared = 0
+        var started: [HTTPRequest] = []
+        func send(_ request: HTTPRequest) async throws -> HTTPResponse { HTTPResponse(status: 200) }
+        func start(_ request: HTTPRequest, completion: @escaping @Sendable (Result<HTTPResponse, any Error>) -> Void) {
+            lock.withLock { started.append(request) }
+            completion(.success(HTTPResponse(status: 200)))
+        }
+        func stream(_ request: HTTPRequest) async throws -> HTTPStream { throw LabrunError(id: "UNUSED", message: "not used") }
+        func prepare(_ request: HTTPRequest) throws -> PreparedHTTPRequest {
+            lock.withLock { prepared.append(request) }
+            return PreparedHTTPRequest(request)
+        }
+        func start(prepared: PreparedHTTPRequest, completion: @escaping @Sendable (Result<HTTPResponse, any Error>) -> Void) {
+            lock.withLock { startedPrepared += 1 }
+            completion(.success(HTTPResponse(status: 200)))
+        }
+    }
+
+    @Test func anOperationWithoutPlaceholdersIsPreparedOnce() async {
+        let http = PreparingHTTP()
+        let transport = HTTPLoadTransport(baseURL: "http://h", traffic: TestStacks.todo.traffic, headers: TestStacks.todo.headers, http: http)
+        for sequence in 0..<3 { _ = await transport.send(LoadRequest(sequence: sequence, operation: .list, timeout: 5)) }
+        #expect(http.prepared.count == 1 && http.startedPrepared == 3)
+        #expect(http.prepared.first?.url == "http://h/api/tasks?limit=50")
+        // What the request carries besides its template is part of the key.
+        transport.authorization = "Bearer t"
+        _ = await transport.send(LoadRequest(sequence: 3, operation: .list, timeout: 5))
+        _ = await transport.send(LoadRequest(sequence: 4, operation: .list, timeout: 7))
+        #expect(http.prepared.count == 3 && http.prepared[1].headers["Authorization"] == "Bearer t" && http.prepared[2].timeout == 7)
+        // A template with a placeholder is built for each request.
+        _ = await transport.send(LoadRequest(sequence: 5, operation: .get, variables: ["id": "9"], timeout: 5))
+        #expect(http.started.map(\.url) == ["http://h/api/tasks/9"])
+    }
+
+    @Test func onTheEpollEngineTheScheduleRunsOnItsLoop() async throws {
+        let server = try ScriptedTCPServer { connection in
+            while connection.readRequest() != nil {
+                connection.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Served-By: pod-a\r\n\r\nok")
+            }
+        }
+        defer { server.stop() }
+        let traffic = StackTraffic(workload: "web", operations: [TrafficOperation(name: "get", method: "GET", path: "/")])
+        let transport = try HTTPLoadTransport(baseURL: server.url, traffic: traffic, headers: ResponseHeaders(servedBy: "X-Served-By"),
+                                              maxConnections: 4, reuseConnections: true)
+        let ran = await transport.run(schedule: { () -> Double? in nil })
+        #expect(ran, "the epoll engine runs schedules")
+        let fake = HTTPLoadTransport(baseURL: server.url, traffic: traffic, headers: ResponseHeaders(), http: PreparingHTTP())
+        let fakeRan = await fake.run(schedule: { () -> Double? in nil })
+        #expect(!fakeRan, "a client without a loop of its own does not")
+
+        let clock = SystemClock()
+        let spec = LoadSpec(rate: .fixed(200), mix: ["get": 1], requestTimeout: .seconds(5), maxInFlight: 64)
+        let runner = LoadRunner(spec: spec, traffic: traffic, rate: 200, keyPrefix: "t", clock: clock, transport: transport)
+        let start = clock.now() + 0.05
+        let records = try await runner.records(start: start, control: LoadControl(stopAt: start + 0.5))
+        #expect(records.map(\.sequence) == Array(0..<100))
+        #expect(records.allSatisfy { $0.succeeded && $0.servedBy == "pod-a" && $0.start >= $0.intended && $0.end >= $0.start })
+        #expect(server.accepted <= 8, "the transport's pool holds at least 8 connections, at most max(8, maxConnections)")
     }
 }
