@@ -100,14 +100,19 @@ struct PlainHTTPClientTests {
         #expect(response.elapsed > 0)
     }
 
-    @Test func theRequestOnTheWire() async throws {
-        let seen = Captured()
-        let server = try ScriptedTCPServer { connection in
+    /// A server that answers every request with `ok` and records it in `seen`.
+    static func recordingServer(_ seen: Captured) throws -> ScriptedTCPServer {
+        try ScriptedTCPServer { connection in
             while let request = connection.readRequest() {
                 seen.add(request)
                 connection.write(Self.ok)
             }
         }
+    }
+
+    @Test func theRequestOnTheWire() async throws {
+        let seen = Captured()
+        let server = try Self.recordingServer(seen)
         defer { server.stop() }
         let http = try PlainHTTPClient(configuration: HTTPClientConfiguration(
             bearerToken: "tok-\(UUID().uuidString)", defaultHeaders: ["X-Default": "d", "X-Overridden": "default"],
@@ -394,12 +399,7 @@ struct PlainHTTPClientTests {
 
     @Test func aPreparedRequestIsSentManyTimes() async throws {
         let seen = Captured()
-        let server = try ScriptedTCPServer { connection in
-            while let request = connection.readRequest() {
-                seen.add(request)
-                connection.write(Self.ok)
-            }
-        }
+        let server = try Self.recordingServer(seen)
         defer { server.stop() }
         let http = try Self.client()
         let prepared = try http.prepare(HTTPRequest(.post, server.url + "/p", headers: ["X-A": "1"], body: Data("b".utf8)))
