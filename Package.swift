@@ -30,6 +30,8 @@ let package = Package(
         // Linux's epoll and eventfd (which Swift's Glibc module does not export) for the plain HTTP engine.
         .target(name: "CEpoll"),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"]), .brew(["libpq"])]),
+        // OpenSSL's libcrypto: HMAC-SHA256 for the JSON Web Tokens of traffic.auth.jwt.
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
 
         // Shared basics: errors with ids and advice, redaction, process runner, clock, waits.
         .target(name: "LabrunCore", dependencies: [
@@ -75,8 +77,8 @@ let package = Package(
 
         // 5b. Scenario runtime: the runner, one executor per action, probes, the load, the suite.
         .target(name: "ScenarioEngine", dependencies: [
-            "LabrunCore", "KubernetesClient", "HTTPClient", "PostgresClient", "ClusterProviders", "StackModel", "StackLifecycle",
-            "ScenarioModel",
+            "CCrypto", "LabrunCore", "KubernetesClient", "HTTPClient", "PostgresClient", "ClusterProviders", "StackModel",
+            "StackLifecycle", "ScenarioModel",
         ], swiftSettings: strict),
 
         // 6. Reports: JUnit XML, JSON, HTML with an SVG timeline — from the model only.

@@ -10,7 +10,7 @@ case "${1:-}" in -h|--help) usage; exit 0 ;; "") ;; *) usage >&2; exit 2 ;; esac
 
 packages=(
   # Swift harness: C bridges.
-  libcurl4-openssl-dev libpq-dev pkg-config
+  libcurl4-openssl-dev libpq-dev libssl-dev pkg-config
   # Images and compose (docker/).
   docker.io docker-compose debootstrap
   # Real PostgreSQL for the client and backend tests.

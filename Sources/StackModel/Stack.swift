@@ -256,15 +256,50 @@ public struct StackTraffic: Sendable, Hashable {
 public enum TrafficAuth: Sendable, Hashable {
     /// `Authorization: Bearer <token>`, the token being `key` of Secret `secret`.
     case bearer(secret: String, key: String)
+    /// `Authorization: Bearer <token>`, a JSON Web Token per user that labrun signs itself (`JWTAuth`).
+    case jwt(JWTAuth)
+
+    /// The users requests act as (`${user}`): the load spreads over them in turn, a scenario's HTTP steps act as
+    /// the first. Empty for a single shared token.
+    public var users: [String] {
+        if case .jwt(let jwt) = self { return jwt.users }
+        return []
+    }
+}
+
+/// Tokens labrun signs for a stack whose API checks HS256 JSON Web Tokens with a shared secret (RFC 7519): the
+/// HMAC key is `key` of Secret `secret`, read when the run starts; each user's token carries `sub` (the user),
+/// `iat`, `exp` (`ttlSeconds` later) and `claims` (e.g. `iss`, `aud`). The key and every token are redacted.
+public struct JWTAuth: Sendable, Hashable {
+    /// Claims labrun sets itself; a stack file cannot.
+    public static let reservedClaims: Set<String> = ["sub", "iat", "exp", "nbf"]
+    /// The users' names: `labrun-user-1`, `labrun-user-2`, … (`userPrefix` then a number).
+    public static func users(count: Int, prefix: String) -> [String] { (1...max(1, count)).map { prefix + String($0) } }
+
+    public var secret: String
+    public var key: String
+    /// String claims every token carries besides `sub`, `iat` and `exp`, sorted by name when signed.
+    public var claims: [String: String]
+    public var users: [String]
+    public var ttlSeconds: Int
+
+    public init(secret: String, key: String, claims: [String: String] = [:], users: [String], ttlSeconds: Int = 3600) {
+        self.secret = secret
+        self.key = key
+        self.claims = claims
+        self.users = users
+        self.ttlSeconds = ttlSeconds
+    }
 }
 
 /// One named request template of the load.
 ///
 /// Placeholders `${name}` in the path, header values and string leaves of the body are replaced
 /// per request: `${idempotencyKey}` (unique per request and run), `${sequence}` (the request's
-/// number), and any variable an operation captures (`${id}`), taken in turn from earlier responses.
+/// number), `${user}` (the user it acts as, with `auth.jwt`), and any variable an operation captures
+/// (`${id}`), taken in turn from earlier responses of the same user.
 public struct TrafficOperation: Sendable, Hashable {
-    public static let builtinVariables = ["idempotencyKey", "sequence"]
+    public static let builtinVariables = ["idempotencyKey", "sequence", "user"]
 
     public var name: String
     public var method: String

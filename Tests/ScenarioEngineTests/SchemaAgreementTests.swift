@@ -91,6 +91,7 @@ import Testing
         (["properties", "traffic"], StackKeys.traffic),
         (["properties", "traffic", "properties", "auth"], StackKeys.auth),
         (["properties", "traffic", "properties", "auth", "properties", "bearer"], StackKeys.bearer),
+        (["properties", "traffic", "properties", "auth", "properties", "jwt"], StackKeys.jwt),
         (["$defs", "operation"], StackKeys.operation),
         (["properties", "ledger"], StackKeys.ledger),
     ]

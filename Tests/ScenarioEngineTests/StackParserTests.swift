@@ -129,8 +129,42 @@ import Testing
             "labrun.yaml:11:22: traffic.auth.bearer.secret: invalid name \"Api_Token\" (use lower-case letters, digits, dashes and dots, e.g. shop-db)",
         ])
         #expect(errors(Self.minimal + "  auth:\n    basic: {user: a}\n") == [
-            "labrun.yaml:11:5: traffic.auth.basic: unknown key \"basic\" (expected one of: bearer)",
-            "labrun.yaml:11:5: traffic.auth.bearer: missing required key \"bearer\"",
+            "labrun.yaml:11:5: traffic.auth.basic: unknown key \"basic\" (expected one of: bearer, jwt)",
+            "labrun.yaml:11:5: traffic.auth: needs \"bearer\" or \"jwt\"",
+        ])
+    }
+
+    @Test func jwtAuthSignsATokenPerUserAndGivesTheLoadAUserVariable() throws {
+        let yaml = Self.minimal.replacingOccurrences(of: "home: {path: /}", with: "home: {path: \"/api/${user}/items\"}")
+            + "  auth:\n    jwt: {secret: app-auth, key: JWT_SECRET, claims: {iss: app, aud: api}, users: 3, ttl: 30m}\n"
+        guard case .success(let stack) = StackParser().parse(yaml: yaml, file: "labrun.yaml", absolutePath: "/lab/stack/labrun.yaml") else {
+            Issue.record("traffic.auth.jwt was refused: \(errors(yaml))")
+            return
+        }
+        #expect(stack.traffic.auth == .jwt(JWTAuth(secret: "app-auth", key: "JWT_SECRET", claims: ["iss": "app", "aud": "api"],
+                                                    users: ["labrun-user-1", "labrun-user-2", "labrun-user-3"], ttlSeconds: 1800)))
+        let defaults = Self.minimal + "  auth:\n    jwt: {secret: app-auth, key: K, userPrefix: tester.}\n"
+        guard case .success(let plain) = StackParser().parse(yaml: defaults, file: "labrun.yaml", absolutePath: "/lab/stack/labrun.yaml") else {
+            Issue.record("defaults refused: \(errors(defaults))")
+            return
+        }
+        #expect(plain.traffic.auth == .jwt(JWTAuth(secret: "app-auth", key: "K", users: ["tester.1"], ttlSeconds: 3600)))
+    }
+
+    @Test func jwtAuthMistakesAreNamed() {
+        #expect(errors(Self.minimal + "  auth:\n    jwt: {secret: a, key: K, claims: {sub: me, exp: \"1\"}, users: 0, ttl: 10s, userPrefix: \"a b\"}\n") == [
+            "labrun.yaml:11:39: traffic.auth.jwt.claims.sub: claim \"sub\" is set by labrun (sub is the user, iat and exp come from ttl); remove it",
+            "labrun.yaml:11:48: traffic.auth.jwt.claims.exp: claim \"exp\" is set by labrun (sub is the user, iat and exp come from ttl); remove it",
+            "labrun.yaml:11:66: traffic.auth.jwt.users: must be at least 1, got 0",
+            "labrun.yaml:11:74: traffic.auth.jwt.ttl: a token's lifetime must be between 1m and 24h (a run outliving it would be refused half-way)",
+            "labrun.yaml:11:91: traffic.auth.jwt.userPrefix: invalid user prefix \"a b\" (use letters, digits, dots, dashes, underscores or @, e.g. labrun-user-)",
+        ])
+        #expect(errors(Self.minimal + "  auth:\n    jwt: {secret: a, key: K}\n    bearer: {secret: a, key: K}\n") == [
+            "labrun.yaml:11:5: traffic.auth.jwt: \"bearer\" and \"jwt\" exclude each other; keep one",
+        ])
+        let userWithoutTokens = Self.minimal.replacingOccurrences(of: "home: {path: /}", with: "home: {path: \"/api/${user}/items\"}")
+        #expect(errors(userWithoutTokens) == [
+            "labrun.yaml:9:18: traffic.operations.home.path: ${user} is the user a request acts as, which needs tokens per user: add traffic.auth.jwt",
         ])
     }
 

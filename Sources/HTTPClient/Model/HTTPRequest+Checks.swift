@@ -11,7 +11,8 @@ import LabrunCore
 ///   or `X-Api-Key` field) never go over plain `http://` to another host unless the user opted in
 ///   (`--allow-insecure-credentials`): anyone on the path could read them. A loopback host
 ///   (`localhost`, 127.0.0.0/8, `::1`) is exempt: those bytes never leave the machine (a port-forward
-///   carries them on over the API server's TLS connection).
+///   carries them on over the API server's TLS connection); so is an address that an interface of
+///   this machine carries right now (`HostAddresses`: the bare cluster's node address).
 extension HTTPRequest {
     /// Checks the request as `configuration`'s client would send it (its default headers and bearer token added).
     public func check(configuration: HTTPClientConfiguration) throws {
@@ -31,7 +32,7 @@ extension HTTPRequest {
     /// Refuses to send credentials to `url` when it is plain HTTP to a host other than this machine.
     public static func checkCredentialTransport(_ url: String) throws {
         guard let components = URLComponents(string: url), components.scheme?.lowercased() == "http" else { return }
-        if let host = components.host, isLoopback(host) { return }
+        if let host = components.host, isLoopback(host) || HostAddresses.isLocal(host) { return }
         let shown = (components.host ?? "?") + (components.port.map { ":\($0)" } ?? "")
         throw LabrunError(
             id: ErrorID.httpInsecureCredentials, exitCode: ExitCode.invalidInput,

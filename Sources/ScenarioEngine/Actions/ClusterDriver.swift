@@ -22,8 +22,8 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
     let lock = NSLock()
     var access: [String: StackEndpoints] = [:]
     var credentials: [String: DatabaseCredentials] = [:]
-    /// Namespace → the `Authorization` value the stack's `traffic.auth` gives (read from its Secret at setup).
-    var authorizations: [String: String] = [:]
+    /// Namespace → the `Authorization` values the stack's `traffic.auth` gives (its Secret read, or tokens signed, at setup).
+    var requestCredentials: [String: RequestCredentials] = [:]
     /// The stack's images, built (or found) once per stack file and provider in this process: for runs
     /// that start together (`--parallel`) and for drivers made side by side (the end-to-end tests,
     /// whose concurrent builds would otherwise race in `docker/build.sh`'s shared cache).
@@ -81,7 +81,7 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
                       access: lock.withLock { access[run.namespace] },
                       check: { assertion in await self.check(assertion, run: run) },
                       collectDiagnostics: { spec, reason in await self.collectDiagnostics(spec, reason: reason, run: run) },
-                      authorization: lock.withLock { authorizations[run.namespace] })
+                      credentials: lock.withLock { requestCredentials[run.namespace] })
     }
 
     /// The deployer for one run, its progress on the run's timeline.
@@ -183,9 +183,10 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
                     if let url = reached.url(workload) { try HTTPRequest.checkCredentialTransport(url) }
                 }
             }
-            let value = try await authorization(auth, namespace: namespace)
-            lock.withLock { authorizations[namespace] = value }
-            timeline.record(.note, "setup", "requests carry the credentials of traffic.auth (redacted)")
+            let value = try await credentials(auth, namespace: namespace)
+            lock.withLock { requestCredentials[namespace] = value }
+            timeline.record(.note, "setup", "requests carry the credentials of traffic.auth (redacted)"
+                            + (value.users.isEmpty ? "" : ", a token per user for \(value.users.count) user\(value.users.count == 1 ? "" : "s")"))
         }
         timeline.record(.note, "setup", "reached by \(reached.method): "
                         + reached.entries.map { "\($0.workload) at \($0.address)" }.joined(separator: ", "))

@@ -3,6 +3,7 @@ import Foundation
 import HTTPClient
 import LabrunCore
 import StackLifecycle
+import StackModel
 import ScenarioModel
 
 /// Requests to the stack's Services from the host: where they are, the local-address guard, sending.
@@ -30,21 +31,26 @@ extension ActionContext {
         return LocalAddressGuard(address: try await host.nodeAddress())
     }
 
-    /// Sends a scenario request to the Service it names.
+    /// Sends a scenario request to the Service it names, as the first user of the stack's `traffic.auth`
+    /// (`${user}` in its path, header values and body strings is that user).
     func send(_ spec: HTTPRequestSpec, timeout: Double = 10) async throws -> HTTPResponse {
         if let refusal = try await localGuard()?.refusal() {
             throw LabrunError(id: ErrorID.httpConnect, exitCode: ExitCode.external, message: "\(spec.method) \(spec.path): \(refusal).")
         }
         let base = try url(spec.service.isEmpty ? (stack.api?.name ?? "") : spec.service)
+        let user = credentials?.firstUser
+        let values = user.map { ["user": $0] } ?? [:]
         var headers = HTTPHeaders()
-        for (name, value) in spec.headers.sorted(by: { $0.key < $1.key }) { headers.add(name, value) }
-        if let authorization, headers["Authorization"] == nil { headers.add("Authorization", authorization) }
+        for (name, value) in spec.headers.sorted(by: { $0.key < $1.key }) { headers.add(name, Placeholders.substitute(value, values)) }
+        if let authorization = credentials?.authorization(user: user), headers["Authorization"] == nil {
+            headers.add("Authorization", authorization)
+        }
         var body: Data?
         if let json = spec.body {
-            body = try json.jsonData()
+            body = try HTTPLoadTransport.substituting(json, values).jsonData()
             if headers["Content-Type"] == nil { headers.add("Content-Type", "application/json") }
         }
-        return try await http.send(HTTPRequest(HTTPMethod(rawValue: spec.method), base + spec.path, headers: headers,
-                                               body: body, timeout: timeout))
+        return try await http.send(HTTPRequest(HTTPMethod(rawValue: spec.method), base + Placeholders.substitute(spec.path, values),
+                                               headers: headers, body: body, timeout: timeout))
     }
 }

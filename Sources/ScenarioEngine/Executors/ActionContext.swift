@@ -31,8 +31,9 @@ struct ActionContext: Sendable {
     /// Saves pod logs and events next to the report for a reason (the driver's diagnostics);
     /// returns the files written.
     let collectDiagnostics: @Sendable (CollectDiagnosticsAction, _ reason: String) async -> [String]
-    /// The `Authorization` value every scenario request carries (the stack's `traffic.auth`, read at setup); nil for none.
-    var authorization: String? = nil
+    /// The `Authorization` values scenario requests carry (the stack's `traffic.auth`, read at setup; the first
+    /// user's with `auth.jwt`); nil for none.
+    var credentials: RequestCredentials? = nil
 
     /// The run's namespace: where every action works.
     var namespace: String { run.namespace }

@@ -99,7 +99,7 @@ public struct CapacityProbe: Sendable {
             let record = RequestRecord(sequence: request.sequence, operation: request.operation, intended: sent, start: sent,
                                        end: clock.now(), outcome: response.outcome, servedBy: response.servedBy,
                                        version: response.version, idempotencyKey: request.idempotencyKey)
-            if response.outcome.isSuccess { state.captured.remember(response.captured) }
+            if response.outcome.isSuccess { state.captured.remember(response.captured, variables: request.variables) }
             log.append(record)
             onRecord?(record)
         }
@@ -139,7 +139,7 @@ private final class ProbeState: @unchecked Sendable {
             defer { sequence += 1 }
             return (picker.next(), sequence)
         }
-        let (operation, variables) = captured.resolve(picked)
+        let (operation, variables) = captured.resolve(picked, sequence: index)
         let keyed = captured.usesIdempotencyKey(operation)
         return LoadRequest(sequence: index, operation: operation,
                            idempotencyKey: keyed ? "\(keyPrefix)-cal-\(index)" : nil,

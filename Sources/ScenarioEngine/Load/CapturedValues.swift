@@ -5,6 +5,10 @@ import ScenarioModel
 /// Values the load's operations captured from earlier answers (`capture: {id: /id}`), handed out in
 /// turn to the operations that need them (`${id}`).
 ///
+/// With users (`traffic.auth.jwt`), request `n` acts as user `n mod users` (`${user}`), and a value is
+/// handed only to requests of the user whose answer captured it: an API scoped per user would answer
+/// 404 to another user's `${id}`, and the load would measure its own mistake.
+///
 /// One per `LoadRunner` run or `CapacityProbe` run; thread-safe, since its requests answer concurrently.
 /// What each operation needs and whether it is keyed is worked out once: scanning the templates per
 /// request cost several per cent of the generator's CPU at thousands of requests a second.
@@ -12,12 +16,15 @@ final class CapturedValues: @unchecked Sendable {
     private let traffic: StackTraffic
     private let needs: [LoadOperation: [String]]
     private let keyed: Set<LoadOperation>
+    private let users: [String]
     private let lock = NSLock()
-    private var values: [String: [String]] = [:]
-    private var cursors: [String: Int] = [:]
+    /// By user (empty without users), then variable.
+    private var values: [String: [String: [String]]] = [:]
+    private var cursors: [String: [String: Int]] = [:]
 
     init(traffic: StackTraffic) {
         self.traffic = traffic
+        users = traffic.auth?.users ?? []
         needs = Dictionary(traffic.operations.map { (LoadOperation($0.name), $0.needs) }, uniquingKeysWith: { first, _ in first })
         keyed = Set(traffic.operations.filter(\.usesIdempotencyKey).map { LoadOperation($0.name) })
     }
@@ -25,35 +32,39 @@ final class CapturedValues: @unchecked Sendable {
     /// Whether the operation carries `${idempotencyKey}` (so each request gets a key of its own).
     func usesIdempotencyKey(_ operation: LoadOperation) -> Bool { keyed.contains(operation) }
 
-    /// Remembers what a successful answer captured.
-    func remember(_ captured: [String: String]) {
+    /// Remembers what a successful answer to a request with `variables` (its `user`) captured.
+    func remember(_ captured: [String: String], variables: [String: String]) {
         guard !captured.isEmpty else { return }
-        lock.withLock { for (name, value) in captured { values[name, default: []].append(value) } }
+        let user = variables["user"] ?? ""
+        lock.withLock { for (name, value) in captured { values[user, default: [:]][name, default: []].append(value) } }
     }
 
-    /// What to send for an operation the picker chose: an operation that needs a value nothing has
-    /// captured yet is sent as the operation that captures it (an operation the validator requires
-    /// in the mix), so `get` before any `create` becomes a `create`.
-    func resolve(_ picked: LoadOperation) -> (operation: LoadOperation, variables: [String: String]) {
+    /// What to send as request `sequence` for an operation the picker chose: an operation that needs a
+    /// value nothing has captured yet (for its user) is sent as the operation that captures it (an
+    /// operation the validator requires in the mix), so `get` before any `create` becomes a `create`.
+    func resolve(_ picked: LoadOperation, sequence: Int) -> (operation: LoadOperation, variables: [String: String]) {
+        let user = users.isEmpty ? nil : users[sequence % users.count]
+        let base = user.map { ["user": $0] } ?? [:]
         var operation = picked
         // A chain of producers is at most as long as the list of operations.
         for _ in 0...traffic.operations.count {
-            guard let needed = needs[operation] else { return (operation, [:]) }
-            if needed.isEmpty { return (operation, [:]) }
-            var variables: [String: String] = [:]
+            guard let needed = needs[operation] else { return (operation, base) }
+            let wanted = needed.filter { $0 != "user" }
+            if wanted.isEmpty { return (operation, base) }
+            var variables = base
             var missing: String?
             lock.withLock {
-                for name in needed {
-                    guard let pool = values[name], !pool.isEmpty else { missing = name; return }
-                    let cursor = cursors[name, default: 0]
-                    cursors[name] = cursor + 1
+                for name in wanted {
+                    guard let pool = values[user ?? ""]?[name], !pool.isEmpty else { missing = name; return }
+                    let cursor = cursors[user ?? "", default: [:]][name, default: 0]
+                    cursors[user ?? "", default: [:]][name] = cursor + 1
                     variables[name] = pool[cursor % pool.count]
                 }
             }
             guard let missing else { return (operation, variables) }
-            guard let producer = traffic.producer(of: missing) else { return (operation, [:]) }
+            guard let producer = traffic.producer(of: missing) else { return (operation, base) }
             operation = LoadOperation(producer.name)
         }
-        return (operation, [:])
+        return (operation, base)
     }
 }

@@ -120,7 +120,7 @@ final class LoadSchedule: @unchecked Sendable {
     }
 
     private func send(_ sequence: Int, intended: Double, sent: Double) {
-        let (operation, variables) = captured.resolve(picker.next())
+        let (operation, variables) = captured.resolve(picker.next(), sequence: sequence)
         let keyed = captured.usesIdempotencyKey(operation)
         let request = LoadRequest(sequence: sequence, operation: operation,
                                   idempotencyKey: keyed ? "\(keyPrefix)-\(sequence)" : nil,
@@ -138,7 +138,7 @@ final class LoadSchedule: @unchecked Sendable {
                                        start: sent, end: clock.now(), outcome: response.outcome,
                                        servedBy: response.servedBy, version: response.version,
                                        idempotencyKey: request.idempotencyKey)
-            if response.outcome.isSuccess { captured.remember(response.captured) }
+            if response.outcome.isSuccess { captured.remember(response.captured, variables: request.variables) }
             log.append(record)
             onRecord?(record)
             inFlight.leave()

@@ -189,28 +189,38 @@ extension ClusterDriver {
                                               reuseConnections: run.options.loadReusesConnections,
                                               allowInsecureCredentials: allowInsecureCredentials)
         if let guardian = try await context.localGuard() { transport.sendGuard = { guardian.refusal() } }
-        transport.authorization = context.authorization
+        transport.credentials = context.credentials
         return transport
     }
 
-    /// The `Authorization` value of the stack's `traffic.auth`, read from its Secret; the token is
-    /// registered with the Redactor (plain, base64 and as the header value) before anything prints.
-    func authorization(_ auth: TrafficAuth, namespace: String) async throws -> String {
+    /// The `Authorization` values of the stack's `traffic.auth`: the token of its Secret, or the tokens
+    /// labrun signs per user with its Secret's key. Every secret value and token is registered with the
+    /// Redactor (plain, base64 and as the header value) before anything prints.
+    func credentials(_ auth: TrafficAuth, namespace: String) async throws -> RequestCredentials {
         switch auth {
         case .bearer(let secretName, let key):
-            let secret = try await kube.get(.secrets, name: secretName, namespace: namespace)
-            let token = try Self.secretValue(secret, key, named: "\(namespace)/\(secretName)",
-                                             advice: "traffic.auth.bearer in \(stack.file) names it.")
-            let trimmed = token.trimmingCharacters(in: .whitespacesAndNewlines)
-            Redactor.shared.register(token)
-            Redactor.shared.register(trimmed)
-            Redactor.shared.register(Data(token.utf8).base64EncodedString())
-            guard !trimmed.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7f } == true }) else {
-                throw LabrunError(id: ErrorID.secretIncomplete, exitCode: ExitCode.invalidInput,
-                                  message: "The token in Secret \(namespace)/\(secretName) key \(key) holds control characters, which would split the Authorization header; refused.")
-            }
-            return "Bearer " + trimmed
+            let token = try await secretText(secretName, key, namespace: namespace, advice: "traffic.auth.bearer in \(stack.file) names it.")
+            return RequestCredentials(shared: "Bearer " + token)
+        case .jwt(let jwt):
+            let key = try await secretText(jwt.secret, jwt.key, namespace: namespace, advice: "traffic.auth.jwt in \(stack.file) names it.")
+            return RequestCredentials.signed(jwt, key: Data(key.utf8))
         }
+    }
+
+    /// A Secret's value, trimmed, registered with the Redactor, refused when it holds a control character.
+    private func secretText(_ secretName: String, _ key: String, namespace: String, advice: String) async throws -> String {
+        let secret = try await kube.get(.secrets, name: secretName, namespace: namespace)
+        let value = try Self.secretValue(secret, key, named: "\(namespace)/\(secretName)", advice: advice)
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        Redactor.shared.register(value)
+        Redactor.shared.register(trimmed)
+        Redactor.shared.register(Data(value.utf8).base64EncodedString())
+        guard !trimmed.isEmpty, !trimmed.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7f } == true }) else {
+            throw LabrunError(id: ErrorID.secretIncomplete, exitCode: ExitCode.invalidInput,
+                              message: "The value of Secret \(namespace)/\(secretName) key \(key) is blank or holds control characters, "
+                                + "which would split the Authorization header; refused.", advice: advice)
+        }
+        return trimmed
     }
 }
 

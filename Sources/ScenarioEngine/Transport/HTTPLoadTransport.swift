@@ -30,8 +30,9 @@ public final class HTTPLoadTransport: ScheduledLoadTransport, @unchecked Sendabl
     public let reuseConnections: Bool
     /// Checked before each request: a reason not to send it (the target left this host), or nil.
     public var sendGuard: (@Sendable () -> String?)?
-    /// The `Authorization` value every request carries unless its template sets one (the stack's `traffic.auth`).
-    public var authorization: String?
+    /// The `Authorization` value each request carries unless its template sets one (the stack's `traffic.auth`):
+    /// its user's (`${user}`), or the one shared value.
+    public var credentials: RequestCredentials?
     private let operations: [LoadOperation: CompiledOperation]
     private let headers: ResponseHeaders
     private let http: any HTTPSending
@@ -137,7 +138,9 @@ public final class HTTPLoadTransport: ScheduledLoadTransport, @unchecked Sendabl
         for header in operation.headers {
             headers.add(Placeholders.substitute(header.name, values), Placeholders.substitute(header.value, values))
         }
-        if let authorization, headers["Authorization"] == nil { headers.add("Authorization", authorization) }
+        if let authorization = credentials?.authorization(user: request.variables["user"]), headers["Authorization"] == nil {
+            headers.add("Authorization", authorization)
+        }
         let body = operation.body(values)
         if body != nil { headers.add("Content-Type", "application/json") }
         let path = operation.pathIsStatic ? operation.path : Placeholders.substitute(operation.path, values)
@@ -160,9 +163,12 @@ public final class HTTPLoadTransport: ScheduledLoadTransport, @unchecked Sendabl
         let done: @Sendable (Result<HTTPResponse, any Error>) -> Void = { result in
             completion(HTTPLoadTransport.response(result, captures: captures, headers: headers))
         }
-        guard let cache = operation.prepared else { return http.start(httpRequest(for: request, operation: operation), completion: done) }
+        // With a token per user, even a template without placeholders differs between requests.
+        guard let cache = operation.prepared, (credentials?.users.count ?? 0) <= 1 else {
+            return http.start(httpRequest(for: request, operation: operation), completion: done)
+        }
         do {
-            let prepared = try cache.prepared(timeout: request.timeout, authorization: authorization, using: http) {
+            let prepared = try cache.prepared(timeout: request.timeout, authorization: credentials?.authorization(user: nil), using: http) {
                 httpRequest(for: request, operation: operation)
             }
             http.start(prepared: prepared, completion: done)

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPClient
 import ScenarioModel
 
 /// Keeps traffic on this host: answers whether an address (the bare cluster's node address) is
@@ -30,23 +31,5 @@ public final class LocalAddressGuard: @unchecked Sendable {
     }
 
     /// Whether an interface of this host carries `address`.
-    public static func isLocal(_ address: String) -> Bool {
-        var list: UnsafeMutablePointer<ifaddrs>?
-        guard getifaddrs(&list) == 0, let first = list else { return false }
-        defer { freeifaddrs(list) }
-        var cursor: UnsafeMutablePointer<ifaddrs>? = first
-        while let entry = cursor {
-            defer { cursor = entry.pointee.ifa_next }
-            guard let socketAddress = entry.pointee.ifa_addr else { continue }
-            var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
-            let family = Int32(socketAddress.pointee.sa_family)
-            guard family == AF_INET || family == AF_INET6 else { continue }
-            let length = socklen_t(family == AF_INET ? MemoryLayout<sockaddr_in>.size : MemoryLayout<sockaddr_in6>.size)
-            if getnameinfo(socketAddress, length, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0,
-               String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) == address {
-                return true
-            }
-        }
-        return false
-    }
+    public static func isLocal(_ address: String) -> Bool { HostAddresses.current().contains(address.lowercased()) }
 }

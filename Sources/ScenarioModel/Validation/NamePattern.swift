@@ -55,6 +55,11 @@ struct NamePattern: Sendable {
     }
 
     /// An HTTP header name (an RFC 9110 token).
+    /// A user name the stack's API takes in paths and tokens: letters, digits, `.`, `_`, `@` and `-`.
+    static let userPrefix = NamePattern(noun: "user prefix", hint: "use letters, digits, dots, dashes, underscores or @, e.g. labrun-user-") { text in
+        !text.isEmpty && text.count <= 48 && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || ".-_@".contains($0)) }
+    }
+
     static let headerName = NamePattern(noun: "header name", hint: "use letters, digits and !#$%&'*+-.^_`|~, e.g. X-App-Version") { text in
         text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "!#$%&'*+-.^_`|~".contains($0)) }
     }

@@ -17,8 +17,9 @@ enum StackKeys {
     static let database = ["workload", "secret", "keys"]
     static let databaseKeys = ["user", "password", "database"]
     static let traffic = ["workload", "operations", "auth"]
-    static let auth = ["bearer"]
+    static let auth = ["bearer", "jwt"]
     static let bearer = ["secret", "key"]
+    static let jwt = ["secret", "key", "claims", "users", "userPrefix", "ttl"]
     static let operation = ["method", "path", "headers", "body", "capture", "write"]
     static let ledger = ["operation", "query"]
 

@@ -30,19 +30,58 @@ extension StackParseSession {
         checkVariables(drafts)
         let operations = drafts.compactMap(\.operation)
         let auth = fields.value("auth").map { self.auth($0) }
+        // Per-user tokens, or an auth section with an error of its own (reported already).
+        let hasUsers = auth.map { parsed in parsed.map { !$0.users.isEmpty } ?? true } ?? false
+        if !hasUsers {
+            for use in drafts.flatMap(\.uses) where use.variable == "user" {
+                reader.error("${user} is the user a request acts as, which needs tokens per user: add traffic.auth.jwt",
+                             at: use.at.node, use.at.path)
+            }
+        }
         guard let workload, operations.count == drafts.count, !drafts.isEmpty, auth != .some(nil) else { return nil }
         return StackTraffic(workload: workload, operations: operations.sorted { $0.name < $1.name }, auth: auth ?? nil)
     }
 
-    /// `auth: {bearer: {secret, key}}`: a token read from a Secret when the run starts.
+    /// `auth: {bearer: {secret, key}}`, a token read from a Secret when the run starts, or
+    /// `auth: {jwt: {secret, key, claims?, users?, userPrefix?, ttl?}}`, tokens labrun signs per user.
     func auth(_ value: Located) -> TrafficAuth? {
-        guard let fields = reader.fields(value, allowed: StackKeys.auth, required: StackKeys.auth, what: "credentials"),
-              let raw = fields.value("bearer"),
-              let bearer = reader.fields(raw, allowed: StackKeys.bearer, required: StackKeys.bearer) else { return nil }
+        guard let fields = reader.fields(value, allowed: StackKeys.auth, what: "credentials"),
+              let kind = fields.exactlyOne(of: StackKeys.auth), let raw = fields.value(kind) else { return nil }
+        if kind == "jwt" { return jwt(raw).map(TrafficAuth.jwt) }
+        guard let bearer = reader.fields(raw, allowed: StackKeys.bearer, required: StackKeys.bearer) else { return nil }
         let secret = bearer.string("secret", pattern: .dnsSubdomain)
         let key = bearer.string("key", pattern: .secretKey)
         guard let secret, let key else { return nil }
         return .bearer(secret: secret, key: key)
+    }
+
+    func jwt(_ value: Located) -> JWTAuth? {
+        guard let fields = reader.fields(value, allowed: StackKeys.jwt, required: ["secret", "key"], what: "JWT settings") else { return nil }
+        let secret = fields.string("secret", pattern: .dnsSubdomain)
+        let key = fields.string("key", pattern: .secretKey)
+        var claims = fields.has("claims") ? fields.stringMap("claims") : [:]
+        if let raw = fields.value("claims"), case .mapping(let mapping) = raw.node {
+            for (keyNode, _) in mapping {
+                guard let name = keyNode.scalar?.string, JWTAuth.reservedClaims.contains(name) else { continue }
+                reader.error("claim \"\(name)\" is set by labrun (sub is the user, iat and exp come from ttl); remove it",
+                             at: keyNode, raw.path.key(name))
+                claims = nil
+            }
+        }
+        let users = fields.has("users") ? fields.int("users", min: 1, max: 1000) : 1
+        let prefix = fields.has("userPrefix") ? fields.string("userPrefix", pattern: .userPrefix) : "labrun-user-"
+        var ttl: Int? = 3600
+        if fields.has("ttl") {
+            ttl = fields.duration("ttl").flatMap { duration in
+                guard duration.seconds >= 60, duration.seconds <= 86_400 else {
+                    fields.error("a token's lifetime must be between 1m and 24h (a run outliving it would be refused half-way)", at: "ttl")
+                    return nil
+                }
+                return Int(duration.seconds)
+            }
+        }
+        guard let secret, let key, let claims, let users, let prefix, let ttl else { return nil }
+        return JWTAuth(secret: secret, key: key, claims: claims, users: JWTAuth.users(count: users, prefix: prefix), ttlSeconds: ttl)
     }
 
     func operations(_ value: Located) -> [OperationDraft] {
@@ -164,7 +203,7 @@ extension StackParseSession {
                     reader.error("operation \"\(draft.name)\" uses ${\(use.variable)}, which it captures itself; a variable "
                                  + "comes from an earlier response of another operation", at: use.at.node, use.at.path)
                 } else if producers[use.variable] == nil {
-                    reader.error("unknown variable ${\(use.variable)}: it is not built in (idempotencyKey, sequence) and no "
+                    reader.error("unknown variable ${\(use.variable)}: it is not built in (idempotencyKey, sequence, user) and no "
                                  + "operation captures it" + Suggestion.hint(for: use.variable, in: known),
                                  at: use.at.node, use.at.path)
                 }

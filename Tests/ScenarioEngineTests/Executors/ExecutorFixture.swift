@@ -25,7 +25,7 @@ struct ExecutorFixture {
                                                  method: "fake")
     var check: @Sendable (Assertion) async -> AssertionResult = { .passed($0.name, kind: $0.kind.kindName, "ok") }
     var collectDiagnostics: @Sendable (CollectDiagnosticsAction, String) async -> [String] = { _, _ in [] }
-    var authorization: String?
+    var credentials: RequestCredentials?
 
     /// A fixture whose API answers `routes` (`METHOD /path`, answers in turn, the last repeating) and
     /// whose Services answer with `services`.
@@ -45,7 +45,7 @@ struct ExecutorFixture {
                                         http: api, clock: clock)
         return ActionContext(stack: stack, kube: kube, provider: provider, runner: runner, run: run, step: step,
                              http: services, access: access, check: check, collectDiagnostics: collectDiagnostics,
-                             authorization: authorization)
+                             credentials: credentials)
     }
 
     /// Runs `action`'s executor.

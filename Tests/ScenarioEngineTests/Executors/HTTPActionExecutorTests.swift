@@ -27,7 +27,7 @@ struct HTTPActionExecutorTests {
 
     @Test func theStacksCredentialsGoWithEveryRequestThatSetsNoneOfItsOwn() async throws {
         var stack = fixture(200)
-        stack.authorization = "Bearer t0k3n"
+        stack.credentials = RequestCredentials(shared: "Bearer t0k3n")
         _ = try await stack.perform(.http(HTTPAction(request: HTTPRequestSpec(path: "/me"))))
         _ = try await stack.perform(.http(HTTPAction(request: HTTPRequestSpec(path: "/me", headers: ["Authorization": "Bearer other"]))))
         #expect(stack.services.requests.map { $0.headers["Authorization"] } == ["Bearer t0k3n", "Bearer other"])

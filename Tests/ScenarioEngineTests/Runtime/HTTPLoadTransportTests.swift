@@ -72,21 +72,48 @@ import Testing
                                           http: ScriptedHTTP { _ in HTTPResponse(status: 200) })
         #expect(try #require(transport.httpRequest(for: LoadRequest(sequence: 0, operation: "mine", timeout: 1))).headers["Authorization"] == nil,
                 "no credentials until the driver has read them")
-        transport.authorization = "Bearer t0k3n"
+        transport.credentials = RequestCredentials(shared: "Bearer t0k3n")
         #expect(try #require(transport.httpRequest(for: LoadRequest(sequence: 1, operation: "mine", timeout: 1))).headers["Authorization"] == "Bearer t0k3n")
         #expect(try #require(transport.httpRequest(for: LoadRequest(sequence: 2, operation: "anonymous", timeout: 1))).headers["Authorization"] == "none")
     }
 
     @Test func capturedValuesStandInForTheirProducerUntilOneIsCaptured() {
         let captured = CapturedValues(traffic: TestStacks.todo.traffic)
-        #expect(captured.resolve(.get).operation == .create, "no task yet: get is sent as the create that captures ids")
-        #expect(captured.resolve(.list).operation == .list)
-        captured.remember(["id": "1"])
-        captured.remember(["id": "2"])
-        let first = captured.resolve(.get)
-        let second = captured.resolve(.complete)
+        #expect(captured.resolve(.get, sequence: 0).operation == .create, "no task yet: get is sent as the create that captures ids")
+        #expect(captured.resolve(.list, sequence: 1).operation == .list)
+        captured.remember(["id": "1"], variables: [:])
+        captured.remember(["id": "2"], variables: [:])
+        let first = captured.resolve(.get, sequence: 2)
+        let second = captured.resolve(.complete, sequence: 3)
         #expect(first.operation == .get && first.variables == ["id": "1"])
         #expect(second.operation == .complete && second.variables == ["id": "2"])
+    }
+
+    /// An API scoped per user answers 404 to another user's id: a value goes back only to the user who captured it.
+    @Test func withUsersEachRequestActsAsOneInTurnAndGetsOnlyItsOwnCapturedValues() {
+        var traffic = TestStacks.todo.traffic
+        traffic.auth = .jwt(JWTAuth(secret: "auth", key: "JWT_SECRET", users: JWTAuth.users(count: 2, prefix: "u-")))
+        let captured = CapturedValues(traffic: traffic)
+        let first = captured.resolve(.list, sequence: 0)
+        #expect(first.variables == ["user": "u-1"])
+        #expect(captured.resolve(.list, sequence: 1).variables == ["user": "u-2"])
+        captured.remember(["id": "7"], variables: ["user": "u-1"])
+        let mine = captured.resolve(.get, sequence: 2)
+        #expect(mine.operation == .get && mine.variables == ["user": "u-1", "id": "7"])
+        let theirs = captured.resolve(.get, sequence: 3)
+        #expect(theirs.operation == .create && theirs.variables == ["user": "u-2"], "u-2 has captured nothing: it creates first")
+    }
+
+    @Test func withUsersEachRequestCarriesItsUsersTokenAndPath() throws {
+        let traffic = StackTraffic(workload: "api", operations: [TrafficOperation(name: "mine", method: "GET", path: "/api/${user}/items")],
+                                   auth: .jwt(JWTAuth(secret: "auth", key: "K", users: ["a", "b"])))
+        let transport = HTTPLoadTransport(baseURL: "http://h", traffic: traffic, headers: ResponseHeaders(),
+                                          http: ScriptedHTTP { _ in HTTPResponse(status: 200) })
+        transport.credentials = RequestCredentials(users: [("a", "Bearer ta"), ("b", "Bearer tb")])
+        let asB = try #require(transport.httpRequest(for: LoadRequest(sequence: 1, operation: "mine", variables: ["user": "b"], timeout: 1)))
+        #expect(asB.url == "http://h/api/b/items" && asB.headers["Authorization"] == "Bearer tb")
+        let asA = try #require(transport.httpRequest(for: LoadRequest(sequence: 2, operation: "mine", variables: ["user": "a"], timeout: 1)))
+        #expect(asA.url == "http://h/api/a/items" && asA.headers["Authorization"] == "Bearer ta")
     }
 
     @Test func answersCarryPodVersionAndTheNewTaskID() async {
@@ -157,7 +184,7 @@ import Testing
         #expect(http.prepared.count == 1 && http.startedPrepared == 3)
         #expect(http.prepared.first?.url == "http://h/api/tasks?limit=50")
         // What the request carries besides its template is part of the key.
-        transport.authorization = "Bearer t"
+        transport.credentials = RequestCredentials(shared: "Bearer t")
         _ = await transport.send(LoadRequest(sequence: 3, operation: .list, timeout: 5))
         _ = await transport.send(LoadRequest(sequence: 4, operation: .list, timeout: 7))
         #expect(http.prepared.count == 3 && http.prepared[1].headers["Authorization"] == "Bearer t" && http.prepared[2].timeout == 7)
