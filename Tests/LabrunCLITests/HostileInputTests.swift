@@ -354,6 +354,16 @@ struct HostileCase: Sendable, CustomTestStringConvertible {
         HostileCase(name: "credentials: a loopback look-alike host", expected: ErrorID.httpInsecureCredentials, fragment: "127.0.0.1.example.com") {
             try await send(HTTPRequest(.get, "http://127.0.0.1.example.com/", headers: ["Authorization": "Bearer \(token)"]))
         },
+        HostileCase(name: "credentials: over plain HTTP to an address no interface here carries (TEST-NET-1)",
+                    expected: ErrorID.httpInsecureCredentials, fragment: "192.0.2.10") {
+            try await send(HTTPRequest(.get, "http://192.0.2.10:30080/api", headers: ["Authorization": "Bearer \(token)"]))
+        },
+        HostileCase(name: "credentials: over plain HTTP to an address of this machine's own interface (accepted: never leaves it)",
+                    expected: "accepted", fragment: "") {
+            // Any address an interface carries, loopback aside (a machine without one has only loopback, tested above).
+            let own = HostAddresses.current().sorted().first { !$0.hasPrefix("127.") && $0 != "::1" && !$0.contains(":") } ?? "127.0.0.3"
+            return try await send(HTTPRequest(.get, "http://\(own):30080/api", headers: ["Authorization": "Bearer \(token)"]))
+        },
     ]
 
     static let terminalCases: [HostileCase] = [
