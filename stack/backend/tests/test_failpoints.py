@@ -27,8 +27,8 @@ def test_an_unknown_failpoint_stops_the_backend(monkeypatch):
 
 
 def test_known_failpoints_parse():
-    assert failpoints.parse(" idempotency-key-not-unique ,pool-never-reconnects,") == {
-        "idempotency-key-not-unique", "pool-never-reconnects"}
+    assert failpoints.parse(" idempotency-key-not-unique ,pool-never-reconnects,query-missing-user-filter") == {
+        "idempotency-key-not-unique", "pool-never-reconnects", "query-missing-user-filter"}
 
 
 def _create(client: httpx.Client, key: str) -> httpx.Response:
@@ -81,3 +81,25 @@ def test_pool_never_reconnects_fails_for_good_after_the_database_drops_it(postgr
     finally:
         broken.stop()
         normal.stop()
+
+
+def test_query_missing_user_filter_lists_other_users_tasks(postgres):
+    """The broken variant of user isolation: the list shows everyone's tasks; the rest stays scoped."""
+    dsn = postgres.create_database("failpoint_user_filter")
+    proc = BackendProcess(dsn, FAILPOINTS="query-missing-user-filter")
+    try:
+        proc.wait_ready()
+        with (httpx.Client(base_url=proc.url, timeout=10.0, headers=bearer("alice")) as alice,
+              httpx.Client(base_url=proc.url, timeout=10.0, headers=bearer("bob")) as bob):
+            assert alice.get("/version").json()["failpoints"] == ["query-missing-user-filter"]
+            mine = alice.post(tasks("alice"), json={"title": "alice's"}).json()
+            theirs = bob.post(tasks("bob"), json={"title": "bob's secret"}).json()
+            listing = alice.get(tasks("alice")).json()
+            assert {t["id"] for t in listing["items"]} == {mine["id"], theirs["id"]} and listing["total"] == 2
+            assert {t["user_id"] for t in listing["items"]} == {"alice", "bob"}
+            # Only the list forgets its filter: the path check and single-task queries still hold.
+            assert alice.get(tasks("bob")).status_code == 403
+            assert alice.get(f"{tasks('alice')}/{theirs['id']}").status_code == 404
+        assert any("failpoint active" in line and "query-missing-user-filter" in line for line in proc.lines)
+    finally:
+        proc.stop()
