@@ -22,7 +22,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .settings import USER_ID_PATTERN, Settings
 
-
 ALGORITHM = "HS256"
 _USER_ID = re.compile(USER_ID_PATTERN)
 #: Where the authenticated user id is left in the ASGI scope, for the request log line.

@@ -11,7 +11,6 @@ import httpx
 
 from .conftest import wait_for
 
-
 USER = "smoke"
 TASKS = f"/api/{USER}/tasks"
 
