@@ -7,7 +7,7 @@ import time
 import jwt
 
 #: The JWT_SECRET of every backend the tests start (conftest.py puts it in the environment).
-SECRET = "pytest-jwt-secret-0123456789abcdef-not-for-production"
+SECRET = "pytest-jwt-secret-0123456789abcdef-not-for-production-long-enough-for-hs512"
 ISSUER = "todo-auth"
 AUDIENCE = "todo-api"
 
