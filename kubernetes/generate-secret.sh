@@ -1,26 +1,34 @@
 #!/usr/bin/env bash
-# Write the database credentials that `kubectl apply -k` turns into Secret todo-db:
-# kubernetes/base/secrets/todo-db.env (git-ignored, mode 0600), three roles with fresh random
-# passwords from `openssl rand`: the superuser (POSTGRES_*; used by PostgreSQL's entrypoint only),
-# the application (APP_DB_*; the backend) and a read-only role (READER_DB_*; labrun's SQL
-# assertions and write ledger). docker/postgres/initdb/10-roles.sh creates the last two. An
-# existing file is kept: PostgreSQL sets the passwords only when it first initialises its volume,
-# so changing them under a running database would lock the backend out.
+# Write the secrets that `kubectl apply -k` turns into Secrets (git-ignored files, mode 0600, fresh
+# random values from `openssl rand`):
+#   kubernetes/base/secrets/todo-db.env    Secret todo-db: three roles: the superuser (POSTGRES_*;
+#       PostgreSQL's entrypoint only), the application (APP_DB_*; the backend) and a read-only role
+#       (READER_DB_*; labrun's SQL assertions and write ledger). docker/postgres/initdb/10-roles.sh
+#       creates the last two.
+#   kubernetes/base/secrets/todo-auth.env  Secret todo-auth: JWT_SECRET, the HS256 key the backend
+#       verifies users' tokens with (shared with the app's auth service; labrun mints its tokens
+#       from it).
+# An existing file is kept: PostgreSQL sets the passwords only when it first initialises its volume,
+# so changing them under a running database would lock the backend out; a new JWT_SECRET would
+# sign every user out.
 set -euo pipefail
 
 usage() {
   cat <<USAGE
 usage: $0 [--force] [--print-path]
 
-Writes kubernetes/base/secrets/todo-db.env, unless the file already exists, with
+Writes each file below that does not exist yet:
+kubernetes/base/secrets/todo-db.env (Secret todo-db) with
   POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB   the superuser (the database's entrypoint only)
   APP_DB_USER, APP_DB_PASSWORD                    the backend's role (owns its tables, nothing else)
   READER_DB_USER, READER_DB_PASSWORD              labrun's read-only role (its SQL checks)
+kubernetes/base/secrets/todo-auth.env (Secret todo-auth) with
+  JWT_SECRET                                      the HS256 key of users' tokens (64 hex characters)
 Passwords are 32 random hex characters from openssl rand.
 
-  --force       replace an existing file (only before the database volume exists, or after
-                changing the password inside PostgreSQL too)
-  --print-path  print the file's path and exit
+  --force       replace existing files (the database's only before its volume exists, or after
+                changing the password inside PostgreSQL too; a new JWT_SECRET signs everyone out)
+  --print-path  print the database file's path and exit
 
 Environment: POSTGRES_USER (default postgres), POSTGRES_DB (default todo), APP_DB_USER
 (default todo), READER_DB_USER (default labrun_reader).
@@ -29,6 +37,7 @@ USAGE
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 env_file=$here/base/secrets/todo-db.env
+auth_file=$here/base/secrets/todo-auth.env
 force=0
 while (($#)); do
   case "$1" in
@@ -56,6 +65,7 @@ if [[ $user == "$app" || $user == "$reader" || $app == "$reader" ]]; then
   exit 2
 fi
 
+write_db=1 write_auth=1
 if [[ -f $env_file && $force -eq 0 ]]; then
   if ! grep -q '^READER_DB_USER=' "$env_file"; then
     echo "generate-secret: $env_file was written by an older version: one superuser for everything, no application" >&2
@@ -64,23 +74,42 @@ if [[ -f $env_file && $force -eq 0 ]]; then
     exit 1
   fi
   echo "generate-secret: keeping existing $env_file (use --force to replace it)"
-  exit 0
+  write_db=0
 fi
+if [[ -f $auth_file && $force -eq 0 ]]; then
+  echo "generate-secret: keeping existing $auth_file (use --force to replace it)"
+  write_auth=0
+fi
+((write_db || write_auth)) || exit 0
 command -v openssl >/dev/null 2>&1 || { echo "generate-secret: openssl is missing (apt-get install openssl)" >&2; exit 1; }
 
-mkdir -p "$(dirname "$env_file")"
-tmp=$(mktemp "$env_file.XXXXXX")
+tmp=""
 trap 'rm -f "$tmp"' EXIT
-chmod 600 "$tmp"
-{
-  echo "POSTGRES_USER=$user"
-  echo "POSTGRES_PASSWORD=$(openssl rand -hex 16)"
-  echo "POSTGRES_DB=$db"
-  echo "APP_DB_USER=$app"
-  echo "APP_DB_PASSWORD=$(openssl rand -hex 16)"
-  echo "READER_DB_USER=$reader"
-  echo "READER_DB_PASSWORD=$(openssl rand -hex 16)"
-} >"$tmp"
-mv "$tmp" "$env_file"
-trap - EXIT
-echo "generate-secret: wrote $env_file (passwords not shown)"
+# write_file PATH DESCRIPTION: the lines on stdin become PATH (mode 0600), replaced atomically.
+write_file() {
+  mkdir -p "$(dirname "$1")"
+  tmp=$(mktemp "$1.XXXXXX")
+  chmod 600 "$tmp"
+  cat >"$tmp"
+  mv "$tmp" "$1"
+  tmp=""
+  echo "generate-secret: wrote $1 ($2 not shown)"
+}
+
+if ((write_db)); then
+  write_file "$env_file" passwords <<ENV
+POSTGRES_USER=$user
+POSTGRES_PASSWORD=$(openssl rand -hex 16)
+POSTGRES_DB=$db
+APP_DB_USER=$app
+APP_DB_PASSWORD=$(openssl rand -hex 16)
+READER_DB_USER=$reader
+READER_DB_PASSWORD=$(openssl rand -hex 16)
+ENV
+fi
+if ((write_auth)); then
+  # 32 random bytes: the size of HS256's hash, the least RFC 7518 allows (the backend refuses less).
+  write_file "$auth_file" "the secret" <<ENV
+JWT_SECRET=$(openssl rand -hex 32)
+ENV
+fi

@@ -197,7 +197,8 @@ judge "Service backend has 3 ready endpoints" "Service backend has $endpoints re
 # ---------------------------------------------------------------------------------------------
 echo "== API through the frontend Service"
 # run_client NAME SCRIPT [ENV=VALUE...] : run a Python script in a client pod, print its log,
-# succeed when the pod succeeded.
+# succeed when the pod succeeded. The pod gets JWT_SECRET (Secret todo-auth), JWT_ISSUER and
+# JWT_AUDIENCE to sign its own user's token, as labrun does.
 run_client() {
   local name=$1 script=$2; shift 2
   local env_yaml="" pair phase=""
@@ -224,6 +225,9 @@ spec:
       command: ["python3", "/check/script.py"]
       env:
         - {name: TARGET_URL, value: "http://frontend:8080"}
+        - {name: JWT_SECRET, valueFrom: {secretKeyRef: {name: todo-auth, key: JWT_SECRET}}}
+        - {name: JWT_ISSUER, valueFrom: {configMapKeyRef: {name: backend-config, key: JWT_ISSUER}}}
+        - {name: JWT_AUDIENCE, valueFrom: {configMapKeyRef: {name: backend-config, key: JWT_AUDIENCE}}}
 $env_yaml      securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: ["ALL"]}}
       volumeMounts: [{name: check, mountPath: /check}]
   volumes: [{name: check, configMap: {name: $name}}]

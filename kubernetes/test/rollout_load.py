@@ -1,7 +1,8 @@
 """Steady GET load through the frontend while the backend rolls; run inside the cluster.
 
-Sends GET /api/tasks?limit=1 every INTERVAL seconds for DURATION seconds (stdlib only, a fresh
-connection per request, as a browser behind a load balancer would) and prints one JSON line:
+Sends GET /api/rollout-load/tasks?limit=1 every INTERVAL seconds for DURATION seconds (a fresh
+connection per request, as a browser behind a load balancer would; the standard library, and
+PyJWT to sign the user's token with JWT_SECRET from Secret todo-auth) and prints one JSON line:
 {"requests": N, "errors": M, "served_by": {...}, "first_errors": [...]}. Exit status 0 always:
 the caller decides what counts as failure.
 """
@@ -12,9 +13,17 @@ import time
 import urllib.error
 import urllib.request
 
+import jwt
+
 BASE = os.environ.get("TARGET_URL", "http://frontend:8080").rstrip("/")
 DURATION = float(os.environ.get("DURATION_SECONDS", "90"))
 INTERVAL = float(os.environ.get("INTERVAL_SECONDS", "0.05"))
+USER = "rollout-load"
+_now = int(time.time())
+TOKEN = jwt.encode({"iss": os.environ.get("JWT_ISSUER", "todo-auth"), "aud": os.environ.get("JWT_AUDIENCE", "todo-api"),
+                    "sub": USER, "iat": _now, "exp": _now + int(DURATION) + 300},
+                   os.environ["JWT_SECRET"], algorithm="HS256")
+REQUEST = urllib.request.Request(f"{BASE}/api/{USER}/tasks?limit=1", headers={"Authorization": f"Bearer {TOKEN}"})
 
 requests = errors = 0
 served_by = collections.Counter()
@@ -23,7 +32,7 @@ end = time.monotonic() + DURATION
 while time.monotonic() < end:
     requests += 1
     try:
-        with urllib.request.urlopen(BASE + "/api/tasks?limit=1", timeout=5) as resp:
+        with urllib.request.urlopen(REQUEST, timeout=5) as resp:
             resp.read()
             served_by[resp.headers.get("X-Served-By", "?")] += 1
     except (urllib.error.URLError, OSError) as err:

@@ -42,14 +42,20 @@ def manifests_old(staged):
     return {k.key(o): o for o in k.kustomize_build(staged / "overlays" / "k8s-1.20")}
 
 
+# The one intended difference in settings: kubernetes/ is the lab's deployment and turns on the
+# stand-in sign-in (LAB_SIGN_IN), which the chart's default values keep off; the chart's lab values
+# (values-bare.yaml, values-minikube.yaml) turn it on too.
+LAB = {"backend": {"labSignIn": True}}
+
+
 @pytest.fixture(scope="session")
 def chart_new():
-    return {k.key(o): o for o in k.chart_objects(k.render_chart(kube_version=k.KUBE_NEW))}
+    return {k.key(o): o for o in k.chart_objects(k.render_chart(LAB, kube_version=k.KUBE_NEW))}
 
 
 @pytest.fixture(scope="session")
 def chart_old():
-    return {k.key(o): o for o in k.chart_objects(k.render_chart(kube_version=k.KUBE_OLD))}
+    return {k.key(o): o for o in k.chart_objects(k.render_chart(LAB, kube_version=k.KUBE_OLD))}
 
 
 def _diff(a, b) -> str:
@@ -257,11 +263,13 @@ def test_secret_comes_from_a_git_ignored_generated_file(manifests_new):
     secret = manifests_new[("Secret", "todo-db")]
     assert sorted(secret["data"]) == ["APP_DB_PASSWORD", "APP_DB_USER", "POSTGRES_DB", "POSTGRES_PASSWORD", "POSTGRES_USER",
                                       "READER_DB_PASSWORD", "READER_DB_USER"]
+    assert sorted(manifests_new[("Secret", "todo-auth")]["data"]) == ["JWT_SECRET"]
     kustomization = yaml.safe_load((k.MANIFESTS / "base" / "kustomization.yaml").read_text())
-    (generator,) = kustomization["secretGenerator"]
-    assert generator["envs"] == ["secrets/todo-db.env"]
-    ignored = subprocess.run(["git", "-C", str(k.REPO), "check-ignore", "-q", "kubernetes/base/secrets/todo-db.env"])
-    assert ignored.returncode == 0, "kubernetes/base/secrets/todo-db.env must be git-ignored"
+    envs = {generator["name"]: generator["envs"] for generator in kustomization["secretGenerator"]}
+    assert envs == {"todo-db": ["secrets/todo-db.env"], "todo-auth": ["secrets/todo-auth.env"]}
+    for name in ("todo-db", "todo-auth"):
+        ignored = subprocess.run(["git", "-C", str(k.REPO), "check-ignore", "-q", f"kubernetes/base/secrets/{name}.env"])
+        assert ignored.returncode == 0, f"kubernetes/base/secrets/{name}.env must be git-ignored"
     tracked = subprocess.run(["git", "-C", str(k.REPO), "ls-files", "--", "kubernetes/base/secrets/*.env"],
                              capture_output=True, text=True).stdout
     assert not tracked.strip(), f"a secret env file is tracked by git: {tracked}"
@@ -278,6 +286,9 @@ def test_generated_password_is_random(tmp_path):
     assert len({envs[0][key] for key in ("POSTGRES_PASSWORD", "APP_DB_PASSWORD", "READER_DB_PASSWORD")}) == 3
     assert len({envs[0][key] for key in ("POSTGRES_USER", "APP_DB_USER", "READER_DB_USER")}) == 3
     assert oct(a.stat().st_mode & 0o777) == "0o600"
+    keys = [p.with_name("todo-auth.env").read_text().strip() for p in (a, b)]
+    assert keys[0] != keys[1] and all(re.fullmatch(r"JWT_SECRET=[0-9a-f]{64}", key) for key in keys)
+    assert oct(a.with_name("todo-auth.env").stat().st_mode & 0o777) == "0o600"
 
 
 def test_chart_secret_uses_given_password_and_is_kept_on_uninstall():
@@ -293,6 +304,35 @@ def test_chart_secret_uses_given_password_and_is_kept_on_uninstall():
     assert secret["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
     objs = {k.key(o): o for o in k.chart_objects(k.render_chart({"database": {"createSecret": False}}))}
     assert ("Secret", "todo-db") not in objs
+
+
+def test_chart_auth_secret_and_settings():
+    import base64
+
+    objs = {k.key(o): o for o in k.chart_objects(k.render_chart())}
+    generated = base64.b64decode(objs[("Secret", "todo-auth")]["data"]["JWT_SECRET"]).decode()
+    assert len(generated) == 64
+    config = objs[("ConfigMap", "backend-config")]["data"]
+    assert (config["JWT_ISSUER"], config["JWT_AUDIENCE"], config["LAB_SIGN_IN"]) == ("todo-auth", "todo-api", "false")
+    (c,) = k.pod_spec(objs[BACKEND])["containers"]
+    assert _env(c)["JWT_SECRET"]["valueFrom"]["secretKeyRef"] == {"name": "todo-auth", "key": "JWT_SECRET"}
+    given = "x" * 40
+    objs = {k.key(o): o for o in k.chart_objects(k.render_chart({"auth": {"jwtSecret": given}}))}
+    assert base64.b64decode(objs[("Secret", "todo-auth")]["data"]["JWT_SECRET"]).decode() == given
+    objs = {k.key(o): o for o in k.chart_objects(k.render_chart({"auth": {"createSecret": False}}))}
+    assert ("Secret", "todo-auth") not in objs
+    with pytest.raises(Exception, match="at least 32 bytes"):
+        k.render_chart({"auth": {"jwtSecret": "too-short"}})
+
+
+@pytest.mark.parametrize("values, on", [(None, "false"), ("values-cloud.yaml", "false"),
+                                        ("values-bare.yaml", "true"), ("values-minikube.yaml", "true")])
+def test_lab_sign_in_only_in_the_lab(values, on, manifests_new):
+    chosen = None if values is None else k.values_file(values)
+    objs = {k.key(o): o for o in k.chart_objects(k.render_chart(chosen))}
+    assert objs[("ConfigMap", "backend-config")]["data"]["LAB_SIGN_IN"] == on
+    # kubernetes/ is the lab's deployment (stack/labrun.yaml deploys it).
+    assert manifests_new[("ConfigMap", "backend-config")]["data"]["LAB_SIGN_IN"] == "true"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -368,6 +408,9 @@ def test_helm_test_hook_checks_the_api_through_the_frontend():
     assert c["command"][:2] == ["python3", "-c"]
     compile(c["command"][2], "api-check.py", "exec")
     assert _env(c)["TARGET_URL"]["value"] == "http://frontend:8080"
+    # It signs its own token with the Secret: the lab sign-in is off in the chart's defaults.
+    assert _env(c)["JWT_SECRET"]["valueFrom"]["secretKeyRef"] == {"name": "todo-auth", "key": "JWT_SECRET"}
+    assert _env(c)["JWT_ISSUER"]["valueFrom"]["configMapKeyRef"] == {"name": "backend-config", "key": "JWT_ISSUER"}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -23,7 +23,12 @@ KNOWN: dict[str, str] = {
                                   " a retried create inserts a second task",
     "pool-never-reconnects": "database connections are opened once and never checked or replaced:"
                              " after the database restarts, every request fails until the pod is replaced",
+    "query-missing-user-filter": "the task list query forgets its user filter: GET /api/{user_id}/tasks lists"
+                                 " every user's tasks, so one user reads another's",
 }
+
+#: The constraint that failpoint ``idempotency-key-not-unique`` drops (app/migrations/0002_users_and_chat.sql).
+IDEMPOTENCY_CONSTRAINT = "tasks_user_id_idempotency_key_key"
 
 
 def parse(raw: str) -> frozenset[str]:

@@ -16,6 +16,8 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from . import failpoints, migrations
 from .admission import AdmissionMiddleware
+from .auth import SCOPE_KEY, Tokens
+from .auth import router as auth_router
 from .observability import Metrics, RequestMiddleware
 from .settings import Settings
 from .tasks import router as tasks_router
@@ -60,7 +62,8 @@ def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAP
                 applied = await migrations.migrate(settings.database_url, settings.pool_timeout)
                 if "idempotency-key-not-unique" in settings.failpoints:
                     async with pool.connection() as conn:
-                        await conn.execute("ALTER TABLE tasks DROP CONSTRAINT IF EXISTS tasks_idempotency_key_key")
+                        await conn.execute("ALTER TABLE tasks DROP CONSTRAINT IF EXISTS "
+                                           + failpoints.IDEMPOTENCY_CONSTRAINT)
                 lifecycle.schema_version = migrations.latest_version()
                 lifecycle.migrated = True
                 lifecycle.last_error = ""
@@ -81,6 +84,10 @@ def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAP
         lifecycle.tasks.append(asyncio.create_task(migrate_until_done()))
         log.info("started", extra={"fields": {"port": settings.port, "pool_max": settings.pool_max_size,
                                               "max_concurrent_requests": settings.max_concurrent_requests}})
+        if settings.lab_sign_in:
+            log.warning("lab sign-in is on: POST /api/auth/lab-sign-in gives anyone a token for any user id;"
+                        " a stand-in for the app's auth service, for the lab only (LAB_SIGN_IN)",
+                        extra={"fields": {"jwt_issuer": settings.jwt_issuer, "jwt_audience": settings.jwt_audience}})
         for name in sorted(settings.failpoints):
             log.warning("failpoint active: this backend is broken on purpose",
                         extra={"fields": {"failpoint": name, "mistake": failpoints.KNOWN[name]}})
@@ -102,6 +109,7 @@ def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAP
     app.state.pool = pool
     app.state.settings = settings
     app.state.lifecycle = lifecycle
+    app.state.tokens = Tokens(settings)
 
     metrics = Metrics(settings.app_version, settings.served_by, pool.get_stats)
     # Inside RequestMiddleware (added later, so outermost): time spent waiting for admission counts
@@ -114,6 +122,7 @@ def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAP
         max_body_bytes=settings.max_body_bytes,
         metrics=metrics,
         is_draining=lambda: lifecycle.draining,
+        user_key=SCOPE_KEY,
     )
 
     @app.exception_handler(PoolTimeout)
@@ -162,5 +171,6 @@ def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAP
     async def metrics_endpoint() -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
+    app.include_router(auth_router)
     app.include_router(tasks_router)
     return app

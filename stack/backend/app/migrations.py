@@ -48,9 +48,10 @@ def latest_version() -> int:
     return max((m.version for m in load()), default=0)
 
 
-async def migrate(conninfo: str, connect_timeout: float = 5.0) -> list[int]:
-    """Apply pending migrations; returns the versions this call applied (empty when up to date)."""
-    migrations = load()
+async def migrate(conninfo: str, connect_timeout: float = 5.0, up_to: int | None = None) -> list[int]:
+    """Apply pending migrations (those up to version ``up_to`` when given: tests start from an older
+    schema with it); returns the versions this call applied (empty when up to date)."""
+    migrations = [m for m in load() if up_to is None or m.version <= up_to]
     applied_now: list[int] = []
     conn = await psycopg.AsyncConnection.connect(
         conninfo, autocommit=True, connect_timeout=max(1, int(connect_timeout))

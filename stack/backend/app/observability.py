@@ -128,17 +128,19 @@ class RequestMiddleware:
     - adds ``X-App-Version``, ``X-Served-By`` and ``X-Request-ID`` to every response;
     - while the process drains, adds ``Connection: close`` so keep-alive clients move elsewhere;
     - enforces the body size limit (413) before the application parses anything;
-    - records metrics and writes one JSON log line per request.
+    - records metrics and writes one JSON log line per request, with the authenticated user id
+      that the auth dependency leaves in the scope under ``user_key`` (never the token).
     """
 
     def __init__(self, app, *, version: str, served_by: str, max_body_bytes: int, metrics: Metrics,
-                 is_draining: Callable[[], bool]) -> None:
+                 is_draining: Callable[[], bool], user_key: str = "app.user_id") -> None:
         self.app = app
         self.version = version.encode()
         self.served_by = served_by.encode()
         self.max_body = max_body_bytes
         self.metrics = metrics
         self.is_draining = is_draining
+        self.user_key = user_key
         self.log = logging.getLogger("app.request")
 
     async def __call__(self, scope, receive, send):
@@ -193,6 +195,7 @@ class RequestMiddleware:
                     "duration_ms": round(elapsed * 1000, 3),
                     "client": (scope.get("client") or ("", 0))[0],
                     "request_id": request_id,
+                    "user_id": scope.get(self.user_key),
                 }},
             )
 

@@ -44,6 +44,7 @@ class TaskUpdate(BaseModel):
 
 class Task(BaseModel):
     id: int
+    user_id: str = Field(description="The owner: the user id of the token that created it.")
     title: str
     description: str
     completed: bool

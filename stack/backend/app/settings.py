@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import failpoints as _failpoints
 
@@ -39,6 +40,43 @@ def _float(name: str, default: float, minimum: float = 0.0) -> float:
     return value
 
 
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("true", "1", "yes", "on"):
+        return True
+    if raw in ("false", "0", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+#: A user id: the token's ``sub`` and the ``{user_id}`` of the API's paths.
+USER_ID_PATTERN = r"^[A-Za-z0-9._@-]{1,64}$"
+#: HS256 keys shorter than the hash's 32 bytes are guessable offline from one token (RFC 7518 §3.2).
+MIN_JWT_SECRET_BYTES = 32
+
+
+def _name(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip() or default
+    if not re.fullmatch(r"[\x21-\x7e]{1,200}", value):
+        raise SettingsError(f"{name} must be 1 to 200 printable ASCII characters without spaces")
+    return value
+
+
+def _jwt_secret() -> str:
+    # The messages name the variable and the length, never the value.
+    secret = os.environ.get("JWT_SECRET", "")
+    if not secret:
+        raise SettingsError("JWT_SECRET is not set: the backend needs the shared secret that signs users' tokens"
+                            f" (at least {MIN_JWT_SECRET_BYTES} bytes, e.g. from `openssl rand -hex 32`)")
+    size = len(secret.encode())
+    if size < MIN_JWT_SECRET_BYTES:
+        raise SettingsError(f"JWT_SECRET is {size} bytes long; it must be at least {MIN_JWT_SECRET_BYTES}"
+                            " (e.g. from `openssl rand -hex 32`)")
+    return secret
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable about one backend process."""
@@ -58,6 +96,15 @@ class Settings:
     log_level: str
     max_concurrent_requests: int
     """API requests handled at once; the others wait their turn (see app/admission.py)."""
+    jwt_secret: str = field(repr=False)
+    """HS256 key shared with the app's auth service (Secret todo-auth); never logged or shown."""
+    jwt_issuer: str
+    jwt_audience: str
+    jwt_leeway: float
+    """Seconds of clock skew allowed when checking ``exp`` (and ``nbf``/``iat``)."""
+    lab_sign_in: bool
+    """POST /api/auth/lab-sign-in: a stand-in for the app's auth service, for the lab only (app/auth.py)."""
+    lab_token_ttl: int
     failpoints: frozenset[str] = frozenset()
     """Deliberate mistakes for labrun's broken-stack fixtures (app/failpoints.py); empty in any real deployment."""
 
@@ -93,5 +140,11 @@ class Settings:
             max_body_bytes=_int("MAX_BODY_BYTES", 65536, minimum=1024),
             log_level=os.environ.get("LOG_LEVEL", "info").lower(),
             max_concurrent_requests=concurrent,
+            jwt_secret=_jwt_secret(),
+            jwt_issuer=_name("JWT_ISSUER", "todo-auth"),
+            jwt_audience=_name("JWT_AUDIENCE", "todo-api"),
+            jwt_leeway=_float("JWT_LEEWAY_SECONDS", 10.0),
+            lab_sign_in=_bool("LAB_SIGN_IN", False),
+            lab_token_ttl=_int("LAB_TOKEN_TTL_SECONDS", 3600, minimum=60),
             failpoints=failpoints,
         )

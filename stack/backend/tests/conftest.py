@@ -1,13 +1,21 @@
 from __future__ import annotations
 
+import os
 import signal
 
 import httpx
 import psycopg
 import pytest
 
+from . import tokens
 from .pg import PostgresServer
 from .server import BackendProcess
+
+# Every backend a test starts (and Settings.from_env() in-process) verifies tokens with this secret.
+os.environ["JWT_SECRET"] = tokens.SECRET
+os.environ.pop("JWT_ISSUER", None)
+os.environ.pop("JWT_AUDIENCE", None)
+os.environ.pop("LAB_SIGN_IN", None)
 
 
 def _interrupt(signum, _frame):
@@ -35,11 +43,30 @@ def backend(postgres):
 
 
 @pytest.fixture()
-def client(backend, postgres):
+def clean(postgres):
     with psycopg.connect(postgres.dsn(), autocommit=True) as conn:
         conn.execute("TRUNCATE tasks RESTART IDENTITY")
-    with httpx.Client(base_url=backend.url, timeout=10.0) as c:
-        yield c
+
+
+@pytest.fixture()
+def client_for(backend, clean):
+    """A client of the session's backend signed in as the user given (a token minted with the secret)."""
+    opened: list[httpx.Client] = []
+
+    def make(user: str) -> httpx.Client:
+        c = httpx.Client(base_url=backend.url, timeout=10.0, headers=tokens.bearer(user))
+        opened.append(c)
+        return c
+
+    yield make
+    for c in opened:
+        c.close()
+
+
+@pytest.fixture()
+def client(client_for):
+    """Signed in as alice: her tasks are at tokens.tasks() (/api/alice/tasks)."""
+    return client_for("alice")
 
 
 @pytest.fixture()

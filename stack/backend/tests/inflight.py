@@ -10,6 +10,9 @@ import httpx
 import psycopg
 
 from .test_migrations import wait_for
+from .tokens import bearer, tasks
+
+TASKS = tasks("alice")
 
 
 def blocked_inserts(db) -> int:
@@ -29,7 +32,7 @@ def post_held_in_database(dsn: str, db, url: str, title: str,
     """
     def post() -> None:
         try:
-            results["post"] = httpx.post(url + "/api/tasks", json={"title": title}, timeout=30)
+            results["post"] = httpx.post(url + TASKS, json={"title": title}, headers=bearer("alice"), timeout=30)
         except httpx.HTTPError as error:
             results["post"] = error
 

@@ -11,6 +11,9 @@ import httpx
 from .inflight import post_held_in_database
 from .server import BackendProcess
 from .test_migrations import wait_for
+from .tokens import bearer, tasks
+
+TASKS = tasks("alice")
 
 
 def queued(url: str) -> float:
@@ -29,7 +32,7 @@ def test_requests_beyond_the_limit_wait_and_probes_do_not(postgres, db):
         # so if it waits, it waits for admission.
         with post_held_in_database(postgres.dsn(), db, proc.url, "holds the only slot", results) as (locker, post):
             listing = threading.Thread(target=lambda: results.setdefault(
-                "list", httpx.get(proc.url + "/api/tasks", timeout=30)))
+                "list", httpx.get(proc.url + TASKS, headers=bearer("alice"), timeout=30)))
             listing.start()
             wait_for(lambda: queued(proc.url) == 1, what="the list to wait for admission")
             time.sleep(0.5)

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import httpx
 
+from .tokens import tasks
+
+TASKS = tasks("alice")
+
 
 def create(client: httpx.Client, title: str, **extra) -> dict:
-    response = client.post("/api/tasks", json={"title": title, **extra})
+    response = client.post(TASKS, json={"title": title, **extra})
     assert response.status_code == 201, response.text
     return response.json()
 
 
 def test_create_returns_the_task(client):
-    response = client.post("/api/tasks", json={"title": "  buy milk  ", "description": "2 litres"})
+    response = client.post(TASKS, json={"title": "  buy milk  ", "description": "2 litres"})
     assert response.status_code == 201
     task = response.json()
-    assert set(task) == {"id", "title", "description", "completed", "created_at", "updated_at"}
+    assert set(task) == {"id", "user_id", "title", "description", "completed", "created_at", "updated_at"}
+    assert task["user_id"] == "alice"
     assert task["title"] == "buy milk"  # surrounding whitespace is stripped
     assert task["description"] == "2 litres"
     assert task["completed"] is False
@@ -24,52 +29,52 @@ def test_create_returns_the_task(client):
 
 def test_get_update_complete_delete(client):
     task = create(client, "write tests")
-    assert client.get(f"/api/tasks/{task['id']}").json() == task
+    assert client.get(f"{TASKS}/{task['id']}").json() == task
 
-    patched = client.patch(f"/api/tasks/{task['id']}", json={"description": "all of them"})
+    patched = client.patch(f"{TASKS}/{task['id']}", json={"description": "all of them"})
     assert patched.status_code == 200
     assert patched.json()["description"] == "all of them"
     assert patched.json()["title"] == "write tests"
     assert patched.json()["updated_at"] > task["updated_at"]
 
-    replaced = client.put(f"/api/tasks/{task['id']}", json={"title": "write more tests"})
+    replaced = client.put(f"{TASKS}/{task['id']}", json={"title": "write more tests"})
     assert replaced.status_code == 200
     assert replaced.json()["description"] == ""
 
-    done = client.post(f"/api/tasks/{task['id']}/complete")
+    done = client.post(f"{TASKS}/{task['id']}/complete")
     assert done.status_code == 200 and done.json()["completed"] is True
     # Completing twice is harmless.
-    assert client.post(f"/api/tasks/{task['id']}/complete").json()["completed"] is True
+    assert client.post(f"{TASKS}/{task['id']}/complete").json()["completed"] is True
 
-    assert client.delete(f"/api/tasks/{task['id']}").status_code == 204
-    gone = client.get(f"/api/tasks/{task['id']}")
+    assert client.delete(f"{TASKS}/{task['id']}").status_code == 204
+    gone = client.get(f"{TASKS}/{task['id']}")
     assert gone.status_code == 404
     assert gone.json() == {"detail": f"task {task['id']} not found"}
-    assert client.delete(f"/api/tasks/{task['id']}").status_code == 404
-    assert client.patch(f"/api/tasks/{task['id']}", json={"completed": True}).status_code == 404
-    assert client.post(f"/api/tasks/{task['id']}/complete").status_code == 404
+    assert client.delete(f"{TASKS}/{task['id']}").status_code == 404
+    assert client.patch(f"{TASKS}/{task['id']}", json={"completed": True}).status_code == 404
+    assert client.post(f"{TASKS}/{task['id']}/complete").status_code == 404
 
 
 def test_list_pages_and_filters(client):
     ids = [create(client, f"task {i}")["id"] for i in range(7)]
     for task_id in ids[:3]:
-        client.post(f"/api/tasks/{task_id}/complete")
+        client.post(f"{TASKS}/{task_id}/complete")
 
-    page = client.get("/api/tasks", params={"limit": 3}).json()
+    page = client.get(TASKS, params={"limit": 3}).json()
     assert [t["id"] for t in page["items"]] == ids[:3]
     assert (page["total"], page["limit"], page["offset"]) == (7, 3, 0)
-    page2 = client.get("/api/tasks", params={"limit": 3, "offset": 6}).json()
+    page2 = client.get(TASKS, params={"limit": 3, "offset": 6}).json()
     assert [t["id"] for t in page2["items"]] == ids[6:]
 
-    done = client.get("/api/tasks", params={"completed": "true"}).json()
+    done = client.get(TASKS, params={"completed": "true"}).json()
     assert [t["id"] for t in done["items"]] == ids[:3] and done["total"] == 3
-    open_ = client.get("/api/tasks", params={"completed": "false"}).json()
+    open_ = client.get(TASKS, params={"completed": "false"}).json()
     assert [t["id"] for t in open_["items"]] == ids[3:] and open_["total"] == 4
 
 
 def test_every_response_names_version_and_replica(client, backend):
-    for response in (client.get("/healthz"), client.get("/api/tasks"), client.get("/api/tasks/999"),
-                     client.post("/api/tasks", json={}), client.get("/nope")):
+    for response in (client.get("/healthz"), client.get(TASKS), client.get(TASKS + "/999"),
+                     client.post(TASKS, json={}), client.get("/nope")):
         assert response.headers["X-App-Version"] == "test-1"
         assert response.headers["X-Served-By"] == f"pytest-{backend.port}"
         assert response.headers["X-Request-ID"]
@@ -78,27 +83,28 @@ def test_every_response_names_version_and_replica(client, backend):
 
 def test_health_readiness_version(client, backend):
     assert client.get("/healthz").json() == {"status": "ok"}
-    assert client.get("/readyz").json() == {"status": "ready", "schema_version": 1}
+    assert client.get("/readyz").json() == {"status": "ready", "schema_version": 2}
     version = client.get("/version").json()
     assert version["version"] == "test-1"
     assert version["served_by"] == f"pytest-{backend.port}"
-    assert version["schema_version"] == 1
+    assert version["schema_version"] == 2
 
 
 def test_sql_injection_is_data(client, db):
     title = "x'); DROP TABLE tasks; --"
     task = create(client, title)
-    assert client.get(f"/api/tasks/{task['id']}").json()["title"] == title
+    assert client.get(f"{TASKS}/{task['id']}").json()["title"] == title
     assert db.execute("SELECT count(*) FROM tasks").fetchone()[0] == 1
 
 
 def test_metrics(client):
     create(client, "measured")
-    client.get("/api/tasks/424242")
+    client.get(TASKS + "/424242")
     text = client.get("/metrics").text
-    assert 'http_requests_total{method="POST",route="/api/tasks",status="201"}' in text
-    # Routes are labelled by template, not by the raw path (bounded label values).
-    assert 'http_requests_total{method="GET",route="/api/tasks/{task_id}",status="404"}' in text
+    assert 'http_requests_total{method="POST",route="/api/{user_id}/tasks",status="201"}' in text
+    # Routes are labelled by template, not by the raw path nor the user (bounded label values).
+    assert 'http_requests_total{method="GET",route="/api/{user_id}/tasks/{task_id}",status="404"}' in text
+    assert "alice" not in text
     assert "http_request_duration_seconds_bucket" in text
     assert "db_pool_connections_max 20.0" in text
     assert "db_pool_requests_waiting" in text
@@ -109,14 +115,15 @@ def test_json_log_line_per_request(client, backend):
     import json
     import time
 
-    client.get("/api/tasks", headers={"X-Request-ID": "log-check-1"})
+    client.get(TASKS, headers={"X-Request-ID": "log-check-1"})
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
         for line in backend.lines:
             if "log-check-1" in line:
                 entry = json.loads(line)
                 assert entry["msg"] == "request"
-                assert entry["route"] == "/api/tasks" and entry["status"] == 200
+                assert entry["route"] == "/api/{user_id}/tasks" and entry["status"] == 200
+                assert entry["path"] == TASKS and entry["user_id"] == "alice"
                 assert entry["version"] == "test-1"
                 assert isinstance(entry["duration_ms"], float)
                 return

@@ -10,6 +10,9 @@ from app import failpoints
 from app.settings import Settings, SettingsError
 
 from .server import BackendProcess
+from .tokens import bearer, tasks
+
+TASKS = tasks("alice")
 
 
 def test_no_failpoint_unless_named(monkeypatch):
@@ -24,12 +27,12 @@ def test_an_unknown_failpoint_stops_the_backend(monkeypatch):
 
 
 def test_known_failpoints_parse():
-    assert failpoints.parse(" idempotency-key-not-unique ,pool-never-reconnects,") == {
-        "idempotency-key-not-unique", "pool-never-reconnects"}
+    assert failpoints.parse(" idempotency-key-not-unique ,pool-never-reconnects,query-missing-user-filter") == {
+        "idempotency-key-not-unique", "pool-never-reconnects", "query-missing-user-filter"}
 
 
 def _create(client: httpx.Client, key: str) -> httpx.Response:
-    return client.post("/api/tasks", json={"title": "once"}, headers={"Idempotency-Key": key})
+    return client.post(TASKS, json={"title": "once"}, headers={"Idempotency-Key": key})
 
 
 def test_idempotency_key_not_unique_makes_a_retry_insert_twice(postgres):
@@ -37,7 +40,7 @@ def test_idempotency_key_not_unique_makes_a_retry_insert_twice(postgres):
     proc = BackendProcess(dsn, FAILPOINTS="idempotency-key-not-unique")
     try:
         proc.wait_ready()
-        with httpx.Client(base_url=proc.url, timeout=10.0) as client:
+        with httpx.Client(base_url=proc.url, timeout=10.0, headers=bearer("alice")) as client:
             assert client.get("/version").json()["failpoints"] == ["idempotency-key-not-unique"]
             first, retry = _create(client, "k-1"), _create(client, "k-1")
             assert first.status_code == retry.status_code == 201
@@ -65,15 +68,38 @@ def test_pool_never_reconnects_fails_for_good_after_the_database_drops_it(postgr
     try:
         broken.wait_ready()
         normal.wait_ready()
-        with httpx.Client(base_url=broken.url, timeout=10.0) as b, httpx.Client(base_url=normal.url, timeout=10.0) as n:
+        with (httpx.Client(base_url=broken.url, timeout=10.0, headers=bearer("alice")) as b,
+              httpx.Client(base_url=normal.url, timeout=10.0, headers=bearer("alice")) as n):
             for _ in range(4):  # every slot of both pools holds an open connection
-                assert b.get("/api/tasks").status_code == 200
-                assert n.get("/api/tasks").status_code == 200
+                assert b.get(TASKS).status_code == 200
+                assert n.get(TASKS).status_code == 200
             _terminate_connections(broken_dsn, "failpoint_pool")
             _terminate_connections(normal_dsn, "failpoint_pool_normal")
-            assert [b.get("/api/tasks").status_code for _ in range(6)] == [503] * 6
+            assert [b.get(TASKS).status_code for _ in range(6)] == [503] * 6
             assert b.get("/readyz").status_code == 503
-            assert [n.get("/api/tasks").status_code for _ in range(6)] == [200] * 6
+            assert [n.get(TASKS).status_code for _ in range(6)] == [200] * 6
     finally:
         broken.stop()
         normal.stop()
+
+
+def test_query_missing_user_filter_lists_other_users_tasks(postgres):
+    """The broken variant of user isolation: the list shows everyone's tasks; the rest stays scoped."""
+    dsn = postgres.create_database("failpoint_user_filter")
+    proc = BackendProcess(dsn, FAILPOINTS="query-missing-user-filter")
+    try:
+        proc.wait_ready()
+        with (httpx.Client(base_url=proc.url, timeout=10.0, headers=bearer("alice")) as alice,
+              httpx.Client(base_url=proc.url, timeout=10.0, headers=bearer("bob")) as bob):
+            assert alice.get("/version").json()["failpoints"] == ["query-missing-user-filter"]
+            mine = alice.post(tasks("alice"), json={"title": "alice's"}).json()
+            theirs = bob.post(tasks("bob"), json={"title": "bob's secret"}).json()
+            listing = alice.get(tasks("alice")).json()
+            assert {t["id"] for t in listing["items"]} == {mine["id"], theirs["id"]} and listing["total"] == 2
+            assert {t["user_id"] for t in listing["items"]} == {"alice", "bob"}
+            # Only the list forgets its filter: the path check and single-task queries still hold.
+            assert alice.get(tasks("bob")).status_code == 403
+            assert alice.get(f"{tasks('alice')}/{theirs['id']}").status_code == 404
+        assert any("failpoint active" in line and "query-missing-user-filter" in line for line in proc.lines)
+    finally:
+        proc.stop()

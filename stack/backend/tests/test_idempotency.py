@@ -6,11 +6,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
+from .tokens import bearer, tasks
+
+TASKS = tasks("alice")
+
 
 def test_retry_returns_the_original(client, db):
     headers = {"Idempotency-Key": "order-42"}
-    first = client.post("/api/tasks", json={"title": "once"}, headers=headers)
-    again = client.post("/api/tasks", json={"title": "once"}, headers=headers)
+    first = client.post(TASKS, json={"title": "once"}, headers=headers)
+    again = client.post(TASKS, json={"title": "once"}, headers=headers)
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json()
     assert again.headers.get("Idempotent-Replayed") == "true"
@@ -20,15 +24,15 @@ def test_retry_returns_the_original(client, db):
 
 def test_same_key_different_body_is_a_conflict(client, db):
     headers = {"Idempotency-Key": "k-1"}
-    assert client.post("/api/tasks", json={"title": "a"}, headers=headers).status_code == 201
-    conflict = client.post("/api/tasks", json={"title": "b"}, headers=headers)
+    assert client.post(TASKS, json={"title": "a"}, headers=headers).status_code == 201
+    conflict = client.post(TASKS, json={"title": "b"}, headers=headers)
     assert conflict.status_code == 409
     assert db.execute("SELECT title FROM tasks").fetchall() == [("a",)]
 
 
 def test_without_key_each_post_creates(client, db):
-    client.post("/api/tasks", json={"title": "same"})
-    client.post("/api/tasks", json={"title": "same"})
+    client.post(TASKS, json={"title": "same"})
+    client.post(TASKS, json={"title": "same"})
     assert db.execute("SELECT count(*) FROM tasks").fetchone()[0] == 2
 
 
@@ -37,8 +41,8 @@ def test_concurrent_retries_store_one_row(client, backend, db):
     attempts = [key for key in keys for _ in range(8)]  # 8 simultaneous retries per key
 
     def post(key: str) -> tuple[str, int, int]:
-        with httpx.Client(base_url=backend.url, timeout=20) as c:
-            r = c.post("/api/tasks", json={"title": f"title {key}"}, headers={"Idempotency-Key": key})
+        with httpx.Client(base_url=backend.url, timeout=20, headers=bearer("alice")) as c:
+            r = c.post(TASKS, json={"title": f"title {key}"}, headers={"Idempotency-Key": key})
             return key, r.status_code, r.json()["id"]
 
     with ThreadPoolExecutor(max_workers=40) as pool:

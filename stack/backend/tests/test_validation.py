@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from .tokens import tasks
+
+TASKS = tasks("alice")
+
 
 def locs(response) -> list[list]:
     assert response.status_code == 422, response.text
@@ -24,22 +28,22 @@ def locs(response) -> list[list]:
     ],
 )
 def test_create_rejects_bad_fields(client, db, body, field):
-    assert ["body", field] in locs(client.post("/api/tasks", json=body))
+    assert ["body", field] in locs(client.post(TASKS, json=body))
     assert db.execute("SELECT count(*) FROM tasks").fetchone()[0] == 0
 
 
 def test_create_rejects_non_json(client):
-    response = client.post("/api/tasks", content=b"title=x", headers={"Content-Type": "application/json"})
+    response = client.post(TASKS, content=b"title=x", headers={"Content-Type": "application/json"})
     assert response.status_code == 422
 
 
 def test_patch_needs_a_field_and_no_nulls(client):
-    task = client.post("/api/tasks", json={"title": "t"}).json()
-    assert client.patch(f"/api/tasks/{task['id']}", json={}).status_code == 422
-    assert client.patch(f"/api/tasks/{task['id']}", json={"title": None}).status_code == 422
+    task = client.post(TASKS, json={"title": "t"}).json()
+    assert client.patch(f"{TASKS}/{task['id']}", json={}).status_code == 422
+    assert client.patch(f"{TASKS}/{task['id']}", json={"title": None}).status_code == 422
 
 
-@pytest.mark.parametrize("path", ["/api/tasks/abc", "/api/tasks/0", "/api/tasks/-1", "/api/tasks/99999999999999999999"])
+@pytest.mark.parametrize("path", [TASKS + "/abc", TASKS + "/0", TASKS + "/-1", TASKS + "/99999999999999999999"])
 def test_bad_ids(client, path):
     assert ["path", "task_id"] in locs(client.get(path))
 
@@ -47,17 +51,17 @@ def test_bad_ids(client, path):
 @pytest.mark.parametrize("params, field", [({"limit": 0}, "limit"), ({"limit": 201}, "limit"),
                                            ({"offset": -1}, "offset"), ({"completed": "maybe"}, "completed")])
 def test_bad_query(client, params, field):
-    assert ["query", field] in locs(client.get("/api/tasks", params=params))
+    assert ["query", field] in locs(client.get(TASKS, params=params))
 
 
 def test_bad_idempotency_key(client):
-    response = client.post("/api/tasks", json={"title": "t"}, headers={"Idempotency-Key": "has space"})
+    response = client.post(TASKS, json={"title": "t"}, headers={"Idempotency-Key": "has space"})
     assert ["header", "Idempotency-Key"] in locs(response)
 
 
 def test_body_size_limit(client, db):
     big = {"title": "t", "description": "x" * 5000}  # the test server's limit is 4096 bytes
-    response = client.post("/api/tasks", json=big)
+    response = client.post(TASKS, json=big)
     assert response.status_code == 413
     assert "4096" in response.json()["detail"]
     assert response.headers["X-App-Version"] == "test-1"
@@ -68,6 +72,6 @@ def test_body_size_limit(client, db):
             yield b"y" * 1000
         yield b'"}'
 
-    chunked = client.post("/api/tasks", content=chunks(), headers={"Content-Type": "application/json"})
+    chunked = client.post(TASKS, content=chunks(), headers={"Content-Type": "application/json"})
     assert chunked.status_code == 413
     assert db.execute("SELECT count(*) FROM tasks").fetchone()[0] == 0

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import jwt
 import pytest
 
 REPO = Path(__file__).resolve().parents[3]
@@ -31,6 +32,13 @@ class Stack:
     backend: str
     version: str
     env: dict[str, str]
+
+    def auth(self, user: str) -> dict[str, str]:
+        """The Authorization header of ``user``: a token signed with the stack's JWT_SECRET, as labrun
+        signs them from Secret todo-auth (the lab sign-in is for people, test_browser.py uses it)."""
+        now = int(time.time())
+        claims = {"iss": "todo-auth", "aud": "todo-api", "sub": user, "iat": now, "exp": now + 900}
+        return {"Authorization": "Bearer " + jwt.encode(claims, self.env["JWT_SECRET"], algorithm="HS256")}
 
     def compose(self, *args: str, check: bool = True, timeout: float = 180) -> subprocess.CompletedProcess:
         cmd = ["docker-compose", "-f", str(COMPOSE_FILE), "-p", self.project, *args]
@@ -74,15 +82,15 @@ def stack():
     frontend_port, backend_port = free_port(), free_port()
     env = {**os.environ, "LABRUN_TAG": tag, "FRONTEND_PORT": str(frontend_port), "BACKEND_PORT": str(backend_port),
            "POSTGRES_PASSWORD": os.urandom(12).hex(), "APP_DB_PASSWORD": os.urandom(12).hex(),
-           "READER_DB_PASSWORD": os.urandom(12).hex()}
+           "READER_DB_PASSWORD": os.urandom(12).hex(), "JWT_SECRET": os.urandom(32).hex(), "LAB_SIGN_IN": "true"}
     s = Stack(project=os.environ.get("LABRUN_SMOKE_PROJECT", "labrun-smoke"),
               frontend=f"http://127.0.0.1:{frontend_port}", backend=f"http://127.0.0.1:{backend_port}",
               version=os.environ.get("LABRUN_APP_VERSION", tag), env=env)
     s.compose("down", "-v", "--remove-orphans", check=False)  # leftovers of an interrupted run
     try:
         s.compose("up", "-d")
-        wait_for(lambda: httpx.get(s.frontend + "/api/tasks", timeout=2).status_code == 200, 120,
-                 "the stack to answer through nginx")
+        wait_for(lambda: httpx.get(s.frontend + "/api/smoke/tasks", headers=s.auth("smoke"), timeout=2).status_code
+                 == 200, 120, "the stack to answer through nginx")
         yield s
     finally:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)

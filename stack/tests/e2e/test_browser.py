@@ -1,4 +1,4 @@
-"""The UI in a real headless browser (Debian's chromium): add a task, see it, complete it."""
+"""The UI in a real headless browser (Debian's chromium): sign in, add a task, see it, complete it, sign out."""
 
 from __future__ import annotations
 
@@ -40,8 +40,16 @@ def test_add_list_complete(stack, browser):
     title, other, doomed = f"Write the report {suffix}", f"Review the chart {suffix}", f"Throw away {suffix}"
     # The list is re-rendered after every change: look elements up afresh rather than keep them.
     wait = WebDriverWait(browser, 20, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException))
+    user = f"browser-{suffix}"
     browser.get(stack.frontend + "/")
+    # Signed out at first: only the (lab) sign-in form shows.
+    wait.until(lambda d: d.find_element(By.ID, "user-id").is_displayed())
+    assert not browser.find_element(By.ID, "new-title").is_displayed()
+    browser.find_element(By.ID, "user-id").send_keys(user)
+    browser.find_element(By.ID, "sign-in-button").click()
+    wait.until(lambda d: d.find_element(By.ID, "current-user").text == user)
     wait.until(lambda d: d.find_element(By.ID, "backend-version").text not in ("", "…"))
+    assert browser.execute_script("return JSON.parse(sessionStorage.getItem('todo.session')).user_id") == user
 
     def add(text: str) -> str:
         box = browser.find_element(By.ID, "new-title")
@@ -71,6 +79,16 @@ def test_add_list_complete(stack, browser):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     assert browser.save_screenshot(str(ARTIFACTS / "todo-ui.png"))
 
-    stored = httpx.get(f"{stack.frontend}/api/tasks/{task_id}", timeout=5).json()
-    assert stored["title"] == title and stored["completed"] is True
-    assert httpx.get(f"{stack.frontend}/api/tasks/{doomed_id}", timeout=5).status_code == 404
+    # Stored as the signed-in user's tasks.
+    auth = stack.auth(user)
+    stored = httpx.get(f"{stack.frontend}/api/{user}/tasks/{task_id}", headers=auth, timeout=5).json()
+    assert stored["title"] == title and stored["completed"] is True and stored["user_id"] == user
+    assert httpx.get(f"{stack.frontend}/api/{user}/tasks/{doomed_id}", headers=auth, timeout=5).status_code == 404
+
+    # A reload keeps the session (sessionStorage); signing out forgets it.
+    browser.refresh()
+    wait.until(lambda d: d.find_element(By.CSS_SELECTOR, f"#task-list li[data-id='{task_id}']"))
+    browser.find_element(By.ID, "sign-out-button").click()
+    wait.until(lambda d: d.find_element(By.ID, "user-id").is_displayed())
+    assert browser.execute_script("return sessionStorage.getItem('todo.session')") is None
+    assert not browser.find_elements(By.CSS_SELECTOR, "#task-list li")
