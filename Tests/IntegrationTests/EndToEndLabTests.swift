@@ -47,21 +47,35 @@ import ScenarioModel
         console.info("e2e: first up took \(formatSeconds(first.seconds)) (\(first.clusterOutcome.rawValue))")
         var keepCluster = !first.clusterOutcome.startedByLabrun
         do {
-            // A task created and listed through the printed frontend URL.
-            let http = try HTTPClient(configuration: HTTPClientConfiguration(timeout: 10, connectTimeout: 3))
+            // A task created and listed through the printed frontend URL, as a user whose token is signed with the
+            // backend's key (the stack file's traffic.auth.jwt, as a run does).
+            // A lab user's token, minted for this test, to the lab cluster's own network (a Minikube VM's too).
+            let http = try HTTPClient(configuration: HTTPClientConfiguration(timeout: 10, connectTimeout: 3, allowInsecureCredentials: true))
             defer { http.shutdown() }
             let frontend = try #require(first.endpoints.url("frontend"), "up printed no frontend URL")
+            guard case .jwt(let jwt)? = stack.traffic.auth else {
+                Issue.record("the todo stack file declares no traffic.auth.jwt")
+                return
+            }
+            let kube = try await session.client(for: try await session.selectProvider().provider)
+            let secret = try await kube.get(.secrets, name: jwt.secret, namespace: namespace)
+            let key = try #require(secret.value(at: "data.\(jwt.key)")?.stringValue.flatMap { Data(base64Encoded: $0) })
+            let credentials = RequestCredentials.signed(jwt, key: key)
+            let user = try #require(credentials.firstUser)
+            let tasks = frontend + "/api/\(user)/tasks"
             let title = "e2e \(UUID().uuidString.prefix(8))"
             var headers = HTTPHeaders()
             headers.set("Idempotency-Key", UUID().uuidString)
-            let created = try await http.send(try HTTPRequest.json(.post, frontend + "/api/tasks",
-                                                                   body: ["title": title], headers: headers))
-            #expect(created.status == 201, "POST /api/tasks answered \(created.status): \(created.text)")
+            headers.set("Authorization", try #require(credentials.authorization(user: user)))
+            let anonymous = try await http.send(HTTPRequest(.get, tasks))
+            #expect(anonymous.status == 401, "GET without a token answered \(anonymous.status)")
+            let created = try await http.send(try HTTPRequest.json(.post, tasks, body: ["title": title], headers: headers))
+            #expect(created.status == 201, "POST \(tasks) answered \(created.status): \(created.text)")
             // Tasks are listed oldest first, 200 at most per page: read the last page.
-            let firstPage = try await http.send(HTTPRequest(.get, frontend + "/api/tasks?limit=200"))
-            #expect(firstPage.status == 200, "GET /api/tasks answered \(firstPage.status): \(firstPage.text)")
+            let firstPage = try await http.send(HTTPRequest(.get, tasks + "?limit=200", headers: headers))
+            #expect(firstPage.status == 200, "GET \(tasks) answered \(firstPage.status): \(firstPage.text)")
             let total = (try firstPage.json())["total"]?.intValue ?? 0
-            let listed = try await http.send(HTTPRequest(.get, frontend + "/api/tasks?limit=200&offset=\(max(0, total - 200))"))
+            let listed = try await http.send(HTTPRequest(.get, tasks + "?limit=200&offset=\(max(0, total - 200))", headers: headers))
             #expect(listed.status == 200)
             let titles = (try listed.json())["items"]?.arrayValue?.compactMap { $0["title"]?.stringValue } ?? []
             #expect(titles.contains(title), "the new task is not in the list")

@@ -1,4 +1,5 @@
 import Foundation
+import LabrunTestSupport
 import LabrunCore
 import StackLifecycle
 import StackModel
@@ -15,10 +16,8 @@ import Testing
     func theDraftOfTheProjectsManifestsParses() async throws {
         let copy = FileManager.default.temporaryDirectory.appendingPathComponent("labrun-init-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: copy) }
-        try FileManager.default.copyItem(atPath: TestPaths.repositoryRoot + "/kubernetes", toPath: copy + "/kubernetes")
-        let env = copy + "/kubernetes/base/secrets/todo-db.env"
-        try? FileManager.default.removeItem(atPath: env)
-        try "POSTGRES_USER=todo\nPOSTGRES_PASSWORD=test-only\nPOSTGRES_DB=todo\n".write(toFile: env, atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
+        try TestManifests.copy(TestPaths.repositoryRoot + "/kubernetes", to: copy + "/kubernetes")
         let objects = try await KustomizeRenderer(runner: SystemProcessRunner()).render(copy + "/kubernetes")
         let text = StackFileDraft(name: "todo", source: .kustomize(directory: "kubernetes"), objects: objects).render()
         let parsed = StackParser().parse(yaml: text, file: "labrun.yaml", absolutePath: copy + "/labrun.yaml")

@@ -52,7 +52,7 @@ import Testing
             StackWorkload(name: "backend", kind: .deployment, role: .api, container: "backend",
                           service: StackService(name: "backend", port: 8000, ready: "/readyz"), version: VersionSetting(env: "APP_VERSION")),
             StackWorkload(name: "frontend", kind: .deployment, role: .ui, container: "frontend",
-                          service: StackService(name: "frontend", port: 8080, ready: "/api/tasks")),
+                          service: StackService(name: "frontend", port: 8080, ready: "/api/readyz")),
             StackWorkload(name: "postgres", kind: .statefulSet, role: .database, container: "postgres",
                           service: StackService(name: "postgres", port: 5432)),
         ])
@@ -64,11 +64,13 @@ import Testing
         #expect(stack.traffic.workload == "backend")
         #expect(stack.traffic.operations.map(\.name) == ["complete", "create", "get", "list"])
         #expect(stack.traffic.operation("create") == TrafficOperation(
-            name: "create", method: "POST", path: "/api/tasks", headers: ["Idempotency-Key": "${idempotencyKey}"],
+            name: "create", method: "POST", path: "/api/${user}/tasks", headers: ["Idempotency-Key": "${idempotencyKey}"],
             body: .object(["title": .string("labrun load"), "description": .string("written by the load generator")]),
             captures: ["id": "/id"], write: true))
-        #expect(stack.traffic.operation("list") == TrafficOperation(name: "list", method: "GET", path: "/api/tasks?limit=50"))
+        #expect(stack.traffic.operation("list") == TrafficOperation(name: "list", method: "GET", path: "/api/${user}/tasks?limit=50"))
         #expect(stack.traffic.operation("get")?.needs == ["id"])
+        #expect(stack.traffic.auth == .jwt(JWTAuth(secret: "todo-auth", key: "JWT_SECRET", claims: ["iss": "todo-auth", "aud": "todo-api"],
+                                                    users: JWTAuth.users(count: 8, prefix: "labrun-user-"))))
         #expect(stack.traffic.operation("complete")?.write == true)
         #expect(stack.traffic.producer(of: "id")?.name == "create")
         #expect(stack.ledger == StackLedger(operation: "create", query: "SELECT idempotency_key, count(*) FROM tasks "

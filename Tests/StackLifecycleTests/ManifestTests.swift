@@ -1,6 +1,7 @@
 import Foundation
 import HTTPClient
 import LabrunCore
+import LabrunTestSupport
 import StackLifecycle
 import Testing
 
@@ -87,13 +88,12 @@ import Testing
     func theProjectsManifestsRender() async throws {
         let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
         let repo = try ScratchRepo()
-        try FileManager.default.copyItem(atPath: here + "/kubernetes", toPath: repo.root + "/kubernetes")
-        try repo.write("kubernetes/base/secrets/todo-db.env", "POSTGRES_USER=todo\nPOSTGRES_PASSWORD=unit-test-password\nPOSTGRES_DB=todo\n")
+        try TestManifests.copy(here + "/kubernetes", to: repo.root + "/kubernetes")
         let objects = try await KustomizeRenderer(runner: SystemProcessRunner()).render(repo.root + "/kubernetes")
         let kinds = Set(objects.compactMap { $0["kind"]?.stringValue })
         #expect(kinds.isSuperset(of: ["Namespace", "Deployment", "StatefulSet", "Service", "Secret"]))
         let names = Set(objects.compactMap { $0.value(at: "metadata.name")?.stringValue })
-        #expect(names.isSuperset(of: ["backend", "frontend", "postgres", "todo-db"]))
+        #expect(names.isSuperset(of: ["backend", "frontend", "postgres", "todo-db", "todo-auth"]))
     }
 }
 

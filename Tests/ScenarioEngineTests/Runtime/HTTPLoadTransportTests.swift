@@ -29,18 +29,19 @@ import Testing
 
     @Test func operationsMapToTheAPI() throws {
         let transport = HTTPLoadTransport(baseURL: "http://10.250.0.1:30000/", traffic: TestStacks.todo.traffic, headers: TestStacks.todo.headers, http: ScriptedHTTP { _ in HTTPResponse(status: 200) })
-        let list = try #require(transport.httpRequest(for: LoadRequest(sequence: 0, operation: .list, timeout: 5)))
-        #expect(list.url == "http://10.250.0.1:30000/api/tasks?limit=50" && list.method == .get && list.timeout == 5)
+        let user = ["user": "labrun-user-2"]
+        let list = try #require(transport.httpRequest(for: LoadRequest(sequence: 0, operation: .list, variables: user, timeout: 5)))
+        #expect(list.url == "http://10.250.0.1:30000/api/labrun-user-2/tasks?limit=50" && list.method == .get && list.timeout == 5)
         #expect(list.headers["Connection"] == "close", "a connection per request, so kube-proxy spreads the load")
         let kept = HTTPLoadTransport(baseURL: "http://h", traffic: TestStacks.todo.traffic, headers: TestStacks.todo.headers, http: ScriptedHTTP { _ in HTTPResponse(status: 200) }, reuseConnections: true)
-        #expect(kept.httpRequest(for: LoadRequest(sequence: 0, operation: .list, timeout: 5))?.headers["Connection"] == nil)
-        let create = try #require(transport.httpRequest(for: LoadRequest(sequence: 1, operation: .create, idempotencyKey: "labrun-x-1", timeout: 5)))
-        #expect(create.method == .post && create.url.hasSuffix("/api/tasks"))
+        #expect(kept.httpRequest(for: LoadRequest(sequence: 0, operation: .list, variables: user, timeout: 5))?.headers["Connection"] == nil)
+        let create = try #require(transport.httpRequest(for: LoadRequest(sequence: 1, operation: .create, idempotencyKey: "labrun-x-1", variables: user, timeout: 5)))
+        #expect(create.method == .post && create.url.hasSuffix("/api/labrun-user-2/tasks"))
         #expect(create.headers["Idempotency-Key"] == "labrun-x-1" && create.headers["Content-Type"] == "application/json")
-        let get = try #require(transport.httpRequest(for: LoadRequest(sequence: 2, operation: .get, variables: ["id": "42"], timeout: 5)))
-        #expect(get.url.hasSuffix("/api/tasks/42"))
-        let complete = try #require(transport.httpRequest(for: LoadRequest(sequence: 3, operation: .complete, variables: ["id": "42"], timeout: 5)))
-        #expect(complete.method == .post && complete.url.hasSuffix("/api/tasks/42/complete"))
+        let get = try #require(transport.httpRequest(for: LoadRequest(sequence: 2, operation: .get, variables: ["id": "42", "user": "labrun-user-2"], timeout: 5)))
+        #expect(get.url.hasSuffix("/api/labrun-user-2/tasks/42"))
+        let complete = try #require(transport.httpRequest(for: LoadRequest(sequence: 3, operation: .complete, variables: ["id": "42", "user": "labrun-user-2"], timeout: 5)))
+        #expect(complete.method == .post && complete.url.hasSuffix("/api/labrun-user-2/tasks/42/complete"))
         #expect(transport.httpRequest(for: LoadRequest(sequence: 4, operation: "nonexistent", timeout: 5)) == nil)
     }
 
@@ -77,8 +78,17 @@ import Testing
         #expect(try #require(transport.httpRequest(for: LoadRequest(sequence: 2, operation: "anonymous", timeout: 1))).headers["Authorization"] == "none")
     }
 
+    /// A stack whose API has no users: the todo stack's operations on unscoped paths.
+    static let anonymous = StackTraffic(workload: "backend", operations: [
+        TrafficOperation(name: "complete", method: "POST", path: "/api/tasks/${id}/complete", write: true),
+        TrafficOperation(name: "create", method: "POST", path: "/api/tasks", headers: ["Idempotency-Key": "${idempotencyKey}"],
+                         body: ["title": "t"], captures: ["id": "/id"], write: true),
+        TrafficOperation(name: "get", method: "GET", path: "/api/tasks/${id}"),
+        TrafficOperation(name: "list", method: "GET", path: "/api/tasks?limit=50"),
+    ])
+
     @Test func capturedValuesStandInForTheirProducerUntilOneIsCaptured() {
-        let captured = CapturedValues(traffic: TestStacks.todo.traffic)
+        let captured = CapturedValues(traffic: Self.anonymous)
         #expect(captured.resolve(.get, sequence: 0).operation == .create, "no task yet: get is sent as the create that captures ids")
         #expect(captured.resolve(.list, sequence: 1).operation == .list)
         captured.remember(["id": "1"], variables: [:])
@@ -179,7 +189,7 @@ import Testing
 
     @Test func anOperationWithoutPlaceholdersIsPreparedOnce() async {
         let http = PreparingHTTP()
-        let transport = HTTPLoadTransport(baseURL: "http://h", traffic: TestStacks.todo.traffic, headers: TestStacks.todo.headers, http: http)
+        let transport = HTTPLoadTransport(baseURL: "http://h", traffic: HTTPLoadTransportTests.anonymous, headers: TestStacks.todo.headers, http: http)
         for sequence in 0..<3 { _ = await transport.send(LoadRequest(sequence: sequence, operation: .list, timeout: 5)) }
         #expect(http.prepared.count == 1 && http.startedPrepared == 3)
         #expect(http.prepared.first?.url == "http://h/api/tasks?limit=50")

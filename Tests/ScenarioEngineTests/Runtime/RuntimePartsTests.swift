@@ -1,4 +1,5 @@
 import Foundation
+import LabrunTestSupport
 
 import LabrunCore
 import StackLifecycle
@@ -164,10 +165,7 @@ import Testing
     static func projectManifests() async throws -> [JSONValue] {
         let copy = FileManager.default.temporaryDirectory.appendingPathComponent("labrun-manifests-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: copy) }
-        try FileManager.default.copyItem(atPath: projectRoot + "/kubernetes", toPath: copy)
-        let env = copy + "/base/secrets/todo-db.env"
-        try? FileManager.default.removeItem(atPath: env)
-        try "POSTGRES_USER=todo\nPOSTGRES_PASSWORD=test-only\nPOSTGRES_DB=todo\n".write(toFile: env, atomically: true, encoding: .utf8)
+        try TestManifests.copy(projectRoot + "/kubernetes", to: copy)
         return try await KustomizeRenderer(runner: SystemProcessRunner()).render(copy)
     }
 
