@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class RateLimit(BaseModel):
     """Answer 429 with ``Retry-After``, as a provider does when a quota is used up."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     retry_after_s: float = Field(1.0, ge=0, le=3600, allow_inf_nan=False)
     rate: float = Field(1.0, ge=0, le=1, allow_inf_nan=False,
@@ -33,7 +33,7 @@ class RateLimit(BaseModel):
 class Faults(BaseModel):
     """The body of ``PUT /control/faults``; fields left out take their (harmless) defaults."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     latency_ms: int = Field(0, ge=0, le=600_000, description="Added before every /v1 answer.")
     error_rate: float = Field(0.0, ge=0, le=1, allow_inf_nan=False, description="Share of requests that fail.")
