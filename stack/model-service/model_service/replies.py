@@ -8,6 +8,7 @@ holding it under ``tasks`` or ``items`` works too). Anything else — an error t
 
 from __future__ import annotations
 
+import ast
 import json
 from typing import Any
 
@@ -20,13 +21,19 @@ _LIST_WORD = {"pending": "open ", "completed": "completed ", "all": ""}
 
 
 def parse_result(text: str) -> Any:
-    """The JSON a tool answered, or the text itself. An MCP result of several text parts (one JSON
-    value each) becomes their list."""
+    """The JSON a tool answered, or the text itself. The Agents SDK hands a plain function tool's dict
+    or list to the model as ``str()`` of it, so a Python literal counts too (``ast.literal_eval``
+    evaluates literals only). An MCP result of several text parts (one JSON value each) becomes their list."""
     text = text.strip()
     try:
         return json.loads(text)
     except ValueError:
         pass
+    if text[:1] in ("{", "["):
+        try:
+            return ast.literal_eval(text)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            pass
     values = []
     for line in text.splitlines():
         try:

@@ -27,6 +27,11 @@ MODEL = "labrun-stand-in"
 
 
 @pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
 def make_client():
     """``make_client(**settings)``: the app in process."""
     clients: list[TestClient] = []

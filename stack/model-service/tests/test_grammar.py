@@ -49,6 +49,8 @@ def test_what_the_grammar_does_not_cover_is_not_guessed(said):
     ("list_tasks", {"status": "all"}, '{"tasks": [{"id": 1, "title": "buy milk", "completed": true}]}',
      "You have 1 task:\n- 1: buy milk (done)"),
     ("list_tasks", {"status": "completed"}, "[]", "You have no completed tasks."),
+    # A plain function tool's dict, as the Agents SDK hands it on: str() of it.
+    ("add_task", {"title": "x"}, "{'task_id': 1, 'status': 'created', 'title': 'x'}", "Added task 1: x."),
     # MCP results of several text parts arrive as one JSON value per line.
     ("list_tasks", {"status": "all"}, '{"id": 1, "title": "a", "completed": false}\n{"id": 2, "title": "b",'
      ' "completed": false}', "You have 2 tasks:\n- 1: a\n- 2: b"),
