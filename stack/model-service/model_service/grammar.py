@@ -9,8 +9,9 @@ tests/test_grammar.py checks every example there.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 ADD, LIST, COMPLETE, DELETE, UPDATE = "add_task", "list_tasks", "complete_task", "delete_task", "update_task"
 TOOLS = (ADD, LIST, COMPLETE, DELETE, UPDATE)
@@ -36,10 +37,10 @@ _PENDING_WORDS = {"open", "pending", "remaining", "unfinished", "incomplete", "o
                   "current"}
 _COMPLETED_WORDS = {"done", "completed", "complete", "finished", "closed"}
 _LIST_NOUN = r"(?:tasks?|todos?|to-dos?|items|list|todo\s+list|to-do\s+list)"
-_LEAD = re.compile(r"^(?:(?:please|pls|hey|ok|okay)[,!]?\s+|(?:can|could|would)\s+you\s+(?:please\s+)?)+", re.I)
-_TRAIL = re.compile(r"(?:[,\s]+(?:please|thanks|thank\s+you))?[\s.!?]*$", re.I)
-_TO_MY_LIST = re.compile(r"\s+(?:to|on(?:to)?)\s+(?:my|the)\s+(?:todo\s+|to-do\s+|task\s+)?list$", re.I)
-_WITH_DESCRIPTION = re.compile(r"\s+(?:with\s+(?:the\s+)?description|described\s+as)\s*:?\s+", re.I)
+_LEAD = re.compile(r"^(?:(?:please|pls|hey|ok|okay)[,!]?\s+|(?:can|could|would)\s+you\s+(?:please\s+)?)+", re.IGNORECASE)
+_TRAIL = re.compile(r"(?:[,\s]+(?:please|thanks|thank\s+you))?[\s.!?]*$", re.IGNORECASE)
+_TO_MY_LIST = re.compile(r"\s+(?:to|on(?:to)?)\s+(?:my|the)\s+(?:todo\s+|to-do\s+|task\s+)?list$", re.IGNORECASE)
+_WITH_DESCRIPTION = re.compile(r"\s+(?:with\s+(?:the\s+)?description|described\s+as)\s*:?\s+", re.IGNORECASE)
 
 
 def _task_id(m: re.Match[str]) -> int:
@@ -78,7 +79,7 @@ Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], Intent | None]]
 
 
 def _rule(pattern: str, make: Callable[[re.Match[str]], Intent | None]) -> Rule:
-    return re.compile(f"^{pattern}$", re.I | re.S), make
+    return re.compile(f"^{pattern}$", re.IGNORECASE | re.DOTALL), make
 
 
 RULES: list[Rule] = [

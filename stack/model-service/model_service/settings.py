@@ -60,7 +60,7 @@ class Settings:
     shutdown_grace: int
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         names = tuple(n.strip() for n in os.environ.get("MODEL_NAMES", "labrun-stand-in").split(",") if n.strip())
         if not names:
             raise SettingsError("MODEL_NAMES must name at least one model")
@@ -83,7 +83,7 @@ class Settings:
         )
 
     @classmethod
-    def for_tests(cls, **changes: object) -> "Settings":
+    def for_tests(cls, **changes: object) -> Settings:
         """Defaults without reading the environment (the in-process test layer)."""
         base = {
             "api_key": "", "control_token": "", "model_names": ("labrun-stand-in",), "initial_faults": Faults(),

@@ -18,8 +18,8 @@ from fastapi.testclient import TestClient
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from model_service.main import create_app  # noqa: E402
-from model_service.settings import Settings  # noqa: E402
+from model_service.main import create_app
+from model_service.settings import Settings
 
 API_KEY = "sk-lab-test-key-7f3a"
 CONTROL_TOKEN = "control-test-token-91c2"

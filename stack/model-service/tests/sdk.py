@@ -3,11 +3,18 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
+from typing import Any
 
-from agents import (Agent, FunctionTool, function_tool, set_default_openai_api, set_default_openai_client,
-                    set_tracing_disabled)
+from agents import (
+    Agent,
+    FunctionTool,
+    function_tool,
+    set_default_openai_api,
+    set_default_openai_client,
+    set_tracing_disabled,
+)
 from openai import AsyncOpenAI
 
 from .conftest import API_KEY, MODEL

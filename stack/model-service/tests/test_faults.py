@@ -119,7 +119,7 @@ def test_faults_can_be_set_at_start_and_a_bad_setting_stops_the_process(tmp_path
         assert httpx.post(f"{server.base_url}/v1/chat/completions", json=CHAT).status_code == 502
     finally:
         stop_server(server)
-    bad = subprocess.run([sys.executable, "-m", "model_service"], cwd=ROOT, capture_output=True, text=True,
+    bad = subprocess.run([sys.executable, "-m", "model_service"], cwd=ROOT, capture_output=True, text=True, check=False,
                          env={"PATH": "/usr/bin:/bin", "MODEL_FAULTS": '{"error_rate": 7}'}, timeout=30)
     assert bad.returncode == 2
     assert "MODEL_FAULTS" in bad.stderr and "error_rate" in bad.stderr

@@ -16,7 +16,7 @@ def readme_examples() -> list[tuple[str, str, dict]]:
     """The rows of the README's grammar table: (what you say, tool, arguments)."""
     text = (ROOT / "README.md").read_text()
     section = text.split("### Grammar", 1)[1].split("\n## ", 1)[0].split("### Replies", 1)[0]
-    rows = re.findall(r"^\| `([^`]+)` \| `(\w+) (\{.*\})` \|$", section, re.M)
+    rows = re.findall(r"^\| `([^`]+)` \| `(\w+) (\{.*\})` \|$", section, re.MULTILINE)
     assert len(rows) >= 25, "the README's grammar table was not found or lost rows"
     return [(said, tool, json.loads(args)) for said, tool, args in rows]
 
@@ -44,16 +44,16 @@ def test_what_the_grammar_does_not_cover_is_not_guessed(said):
      "Deleted task 4: old task."),
     ("update_task", {"task_id": 2, "title": "call dad"}, '{"task_id": 2, "status": "updated", "title": "call dad"}',
      "Updated task 2: call dad."),
-    ("list_tasks", {"status": "pending"}, '[{"id": 1, "title": "buy milk", "completed": false},'
-     ' {"id": 3, "title": "call mom", "completed": false}]', "You have 2 open tasks:\n- 1: buy milk\n- 3: call mom"),
+    ("list_tasks", {"status": "pending"}, ('[{"id": 1, "title": "buy milk", "completed": false},'
+     ' {"id": 3, "title": "call mom", "completed": false}]'), "You have 2 open tasks:\n- 1: buy milk\n- 3: call mom"),
     ("list_tasks", {"status": "all"}, '{"tasks": [{"id": 1, "title": "buy milk", "completed": true}]}',
      "You have 1 task:\n- 1: buy milk (done)"),
     ("list_tasks", {"status": "completed"}, "[]", "You have no completed tasks."),
     # A plain function tool's dict, as the Agents SDK hands it on: str() of it.
     ("add_task", {"title": "x"}, "{'task_id': 1, 'status': 'created', 'title': 'x'}", "Added task 1: x."),
     # MCP results of several text parts arrive as one JSON value per line.
-    ("list_tasks", {"status": "all"}, '{"id": 1, "title": "a", "completed": false}\n{"id": 2, "title": "b",'
-     ' "completed": false}', "You have 2 tasks:\n- 1: a\n- 2: b"),
+    ("list_tasks", {"status": "all"}, ('{"id": 1, "title": "a", "completed": false}\n{"id": 2, "title": "b",'
+     ' "completed": false}'), "You have 2 tasks:\n- 1: a\n- 2: b"),
     ("complete_task", {"task_id": 9}, "An error occurred while running the tool. Error: task 9 not found",
      "Sorry, I couldn't complete task 9: An error occurred while running the tool. Error: task 9 not found"),
     ("delete_task", {"task_id": 9}, '{"error": "task 9 not found"}', "Sorry, I couldn't delete task 9: task 9 not found"),
