@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import threading
@@ -12,7 +13,7 @@ import pytest
 
 from model_service.faults import selected
 
-from .conftest import MODEL, ROOT, start_server, stop_server
+from .conftest import CONTROL_TOKEN, MODEL, ROOT, start_server, stop_server
 
 CHAT = {"model": MODEL, "messages": [{"role": "user", "content": "list my tasks"}]}
 
@@ -102,6 +103,24 @@ def test_a_hanging_request_whose_client_gives_up_is_let_go(live):
     wait_for(lambda: live.faults()["hanging"] == 0, "the stand-in noticing the closed connection")
     wait_for(lambda: live.metric('model_requests_total{outcome="client_gone",route="/v1/chat/completions"}')
              == before + 1, "the client_gone outcome being counted")
+
+
+def test_sigterm_releases_hanging_requests_and_exits(tmp_path):
+    server = start_server(tmp_path, MODEL_CONTROL_TOKEN=CONTROL_TOKEN)
+    try:
+        server.set_faults(hang=True)
+        results: list[httpx.Response] = []
+        worker = threading.Thread(target=lambda: results.append(chat(server, timeout=30)))
+        worker.start()
+        wait_for(lambda: server.faults()["hanging"] == 1, "the request being held")
+        server.process.send_signal(signal.SIGTERM)
+        worker.join(timeout=5)
+        assert results and results[0].status_code == 200, "the held request was answered, not dropped"
+        # uvicorn re-raises the signal once it has shut down cleanly, so the exit is "by SIGTERM".
+        assert server.process.wait(timeout=10) in (0, -signal.SIGTERM)
+        assert '"msg":"stopped"' in server.log.read_text(), "the shutdown was not orderly"
+    finally:
+        stop_server(server)
 
 
 @pytest.mark.parametrize("body", [{"error_rate": 2}, {"error_status": 200}, {"latency_ms": -1}, {"hang": "yes"},
