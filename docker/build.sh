@@ -3,24 +3,26 @@
 #
 #   1. make sure a Docker engine answers (as root on Debian: installs docker.io and starts dockerd;
 #      as anyone else: says what to start);
-#   2. download the backend's pinned, hash-checked wheels on the host for the engine's architecture
-#      (amd64 or arm64; cached per requirements hash and architecture);
+#   2. download the Python images' pinned, hash-checked wheels (backend, model service) on the host for
+#      the engine's architecture (amd64 or arm64; cached per requirements hash and architecture);
 #   3. the base images: offline, built from Debian (debootstrap + docker import — root only), each
 #      tagged with the hash of its recipe and skipped when that tag already exists; online, the public
 #      python, nginx and postgres images;
-#   4. build labrun/todo-backend, labrun/todo-frontend and labrun/todo-postgres with the given tag.
+#   4. build labrun/todo-backend, labrun/todo-model-service, labrun/todo-frontend and labrun/todo-postgres
+#      with the given tag.
 # Runs as any user who can reach Docker (bash 3.2 and BSD tools too, for macOS).
 set -euo pipefail
 
 usage() {
   cat <<'USAGE'
-usage: docker/build.sh [--tag TAG] [--app-version V] [--only backend|frontend|postgres]... [--online|--offline] [--no-cache]
+usage: docker/build.sh [--tag TAG] [--app-version V] [--only backend|model-service|frontend|postgres]... [--online|--offline] [--no-cache]
 
-Builds labrun/todo-backend:TAG, labrun/todo-frontend:TAG and labrun/todo-postgres:TAG.
+Builds labrun/todo-backend:TAG, labrun/todo-model-service:TAG (the lab's stand-in for the external
+model provider), labrun/todo-frontend:TAG and labrun/todo-postgres:TAG.
 
   --tag TAG          image tag (default: dev)
-  --app-version V    APP_VERSION baked into the backend image as its default (default: TAG)
-  --only NAME        build only this image (backend, frontend or postgres); repeatable
+  --app-version V    APP_VERSION baked into the backend and model-service images as their default (default: TAG)
+  --only NAME        build only this image (backend, model-service, frontend or postgres); repeatable
   --online           use the public base images (python:3.11-slim, nginx:1.27, postgres:16) from
                      a registry instead of building local bases from Debian
   --offline          build the bases from Debian with debootstrap (needs root and apt, once; later
@@ -60,9 +62,12 @@ done
 [[ "$tag" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] || die "invalid tag '$tag' (letters, digits, _ . -; at most 128)"
 app_version=${app_version:-$tag}
 [[ "$app_version" =~ ^[A-Za-z0-9_.+-]{1,64}$ ]] || die "invalid --app-version '$app_version' (letters, digits, _ . + -)"
-if [ ${#only[@]} -eq 0 ]; then only=(backend frontend postgres); fi
+if [ ${#only[@]} -eq 0 ]; then only=(backend model-service frontend postgres); fi
 for name in "${only[@]}"; do
-  case "$name" in backend | frontend | postgres) ;; *) die "--only takes backend, frontend or postgres, not '$name'" ;; esac
+  case "$name" in
+    backend | model-service | frontend | postgres) ;;
+    *) die "--only takes backend, model-service, frontend or postgres, not '$name'" ;;
+  esac
 done
 wants() { local n; for n in "${only[@]}"; do [ "$n" = "$1" ] && return 0; done; return 1; }
 
@@ -135,20 +140,21 @@ docker_build() { # docker_build LOGNAME ARGS...
 }
 
 # ---- 2. Wheels ---------------------------------------------------------------------------------
-if wants backend; then
-  step "backend wheels"
-  wheel_key=$(cat "$repo/stack/backend/requirements.txt" "$here/pip-tools.txt" | sha)
-  [ "$arch" = amd64 ] || wheel_key="$wheel_key-$arch"
-  wheel_cache="$cache/wheels/$wheel_key"
+fetch_wheels() { # fetch_wheels NAME REQUIREMENTS: sets wheel_cache to the cached wheels of REQUIREMENTS + pip-tools.txt
+  local name=$1 req=$2 key tmp python r
+  step "$name wheels"
+  key=$(cat "$req" "$here/pip-tools.txt" | sha)
+  [ "$arch" = amd64 ] || key="$key-$arch"
+  wheel_cache="$cache/wheels/$key"
   if [ ! -f "$wheel_cache/.complete" ] || [ "$no_cache" = 1 ]; then
     python=$(command -v python3 || echo /usr/bin/python3)
     if ! "$python" -m pip --version >/dev/null 2>&1; then apt_install python3-pip; fi
     tmp="$wheel_cache.tmp.$$"
     rm -rf "$tmp"; mkdir -p "$tmp"
-    for req in "$repo/stack/backend/requirements.txt" "$here/pip-tools.txt"; do
-      run_logged "$logdir/wheels.log" "$python" -m pip download --quiet --disable-pip-version-check \
+    for r in "$req" "$here/pip-tools.txt"; do
+      run_logged "$logdir/wheels-$name.log" "$python" -m pip download --quiet --disable-pip-version-check \
         --no-cache-dir --require-hashes --no-deps --only-binary=:all: --platform "$wheel_platform" \
-        --python-version 3.11 --implementation cp --abi cp311 -d "$tmp" -r "$req"
+        --python-version 3.11 --implementation cp --abi cp311 -d "$tmp" -r "$r"
     done
     touch "$tmp/.complete"
     rm -rf "$wheel_cache"
@@ -158,6 +164,10 @@ if wants backend; then
   else
     done_step "cached in $wheel_cache"
   fi
+}
+if wants backend; then fetch_wheels backend "$repo/stack/backend/requirements.txt"; backend_wheels=$wheel_cache; fi
+if wants model-service; then
+  fetch_wheels model-service "$repo/stack/model-service/requirements.txt"; model_service_wheels=$wheel_cache
 fi
 
 # ---- 3. Base images ----------------------------------------------------------------------------
@@ -192,7 +202,7 @@ else
   fi
   for name in python nginx postgres; do
     case "$name" in
-      python) wants backend || continue ;;
+      python) wants backend || wants model-service || continue ;;
       nginx) wants frontend || continue ;;
       postgres) wants postgres || continue ;;
     esac
@@ -215,15 +225,22 @@ fi
 # through docker/.dockerignore.
 mkdir -p "$stage/docker" "$stage/stack"
 cp "$here/.dockerignore" "$stage/.dockerignore"
-paths=(stack/backend/app stack/backend/requirements.txt stack/frontend docker/frontend docker/postgres
+paths=(stack/backend/app stack/backend/requirements.txt stack/model-service/model_service
+  stack/model-service/requirements.txt stack/frontend docker/frontend docker/postgres
   "${only[@]/#/docker/Dockerfile.}")
 tar -C "$repo" --exclude=__pycache__ --exclude='*.pyc' --exclude=.pytest_cache -cf - "${paths[@]}" \
   | tar -C "$stage" -xf -
 # Wheels go from the cache straight into the staged context (docker/wheels/ in the repository is
 # only for building by hand), so concurrent runs of this script do not disturb each other.
+# Each Python image has a wheel directory of its own, so a change to one's pins leaves the other's
+# layers cached.
 if wants backend; then
   mkdir -p "$stage/docker/wheels"
-  cp "$wheel_cache"/*.whl "$stage/docker/wheels/"
+  cp "$backend_wheels"/*.whl "$stage/docker/wheels/"
+fi
+if wants model-service; then
+  mkdir -p "$stage/docker/wheels-model-service"
+  cp "$model_service_wheels"/*.whl "$stage/docker/wheels-model-service/"
 fi
 
 build_app() { # build_app NAME BASE_ARG BASE
@@ -235,6 +252,7 @@ build_app() { # build_app NAME BASE_ARG BASE
 }
 if wants postgres; then build_app postgres POSTGRES_BASE "$base_postgres"; fi
 if wants backend; then build_app backend PYTHON_BASE "$base_python"; fi
+if wants model-service; then build_app model-service PYTHON_BASE "$base_python"; fi
 if wants frontend; then build_app frontend NGINX_BASE "$base_nginx"; fi
 
 rm -rf "$logdir"

@@ -2,8 +2,23 @@
 # Re-pin the Python requirements with hashes (needs PyPI). Reads the *.in files next to each lock file and
 # writes fully pinned, hashed requirements for CPython 3.11 on manylinux x86_64 (what the images run).
 #
-# usage: stack/lock-requirements.sh
+# usage: stack/lock-requirements.sh [backend|model-service|test|pip-tools]...
+#   With no argument every file is re-pinned. Naming some re-pins only those; the others' current pins
+#   still constrain them (the model service follows the backend's versions, the test environment both).
 set -euo pipefail
+
+usage() { sed -n '5,7p' "$0" | sed 's/^# \{0,1\}//'; }
+targets=()
+for arg in "$@"; do
+  case "$arg" in
+    backend | model-service | test | pip-tools) targets+=("$arg") ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; echo "lock-requirements.sh: error: unknown target '$arg'" >&2; exit 2 ;;
+  esac
+done
+if [ ${#targets[@]} -eq 0 ]; then targets=(backend model-service test pip-tools); fi
+wants() { local t; for t in "${targets[@]}"; do [ "$t" = "$1" ] && return 0; done; return 1; }
+
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -26,11 +41,22 @@ lock() { # lock IN_FILE OUT_FILE [CONSTRAINT_LOCK]
   } >"$out"
   echo "wrote $out"
 }
+pins() { grep -hE '^[a-z0-9.-]+==' "$@" | sed 's/ \\$//'; } # the name==version lines of lock files
 
-lock "$here/backend/requirements.in" "$here/backend/requirements.txt"
-# The test environment runs the backend too, so it carries the backend's pins plus the test tools.
-cat "$here/backend/requirements.in" "$here/tests/requirements-test.in" >"$work/all.in"
-grep -E '^[a-z0-9.-]+==' "$here/backend/requirements.txt" | sed 's/ \\$//' >"$work/backend-pins.txt"
-lock "$work/all.in" "$here/tests/requirements-test.txt" "$work/backend-pins.txt"
-sed -i "s/from all.in;/from backend\/requirements.in + tests\/requirements-test.in;/" "$here/tests/requirements-test.txt"
-lock "$here/../docker/pip-tools.in" "$here/../docker/pip-tools.txt"
+if wants backend; then lock "$here/backend/requirements.in" "$here/backend/requirements.txt"; fi
+pins "$here/backend/requirements.txt" >"$work/backend-pins.txt"
+# Where the model service uses what the backend uses (fastapi, uvicorn, …) it takes the backend's version.
+if wants model-service; then
+  lock "$here/model-service/requirements.in" "$here/model-service/requirements.txt" "$work/backend-pins.txt"
+fi
+if wants test; then
+  # The test environment runs the backend and the model service too, so it carries both sets of pins
+  # plus the test tools.
+  cat "$here/backend/requirements.in" "$here/model-service/requirements.in" "$here/tests/requirements-test.in" \
+    >"$work/all.in"
+  pins "$here/backend/requirements.txt" "$here/model-service/requirements.txt" | sort -u >"$work/stack-pins.txt"
+  lock "$work/all.in" "$here/tests/requirements-test.txt" "$work/stack-pins.txt"
+  sed -i "s/from all.in;/from backend\/requirements.in + model-service\/requirements.in + tests\/requirements-test.in;/" \
+    "$here/tests/requirements-test.txt"
+fi
+if wants pip-tools; then lock "$here/../docker/pip-tools.in" "$here/../docker/pip-tools.txt"; fi

@@ -3,6 +3,7 @@
 #   1. installs what it uses (Debian packages; a Python venv cached per requirements hash),
 #   2. shellchecks the stack's scripts,
 #   3. runs the backend's pytest suite against a real PostgreSQL (started and stopped by the tests),
+#      and the model service's (the real OpenAI Agents SDK and MCP SDK against the real service),
 #   4. builds the images with docker/build.sh,
 #   5. runs the end-to-end tests: the compose stack (smoke test + headless chromium) and the
 #      PostgreSQL image on its own,
@@ -111,6 +112,9 @@ fi
 # ---- 3. Backend tests --------------------------------------------------------------------------
 section "backend tests (pytest, real PostgreSQL)"
 run_pytest backend "$repo/stack/backend" tests
+
+section "model service tests (pytest, the real OpenAI Agents SDK and MCP SDK)"
+run_pytest model-service "$repo/stack/model-service" tests
 
 # ---- 4. Images ---------------------------------------------------------------------------------
 section "images (docker/build.sh --tag $tag)"
