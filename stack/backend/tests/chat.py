@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import time
+from typing import Any, Callable
+
 import httpx
 
 from .tokens import bearer
@@ -35,3 +39,30 @@ class Chat:
 
     def close(self) -> None:
         self.http.close()
+
+
+def turn_logs(proc) -> list[dict[str, Any]]:
+    """The process's "chat turn" log lines."""
+    lines = [json.loads(line) for line in proc.lines if line.startswith("{") and '"chat turn"' in line]
+    return [line for line in lines if line.get("msg") == "chat turn"]
+
+
+def metric(url: str, sample: str) -> float:
+    for line in httpx.get(url + "/metrics").text.splitlines():
+        if line.startswith(sample + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+def fail_the_second_model_call(model) -> None:
+    """The model service's error share of 1/2 hits requests 1, 3, 5, … counted from now: one request
+    straight to it takes the 1st, so the turn's first call (the tool call) passes and its second fails."""
+    model.set_faults(error_rate=0.5, error_status=500)
+    assert model.complete("hello") == 500
