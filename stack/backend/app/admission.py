@@ -16,7 +16,7 @@ a slow or hanging model provider would hold up the task API.
 from __future__ import annotations
 
 import asyncio
-from typing import Callable
+from collections.abc import Callable
 
 from prometheus_client import Gauge
 

@@ -21,10 +21,11 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, AsyncIterator
+from typing import Annotated, Any
 
 import psycopg
 from fastapi import APIRouter, HTTPException, Path, Request, Response

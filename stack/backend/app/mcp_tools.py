@@ -95,22 +95,21 @@ class TaskTools:
         user, turn_key = _caller(ctx)
         self.calls.labels(tool).inc()
         key = effect_key(turn_key, tool, arguments) if turn_key and self.idempotent else None
-        async with self.pool.connection() as conn, conn.transaction():
-            async with conn.cursor(row_factory=dict_row) as cur:
-                if key is not None:
-                    # A concurrent repeat waits here for the first one's transaction, then finds its row.
-                    await cur.execute(
-                        "INSERT INTO chat_tool_effects (user_id, effect_key, tool) VALUES (%s, %s, %s)"
-                        " ON CONFLICT DO NOTHING RETURNING effect_key", (user, key, tool))
-                    if await cur.fetchone() is None:
-                        await cur.execute("SELECT result FROM chat_tool_effects WHERE user_id = %s AND effect_key = %s",
-                                          (user, key))
-                        return (await cur.fetchone())["result"]
-                result = await effect(cur, user, key)
-                if key is not None:
-                    await cur.execute("UPDATE chat_tool_effects SET result = %s WHERE user_id = %s AND effect_key = %s",
-                                      (json.dumps(result), user, key))
-                return result
+        async with self.pool.connection() as conn, conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
+            if key is not None:
+                # A concurrent repeat waits here for the first one's transaction, then finds its row.
+                await cur.execute(
+                    "INSERT INTO chat_tool_effects (user_id, effect_key, tool) VALUES (%s, %s, %s)"
+                    " ON CONFLICT DO NOTHING RETURNING effect_key", (user, key, tool))
+                if await cur.fetchone() is None:
+                    await cur.execute("SELECT result FROM chat_tool_effects WHERE user_id = %s AND effect_key = %s",
+                                      (user, key))
+                    return (await cur.fetchone())["result"]
+            result = await effect(cur, user, key)
+            if key is not None:
+                await cur.execute("UPDATE chat_tool_effects SET result = %s WHERE user_id = %s AND effect_key = %s",
+                                  (json.dumps(result), user, key))
+            return result
 
     def _build(self) -> MCPServer:
         server = MCPServer(name="todo-tools", log_level="WARNING",
@@ -138,11 +137,11 @@ class TaskTools:
                                   " ORDER BY id LIMIT %s", (user, LIST_LIMIT))
                 return {"tasks": await cur.fetchall()}
 
-        complete = ("completed", "UPDATE tasks SET completed = true, updated_at = now()"
-                                 " WHERE user_id = %s AND id = %s RETURNING title")
+        complete = ("completed", ("UPDATE tasks SET completed = true, updated_at = now()"
+                                  " WHERE user_id = %s AND id = %s RETURNING title"))
         delete = ("deleted", "DELETE FROM tasks WHERE user_id = %s AND id = %s RETURNING title")
-        update = ("updated", "UPDATE tasks SET title = coalesce(%s, title), description = coalesce(%s, description),"
-                             " updated_at = now() WHERE user_id = %s AND id = %s RETURNING title")
+        update = ("updated", ("UPDATE tasks SET title = coalesce(%s, title), description = coalesce(%s, description),"
+                              " updated_at = now() WHERE user_id = %s AND id = %s RETURNING title"))
 
         @server.tool()
         async def complete_task(task_id: TaskId, ctx: Context) -> dict[str, Any]:
