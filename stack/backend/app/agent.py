@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import time
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +37,24 @@ INSTRUCTIONS = (
 MAX_AGENT_STEPS = 6
 #: The longest Retry-After passed on from a rate-limited provider.
 MAX_RETRY_AFTER_SECONDS = 60
+
+
+#: When the running turn's agent run must end (time.monotonic()); the SDK's tasks inherit it.
+_deadline: ContextVar[float | None] = ContextVar("chat_turn_deadline", default=None)
+
+
+class _TurnBoundedClient(openai.AsyncOpenAI):
+    """An AsyncOpenAI client that waits for a provider's Retry-After only when the retry still fits in the
+    turn's time: otherwise it gives up at once, so the caller hears the provider's Retry-After (502) now
+    instead of a 504 later. (``_should_retry`` is the client's own hook for this decision; the tests
+    ``test_a_retry_after_*`` notice if a new openai version stops calling it.)"""
+
+    def _should_retry(self, response) -> bool:
+        deadline = _deadline.get()
+        wait = self._parse_retry_after_header(response.headers)
+        if deadline is not None and wait is not None and time.monotonic() + wait >= deadline:
+            return False
+        return super()._should_retry(response)
 
 
 class ModelNotConfigured(Exception):
@@ -131,7 +151,7 @@ class ChatAgent:
         set_tracing_disabled(True)
         if self.configured:
             # An AsyncOpenAI client belongs to the event loop it first runs in: made here, closed in close().
-            self._client = openai.AsyncOpenAI(
+            self._client = _TurnBoundedClient(
                 base_url=self.settings.model_base_url,
                 # A provider that wants no key still gets a placeholder: the client insists on one.
                 api_key=self.settings.model_api_key or "unused",
@@ -164,6 +184,7 @@ class ChatAgent:
         if self._client is None:
             raise ModelNotConfigured()
         model = OpenAIChatCompletionsModel(model=self.settings.model_name, openai_client=self._client)
+        token = _deadline.set(time.monotonic() + self.settings.model_timeout)
         try:
             async with asyncio.timeout(self.settings.model_timeout):
                 async with self._mcp_client(user, turn_key) as tools:
@@ -172,4 +193,6 @@ class ChatAgent:
                                               max_turns=MAX_AGENT_STEPS, run_config=RunConfig(tracing_disabled=True))
         except (TimeoutError, openai.OpenAIError, AgentsException) as error:
             raise failure(error, self.settings.model_timeout) from None
+        finally:
+            _deadline.reset(token)
         return TurnOutcome(response=str(result.final_output or ""), tool_calls=tool_calls(result.new_items))

@@ -271,17 +271,39 @@ def test_a_rate_limited_model_is_a_502_with_the_providers_retry_after(alice, mod
     assert "rate limiting" in limited.json()["detail"]
 
 
-def test_retries_within_the_timeout_ride_out_a_model_error(postgres, model, clean, db):
+@pytest.fixture()
+def retrying(postgres, model, clean):
+    """A backend that retries a failed model call once (MODEL_TIMEOUT_SECONDS=3), and alice's chat with it."""
     proc = BackendProcess(postgres.dsn(), **chat_env(model, MODEL_MAX_RETRIES="1"))
     proc.wait_ready()
-    try:
-        model.set_faults(error_rate=0.5, error_status=503)  # the 1st call fails, its retry passes, …
-        chat = Chat(proc.url)
-        answer = chat.say("add buy milk")
-        assert answer.status_code == 200, answer.text
-        assert answer.json()["response"] == "Added task 1: buy milk."
-    finally:
-        proc.stop()
+    chat = Chat(proc.url)
+    yield chat
+    chat.close()
+    proc.stop()
+
+
+def test_retries_within_the_timeout_ride_out_a_model_error(retrying, model):
+    model.set_faults(error_rate=0.5, error_status=503)  # the 1st call fails, its retry passes, …
+    answer = retrying.say("add buy milk")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["response"] == "Added task 1: buy milk."
+
+
+def test_a_retry_after_within_the_timeout_is_waited_for(retrying, model):
+    model.set_faults(rate_limit={"retry_after_s": 1, "rate": 0.5})  # the 1st and 3rd calls are 429s
+    started = time.monotonic()
+    answer = retrying.say("add buy milk")
+    assert answer.status_code == 200, answer.text
+    assert 1.8 < time.monotonic() - started < 3.0  # two waits of 1 s, in the 3 s the turn has
+
+
+def test_a_retry_after_beyond_the_timeout_is_passed_on_at_once(retrying, model):
+    model.set_faults(rate_limit={"retry_after_s": 7, "rate": 1})
+    started = time.monotonic()
+    limited = retrying.say("add buy milk")
+    assert time.monotonic() - started < 1.5  # not a wait for the 3 s timeout and a 504
+    assert limited.status_code == 502
+    assert limited.headers["Retry-After"] == "7"
 
 
 def test_a_wrong_key_is_a_502_that_never_shows_a_key(postgres, model, clean):
