@@ -44,7 +44,8 @@ def backend(postgres):
 
 
 @pytest.fixture()
-def clean(postgres):
+def clean(postgres, backend):
+    """Empty tables (the session's backend has migrated the database)."""
     with psycopg.connect(postgres.dsn(), autocommit=True) as conn:
         conn.execute("TRUNCATE tasks, conversations, messages, chat_turns, chat_tool_effects RESTART IDENTITY")
 

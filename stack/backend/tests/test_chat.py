@@ -263,6 +263,30 @@ def test_a_hanging_model_is_a_504_within_the_timeout_and_the_replica_stays_ready
     assert metric(url, 'chat_turn_duration_seconds_count{outcome="model_timeout"}') >= 1
 
 
+def test_chat_turns_wait_apart_from_the_task_api(postgres, model, clean):
+    """With the model hanging, chat turns fill their own slots (CHAT_MAX_CONCURRENT_TURNS), never the task API's
+    admission queue (MAX_CONCURRENT_REQUESTS); a turn that gets no slot within the timeout is a 503."""
+    proc = BackendProcess(postgres.dsn(), **chat_env(model, MODEL_TIMEOUT_SECONDS="2", CHAT_MAX_CONCURRENT_TURNS="1",
+                                                     MAX_CONCURRENT_REQUESTS="2"))
+    proc.wait_ready()
+    chat = Chat(proc.url)
+    try:
+        model.set_faults(hang=True)
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            turns = []
+            for _ in range(3):  # the 1st runs 0-2 s, the 2nd waits for its slot and runs 2-4 s, the 3rd gives up
+                turns.append(pool.submit(chat.say, "add buy milk"))
+                time.sleep(0.3)
+            started = time.monotonic()
+            listed = httpx.get(proc.url + "/api/alice/tasks", headers=bearer("alice"), timeout=5)
+            assert time.monotonic() - started < 0.5 and listed.status_code == 200
+            statuses = [turn.result(timeout=15).status_code for turn in turns]
+        assert statuses == [504, 504, 503]
+    finally:
+        chat.close()
+        proc.stop()
+
+
 def test_a_rate_limited_model_is_a_502_with_the_providers_retry_after(alice, model):
     model.set_faults(rate_limit={"retry_after_s": 7, "rate": 1})
     limited = alice[0].say("add buy milk")
