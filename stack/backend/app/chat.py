@@ -162,7 +162,7 @@ class ChatService:
             raise ModelNotConfigured()
         if key is None:
             async with self._slot():
-                return await self._run(user, body, None, None)
+                return await self._run(user, body, None)
         fingerprint = hashlib.sha256(json.dumps(body.model_dump(), sort_keys=True).encode()).hexdigest()
         async with self._turn_lock(user, key) as conn:
             row = await (await conn.execute(
@@ -180,10 +180,13 @@ class ChatService:
                 (user, key, fingerprint))
             try:
                 async with self._slot():
-                    return await self._run(user, body, key, conn)
+                    return await self._run(user, body, key)
             except ModelFailure:
-                await conn.execute("UPDATE chat_turns SET status = 'failed', updated_at = now()"
-                                   " WHERE user_id = %s AND idempotency_key = %s", (user, key))
+                try:
+                    await conn.execute("UPDATE chat_turns SET status = 'failed', updated_at = now()"
+                                       " WHERE user_id = %s AND idempotency_key = %s", (user, key))
+                except psycopg.Error as error:  # a record for operators only: the model's failure is the answer
+                    log.warning("could not mark a chat turn failed", extra={"fields": {"error": type(error).__name__}})
                 raise
 
     @asynccontextmanager
@@ -207,7 +210,12 @@ class ChatService:
         conn = await psycopg.AsyncConnection.connect(self.database_url, autocommit=True,
                                                      connect_timeout=max(1, int(self.timeout)))
         try:
+            # A turn runs at most twice the timeout (a slot, then the agent) plus its database work; a duplicate
+            # waits that long. The lock's own session idles all that time: past it, the session can only be a
+            # process that is gone without closing its connection (a lost node, a partition), and PostgreSQL
+            # (14+) ends it, which frees the key for the retry.
             wait_ms = int((self.timeout * 2 + 5) * 1000)
+            await conn.execute(f"SET idle_session_timeout = {wait_ms + 5000}")
             await conn.execute(f"SET lock_timeout = {wait_ms}")
             try:
                 await conn.execute("SELECT pg_advisory_lock(%s)", (_lock_id(user, key),))
@@ -220,46 +228,53 @@ class ChatService:
             # Closing the session releases the lock.
             await conn.close()
 
-    async def _run(self, user: str, body: ChatRequest, key: str | None,
-                   conn: psycopg.AsyncConnection | None) -> TurnResult:
+    async def _run(self, user: str, body: ChatRequest, key: str | None) -> TurnResult:
         history = await self.history(user, body.conversation_id)
         outcome = await self.agent.run(user, key, history, body.message)
-        if conn is not None:
-            answer = await self._store(conn, user, body, outcome, key)
-        else:
-            async with self.pool.connection() as pooled:
-                answer = await self._store(pooled, user, body, outcome, key)
-        return TurnResult(answer, history_messages=len(history))
-
-    async def _store(self, conn: psycopg.AsyncConnection, user: str, body: ChatRequest, outcome: TurnOutcome,
-                     key: str | None) -> dict[str, Any]:
-        """The turn's two messages, its conversation and (keyed) its stored answer, in one transaction."""
-        async with conn.transaction():
-            if body.conversation_id is None:
-                cur = await conn.execute("INSERT INTO conversations (user_id) VALUES (%s) RETURNING id", (user,))
-            else:
-                cur = await conn.execute("UPDATE conversations SET updated_at = now() WHERE id = %s AND user_id = %s"
-                                         " RETURNING id", (body.conversation_id, user))
-            row = await cur.fetchone()
-            if row is None:
-                raise _not_found(body.conversation_id or 0)
-            conversation_id = row[0]
-            async with conn.cursor() as cur:
-                await cur.executemany(
-                    "INSERT INTO messages (conversation_id, user_id, role, content) VALUES (%s, %s, %s, %s)",
-                    [(conversation_id, user, "user", body.message),
-                     (conversation_id, user, "assistant", outcome.response)])
-            answer = ChatResponse(conversation_id=conversation_id, response=outcome.response,
-                                  tool_calls=outcome.tool_calls).model_dump(mode="json")
-            if key is not None:
-                await conn.execute(
-                    "UPDATE chat_turns SET status = 'done', response = %s, conversation_id = %s, updated_at = now()"
-                    " WHERE user_id = %s AND idempotency_key = %s",
-                    (json.dumps(answer), conversation_id, user, key))
-        if self._memory is not None:
-            self._memory.setdefault((user, conversation_id), []).extend(
+        async with self.pool.connection() as conn:
+            result = await store_turn(conn, user, body, outcome, key, len(history))
+        if self._memory is not None and not result.replayed:
+            self._memory.setdefault((user, result.answer["conversation_id"]), []).extend(
                 [{"role": "user", "content": body.message}, {"role": "assistant", "content": outcome.response}])
-        return answer
+        return result
+
+
+async def store_turn(conn: psycopg.AsyncConnection, user: str, body: ChatRequest, outcome: TurnOutcome,
+                     key: str | None, history_messages: int) -> TurnResult:
+    """The turn's two messages, its conversation and (keyed) its stored answer, in one transaction.
+
+    A keyed turn first locks its chat_turns row: should another run of the same key have stored its
+    answer meanwhile (the advisory lock is a turn's first guard, this row its last), that answer is
+    returned and nothing is stored twice."""
+    async with conn.transaction():
+        if key is not None:
+            cur = await conn.execute("SELECT response FROM chat_turns WHERE user_id = %s AND idempotency_key = %s"
+                                     " FOR UPDATE", (user, key))
+            stored = await cur.fetchone()
+            if stored is not None and stored[0] is not None:
+                return TurnResult(stored[0], replayed=True)
+        if body.conversation_id is None:
+            cur = await conn.execute("INSERT INTO conversations (user_id) VALUES (%s) RETURNING id", (user,))
+        else:
+            cur = await conn.execute("UPDATE conversations SET updated_at = now() WHERE id = %s AND user_id = %s"
+                                     " RETURNING id", (body.conversation_id, user))
+        row = await cur.fetchone()
+        if row is None:
+            raise _not_found(body.conversation_id or 0)
+        conversation_id = row[0]
+        async with conn.cursor() as cur:
+            await cur.executemany(
+                "INSERT INTO messages (conversation_id, user_id, role, content) VALUES (%s, %s, %s, %s)",
+                [(conversation_id, user, "user", body.message),
+                 (conversation_id, user, "assistant", outcome.response)])
+        answer = ChatResponse(conversation_id=conversation_id, response=outcome.response,
+                              tool_calls=outcome.tool_calls).model_dump(mode="json")
+        if key is not None:
+            await conn.execute(
+                "UPDATE chat_turns SET status = 'done', response = %s, conversation_id = %s, updated_at = now()"
+                " WHERE user_id = %s AND idempotency_key = %s",
+                (json.dumps(answer), conversation_id, user, key))
+    return TurnResult(answer, history_messages=history_messages)
 
 
 router = APIRouter(prefix="/api/{user_id}", tags=["chat"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
 import time
@@ -9,6 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from psycopg_pool import AsyncConnectionPool
+
+from app.agent import TurnOutcome
+from app.chat import ChatRequest, store_turn
 
 from .chat import Chat, chat_path, fail_the_second_model_call, messages_path, metric, turn_logs, wait_until
 from .conftest import chat_env
@@ -369,3 +374,24 @@ def test_metrics_and_log_lines_without_text_or_keys(alice, replicas):
     assert logs[-1]["outcome"] == "replayed" and logs[-2]["tools"] == ["add_task"]
     assert logs[-1]["message_chars"] == len("add a secret plan")
     assert not [line for line in replicas[0].lines if "secret plan" in line or "key-never-logged" in line]
+
+
+def test_a_keyed_turn_is_stored_once_even_when_two_runs_reach_the_end(postgres, db, clean):
+    """The last guard behind the advisory lock: should two runs of one key both finish (the lock's session
+    ended under a slow first run), the second finds the first's answer and stores nothing."""
+    db.execute("INSERT INTO chat_turns (user_id, idempotency_key, request_hash) VALUES ('alice', 'k', 'h')")
+    body = ChatRequest(message="add buy milk")
+
+    async def store_twice():
+        async with AsyncConnectionPool(postgres.dsn(), min_size=1, max_size=2, open=False) as pool:
+            results = []
+            for response in ("Added task 1: buy milk.", "Added task 1 (again): buy milk."):
+                async with pool.connection() as conn:
+                    results.append(await store_turn(conn, "alice", body, TurnOutcome(response), "k", 0))
+            return results
+
+    first, second = asyncio.run(store_twice())
+    assert (first.replayed, second.replayed) == (False, True)
+    assert second.answer == first.answer and first.answer["response"] == "Added task 1: buy milk."
+    assert db.execute("SELECT role, content FROM messages ORDER BY id").fetchall() == [
+        ("user", "add buy milk"), ("assistant", "Added task 1: buy milk.")]
