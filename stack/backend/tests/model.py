@@ -51,7 +51,7 @@ class ModelService:
         return f"{self.url}/v1"
 
     def set_faults(self, **faults) -> None:
-        """Replaces the faults in force (app: stack/model-service/README.md, "Fault control")."""
+        """Replaces the faults in force (see stack/model-service/README.md, "Fault control")."""
         httpx.put(f"{self.url}/control/faults", json=faults,
                   headers={"Authorization": f"Bearer {CONTROL_TOKEN}"}).raise_for_status()
 
