@@ -164,7 +164,8 @@ class ChatService:
             async with self._slot():
                 return await self._run(user, body, None)
         fingerprint = hashlib.sha256(json.dumps(body.model_dump(), sort_keys=True).encode()).hexdigest()
-        async with self._turn_lock(user, key) as conn:
+        # The slot first: it also bounds the lock connections (outside the pool) to CHAT_MAX_CONCURRENT_TURNS.
+        async with self._slot(), self._turn_lock(user, key) as conn:
             row = await (await conn.execute(
                 "SELECT request_hash, status, response FROM chat_turns WHERE user_id = %s AND idempotency_key = %s",
                 (user, key))).fetchone()
@@ -179,8 +180,7 @@ class ChatService:
                 " DO UPDATE SET status = 'running', attempts = chat_turns.attempts + 1, updated_at = now()",
                 (user, key, fingerprint))
             try:
-                async with self._slot():
-                    return await self._run(user, body, key)
+                return await self._run(user, body, key)
             except ModelFailure:
                 try:
                     await conn.execute("UPDATE chat_turns SET status = 'failed', updated_at = now()"
