@@ -25,7 +25,9 @@ trap 'rm -rf "$work"' EXIT
 
 lock() { # lock IN_FILE OUT_FILE [CONSTRAINT_LOCK]
   local in=$1 out=$2 dir
-  dir="$work/$(basename "$1").d"
+  # A directory of its own per lock file: backend/ and model-service/ both have a requirements.in, and a
+  # shared directory would pour the backend's wheels into the model service's pins.
+  dir=$(mktemp -d "$work/lock.XXXXXX")
   pip download -q --only-binary=:all: --platform manylinux2014_x86_64 --python-version 3.11 \
     --implementation cp -d "$dir" -r "$in" ${3:+-c "$3"}
   {

@@ -19,6 +19,12 @@ from psycopg_pool import PoolTimeout
 
 #: Each failpoint and the mistake it makes.
 KNOWN: dict[str, str] = {
+    "chat-history-in-memory": "the chat keeps each conversation's history in a per-process dict instead of reading it"
+                              " from PostgreSQL: a turn served by another replica (or after a restart) answers"
+                              " 404 for a conversation that exists",
+    "chat-tools-not-idempotent": "the chat's writing tools ignore the turn's Idempotency-Key: a turn retried after"
+                                 " a tool ran (client timeout, pod killed, model error) repeats the tool's effect,"
+                                 " e.g. a second task",
     "idempotency-key-not-unique": "Idempotency-Key is stored without a unique constraint and never looked up:"
                                   " a retried create inserts a second task",
     "pool-never-reconnects": "database connections are opened once and never checked or replaced:"

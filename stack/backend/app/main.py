@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import platform
-from contextlib import asynccontextmanager
+import re
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 
 import psycopg
@@ -16,13 +17,18 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from . import failpoints, migrations
 from .admission import AdmissionMiddleware
+from .agent import ChatAgent
 from .auth import SCOPE_KEY, Tokens
 from .auth import router as auth_router
+from .chat import ChatService
+from .chat import router as chat_router
+from .mcp_tools import TaskTools
 from .observability import Metrics, RequestMiddleware
 from .settings import Settings
 from .tasks import router as tasks_router
 
 log = logging.getLogger("app")
+_CHAT_PATH = re.compile(r"^/api/[^/]+/chat$")
 
 
 @dataclass
@@ -78,12 +84,30 @@ def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAP
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
+    metrics = Metrics(settings.app_version, settings.served_by, pool.get_stats)
+    tools = TaskTools(pool, metrics.chat_tool_calls, idempotent="chat-tools-not-idempotent" not in settings.failpoints)
+    agent = ChatAgent(settings, tools)
+    chat = ChatService(pool, settings.database_url, agent, metrics, max_concurrent=settings.chat_max_concurrent_turns,
+                       history_in_memory="chat-history-in-memory" in settings.failpoints)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         await pool.open(wait=False)
+        stack = AsyncExitStack()
+        await stack.enter_async_context(tools.lifespan())
+        await agent.start()
+        stack.push_async_callback(agent.close)
         lifecycle.tasks.append(asyncio.create_task(migrate_until_done()))
         log.info("started", extra={"fields": {"port": settings.port, "pool_max": settings.pool_max_size,
                                               "max_concurrent_requests": settings.max_concurrent_requests}})
+        if agent.configured:
+            # The endpoint's host only: a URL may carry credentials, the key is never shown.
+            log.info("chat model configured", extra={"fields": {
+                "model": settings.model_name, "model_host": re.sub(r"^https?://([^/@]*@)?([^/]*).*$", r"\2",
+                                                                   settings.model_base_url),
+                "model_timeout_s": settings.model_timeout, "model_max_retries": settings.model_max_retries}})
+        else:
+            log.warning("chat is off: MODEL_BASE_URL is empty, POST /api/{user_id}/chat answers 503")
         if settings.lab_sign_in:
             log.warning("lab sign-in is on: POST /api/auth/lab-sign-in gives anyone a token for any user id;"
                         " a stand-in for the app's auth service, for the lab only (LAB_SIGN_IN)",
@@ -96,6 +120,7 @@ def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAP
         finally:
             for task in lifecycle.tasks:
                 task.cancel()
+            await stack.aclose()
             await pool.close(timeout=2.0)
             log.info("stopped")
 
@@ -110,11 +135,12 @@ def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAP
     app.state.settings = settings
     app.state.lifecycle = lifecycle
     app.state.tokens = Tokens(settings)
+    app.state.chat = chat
 
-    metrics = Metrics(settings.app_version, settings.served_by, pool.get_stats)
     # Inside RequestMiddleware (added later, so outermost): time spent waiting for admission counts
     # in the request's latency, log line and metrics.
-    app.add_middleware(AdmissionMiddleware, limit=settings.max_concurrent_requests, queued=metrics.queued)
+    app.add_middleware(AdmissionMiddleware, limit=settings.max_concurrent_requests, queued=metrics.queued,
+                       exempt=lambda path: _CHAT_PATH.match(path) is not None)
     app.add_middleware(
         RequestMiddleware,
         version=settings.app_version,
@@ -173,4 +199,5 @@ def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAP
 
     app.include_router(auth_router)
     app.include_router(tasks_router)
+    app.include_router(chat_router)
     return app

@@ -52,6 +52,11 @@ def configure_logging(level: str, version: str, served_by: str) -> None:
         logger.propagate = True
     # Our middleware writes one line per request; uvicorn's access log would be a second one.
     logging.getLogger("uvicorn.access").disabled = True
+    # The chat's libraries: httpx/httpx2 log every request (the MCP client's in-process ones too), openai
+    # its request options at debug, mcp its session manager. Their warnings and errors still show; the
+    # chat writes its own line per turn (app/chat.py).
+    for name in ("httpx", "httpx2", "openai", "mcp", "openai.agents"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -82,6 +87,21 @@ class Metrics:
         self.in_flight = Gauge("http_requests_in_flight", "Requests being handled now.", registry=self.registry)
         self.queued = Gauge("http_requests_queued", "API requests waiting for admission (MAX_CONCURRENT_REQUESTS).",
                             registry=self.registry)
+        # The chat (app/chat.py, app/mcp_tools.py, app/agent.py).
+        self.chat_turn_duration = Histogram(
+            "chat_turn_duration_seconds",
+            "Chat turns, by outcome: ok, replayed (a stored answer), model_error, model_timeout, error.",
+            ["outcome"],
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 60.0),
+            registry=self.registry,
+        )
+        self.chat_tool_calls = Counter("chat_tool_calls", "Calls of the chat agent's MCP tools, by tool.", ["tool"],
+                                       registry=self.registry)
+        self.chat_model_errors = Counter(
+            "chat_model_errors",
+            "Chat turns the model failed, by kind: timeout, rate_limited, provider_error, rejected, connection,"
+            " bad_response.",
+            ["kind"], registry=self.registry)
         info = Gauge("app_info", "Constant 1, labelled with the version and replica.", ["version", "served_by"],
                      registry=self.registry)
         info.labels(version, served_by).set(1)

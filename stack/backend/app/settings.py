@@ -64,6 +64,14 @@ def _name(name: str, default: str) -> str:
     return value
 
 
+def _url(name: str) -> str:
+    """An http(s) URL, or empty. The message never repeats the value: a URL may carry credentials."""
+    value = os.environ.get(name, "").strip()
+    if value and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+        raise SettingsError(f"{name} must be an http:// or https:// URL (e.g. http://model-service:8000/v1)")
+    return value.rstrip("/")
+
+
 def _jwt_secret() -> str:
     # The messages name the variable and the length, never the value.
     secret = os.environ.get("JWT_SECRET", "")
@@ -105,6 +113,16 @@ class Settings:
     lab_sign_in: bool
     """POST /api/auth/lab-sign-in: a stand-in for the app's auth service, for the lab only (app/auth.py)."""
     lab_token_ttl: int
+    model_base_url: str = ""
+    """The OpenAI-compatible endpoint of the chat's model (``…/v1``); empty: the chat answers 503."""
+    model_api_key: str = field(default="", repr=False)
+    """Sent as the provider's bearer key; never logged or shown."""
+    model_name: str = "labrun-stand-in"
+    model_timeout: float = 15.0
+    """Bound on a chat turn's whole agent run (every model call, retry and tool call)."""
+    model_max_retries: int = 1
+    chat_max_concurrent_turns: int = 8
+    """Chat turns run at once per process; the others wait for a slot within MODEL_TIMEOUT_SECONDS."""
     failpoints: frozenset[str] = frozenset()
     """Deliberate mistakes for labrun's broken-stack fixtures (app/failpoints.py); empty in any real deployment."""
 
@@ -146,5 +164,11 @@ class Settings:
             jwt_leeway=_float("JWT_LEEWAY_SECONDS", 10.0),
             lab_sign_in=_bool("LAB_SIGN_IN", False),
             lab_token_ttl=_int("LAB_TOKEN_TTL_SECONDS", 3600, minimum=60),
+            model_base_url=_url("MODEL_BASE_URL"),
+            model_api_key=os.environ.get("MODEL_API_KEY", "").strip(),
+            model_name=_name("MODEL_NAME", "labrun-stand-in"),
+            model_timeout=_float("MODEL_TIMEOUT_SECONDS", 15.0, minimum=1.0),
+            model_max_retries=_int("MODEL_MAX_RETRIES", 1),
+            chat_max_concurrent_turns=_int("CHAT_MAX_CONCURRENT_TURNS", 8, minimum=1),
             failpoints=failpoints,
         )

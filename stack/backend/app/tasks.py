@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from psycopg.rows import dict_row
 
 from .auth import CurrentUser
+from .idempotency import IdempotencyKey
 from .schemas import Task, TaskCreate, TaskPage, TaskReplace, TaskUpdate
 
 router = APIRouter(prefix="/api/{user_id}/tasks", tags=["tasks"])
 
 COLUMNS = "id, user_id, title, description, completed, created_at, updated_at"
 TaskId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 
 
 def _pool(request: Request):
@@ -66,14 +65,8 @@ async def create_task(
     body: TaskCreate,
     request: Request,
     response: Response,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: IdempotencyKey,
 ) -> Task:
-    if idempotency_key is not None and not _KEY.match(idempotency_key):
-        raise HTTPException(
-            status_code=422,
-            detail=[{"loc": ["header", "Idempotency-Key"], "type": "value_error",
-                     "msg": "must be 1 to 200 printable ASCII characters without spaces"}],
-        )
     values = (body.title, body.description, body.completed)
     async with _pool(request).connection() as conn:
         async with conn.cursor(row_factory=dict_row) as cur:

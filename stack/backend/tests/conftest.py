@@ -8,6 +8,7 @@ import psycopg
 import pytest
 
 from . import tokens
+from .model import API_KEY, ModelService
 from .pg import PostgresServer
 from .server import BackendProcess
 
@@ -43,9 +44,10 @@ def backend(postgres):
 
 
 @pytest.fixture()
-def clean(postgres):
+def clean(postgres, backend):
+    """Empty tables (the session's backend has migrated the database)."""
     with psycopg.connect(postgres.dsn(), autocommit=True) as conn:
-        conn.execute("TRUNCATE tasks RESTART IDENTITY")
+        conn.execute("TRUNCATE tasks, conversations, messages, chat_turns, chat_tool_effects RESTART IDENTITY")
 
 
 @pytest.fixture()
@@ -73,3 +75,37 @@ def client(client_for):
 def db(postgres):
     with psycopg.connect(postgres.dsn(), autocommit=True) as conn:
         yield conn
+
+
+@pytest.fixture(scope="session")
+def model_service(tmp_path_factory):
+    """The lab's model service (the stand-in provider) as a real process, for the session."""
+    service = ModelService(tmp_path_factory.mktemp("model") / "model-service.log")
+    yield service
+    service.stop()
+
+
+@pytest.fixture()
+def model(model_service):
+    """The model service with no faults in force, before and after the test."""
+    model_service.clear_faults()
+    yield model_service
+    model_service.clear_faults()
+
+
+def chat_env(service: ModelService, **env: str) -> dict[str, str]:
+    """A backend's environment for the chat against ``service``. No retries by default, so a test that
+    injects one model error sees it (the retry behaviour has its own test)."""
+    return {"MODEL_BASE_URL": service.base_url, "MODEL_API_KEY": API_KEY, "MODEL_TIMEOUT_SECONDS": "3",
+            "MODEL_MAX_RETRIES": "0", **env}
+
+
+@pytest.fixture(scope="session")
+def replicas(postgres, model_service):
+    """Two chat-enabled backends on one database: any of them must serve any turn."""
+    procs = [BackendProcess(postgres.dsn(), **chat_env(model_service)) for _ in range(2)]
+    for proc in procs:
+        proc.wait_ready()
+    yield procs
+    for proc in procs:
+        proc.stop()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import httpx
 
+from app import migrations
+
 from .tokens import tasks
 
 TASKS = tasks("alice")
@@ -83,11 +85,11 @@ def test_every_response_names_version_and_replica(client, backend):
 
 def test_health_readiness_version(client, backend):
     assert client.get("/healthz").json() == {"status": "ok"}
-    assert client.get("/readyz").json() == {"status": "ready", "schema_version": 2}
+    assert client.get("/readyz").json() == {"status": "ready", "schema_version": migrations.latest_version()}
     version = client.get("/version").json()
     assert version["version"] == "test-1"
     assert version["served_by"] == f"pytest-{backend.port}"
-    assert version["schema_version"] == 2
+    assert version["schema_version"] == migrations.latest_version() == 3
 
 
 def test_sql_injection_is_data(client, db):

@@ -9,6 +9,8 @@ import pytest
 from app import failpoints
 from app.settings import Settings, SettingsError
 
+from .chat import Chat, fail_the_second_model_call
+from .conftest import chat_env
 from .server import BackendProcess
 from .tokens import bearer, tasks
 
@@ -27,8 +29,10 @@ def test_an_unknown_failpoint_stops_the_backend(monkeypatch):
 
 
 def test_known_failpoints_parse():
-    assert failpoints.parse(" idempotency-key-not-unique ,pool-never-reconnects,query-missing-user-filter") == {
-        "idempotency-key-not-unique", "pool-never-reconnects", "query-missing-user-filter"}
+    assert failpoints.parse(" idempotency-key-not-unique ,pool-never-reconnects,query-missing-user-filter,"
+                            "chat-history-in-memory, chat-tools-not-idempotent") == {
+        "idempotency-key-not-unique", "pool-never-reconnects", "query-missing-user-filter",
+        "chat-history-in-memory", "chat-tools-not-idempotent"}
 
 
 def _create(client: httpx.Client, key: str) -> httpx.Response:
@@ -102,4 +106,53 @@ def test_query_missing_user_filter_lists_other_users_tasks(postgres):
             assert alice.get(f"{tasks('alice')}/{theirs['id']}").status_code == 404
         assert any("failpoint active" in line and "query-missing-user-filter" in line for line in proc.lines)
     finally:
+        proc.stop()
+
+
+def _chat_backends(postgres, model_service, dbname: str, count: int, **env: str) -> list[BackendProcess]:
+    dsn = postgres.create_database(dbname)
+    procs = [BackendProcess(dsn, **chat_env(model_service, **env)) for _ in range(count)]
+    for proc in procs:
+        proc.wait_ready()
+    return procs
+
+
+def test_chat_history_in_memory_loses_the_conversation_on_another_replica(postgres, model):
+    """The same two turns that test_chat's test_any_replica_serves_any_turn serves on two correct replicas."""
+    procs = _chat_backends(postgres, model, "failpoint_chat_history", 2, FAILPOINTS="chat-history-in-memory")
+    one, two = Chat(procs[0].url), Chat(procs[1].url)
+    try:
+        assert httpx.get(procs[0].url + "/version").json()["failpoints"] == ["chat-history-in-memory"]
+        conversation = one.say("add buy milk").json()["conversation_id"]
+        lost = two.say("list my tasks", conversation)
+        assert lost.status_code == 404
+        assert lost.json()["detail"] == f"conversation {conversation} not found"
+        # The replica that saw the conversation carries on, and PostgreSQL holds every message.
+        assert one.say("list my tasks", conversation).status_code == 200
+        assert len(two.messages(conversation)) == 4
+    finally:
+        one.close()
+        two.close()
+        for proc in procs:
+            proc.stop()
+
+
+def test_chat_tools_not_idempotent_repeat_a_tool_when_a_turn_is_retried(postgres, model):
+    """The same retry that test_chat's test_a_model_failure_after_a_tool_ran_does_not_repeat_the_tool makes."""
+    (proc,) = _chat_backends(postgres, model, "failpoint_chat_tools", 1, FAILPOINTS="chat-tools-not-idempotent")
+    chat = Chat(proc.url)
+    try:
+        fail_the_second_model_call(model)
+        assert chat.say("add buy milk", key="turn-1").status_code == 502
+        model.clear_faults()
+        retried = chat.say("add buy milk", key="turn-1")
+        assert retried.status_code == 200
+        assert retried.json()["response"] == "Added task 2: buy milk."
+        # The stored answer is still replayed: only the tools forget the key.
+        assert chat.say("add buy milk", key="turn-1").headers.get("Idempotent-Replayed") == "true"
+        with psycopg.connect(postgres.dsn("failpoint_chat_tools"), autocommit=True) as conn:
+            assert conn.execute("SELECT id, title FROM tasks ORDER BY id").fetchall() == [
+                (1, "buy milk"), (2, "buy milk")]
+    finally:
+        chat.close()
         proc.stop()

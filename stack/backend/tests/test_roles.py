@@ -37,9 +37,11 @@ def test_reader_selects_every_migrated_table_and_writes_none(postgres):
         conn.execute("INSERT INTO messages (conversation_id, user_id, role, content) VALUES (%s, 'alice', 'user', 'hi')",
                      (conversation,))
         conn.execute("INSERT INTO tasks (user_id, title) VALUES ('alice', 't')")
+        conn.execute("INSERT INTO chat_turns (user_id, idempotency_key, request_hash) VALUES ('alice', 'k', 'h')")
+        conn.execute("INSERT INTO chat_tool_effects (user_id, effect_key, tool) VALUES ('alice', 'e', 'add_task')")
         tables = [row[0] for row in conn.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1").fetchall()]
-    assert tables == ["conversations", "messages", "schema_migrations", "tasks"]
+    assert tables == ["chat_tool_effects", "chat_turns", "conversations", "messages", "schema_migrations", "tasks"]
 
     with psycopg.connect(f"{base} user={reader}", autocommit=True) as conn:
         for table in tables:
