@@ -236,11 +236,15 @@ public struct StackTraffic: Sendable, Hashable {
     public var operations: [TrafficOperation]
     /// The credentials every request of the load and of a scenario's HTTP steps carries; nil for none.
     public var auth: TrafficAuth?
+    /// `isolation.owner`: JSON pointers (`*` for every element or member) to the owner of the data an answer
+    /// carries; every value found in a 2xx answer to the load must be the user the request acted as. Empty: not checked.
+    public var ownerPointers: [String]
 
-    public init(workload: String, operations: [TrafficOperation], auth: TrafficAuth? = nil) {
+    public init(workload: String, operations: [TrafficOperation], auth: TrafficAuth? = nil, ownerPointers: [String] = []) {
         self.workload = workload
         self.operations = operations
         self.auth = auth
+        self.ownerPointers = ownerPointers
     }
 
     public func operation(_ name: String) -> TrafficOperation? { operations.first { $0.name == name } }

@@ -25,11 +25,14 @@ import ScenarioModel
     func chaosNetworkPartition() async throws { try await expectPass("chaos-network-partition") }
     @Test(.enabled(if: EndToEndScenario.enabled("chaos-bad-rollout"), EndToEndScenario.skipComment), .timeLimit(.minutes(60)))
     func chaosBadRollout() async throws { try await expectPass("chaos-bad-rollout") }
+    @Test(.enabled(if: EndToEndScenario.enabled("user-isolation-under-load"), EndToEndScenario.skipComment), .timeLimit(.minutes(60)))
+    func userIsolationUnderLoad() async throws { try await expectPass("user-isolation-under-load") }
 
     /// Every scenario file has a test above (a new file needs one).
     @Test func everyScenarioFileHasATest() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: EndToEndScenario.projectRoot() + "/scenarios")
             .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
-        #expect(names == ["chaos-bad-rollout", "chaos-network-partition", "chaos-pod-kill", "chaos-rolling-update", "db-persistence-restart", "scale-out-under-load"])
+        #expect(names == ["chaos-bad-rollout", "chaos-network-partition", "chaos-pod-kill", "chaos-rolling-update", "db-persistence-restart", "scale-out-under-load",
+                          "user-isolation-under-load"])
     }
 }

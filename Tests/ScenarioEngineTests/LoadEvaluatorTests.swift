@@ -64,6 +64,18 @@ import Testing
         #expect(before.message == "before: 1 pod(s) served requests (at least 2)")
         #expect(before.details == ["backend-0: 100 request(s)"])
     }
+
+    @Test func isolationCountsEveryAnswerThatCarriedAnotherUsersDataAndNamesWhose() {
+        var records = records()
+        #expect(LoadEvaluator(records: records, windows: windows, targetRate: 10).isolation(IsolationAssertion(), name: "i").verdict == .passed)
+        records[42].outcome = .foreign(status: 200, owner: "labrun-user-3")
+        records[43].outcome = .foreign(status: 200, owner: "labrun-user-3")
+        let result = LoadEvaluator(records: records, windows: windows, targetRate: 10).isolation(IsolationAssertion(), name: "i")
+        #expect(result.verdict == .failed)
+        #expect(result.message.contains("2 answer(s) to the load carried another user's data"))
+        #expect(result.details.first == "\(records[42].operation.rawValue) answered with data of labrun-user-3: 2")
+        #expect(LoadEvaluator(records: records, windows: windows, targetRate: 10).isolation(IsolationAssertion(maxForeign: 2), name: "i").verdict == .passed)
+    }
 }
 
 @Suite struct RecoveryEvaluatorTests {

@@ -5,7 +5,8 @@ import Testing
 
 @Suite struct RequestLogTests {
     static func record(_ index: Int) -> RequestRecord {
-        let outcomes: [RequestOutcome] = [.status(200), .status(503), .timeout, .connection("refused or unreachable"), .overload]
+        let outcomes: [RequestOutcome] = [.status(200), .status(503), .timeout, .connection("refused or unreachable"), .overload,
+                                       .foreign(status: 200, owner: "labrun-user-2")]
         return RequestRecord(sequence: index, operation: index % 3 == 0 ? .create : .list, intended: 10 + Double(index) / 7,
                              start: 10.001 + Double(index) / 7, end: 10.25 + Double(index) / 7, outcome: outcomes[index % outcomes.count],
                              servedBy: index % 4 == 0 ? nil : "backend-\(index % 2)-ünïcode", version: index % 5 == 0 ? nil : "v\(index % 2)",

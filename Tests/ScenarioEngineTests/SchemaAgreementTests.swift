@@ -92,6 +92,7 @@ import Testing
         (["properties", "traffic", "properties", "auth"], StackKeys.auth),
         (["properties", "traffic", "properties", "auth", "properties", "bearer"], StackKeys.bearer),
         (["properties", "traffic", "properties", "auth", "properties", "jwt"], StackKeys.jwt),
+        (["properties", "traffic", "properties", "isolation"], StackKeys.isolation),
         (["$defs", "operation"], StackKeys.operation),
         (["properties", "ledger"], StackKeys.ledger),
     ]

@@ -65,7 +65,7 @@ import Testing
         #expect(stack.traffic.operations.map(\.name) == ["complete", "create", "get", "list"])
         #expect(stack.traffic.operation("create") == TrafficOperation(
             name: "create", method: "POST", path: "/api/${user}/tasks", headers: ["Idempotency-Key": "${idempotencyKey}"],
-            body: .object(["title": .string("labrun load"), "description": .string("written by the load generator")]),
+            body: .object(["title": .string("labrun load"), "description": .string("written by the load generator as ${user}")]),
             captures: ["id": "/id"], write: true))
         #expect(stack.traffic.operation("list") == TrafficOperation(name: "list", method: "GET", path: "/api/${user}/tasks?limit=50"))
         #expect(stack.traffic.operation("get")?.needs == ["id"])
@@ -151,6 +151,19 @@ import Testing
             return
         }
         #expect(plain.traffic.auth == .jwt(JWTAuth(secret: "app-auth", key: "K", users: ["tester.1"], ttlSeconds: 3600)))
+    }
+
+    @Test func isolationNamesWhereAnswersSayWhoseDataTheyCarry() throws {
+        let yaml = Self.minimal + "  auth:\n    jwt: {secret: a, key: K, users: 2}\n  isolation:\n    owner: [/user_id, /items/*/user_id]\n"
+        guard case .success(let stack) = StackParser().parse(yaml: yaml, file: "labrun.yaml", absolutePath: "/lab/stack/labrun.yaml") else {
+            Issue.record("isolation was refused: \(errors(yaml))")
+            return
+        }
+        #expect(stack.traffic.ownerPointers == ["/user_id", "/items/*/user_id"])
+        #expect(errors(Self.minimal + "  isolation:\n    owner: [user_id]\n") == [
+            "labrun.yaml:11:5: traffic.isolation: isolation is checked between users: add traffic.auth.jwt with users: 2 or more",
+            "labrun.yaml:11:13: traffic.isolation.owner[0]: invalid JSON pointer \"user_id\" (a pointer starts with /, e.g. /id, or is \"\" for the whole body)",
+        ])
     }
 
     @Test func jwtAuthMistakesAreNamed() {

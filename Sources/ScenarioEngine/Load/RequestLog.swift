@@ -173,6 +173,7 @@ enum RecordCoding {
         case .timeout: kind = 1
         case .connection: kind = 2
         case .overload: kind = 3
+        case .foreign(let status, _): (kind, code) = (4, UInt32(truncatingIfNeeded: status))
         }
         let fixed = 37 + (code == nil ? 0 : 4)
         withUnsafeTemporaryAllocation(byteCount: 41, alignment: 8) { raw in
@@ -186,6 +187,7 @@ enum RecordCoding {
             bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[0..<fixed]))
         }
         if case .connection(let text) = record.outcome { put(text, &bytes) }
+        if case .foreign(_, let owner) = record.outcome { put(owner, &bytes) }
         put(record.operation.rawValue, &bytes)
         put(record.servedBy, &bytes)
         put(record.version, &bytes)
@@ -225,6 +227,9 @@ enum RecordCoding {
         case 0: outcome = .status(Int(Int32(bitPattern: take(UInt32.self))))
         case 1: outcome = .timeout
         case 2: outcome = .connection(string() ?? "")
+        case 4:
+            let status = Int(Int32(bitPattern: take(UInt32.self)))
+            outcome = .foreign(status: status, owner: string() ?? "")
         default: outcome = .overload
         }
         let operation = LoadOperation(string() ?? "")

@@ -34,6 +34,8 @@ public final class HTTPLoadTransport: ScheduledLoadTransport, @unchecked Sendabl
     /// its user's (`${user}`), or the one shared value.
     public var credentials: RequestCredentials?
     private let operations: [LoadOperation: CompiledOperation]
+    /// `traffic.isolation.owner`: checked in every 2xx answer to a request that acts as a user.
+    private let ownerPointers: [String]
     private let headers: ResponseHeaders
     private let http: any HTTPSending
     private let ownsClient: (any HTTPClientEngine)?
@@ -59,6 +61,7 @@ public final class HTTPLoadTransport: ScheduledLoadTransport, @unchecked Sendabl
                  reuseConnections: Bool) {
         self.baseURL = HTTPLoadTransport.trimmed(baseURL)
         self.operations = Dictionary(uniqueKeysWithValues: traffic.operations.map { (LoadOperation($0.name), CompiledOperation($0)) })
+        ownerPointers = traffic.ownerPointers
         self.headers = headers
         self.http = http
         self.ownsClient = owns
@@ -160,8 +163,9 @@ public final class HTTPLoadTransport: ScheduledLoadTransport, @unchecked Sendabl
             return completion(LoadResponse(outcome: .connection("the stack defines no operation \(request.operation)")))
         }
         let (captures, headers) = (operation.captures, headers)
+        let owner = ownerPointers.isEmpty ? nil : request.variables["user"].map { OwnerCheck(pointers: ownerPointers, user: $0) }
         let done: @Sendable (Result<HTTPResponse, any Error>) -> Void = { result in
-            completion(HTTPLoadTransport.response(result, captures: captures, headers: headers))
+            completion(HTTPLoadTransport.response(result, captures: captures, headers: headers, owner: owner))
         }
         // With a token per user, even a template without placeholders differs between requests.
         guard let cache = operation.prepared, (credentials?.users.count ?? 0) <= 1 else {
@@ -202,17 +206,42 @@ public final class HTTPLoadTransport: ScheduledLoadTransport, @unchecked Sendabl
         }
     }
 
+    /// Whose data a 2xx answer may carry: only the user the request acted as.
+    struct OwnerCheck: Sendable {
+        let pointers: [String]
+        let user: String
+
+        /// The first owner in `document` that is not the user (strings, and numbers as written), or nil.
+        func foreignOwner(in document: JSONValue) -> String? {
+            for pointer in pointers {
+                for value in JSONPointer.values(pointer, in: document) {
+                    let owner: String?
+                    switch value {
+                    case .string(let text): owner = text
+                    case .number: owner = value.intValue.map(String.init) ?? value.description
+                    default: owner = nil
+                    }
+                    if let owner, owner != user { return owner }
+                }
+            }
+            return nil
+        }
+    }
+
     /// How a request ended, from the client's result: the status with the accounting headers and the
-    /// captured values, or the failure's kind.
+    /// captured values, or the failure's kind. With `owner`, a 2xx answer carrying another user's data is
+    /// `.foreign` — every answer is checked, none sampled.
     static func response(_ result: Result<HTTPResponse, any Error>, captures: [(name: String, pointer: String)],
-                         headers: ResponseHeaders) -> LoadResponse {
+                         headers: ResponseHeaders, owner: OwnerCheck? = nil) -> LoadResponse {
         switch result {
         case .success(let response):
             var captured: [String: String] = [:]
-            if response.isSuccess, !captures.isEmpty {
-                captured = HTTPLoadTransport.capture(captures, from: response.body)
+            var outcome = RequestOutcome.status(response.status)
+            if response.isSuccess, !captures.isEmpty || owner != nil, let document = try? JSONValue.parse(response.body) {
+                captured = HTTPLoadTransport.capture(captures, from: document)
+                if let foreign = owner?.foreignOwner(in: document) { outcome = .foreign(status: response.status, owner: foreign) }
             }
-            return LoadResponse(outcome: .status(response.status), servedBy: headers.servedBy.flatMap { response.header($0) },
+            return LoadResponse(outcome: outcome, servedBy: headers.servedBy.flatMap { response.header($0) },
                                 version: headers.version.flatMap { response.header($0) }, captured: captured)
         case .failure(let error as LabrunError):
             return LoadResponse(outcome: HTTPLoadTransport.classify(error))
@@ -234,8 +263,7 @@ public final class HTTPLoadTransport: ScheduledLoadTransport, @unchecked Sendabl
     }
 
     /// The values the JSON pointers find in a body (numbers as written, strings as they are).
-    static func capture(_ captures: [(name: String, pointer: String)], from body: Data) -> [String: String] {
-        guard let document = try? JSONValue.parse(body) else { return [:] }
+    static func capture(_ captures: [(name: String, pointer: String)], from document: JSONValue) -> [String: String] {
         var found: [String: String] = [:]
         for (name, pointer) in captures {
             guard let value = JSONPointer.resolve(pointer, in: document) else { continue }
@@ -267,6 +295,28 @@ enum JSONPointer {
                 current = items[index]
             default:
                 return nil
+            }
+        }
+        return current
+    }
+
+    /// Every value `pointer` reaches when a `*` token stands for every element of an array or member of an
+    /// object (`/items/*/user_id`): none when a step does not exist.
+    static func values(_ pointer: String, in document: JSONValue) -> [JSONValue] {
+        guard !pointer.isEmpty else { return [document] }
+        guard pointer.hasPrefix("/") else { return [] }
+        var current = [document]
+        for raw in pointer.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
+            let token = raw.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+            current = current.flatMap { value -> [JSONValue] in
+                switch value {
+                case .object(let members): return token == "*" ? members.keys.sorted().compactMap { members[$0] } : members[token].map { [$0] } ?? []
+                case .array(let items):
+                    if token == "*" { return items }
+                    guard let index = Int(token), items.indices.contains(index) else { return [] }
+                    return [items[index]]
+                default: return []
+                }
             }
         }
         return current

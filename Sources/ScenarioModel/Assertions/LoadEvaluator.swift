@@ -103,6 +103,32 @@ public struct LoadEvaluator: Sendable {
             : .failed(name, kind: "servingPods", message, details: details, measured: ["pods": Double(pods.count)])
     }
 
+    /// Answers that carried another user's data, over the whole run: how many, whose, and the first few.
+    public func isolation(_ spec: IsolationAssertion, name: String) -> AssertionResult {
+        var count = 0
+        var byPair: [String: Int] = [:]
+        var first: [RequestRecord] = []
+        for record in records {
+            if case .foreign(_, let owner) = record.outcome {
+                count += 1
+                byPair["\(record.operation.rawValue) answered with data of \(owner)", default: 0] += 1
+                if first.count < 5 { first.append(record) }
+            }
+        }
+        let details = byPair.keys.sorted().map { "\($0): \(byPair[$0] ?? 0)" }
+            + first.sorted { $0.end < $1.end }.map { record in
+                "at \(formatSeconds(record.end)): request \(record.sequence) (\(record.operation.rawValue))"
+                    + (record.servedBy.map { ", served by \($0)" } ?? "")
+            }
+        let measured: [String: Double] = ["foreign": Double(count)]
+        if count <= spec.maxForeign {
+            return .passed(name, kind: "isolation", "\(count) answer(s) carried another user's data (at most \(spec.maxForeign)); every 2xx answer of the load was checked",
+                           details: details, measured: measured)
+        }
+        return .failed(name, kind: "isolation", "\(count) answer(s) to the load carried another user's data (at most \(spec.maxForeign)): "
+                       + "a query that is not scoped to the token's user", details: details, measured: measured)
+    }
+
     private func percent(_ fraction: Double) -> String {
         let value = fraction * 100
         return value == value.rounded() ? String(format: "%.0f%%", value) : String(format: "%.2f%%", value)

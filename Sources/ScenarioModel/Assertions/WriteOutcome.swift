@@ -69,6 +69,8 @@ public enum WriteAnswer: Int, Sendable, Hashable, Comparable {
     public init(_ outcome: RequestOutcome) {
         switch outcome {
         case .status(let code) where (200..<300).contains(code): self = .acknowledged
+        // The write was done (2xx); that its answer carried another user's data is isolation's failure, not the ledger's.
+        case .foreign: self = .acknowledged
         case .status(let code) where (400..<500).contains(code): self = .refused
         case .status, .timeout, .connection: self = .indeterminate
         case .overload: self = .notSent

@@ -132,6 +132,7 @@ public enum EvidenceDiagnosis {
     static func unanswered(_ record: RequestRecord) -> Bool? {
         switch record.outcome {
         case .overload: return nil
+        case .foreign: return false
         case .timeout, .connection: return true
         case .status(let code): return code >= 500 && record.servedBy == nil
         }

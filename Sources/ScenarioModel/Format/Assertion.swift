@@ -34,6 +34,8 @@ public enum AssertionKind: Sendable, Hashable, Codable {
     case servingPods(ServingPodsAssertion)
     /// What must hold throughout a step or phase for a workload's pods (from the pods' lives).
     case pods(PodsAssertion)
+    /// No answer to the load carried another user's data (the stack's `traffic.isolation`, every answer checked).
+    case isolation(IsolationAssertion)
 
     /// The key that names this kind in a file.
     public var kindName: String {
@@ -48,12 +50,13 @@ public enum AssertionKind: Sendable, Hashable, Codable {
         case .throughput: return "throughput"
         case .servingPods: return "servingPods"
         case .pods: return "pods"
+        case .isolation: return "isolation"
         }
     }
 
     /// Every assertion key, in the order the spec lists them.
     public static let kindNames = ["http", "sql", "kubernetes", "recoveryTime", "slo", "writeLedger",
-                                   "versionAccounting", "throughput", "servingPods", "pods"]
+                                   "versionAccounting", "throughput", "servingPods", "pods", "isolation"]
     /// The kinds allowed as steady-state checks.
     public static let steadyStateKindNames = ["http", "sql", "kubernetes"]
 
@@ -76,7 +79,7 @@ public enum AssertionKind: Sendable, Hashable, Codable {
         switch self {
         case .http, .sql, .kubernetes: return false
         case .recoveryTime(let spec): return spec.measure == .errorWindow || spec.measure == .firstSuccess
-        case .slo, .writeLedger, .versionAccounting, .throughput, .servingPods: return true
+        case .slo, .writeLedger, .versionAccounting, .throughput, .servingPods, .isolation: return true
         case .pods: return false
         }
     }
@@ -96,6 +99,7 @@ public enum AssertionKind: Sendable, Hashable, Codable {
         case .throughput(let spec): return "throughput \(spec.phase.rawValue)"
         case .servingPods(let spec): return "servingPods \(spec.phase.rawValue) ≥ \(spec.atLeast)"
         case .pods(let spec): return "pods \(spec.workload)" + (spec.during.map { " during \($0)" } ?? "")
+        case .isolation: return "isolation"
         }
     }
 }

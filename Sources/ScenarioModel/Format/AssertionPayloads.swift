@@ -182,6 +182,16 @@ public struct ThroughputAssertion: Sendable, Hashable, Codable {
     }
 }
 
+/// `isolation` assertion: at most `maxForeign` answers to the load (over the whole run) carried another
+/// user's data, as the stack's `traffic.isolation.owner` finds it in every 2xx answer.
+public struct IsolationAssertion: Sendable, Hashable, Codable {
+    public var maxForeign: Int
+
+    public init(maxForeign: Int = 0) {
+        self.maxForeign = maxForeign
+    }
+}
+
 /// `servingPods` assertion: at least `atLeast` distinct pods answered in `phase`.
 public struct ServingPodsAssertion: Sendable, Hashable, Codable {
     public var phase: Phase

@@ -51,6 +51,9 @@ public enum RequestOutcome: Sendable, Hashable, Codable {
     case connection(String)
     /// Not sent: the generator's in-flight cap was reached (the server could not keep up).
     case overload
+    /// A 2xx answer to a request acting as one user that carried another user's data (`traffic.isolation`):
+    /// the first foreign owner it held. A failure, whatever the status.
+    case foreign(status: Int, owner: String)
 
     public var isSuccess: Bool {
         if case .status(let code) = self { return (200..<300).contains(code) }
@@ -64,6 +67,7 @@ public enum RequestOutcome: Sendable, Hashable, Codable {
         case .timeout: return "timeout"
         case .connection: return "connection"
         case .overload: return "overload"
+        case .foreign: return "another user's data"
         }
     }
 }

@@ -28,6 +28,7 @@ extension ParseSession {
         case "throughput": parsed = throughput(body).map(AssertionKind.throughput)
         case "servingPods": parsed = servingPods(body).map(AssertionKind.servingPods)
         case "pods": parsed = podsAssertion(body).map(AssertionKind.pods)
+        case "isolation": parsed = isolation(body).map(AssertionKind.isolation)
         default: parsed = nil
         }
         if parsed != nil, let missing = missingStackPart(for: kind), let keyNode = fields.keyNode(kind) {
@@ -48,6 +49,7 @@ extension ParseSession {
         case "writeLedger": return stack.ledger == nil ? "a ledger section" : nil
         case "versionAccounting": return stack.headers.version == nil ? "headers.version" : nil
         case "servingPods": return stack.headers.servedBy == nil ? "headers.servedBy" : nil
+        case "isolation": return stack.traffic.ownerPointers.isEmpty ? "traffic.isolation" : nil
         default: return nil
         }
     }
@@ -322,6 +324,14 @@ extension ParseSession {
         guard let workload, !(fields.has("during") && during == nil), !(fields.has("readyAtLeast") && ready == nil),
               !(fields.has("maxRestarts") && restarts == nil), let exited else { return nil }
         return PodsAssertion(workload: workload, during: during, readyAtLeast: ready, maxRestarts: restarts, exitedByThemselves: exited)
+    }
+
+    /// `isolation: {maxForeign?}` (may be empty).
+    func isolation(_ body: Located) -> IsolationAssertion? {
+        guard let fields = optionalBody(body, allowed: ["maxForeign"]) else { return nil }
+        let most = fields.has("maxForeign") ? fields.int("maxForeign", min: 0, max: 1_000_000) : 0
+        guard let most else { return nil }
+        return IsolationAssertion(maxForeign: most)
     }
 
     func servingPods(_ body: Located) -> ServingPodsAssertion? {

@@ -38,8 +38,26 @@ extension StackParseSession {
                              at: use.at.node, use.at.path)
             }
         }
-        guard let workload, operations.count == drafts.count, !drafts.isEmpty, auth != .some(nil) else { return nil }
-        return StackTraffic(workload: workload, operations: operations.sorted { $0.name < $1.name }, auth: auth ?? nil)
+        // How many users tokens are signed for: nil when the auth section has errors of its own.
+        let userCount: Int? = auth.map { parsed in parsed.map(\.users.count) } ?? 0
+        let owners = fields.value("isolation").map { isolation($0, users: userCount) }
+        guard let workload, operations.count == drafts.count, !drafts.isEmpty, auth != .some(nil), owners != .some(nil) else { return nil }
+        return StackTraffic(workload: workload, operations: operations.sorted { $0.name < $1.name }, auth: auth ?? nil,
+                            ownerPointers: owners.flatMap { $0 } ?? [])
+    }
+
+    /// `isolation: {owner: [pointer, …]}`: where answers name the user whose data they carry (`*` for every
+    /// element or member). It needs users to tell apart: `auth.jwt` with at least two.
+    func isolation(_ value: Located, users: Int?) -> [String]? {
+        guard let fields = reader.fields(value, allowed: StackKeys.isolation, required: StackKeys.isolation, what: "isolation"),
+              let entries = fields.sequence("owner") else { return nil }
+        if entries.isEmpty { fields.error("needs at least one JSON pointer, e.g. [/user_id, /items/*/user_id]", at: "owner") }
+        if let users, users < 2 {
+            reader.error("isolation is checked between users: add traffic.auth.jwt with users: 2 or more", at: value.node, value.path)
+        }
+        let pointers = entries.compactMap { jsonPointer($0) }
+        guard pointers.count == entries.count, !entries.isEmpty, (users ?? 2) >= 2 else { return nil }
+        return pointers
     }
 
     /// `auth: {bearer: {secret, key}}`, a token read from a Secret when the run starts, or

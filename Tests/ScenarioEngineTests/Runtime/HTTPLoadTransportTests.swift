@@ -114,6 +114,27 @@ import Testing
         #expect(theirs.operation == .create && theirs.variables == ["user": "u-2"], "u-2 has captured nothing: it creates first")
     }
 
+    /// Every 2xx answer is checked: one carrying another user's data fails as `.foreign`, naming the owner.
+    @Test func anAnswerCarryingAnotherUsersDataIsAFailureNamingTheOwner() async {
+        let traffic = StackTraffic(workload: "api", operations: [TrafficOperation(name: "mine", method: "GET", path: "/api/${user}/items")],
+                                   auth: .jwt(JWTAuth(secret: "auth", key: "K", users: ["a", "b"])), ownerPointers: ["/user_id", "/items/*/user_id"])
+        let bodies = [
+            "/api/a/items": #"{"items": [{"id": 1, "user_id": "a"}, {"id": 2, "user_id": "a"}]}"#,
+            "/api/b/items": #"{"items": [{"id": 3, "user_id": "b"}, {"id": 1, "user_id": "a"}]}"#,
+        ]
+        let transport = HTTPLoadTransport(baseURL: "http://h", traffic: traffic, headers: ResponseHeaders(), http: ScriptedHTTP { request in
+            let path = String(request.url.dropFirst("http://h".count))
+            return HTTPResponse(status: 200, body: Data((bodies[path] ?? "{}").utf8))
+        })
+        let own = await transport.send(LoadRequest(sequence: 0, operation: "mine", variables: ["user": "a"], timeout: 1))
+        #expect(own.outcome == .status(200))
+        let leaked = await transport.send(LoadRequest(sequence: 1, operation: "mine", variables: ["user": "b"], timeout: 1))
+        #expect(leaked.outcome == .foreign(status: 200, owner: "a"))
+        #expect(!leaked.outcome.isSuccess && leaked.outcome.label == "another user's data")
+        #expect(JSONPointer.values("/items/*/id", in: try! JSONValue.parse(Data(bodies["/api/b/items"]!.utf8))).count == 2)
+        #expect(JSONPointer.values("/items/9/id", in: .object([:])).isEmpty)
+    }
+
     @Test func withUsersEachRequestCarriesItsUsersTokenAndPath() throws {
         let traffic = StackTraffic(workload: "api", operations: [TrafficOperation(name: "mine", method: "GET", path: "/api/${user}/items")],
                                    auth: .jwt(JWTAuth(secret: "auth", key: "K", users: ["a", "b"])))
