@@ -8,9 +8,18 @@
 #   kubernetes/base/secrets/todo-auth.env  Secret todo-auth: JWT_SECRET, the HS256 key the backend
 #       verifies users' tokens with (shared with the app's auth service; labrun mints its tokens
 #       from it).
+#   kubernetes/base/secrets/todo-model.env  Secret todo-model: MODEL_API_KEY, the key the backend
+#       sends to the model provider; in the lab the model service (the stand-in for the external
+#       provider) checks it.
+#   kubernetes/base/secrets/todo-model-control.env  Secret todo-model-control: MODEL_CONTROL_TOKEN,
+#       the token of the stand-in's fault control. Only the model service and the harness read it:
+#       the backend (the system under test) must not be able to change the faults it is tested
+#       against, so it is a Secret of its own, and it must differ from MODEL_API_KEY (the model
+#       service refuses to start otherwise).
 # An existing file is kept: PostgreSQL sets the passwords only when it first initialises its volume,
 # so changing them under a running database would lock the backend out; a new JWT_SECRET would
-# sign every user out.
+# sign every user out. Each file is written independently, so an older clone gains the new ones
+# without touching the others.
 set -euo pipefail
 
 usage() {
@@ -24,10 +33,17 @@ kubernetes/base/secrets/todo-db.env (Secret todo-db) with
   READER_DB_USER, READER_DB_PASSWORD              labrun's read-only role (its SQL checks)
 kubernetes/base/secrets/todo-auth.env (Secret todo-auth) with
   JWT_SECRET                                      the HS256 key of users' tokens (64 hex characters)
+kubernetes/base/secrets/todo-model.env (Secret todo-model) with
+  MODEL_API_KEY                                   the backend's key to the model provider; in the lab
+                                                  the model service (stand-in) checks it (64 hex)
+kubernetes/base/secrets/todo-model-control.env (Secret todo-model-control) with
+  MODEL_CONTROL_TOKEN                             the stand-in's fault-control token, for the harness
+                                                  only; never equal to MODEL_API_KEY (64 hex)
 Passwords are 32 random hex characters from openssl rand.
 
   --force       replace existing files (the database's only before its volume exists, or after
-                changing the password inside PostgreSQL too; a new JWT_SECRET signs everyone out)
+                changing the password inside PostgreSQL too; a new JWT_SECRET signs everyone out;
+                new model keys take effect when the backend and the model service restart)
   --print-path  print the database file's path and exit
 
 Environment: POSTGRES_USER (default postgres), POSTGRES_DB (default todo), APP_DB_USER
@@ -38,6 +54,8 @@ USAGE
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 env_file=$here/base/secrets/todo-db.env
 auth_file=$here/base/secrets/todo-auth.env
+model_file=$here/base/secrets/todo-model.env
+control_file=$here/base/secrets/todo-model-control.env
 force=0
 while (($#)); do
   case "$1" in
@@ -65,7 +83,7 @@ if [[ $user == "$app" || $user == "$reader" || $app == "$reader" ]]; then
   exit 2
 fi
 
-write_db=1 write_auth=1
+write_db=1 write_auth=1 write_model=1 write_control=1
 if [[ -f $env_file && $force -eq 0 ]]; then
   if ! grep -q '^READER_DB_USER=' "$env_file"; then
     echo "generate-secret: $env_file was written by an older version: one superuser for everything, no application" >&2
@@ -80,7 +98,28 @@ if [[ -f $auth_file && $force -eq 0 ]]; then
   echo "generate-secret: keeping existing $auth_file (use --force to replace it)"
   write_auth=0
 fi
-((write_db || write_auth)) || exit 0
+if [[ -f $model_file && $force -eq 0 ]]; then
+  echo "generate-secret: keeping existing $model_file (use --force to replace it)"
+  write_model=0
+fi
+if [[ -f $control_file && $force -eq 0 ]]; then
+  echo "generate-secret: keeping existing $control_file (use --force to replace it)"
+  write_control=0
+fi
+# The model service refuses a control token equal to the key (the backend must not hold the fault
+# control). Fresh random values never are; a hand-edited pair may be. Compared, never printed.
+check_model_pair() {
+  [[ -f $model_file && -f $control_file ]] || return 0
+  if [[ $(sed -n 's/^MODEL_API_KEY=//p' "$model_file") == "$(sed -n 's/^MODEL_CONTROL_TOKEN=//p' "$control_file")" ]]; then
+    echo "generate-secret: MODEL_API_KEY ($model_file) and MODEL_CONTROL_TOKEN ($control_file) are equal;" >&2
+    echo "  the model service refuses that. Delete $control_file and run this again." >&2
+    exit 1
+  fi
+}
+if ! ((write_db || write_auth || write_model || write_control)); then
+  check_model_pair
+  exit 0
+fi
 command -v openssl >/dev/null 2>&1 || { echo "generate-secret: openssl is missing (apt-get install openssl)" >&2; exit 1; }
 
 tmp=""
@@ -113,3 +152,14 @@ if ((write_auth)); then
 JWT_SECRET=$(openssl rand -hex 32)
 ENV
 fi
+if ((write_model)); then
+  write_file "$model_file" "the key" <<ENV
+MODEL_API_KEY=$(openssl rand -hex 32)
+ENV
+fi
+if ((write_control)); then
+  write_file "$control_file" "the token" <<ENV
+MODEL_CONTROL_TOKEN=$(openssl rand -hex 32)
+ENV
+fi
+check_model_pair

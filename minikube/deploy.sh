@@ -64,7 +64,7 @@ if ((build)); then
     info "runtime is $runtime: building on the host's Docker, then loading into Minikube"
     "$REPO_ROOT/docker/build.sh" --online --tag "$tag"
     "$REPO_ROOT/monitoring/build-image.sh" --online --tag "$tag"
-    for image in todo-backend todo-frontend todo-postgres todo-prometheus; do
+    for image in todo-backend todo-model-service todo-frontend todo-postgres todo-prometheus; do
       minikube -p "$profile" image load "labrun/$image:$tag"
     done
   fi
@@ -74,7 +74,7 @@ info "installing or upgrading release $release in namespace $ns"
 helm upgrade --install "$release" "$REPO_ROOT/helm/todo-app" \
   --namespace "$ns" --create-namespace \
   --values "$REPO_ROOT/helm/todo-app/values-minikube.yaml" "${values[@]}" \
-  --set "backend.image.tag=$tag,frontend.image.tag=$tag,postgres.image.tag=$tag,monitoring.prometheus.image.tag=$tag" \
+  --set "backend.image.tag=$tag,frontend.image.tag=$tag,postgres.image.tag=$tag,modelService.image.tag=$tag,monitoring.prometheus.image.tag=$tag" \
   --set "backend.appVersion=$tag" \
   --wait --timeout "$timeout"
 
@@ -82,6 +82,8 @@ info "waiting for the rollouts"
 kubectl -n "$ns" rollout status statefulset/postgres --timeout="$timeout"
 kubectl -n "$ns" rollout status deployment/backend --timeout="$timeout"
 kubectl -n "$ns" rollout status deployment/frontend --timeout="$timeout"
+# The stand-in for the model provider (values-minikube.yaml keeps modelService.enabled).
+kubectl -n "$ns" rollout status deployment/model-service --timeout="$timeout"
 
 if ((test)); then
   info "helm test: create, read, complete and delete a task through the frontend"

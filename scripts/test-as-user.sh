@@ -93,7 +93,8 @@ check "./labrun builds as $user" as_user './labrun --help >/dev/null' || { finis
 # 4. The stack's images build as the user: the application images on the Debian bases already in
 #    Docker, the wheels into the user's own cache. (labrun up finds the same content-hashed images.)
 check "docker/build.sh as $user" as_user 'docker/build.sh --tag user-check >/tmp/labrun-user-build.log 2>&1 || { tail -n 30 /tmp/labrun-user-build.log; exit 1; }; test -d ~/.cache/labrun/wheels'
-docker image rm labrun/todo-backend:user-check labrun/todo-frontend:user-check labrun/todo-postgres:user-check >/dev/null 2>&1 || true
+docker image rm labrun/todo-backend:user-check labrun/todo-model-service:user-check labrun/todo-frontend:user-check \
+  labrun/todo-postgres:user-check >/dev/null 2>&1 || true
 
 # 5. up, scenarios, down — the existing provider, through port-forwards.
 common="--provider existing --kubeconfig $home/.kube/config --access port-forward"

@@ -8,6 +8,8 @@ public enum TestManifests {
     public static let secrets: [(path: String, content: String)] = [
         ("base/secrets/todo-db.env", "POSTGRES_USER=todo\nPOSTGRES_PASSWORD=test-only\nPOSTGRES_DB=todo\n"),
         ("base/secrets/todo-auth.env", "JWT_SECRET=test-only-key-of-at-least-thirty-two-bytes\n"),
+        ("base/secrets/todo-model.env", "MODEL_API_KEY=test-only-model-key\n"),
+        ("base/secrets/todo-model-control.env", "MODEL_CONTROL_TOKEN=test-only-model-control\n"),
     ]
 
     /// Copies the `kubernetes` directory `source` to `destination` and writes the test credentials there.

@@ -42,8 +42,8 @@ import Testing
         #expect(stack.name == "todo")
         #expect(stack.file == TestPaths.todoStack)
         #expect(stack.root == TestPaths.repositoryRoot)
-        #expect(stack.images.map(\.name) == ["backend", "frontend", "postgres"])
-        #expect(stack.images.map(\.repository) == ["labrun/todo-backend", "labrun/todo-frontend", "labrun/todo-postgres"])
+        #expect(stack.images.map(\.name) == ["backend", "model-service", "frontend", "postgres"])
+        #expect(stack.images.map(\.repository) == ["labrun/todo-backend", "labrun/todo-model-service", "labrun/todo-frontend", "labrun/todo-postgres"])
         #expect(stack.images[0].build == .command(["docker/build.sh", "--tag", "${tag}", "--only", "backend"]))
         #expect(stack.images[0].inputs.contains("stack/backend/app"))
         #expect(stack.deploy == StackDeploy(source: .kustomize(directory: "kubernetes"), prepare: [["kubernetes/generate-secret.sh"]],
@@ -53,6 +53,8 @@ import Testing
                           service: StackService(name: "backend", port: 8000, ready: "/readyz"), version: VersionSetting(env: "APP_VERSION")),
             StackWorkload(name: "frontend", kind: .deployment, role: .ui, container: "frontend",
                           service: StackService(name: "frontend", port: 8080, ready: "/api/readyz")),
+            StackWorkload(name: "model-service", kind: .deployment, container: "model-service",
+                          service: StackService(name: "model-service", port: 8000, ready: "/readyz")),
             StackWorkload(name: "postgres", kind: .statefulSet, role: .database, container: "postgres",
                           service: StackService(name: "postgres", port: 5432)),
         ])

@@ -2,13 +2,16 @@
 # Deploy kubernetes/ to a live cluster (the bare cluster by default) and check that the stack
 # really works there:
 #   - the variant the server serves (kubernetes/ or overlays/k8s-1.20, chosen by discovery) applies;
-#   - PostgreSQL, backend and frontend become ready; the data claim is Bound; 3 backend endpoints;
+#   - PostgreSQL, backend, frontend and the model service (the stand-in for the model provider)
+#     become ready; the data claim is Bound; 3 backend endpoints;
 #   - a task is created, read, completed and deleted through the frontend Service (api-check.py,
 #     the same script `helm test` runs), from a pod labelled as a client;
-#   - the backend runs as uid 10001 on a read-only root filesystem and knows its pod name;
+#   - the backend runs as uid 10001 on a read-only root filesystem and knows its pod name; so does
+#     the model service, which the backend reaches at model-service:8000;
 #   - a rolling restart of the backend under steady load loses no request (preStop + drain);
-#   - NetworkPolicy: the frontend cannot open postgres:5432 (or, where the network plugin does not
-#     enforce policies, the check says so plainly and counts as skipped, never as passed).
+#   - NetworkPolicy: the frontend cannot open postgres:5432 nor model-service:8000 (or, where the
+#     network plugin does not enforce policies, the check says so plainly and counts as skipped,
+#     never as passed).
 # The namespace is deleted at the end, on failure and on Ctrl-C. Prints "N passed, N failed, N skipped".
 set -euo pipefail
 
@@ -104,7 +107,7 @@ server=$(kc version -o json | python3 -c 'import json,sys; print(json.load(sys.s
 echo "server $server, namespace $ns"
 
 missing=()
-for image in labrun/todo-backend:dev labrun/todo-frontend:dev labrun/todo-postgres:dev; do
+for image in labrun/todo-backend:dev labrun/todo-frontend:dev labrun/todo-postgres:dev labrun/todo-model-service:dev; do
   docker image inspect "$image" >/dev/null 2>&1 || missing+=("$image")
 done
 if ((${#missing[@]})); then
@@ -116,7 +119,7 @@ if ((${#missing[@]})); then
     finish; exit 1
   fi
 else
-  pass "images labrun/todo-{backend,frontend,postgres}:dev are on the node's Docker engine"
+  pass "images labrun/todo-{backend,frontend,postgres,model-service}:dev are on the node's Docker engine"
 fi
 
 if [[ -z ${LABRUN_K8S_TEST_NAMESPACE:-} ]] && kc get namespace "$ns" >/dev/null 2>&1 && ! ours; then
@@ -165,7 +168,7 @@ fi
 # ---------------------------------------------------------------------------------------------
 echo "== readiness"
 ready=1
-for target in statefulset/postgres deployment/backend deployment/frontend; do
+for target in statefulset/postgres deployment/backend deployment/frontend deployment/model-service; do
   if k rollout status "$target" --timeout=300s >"$work/out" 2>&1; then
     pass "$target is ready"
   else
@@ -263,6 +266,19 @@ judge "backend can write /tmp (emptyDir)" "backend cannot write /tmp" k exec "$p
 name_env=$(k exec "$pod" -- printenv POD_NAME 2>/dev/null || true)
 judge "POD_NAME comes from the downward API ($pod)" "POD_NAME is '$name_env', want $pod" test "$name_env" = "$pod"
 
+model=$(k get pods -l app.kubernetes.io/component=model-service -o jsonpath='{.items[0].metadata.name}')
+uid=$(k exec "$model" -- id -u 2>/dev/null || true)
+judge "model service runs as uid 10001" "model service runs as uid '$uid', want 10001" test "$uid" = 10001
+if k exec "$model" -- touch /probe-readonly >/dev/null 2>&1; then
+  fail "model service's root filesystem is writable"
+else
+  pass "model service's root filesystem is read-only"
+fi
+# The backend reaches the stand-in by its Service name, as MODEL_BASE_URL says (no key needed for /readyz).
+reach_model='import os, urllib.request; urllib.request.urlopen(os.environ["MODEL_BASE_URL"].rsplit("/v1", 1)[0] + "/readyz", timeout=5)'
+judge "the backend reaches the model service at MODEL_BASE_URL" "the backend cannot reach the model service at MODEL_BASE_URL" \
+  k exec "$pod" -- python3 -c "$reach_model"
+
 # ---------------------------------------------------------------------------------------------
 echo "== rolling restart of the backend under load"
 # The load pod runs 100 s; the restart starts once it is running and takes well under that.
@@ -289,7 +305,7 @@ else
 fi
 
 # ---------------------------------------------------------------------------------------------
-echo "== NetworkPolicy: frontend -> postgres"
+echo "== NetworkPolicy: frontend -> postgres, frontend -> model-service"
 fe=$(k get pods -l app.kubernetes.io/component=frontend -o jsonpath='{.items[0].metadata.name}')
 # connect HOST PORT : open a TCP connection from the frontend pod (bash's /dev/tcp, 5 s limit).
 connect() { k exec "$fe" -- timeout 5 bash -c "exec 3<>/dev/tcp/$1/$2" >/dev/null 2>&1; }
@@ -299,8 +315,10 @@ elif connect postgres 5432; then
   plugins=$(cat /etc/cni/net.d/*.conf* /var/lib/labrun/bare/cni/net.d/*.conf* 2>/dev/null \
     | grep -Eo '"type" *: *"[a-z0-9-]+"' | sed -E 's/.*"([a-z0-9-]+)"$/\1/' | sort -u | paste -sd, || true)
   skip "NetworkPolicy NOT ENFORCED on this cluster: the frontend pod opened postgres:5432 although policy 'postgres' admits only the backend. The network plugin (${plugins:-unknown}; the bare cluster uses the plain bridge CNI) does not implement NetworkPolicy. Run this on Minikube with --cni=calico (or any enforcing plugin) to see it blocked."
+elif connect model-service 8000; then
+  fail "NetworkPolicy: the frontend opened model-service:8000 although postgres:5432 is blocked (policy 'model-service' admits only the backend, client pods and Prometheus)"
 else
-  pass "NetworkPolicy enforced: the frontend cannot open postgres:5432, while backend:8000 stays reachable"
+  pass "NetworkPolicy enforced: the frontend cannot open postgres:5432 nor model-service:8000, while backend:8000 stays reachable"
 fi
 
 finish

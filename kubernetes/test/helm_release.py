@@ -154,14 +154,20 @@ def lifecycle() -> None:
         # --- monitoring --------------------------------------------------------------------
         if monitoring:
             try:
-                up = wait_for("Prometheus to scrape 3 backend pods", lambda: scrape_count() == 3, timeout=120)
+                up = wait_for("Prometheus to scrape 3 backend pods", lambda: scrape_count("todo-backend") == 3, timeout=120)
                 report(bool(up), "Prometheus discovers (DNS, headless Service backend-metrics) and scrapes the 3 backend pods")
             except TimeoutError as err:
                 report(False, "Prometheus scraping the backend", str(err))
             try:
+                up = wait_for("Prometheus to scrape the model service", lambda: scrape_count("todo-model-service") == 1, timeout=120)
+                report(bool(up), "Prometheus scrapes the model service (the stand-in for the model provider) through its Service")
+            except TimeoutError as err:
+                report(False, "Prometheus scraping the model service", str(err))
+            try:
                 rules = json.loads(proxy("prometheus:9090", "/api/v1/rules"))
                 names = {r["name"] for g in rules["data"]["groups"] for r in g["rules"]}
-                report({"TodoBackendHighErrorRate", "TodoBackendHighLatency", "TodoBackendRestarting"} <= names,
+                report({"TodoBackendHighErrorRate", "TodoBackendHighLatency", "TodoBackendRestarting",
+                        "TodoChatHighErrorRatio", "TodoModelFaultLeftActive"} <= names,
                        f"Prometheus loaded the alert rules ({len(names)} rules)", json.dumps(sorted(names)))
             except Exception as err:  # noqa: BLE001
                 report(False, "Prometheus alert rules", str(err))
@@ -201,10 +207,11 @@ def lifecycle() -> None:
             report(False, "helm uninstall", str(err))
 
 
-def scrape_count() -> int:
+def scrape_count(job: str) -> int:
+    """Active targets of the scrape job `job` that are up."""
     targets = json.loads(proxy("prometheus:9090", "/api/v1/targets?state=active"))
     return sum(1 for t in targets["data"]["activeTargets"]
-               if t["labels"].get("job") == "todo-backend" and t["health"] == "up")
+               if t["labels"].get("job") == job and t["health"] == "up")
 
 
 def dump_state() -> None:

@@ -34,7 +34,7 @@ struct ActionContextTests {
         let context = try ExecutorFixture().context()
         let unknown = await #expect(throws: LabrunError.self) { try await context.selector(of: "cache") }
         #expect(unknown?.id == ErrorID.workloadNotFound)
-        #expect(unknown?.advice == "Its workloads are backend, frontend, postgres.")
+        #expect(unknown?.advice == "Its workloads are backend, frontend, model-service, postgres.")
         let missing = await #expect(throws: LabrunError.self) { try await context.selector(of: "backend") }
         #expect(missing?.id == ErrorID.workloadNotFound)
         #expect(missing?.message == "There is no Deployment named backend in namespace lab.")

@@ -75,3 +75,40 @@ runAsGroup: {{ . }}
 capabilities:
   drop: ["ALL"]
 {{- end }}
+
+{{/*
+A generated secret value that upgrades keep: the value given, else the one already in the cluster
+(lookup; offline rendering has no cluster and shows a fresh value each time), else a new random one.
+  include "todo.keptSecretValue" (dict "ctx" $ "secret" "todo-auth" "key" "JWT_SECRET" "given" .Values.auth.jwtSecret "length" 64)
+*/}}
+{{- define "todo.keptSecretValue" -}}
+{{- $value := .given | default "" -}}
+{{- if not $value -}}
+{{- $existing := lookup "v1" "Secret" .ctx.Release.Namespace .secret -}}
+{{- if and $existing $existing.data -}}
+{{- $value = index $existing.data .key | default "" | b64dec -}}
+{{- end -}}
+{{- end -}}
+{{- if not $value -}}{{- $value = randAlphaNum (int .length) -}}{{- end -}}
+{{- $value -}}
+{{- end }}
+
+{{/* What marks the model service as the lab's stand-in, on each of its objects and pods. */}}
+{{- define "todo.standInLabels" -}}
+todo.labrun.dev/stand-in: "true"
+{{- end }}
+
+{{- define "todo.standInAnnotations" -}}
+todo.labrun.dev/stands-in-for: the external OpenAI-compatible model provider (not a language model)
+{{- end }}
+
+{{/* A NetworkPolicy egress rule to the model service's port: include "todo.toModelService" $ */}}
+{{- define "todo.toModelService" -}}
+- to:
+    - podSelector:
+        matchLabels:
+          {{- include "todo.selectorLabels" (dict "ctx" . "component" "model-service") | nindent 10 }}
+  ports:
+    - port: 8000
+      protocol: TCP
+{{- end }}
