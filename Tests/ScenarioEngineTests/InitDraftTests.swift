@@ -30,6 +30,6 @@ import Testing
         // The version is baked into the image, not set in the manifests: the draft asks for it.
         #expect(stack.workload("backend")?.version == nil)
         #expect(text.contains("# version: {env: TODO}"))
-        #expect(stack.images.map(\.repository) == ["labrun/todo-backend", "labrun/todo-frontend", "labrun/todo-postgres"])
+        #expect(stack.images.map(\.repository) == ["labrun/todo-backend", "labrun/todo-frontend", "labrun/todo-model-service", "labrun/todo-postgres"])
     }
 }

@@ -42,8 +42,8 @@ import Testing
         #expect(stack.name == "todo")
         #expect(stack.file == TestPaths.todoStack)
         #expect(stack.root == TestPaths.repositoryRoot)
-        #expect(stack.images.map(\.name) == ["backend", "model-service", "frontend", "postgres"])
-        #expect(stack.images.map(\.repository) == ["labrun/todo-backend", "labrun/todo-model-service", "labrun/todo-frontend", "labrun/todo-postgres"])
+        #expect(stack.images.map(\.name) == ["backend", "frontend", "model-service", "postgres"])
+        #expect(stack.images.map(\.repository) == ["labrun/todo-backend", "labrun/todo-frontend", "labrun/todo-model-service", "labrun/todo-postgres"])
         #expect(stack.images[0].build == .command(["docker/build.sh", "--tag", "${tag}", "--only", "backend"]))
         #expect(stack.images[0].inputs.contains("stack/backend/app"))
         #expect(stack.deploy == StackDeploy(source: .kustomize(directory: "kubernetes"), prepare: [["kubernetes/generate-secret.sh"]],
