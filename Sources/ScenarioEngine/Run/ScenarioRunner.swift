@@ -135,7 +135,7 @@ public struct ScenarioRunner: Sendable {
             let control = LoadControl()
             let start = clock.now()
             if case .duration(let total) = load.until { control.stop(at: start + total.seconds) }
-            let runner = LoadRunner(spec: load, traffic: driver.stack.traffic, rate: rate, keyPrefix: run.loadKeyPrefix, clock: clock, transport: transport,
+            let runner = LoadRunner(spec: load, traffic: load.traffic(of: driver.stack.traffic), rate: rate, keyPrefix: run.loadKeyPrefix, clock: clock, transport: transport,
                                     onRecord: onRecord)
             let log = try RequestLog()
             state.loadStart = start
@@ -220,7 +220,7 @@ public struct ScenarioRunner: Sendable {
                    onRecord: (@Sendable (RequestRecord) -> Void)?, run: RunContext, state: RunState) async throws -> Double {
         run.timeline.record(.phase, "calibration", "measuring capacity: closed loop, \(calibration.concurrency) at a time "
                             + "for \(calibration.measureFor)")
-        let probe = CapacityProbe(calibration: calibration, spec: load, traffic: driver.stack.traffic, keyPrefix: run.loadKeyPrefix, clock: run.clock,
+        let probe = CapacityProbe(calibration: calibration, spec: load, traffic: load.traffic(of: driver.stack.traffic), keyPrefix: run.loadKeyPrefix, clock: run.clock,
                                   transport: transport, onRecord: onRecord)
         do {
             let outcome = try await probe.run()
