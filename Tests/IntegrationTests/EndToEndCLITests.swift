@@ -45,7 +45,7 @@ import Testing
         #expect(list.standardOutput.contains("chaos-rolling-update"))
         let unknownScenario = try await run(["run", "chaos-pod-kil"])
         #expect(unknownScenario.exitCode == 64)
-        #expect(unknownScenario.standardError.contains("Did you mean chaos-pod-kill?"))
+        #expect(unknownScenario.standardError.contains("Did you mean chaos-pod-kill"))
         let usage = try await run(["up", "--namespace", "Not_Valid"])
         #expect(usage.exitCode == 64)
         #expect(usage.standardError.contains("is not a valid namespace name"))

@@ -95,13 +95,23 @@ import Testing
         let evaluator = LoadEvaluator(records: records, windows: windows, targetRate: 10)
         let failed = evaluator.sessions(SessionsAssertion(), name: "s")
         #expect(failed.verdict == .failed)
-        #expect(failed.message == "2 session(s) with at least 10 answers: 1 served by fewer than 2 pods (pinned to a pod, or served by too few)")
-        #expect(failed.details == ["session 2: 12 answer(s), all from backend-0"])
+        #expect(failed.message == "2 session(s) with at least 10 requests: 1 answered by fewer than 2 pods "
+                + "(pinned to a pod: state kept in one process, or sticky routing)")
+        #expect(failed.details == ["session 2: 12 request(s), 12 answered, all by backend-0"])
         let spreadOnly = LoadEvaluator(records: records.filter { $0.session != "2" }, windows: windows, targetRate: 10)
         #expect(spreadOnly.sessions(SessionsAssertion(), name: "s").verdict == .passed)
         // Nothing long enough to judge proves nothing: it fails.
         let none = spreadOnly.sessions(SessionsAssertion(minRequests: 50), name: "s")
-        #expect(none.verdict == .failed && none.message.hasPrefix("no session got 50 answered requests (2 session(s))"))
+        #expect(none.verdict == .failed && none.message.hasPrefix("no session got 50 requests (2 session(s))"))
+        // Requests count whatever their answer: a session only one pod can answer (the others 404) is pinned.
+        let failing = (0..<12).map { index -> RequestRecord in
+            var record = index % 3 == 0 ? Records.ok(index, at: Double(index), latency: 0.01, pod: "backend-0")
+                                        : Records.failed(index, at: Double(index), outcome: .status(404))
+            record.session = "7"
+            return record
+        }
+        let pinnedByErrors = LoadEvaluator(records: failing, windows: windows, targetRate: 10).sessions(SessionsAssertion(), name: "s")
+        #expect(pinnedByErrors.verdict == .failed && pinnedByErrors.details == ["session 7: 12 request(s), 4 answered, all by backend-0"])
     }
 }
 

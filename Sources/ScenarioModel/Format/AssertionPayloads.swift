@@ -195,8 +195,8 @@ public struct IsolationAssertion: Sendable, Hashable, Codable {
     }
 }
 
-/// `sessions` assertion: every session (the stack's `traffic.session`) that got at least `minRequests`
-/// successful answers was served by at least `minPods` distinct pods — proof that any replica serves
+/// `sessions` assertion: every session (the stack's `traffic.session`) with at least `minRequests`
+/// requests got successful answers from at least `minPods` distinct pods — proof that any replica serves
 /// any turn of a conversation, and that nothing pins a session to one pod.
 public struct SessionsAssertion: Sendable, Hashable, Codable {
     public var minPods: Int
