@@ -167,15 +167,19 @@ public struct StackWorkload: Sendable, Hashable {
     public var service: StackService?
     /// How a version is set; nil when the workload has no versions.
     public var version: VersionSetting?
+    /// The credentials a scenario's HTTP steps to this workload's Service carry instead of
+    /// `traffic.auth` (a bearer token from a Secret, e.g. a fault-control token); nil: `traffic.auth`'s.
+    public var auth: TrafficAuth?
 
     public init(name: String, kind: WorkloadKind, role: WorkloadRole? = nil, container: String? = nil,
-                service: StackService? = nil, version: VersionSetting? = nil) {
+                service: StackService? = nil, version: VersionSetting? = nil, auth: TrafficAuth? = nil) {
         self.name = name
         self.kind = kind
         self.role = role
         self.container = container
         self.service = service
         self.version = version
+        self.auth = auth
     }
 }
 

@@ -83,6 +83,8 @@ import Testing
         (["$defs", "deploy", "properties", "helm"], StackKeys.helm),
         (["$defs", "deploy", "properties", "overlays"], StackDeploy.providers),
         (["$defs", "workload"], StackKeys.workload),
+        (["$defs", "workload", "properties", "auth"], StackKeys.workloadAuth),
+        (["$defs", "workload", "properties", "auth", "properties", "bearer"], StackKeys.bearer),
         (["$defs", "workload", "properties", "service"], StackKeys.service),
         (["$defs", "workload", "properties", "version"], StackKeys.version),
         (["properties", "headers"], StackKeys.headers),

@@ -24,6 +24,8 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
     var credentials: [String: DatabaseCredentials] = [:]
     /// Namespace → the `Authorization` values the stack's `traffic.auth` gives (its Secret read, or tokens signed, at setup).
     var requestCredentials: [String: RequestCredentials] = [:]
+    /// Namespace → workload → the `Authorization` value of the workload's own `auth` (its Secret read at setup).
+    var workloadCredentials: [String: [String: RequestCredentials]] = [:]
     /// The stack's images, built (or found) once per stack file and provider in this process: for runs
     /// that start together (`--parallel`) and for drivers made side by side (the end-to-end tests,
     /// whose concurrent builds would otherwise race in `docker/build.sh`'s shared cache).
@@ -81,7 +83,8 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
                       access: lock.withLock { access[run.namespace] },
                       check: { assertion in await self.check(assertion, run: run) },
                       collectDiagnostics: { spec, reason in await self.collectDiagnostics(spec, reason: reason, run: run) },
-                      credentials: lock.withLock { requestCredentials[run.namespace] })
+                      credentials: lock.withLock { requestCredentials[run.namespace] },
+                      workloadCredentials: lock.withLock { workloadCredentials[run.namespace] ?? [:] })
     }
 
     /// The deployer for one run, its progress on the run's timeline.
@@ -183,6 +186,16 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
             lock.withLock { requestCredentials[namespace] = value }
             timeline.record(.note, "setup", "requests carry the credentials of traffic.auth (redacted)"
                             + (value.users.isEmpty ? "" : ", a token per user for \(value.users.count) user\(value.users.count == 1 ? "" : "s")"))
+        }
+        var own: [String: RequestCredentials] = [:]
+        for workload in stack.workloads {
+            guard let auth = workload.auth else { continue }
+            if !allowInsecureCredentials, let url = reached.url(workload.name) { try HTTPRequest.checkCredentialTransport(url) }
+            own[workload.name] = try await credentials(auth, namespace: namespace)
+        }
+        if !own.isEmpty {
+            lock.withLock { workloadCredentials[namespace] = own }
+            timeline.record(.note, "setup", "requests to \(own.keys.sorted().joined(separator: ", ")) carry their workload's own credentials (redacted)")
         }
         timeline.record(.note, "setup", "reached by \(reached.method): "
                         + reached.entries.map { "\($0.workload) at \($0.address)" }.joined(separator: ", "))

@@ -37,12 +37,15 @@ extension ActionContext {
         if let refusal = try await localGuard()?.refusal() {
             throw LabrunError(id: ErrorID.httpConnect, exitCode: ExitCode.external, message: "\(spec.method) \(spec.path): \(refusal).")
         }
-        let base = try url(spec.service.isEmpty ? (stack.api?.name ?? "") : spec.service)
+        let target = spec.service.isEmpty ? (stack.api?.name ?? "") : spec.service
+        let base = try url(target)
         let user = credentials?.firstUser
         let values = user.map { ["user": $0] } ?? [:]
         var headers = HTTPHeaders()
         for (name, value) in spec.headers.sorted(by: { $0.key < $1.key }) { headers.add(name, Placeholders.substitute(value, values)) }
-        if let authorization = credentials?.authorization(user: user), headers["Authorization"] == nil {
+        // A workload with credentials of its own gets those, never the users' tokens.
+        let authorization = workloadCredentials[target].map { $0.authorization(user: nil) } ?? credentials?.authorization(user: user)
+        if let authorization, headers["Authorization"] == nil {
             headers.add("Authorization", authorization)
         }
         var body: Data?

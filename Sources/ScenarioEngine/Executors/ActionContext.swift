@@ -34,6 +34,8 @@ struct ActionContext: Sendable {
     /// The `Authorization` values scenario requests carry (the stack's `traffic.auth`, read at setup; the first
     /// user's with `auth.jwt`); nil for none.
     var credentials: RequestCredentials? = nil
+    /// Workload → the `Authorization` value of its own `auth`, which requests to its Service carry instead.
+    var workloadCredentials: [String: RequestCredentials] = [:]
 
     /// The run's namespace: where every action works.
     var namespace: String { run.namespace }

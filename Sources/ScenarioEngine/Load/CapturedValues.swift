@@ -5,7 +5,10 @@ import ScenarioModel
 /// Values the load's operations captured from earlier answers (`capture: {id: /id}`), handed out in
 /// turn to the operations that need them (`${id}`).
 ///
-/// With users (`traffic.auth.jwt`), request `n` acts as user `n mod users` (`${user}`), and a value is
+/// With users (`traffic.auth.jwt`), each operation's requests take the users in turn (the `k`-th request
+/// the picker chose as `create` acts as user `k mod users`, `${user}`): taking them by the request's
+/// number instead lined the mix's repeating pattern up with the users, so that with a mix of 1:15:4 and
+/// four users one user made every new conversation and the others talked in one each. A value is
 /// handed only to requests of the user whose answer captured it: an API scoped per user would answer
 /// 404 to another user's `${id}`, and the load would measure its own mistake.
 ///
@@ -21,6 +24,8 @@ final class CapturedValues: @unchecked Sendable {
     /// By user (empty without users), then variable.
     private var values: [String: [String: [String]]] = [:]
     private var cursors: [String: [String: Int]] = [:]
+    /// Per operation the picker chose: how many requests it had, for taking the users in turn.
+    private var picks: [LoadOperation: Int] = [:]
 
     init(traffic: StackTraffic) {
         self.traffic = traffic
@@ -49,7 +54,10 @@ final class CapturedValues: @unchecked Sendable {
     /// value nothing has captured yet (for its user) is sent as the operation that captures it (an
     /// operation the validator requires in the mix), so `get` before any `create` becomes a `create`.
     func resolve(_ picked: LoadOperation, sequence: Int) -> (operation: LoadOperation, variables: [String: String]) {
-        let user = users.isEmpty ? nil : users[sequence % users.count]
+        let user = users.isEmpty ? nil : users[lock.withLock {
+            defer { picks[picked, default: 0] += 1 }
+            return picks[picked, default: 0] % users.count
+        }]
         let base = user.map { ["user": $0] } ?? [:]
         var operation = picked
         // A chain of producers is at most as long as the list of operations.

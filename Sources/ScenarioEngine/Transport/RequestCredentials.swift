@@ -4,7 +4,7 @@ import LabrunCore
 import StackModel
 
 /// The `Authorization` values a run's requests carry (the stack's `traffic.auth`): one shared
-/// value, or one per user (`auth.jwt`). The load's request `n` acts as user `n mod users`; a
+/// value, or one per user (`auth.jwt`). The load's requests take the users in turn, per operation; a
 /// scenario's HTTP steps act as the first user. Every value is registered with the Redactor by
 /// whoever made it, before anything prints.
 public struct RequestCredentials: Sendable, Hashable {

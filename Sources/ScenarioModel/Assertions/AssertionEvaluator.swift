@@ -14,7 +14,10 @@ public enum AssertionEvaluator {
             guard let invariant = assertion.kind.invariant else { return nil }
             return InvariantEvaluator.evaluate(invariant, name: name, kind: assertion.kind.kindName, samples: observed.invariants[assertion])
         case .slo(let spec):
-            return load.slo(spec.phase, spec.bounds, name: name)
+            guard let operations = spec.operations.map(Set.init) else { return load.slo(spec.phase, spec.bounds, name: name) }
+            let only = observed.records.filter { operations.contains($0.operation) }
+            return LoadEvaluator(records: only, windows: observed.windows, targetRate: observed.targetRate)
+                .slo(spec.phase, spec.bounds, name: name)
         case .throughput(let spec):
             return load.throughput(spec, name: name)
         case .servingPods(let spec):

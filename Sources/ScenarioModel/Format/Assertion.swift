@@ -96,7 +96,7 @@ public enum AssertionKind: Sendable, Hashable, Codable {
         case .kubernetes(let spec): return "kubernetes \(spec.kind)/\(spec.name)"
         case .recoveryTime(let spec):
             return "recoveryTime \(spec.measure.rawValue)\(spec.workload.map { " \($0)" } ?? "") after \(spec.after) within \(spec.within)"
-        case .slo(let spec): return "slo \(spec.phase.rawValue)"
+        case .slo(let spec): return "slo \(spec.phase.rawValue)" + (spec.operations.map { " of " + $0.map(\.rawValue).joined(separator: ", ") } ?? "")
         case .writeLedger: return "writeLedger"
         case .versionAccounting(let spec): return "versionAccounting final \(spec.expectFinal)"
         case .throughput(let spec): return "throughput \(spec.phase.rawValue)"

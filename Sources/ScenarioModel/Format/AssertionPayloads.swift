@@ -107,10 +107,13 @@ public enum RecoveryMeasure: String, Sendable, Hashable, Codable, CaseIterable {
 public struct SLOAssertion: Sendable, Hashable, Codable {
     public var phase: Phase
     public var bounds: SLOBounds
+    /// Only these operations' requests are judged (e.g. the task API while the chat's model is down); nil: all.
+    public var operations: [LoadOperation]?
 
-    public init(phase: Phase, bounds: SLOBounds) {
+    public init(phase: Phase, bounds: SLOBounds, operations: [LoadOperation]? = nil) {
         self.phase = phase
         self.bounds = bounds
+        self.operations = operations
     }
 }
 

@@ -240,8 +240,27 @@ extension ParseSession {
     }
 
     func sloAssertion(_ body: Located) -> SLOAssertion? {
-        guard let (bounds, fields) = sloBounds(body, extra: ["phase"], required: ["phase"]) else { return nil }
-        return fields.phase("phase").map { SLOAssertion(phase: $0, bounds: bounds) }
+        guard let (bounds, fields) = sloBounds(body, extra: ["phase", "operations"], required: ["phase"]) else { return nil }
+        var operations: [LoadOperation]?
+        if let raw = fields.value("operations") {
+            guard let items = reader.sequence(raw) else { return nil }
+            let names = stack.traffic.operations.map(\.name)
+            var picked: [LoadOperation] = []
+            for item in items {
+                guard let name = reader.string(item, pattern: .operationName) else { return nil }
+                guard names.contains(name) else {
+                    reader.error(Suggestion.unknown("operation", name, names), at: item.node, item.path)
+                    return nil
+                }
+                picked.append(LoadOperation(name))
+            }
+            if picked.isEmpty {
+                reader.error("names no operation; leave operations out to judge them all", at: raw.node, raw.path)
+                return nil
+            }
+            operations = picked
+        }
+        return fields.phase("phase").map { SLOAssertion(phase: $0, bounds: bounds, operations: operations) }
     }
 
     func writeLedger(_ body: Located) -> WriteLedgerAssertion? {

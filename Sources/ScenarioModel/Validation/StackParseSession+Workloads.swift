@@ -28,9 +28,13 @@ extension StackParseSession {
             let container = fields.has("container") ? fields.string("container", pattern: .dnsLabel(example: "api")) : nil
             let service = fields.value("service").flatMap { self.service($0) }
             let version = fields.value("version").flatMap { self.versionSetting($0) }
+            let auth = fields.value("auth").flatMap { self.workloadAuth($0) }
+            if fields.has("auth"), fields.value("service") == nil {
+                fields.error("a workload's auth is for requests to its Service; add a service", at: "auth")
+            }
             // Only a workload without errors is kept: a misspelt `service` must not read as "has no service" later.
             guard let name = entry.name, let kind, reader.errors.count == errorsBefore else { continue }
-            workloads.append(StackWorkload(name: name, kind: kind, role: role, container: container, service: service, version: version))
+            workloads.append(StackWorkload(name: name, kind: kind, role: role, container: container, service: service, version: version, auth: auth))
         }
         apiWorkload = holders[.api]
         if apiWorkload == nil && rolesReadable {
@@ -38,6 +42,17 @@ extension StackParseSession {
                          at: value.node, value.path)
         }
         return workloads.sorted { $0.name < $1.name }
+    }
+
+    /// `auth: {bearer: {secret, key}}` on a workload: one shared token (per-user tokens belong to traffic.auth).
+    func workloadAuth(_ value: Located) -> TrafficAuth? {
+        guard let fields = reader.fields(value, allowed: StackKeys.workloadAuth, required: StackKeys.workloadAuth, what: "credentials"),
+              let raw = fields.value("bearer"),
+              let bearer = reader.fields(raw, allowed: StackKeys.bearer, required: StackKeys.bearer) else { return nil }
+        let secret = bearer.string("secret", pattern: .dnsSubdomain)
+        let key = bearer.string("key", pattern: .secretKey)
+        guard let secret, let key else { return nil }
+        return .bearer(secret: secret, key: key)
     }
 
     func service(_ value: Located) -> StackService? {
