@@ -14,6 +14,7 @@ import asyncio
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
+import httpx2
 import psycopg
 from psycopg_pool import PoolTimeout
 
@@ -31,10 +32,27 @@ KNOWN: dict[str, str] = {
                              " after the database restarts, every request fails until the pod is replaced",
     "query-missing-user-filter": "the task list query forgets its user filter: GET /api/{user_id}/tasks lists"
                                  " every user's tasks, so one user reads another's",
+    "readiness-checks-model": "GET /readyz also calls the model provider (GET {MODEL_BASE_URL}/models, bounded by"
+                              " MODEL_TIMEOUT_SECONDS, 15 s, longer than the probe's 5 s) and answers 503 when it"
+                              " fails: a provider outage marks every replica unready and empties the Service",
 }
 
 #: The constraint that failpoint ``idempotency-key-not-unique`` drops (app/migrations/0002_users_and_chat.sql).
 IDEMPOTENCY_CONSTRAINT = "tasks_user_id_idempotency_key_key"
+
+
+async def model_unavailable(base_url: str, api_key: str, timeout: float) -> str | None:
+    """Failpoint ``readiness-checks-model``: what a readiness check that depends on the provider asks it —
+    the model list, with the chat's key and the chat's timeout. The name of the failure, or None when the
+    provider answered 200. (The mistake is calling it at all: readiness must not depend on anything a
+    restart or a removal from the Service cannot fix, and the timeout is longer than the probe waits.)"""
+    headers = {"Authorization": f"Bearer {api_key or 'unused'}"}
+    try:
+        async with httpx2.AsyncClient(timeout=timeout) as client:
+            response = await client.get(f"{base_url.rstrip('/')}/models", headers=headers)
+    except httpx2.HTTPError as error:
+        return type(error).__name__
+    return None if response.status_code == 200 else f"HTTP {response.status_code}"
 
 
 def parse(raw: str) -> frozenset[str]:

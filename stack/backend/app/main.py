@@ -183,6 +183,11 @@ def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAP
         except (PoolTimeout, psycopg.Error) as error:
             return JSONResponse({"status": "database unavailable", "error": type(error).__name__},
                                 status_code=503)
+        if "readiness-checks-model" in settings.failpoints and settings.model_base_url:
+            error = await failpoints.model_unavailable(settings.model_base_url, settings.model_api_key,
+                                                       settings.model_timeout)
+            if error:
+                return JSONResponse({"status": "model unavailable", "error": error}, status_code=503)
         return JSONResponse({"status": "ready", "schema_version": lifecycle.schema_version})
 
     @app.get("/version", tags=["health"])

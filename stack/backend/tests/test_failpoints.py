@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import psycopg
 import pytest
@@ -30,9 +32,9 @@ def test_an_unknown_failpoint_stops_the_backend(monkeypatch):
 
 def test_known_failpoints_parse():
     assert failpoints.parse(" idempotency-key-not-unique ,pool-never-reconnects,query-missing-user-filter,"
-                            "chat-history-in-memory, chat-tools-not-idempotent") == {
+                            "chat-history-in-memory, chat-tools-not-idempotent,readiness-checks-model") == {
         "idempotency-key-not-unique", "pool-never-reconnects", "query-missing-user-filter",
-        "chat-history-in-memory", "chat-tools-not-idempotent"}
+        "chat-history-in-memory", "chat-tools-not-idempotent", "readiness-checks-model"}
 
 
 def _create(client: httpx.Client, key: str) -> httpx.Response:
@@ -156,3 +158,49 @@ def test_chat_tools_not_idempotent_repeat_a_tool_when_a_turn_is_retried(postgres
     finally:
         chat.close()
         proc.stop()
+
+
+def _readyz(proc: BackendProcess, timeout: float) -> tuple[httpx.Response | None, float]:
+    """One readiness probe that gives up after ``timeout`` s, as the kubelet's does: the answer (None when
+    it gave up) and how long it took."""
+    start = time.monotonic()
+    try:
+        response = httpx.get(proc.url + "/readyz", timeout=timeout)
+    except httpx.TimeoutException:
+        response = None
+    return response, time.monotonic() - start
+
+
+def test_readiness_checks_model_makes_a_provider_outage_unready(postgres, model):
+    """The same model outage (the provider hangs) that leaves a correct backend ready: its /readyz never
+    calls the model (README, "Readiness never depends on the model")."""
+    dsn = postgres.create_database("failpoint_readiness_model")
+    broken = BackendProcess(dsn, **chat_env(model, FAILPOINTS="readiness-checks-model", MODEL_TIMEOUT_SECONDS="2"))
+    normal = BackendProcess(dsn, **chat_env(model, MODEL_TIMEOUT_SECONDS="2"))
+    try:
+        broken.wait_ready()  # a provider that answers: both ready
+        normal.wait_ready()
+        assert httpx.get(broken.url + "/version").json()["failpoints"] == ["readiness-checks-model"]
+        model.set_faults(hang=True)
+        # A probe that waits less than the model timeout (the manifests' 5 s against 15 s) gives up: unready.
+        response, _ = _readyz(broken, timeout=1.0)
+        assert response is None, "the broken backend's /readyz answered within 1 s while the provider hangs"
+        # One that waits longer gets 503 once the model timeout has passed: unready either way.
+        response, took = _readyz(broken, timeout=10.0)
+        assert response is not None and response.status_code == 503
+        assert response.json() == {"status": "model unavailable", "error": "ReadTimeout"}
+        assert took >= 1.9
+        # The correct backend: ready at once, under the same fault.
+        response, took = _readyz(normal, timeout=1.0)
+        assert response is not None and response.status_code == 200 and took < 1.0
+        # A provider answering errors: 503 at once; the provider back: ready again.
+        model.set_faults(error_rate=1.0, error_status=500)
+        response, _ = _readyz(broken, timeout=1.0)
+        assert response is not None and response.status_code == 503 and response.json()["error"] == "HTTP 500"
+        model.clear_faults()
+        response, _ = _readyz(broken, timeout=5.0)
+        assert response is not None and response.status_code == 200
+        assert any("failpoint active" in line and "readiness-checks-model" in line for line in broken.lines)
+    finally:
+        broken.stop()
+        normal.stop()

@@ -1,10 +1,14 @@
-"""Fault injection that a scenario drives at run time: latency, errors, 429s and hanging requests.
+"""Fault injection that a scenario drives at run time: latency, errors, 429s, hanging requests, and
+failures right after a tool ran.
 
 Every /v1 request takes a number, counted from the moment the faults were last set. Which requests
 fail is a function of that number alone, so a test can count: with ``error_rate`` r, request n fails
 when ceil(n*r) > ceil((n-1)*r) — exactly ceil(N*r) of the first N requests, evenly spread, starting
 with the first (r = 0.5 fails the 1st, 3rd, 5th, …; r = 0.1 the 1st, 11th, 21st, …), so a fault shows
-at once. ``rate_limit.rate`` picks the 429s the same way. No random numbers.
+at once. ``rate_limit.rate`` picks the 429s the same way. ``fail_after_tools`` picks by the request's
+content instead: every chat completion whose ``messages`` end with a tool result (the call that would
+phrase what a tool did) fails, while one that starts a turn passes — the provider failing mid-turn,
+after the tool's effect. No random numbers.
 
 The state lives in the process: with several replicas, drive each pod (or run one).
 """
@@ -40,6 +44,9 @@ class Faults(BaseModel):
     error_status: int = Field(500, ge=400, le=599, description="Status of the failed requests.")
     rate_limit: RateLimit | None = None
     hang: bool = Field(False, description="Hold every request open until the faults are cleared or changed.")
+    fail_after_tools: bool = Field(False, description="Fail (with error_status) every chat completion whose"
+                                                      " messages end with a tool result: the turn fails mid-way,"
+                                                      " after its tool ran.")
 
     def active(self) -> dict[str, bool]:
         """Which kinds of fault are on (the metric ``model_fault_active``)."""
@@ -48,6 +55,7 @@ class Faults(BaseModel):
             "error": self.error_rate > 0,
             "rate_limit": self.rate_limit is not None and self.rate_limit.rate > 0,
             "hang": self.hang,
+            "after_tools": self.fail_after_tools,
         }
 
 
@@ -82,7 +90,8 @@ class FaultState:
         self.faults = faults
         self.since = time.time()
         self.requests = 0
-        self.injected: dict[str, int] = {"latency": 0, "error": 0, "rate_limit": 0, "hang": 0}
+        self.injected: dict[str, int] = {"latency": 0, "error": 0, "rate_limit": 0, "hang": 0,
+                                      "after_tools": 0}
         # Whatever hangs now is released: the faults it was held by are gone. A new hang holds
         # the requests that arrive from now on.
         self._release.set()
@@ -108,6 +117,14 @@ class FaultState:
             rate_limited_for=f.rate_limit.retry_after_s if limited and f.rate_limit else None,
             error_status=f.error_status if failed else None,
         )
+
+    def after_tools(self, ends_with_tool: bool) -> int | None:
+        """The status a chat completion fails with when ``fail_after_tools`` is on and its messages end
+        with a tool result (``ends_with_tool``); None when it goes on. Counted in ``plan``'s number already."""
+        if not (self.faults.fail_after_tools and ends_with_tool):
+            return None
+        self.injected["after_tools"] += 1
+        return self.faults.error_status
 
     def released(self) -> asyncio.Event:
         """The event a hanging request waits for (set when the hang is cleared or replaced)."""

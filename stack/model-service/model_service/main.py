@@ -47,6 +47,14 @@ _ERROR_KINDS = {400: ("invalid_request_error", None), 401: ("invalid_request_err
                 429: ("rate_limit_error", "rate_limit_exceeded"), 503: ("server_error", "service_unavailable")}
 
 
+def _injected_error(status: int, why: str) -> OpenAIError:
+    """An injected failure in the shape a provider gives ``status`` (``why`` names the fault's reason)."""
+    type_, code = _ERROR_KINDS.get(status, ("server_error" if status >= 500 else "invalid_request_error", None))
+    headers = {"Retry-After": "1"} if status == 429 else None
+    return OpenAIError(status, f"Injected failure ({why}) from the lab's model stand-in.", type_, code,
+                       outcome="injected_error", headers=headers)
+
+
 def _bearer(request: Request) -> str:
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     return value.strip() if scheme.lower() == "bearer" else ""
@@ -123,12 +131,7 @@ def create_app(settings: Settings) -> FastAPI:
                                    f" in {wait:g}s.", "rate_limit_error", "rate_limit_exceeded", outcome="rate_limited",
                               headers={"Retry-After": str(math.ceil(wait)), "retry-after-ms": str(round(wait * 1000))})
         if plan.error_status:
-            type_, code = _ERROR_KINDS.get(plan.error_status, ("server_error" if plan.error_status >= 500
-                                                               else "invalid_request_error", None))
-            headers = {"Retry-After": "1"} if plan.error_status == 429 else None
-            raise OpenAIError(plan.error_status, f"Injected failure (request {plan.number} since the faults were"
-                                                 " set) from the lab's model stand-in.", type_, code,
-                              outcome="injected_error", headers=headers)
+            raise _injected_error(plan.error_status, f"request {plan.number} since the faults were set")
 
     async def _hold(request: Request) -> None:
         released = faults.released()
@@ -177,6 +180,12 @@ def create_app(settings: Settings) -> FastAPI:
     @app.post("/v1/chat/completions", dependencies=api, tags=["openai"])
     async def chat_completions(body: chat.ChatRequest, request: Request) -> Response:
         request.scope["model_model"] = body.model[:100]
+        # The one fault that needs the body: a request that ends with a tool result fails (mid-turn).
+        status = faults.after_tools(body.messages[-1].role == "tool")
+        if status:
+            request.scope["model_fault"] = [*request.scope.get("model_fault", []), "after_tools"]
+            metrics.injected.labels("after_tools").inc()
+            raise _injected_error(status, "after a tool result (fail_after_tools)")
         if body.model not in settings.model_names:
             raise _unknown_model(body.model)
         try:

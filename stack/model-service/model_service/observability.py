@@ -76,7 +76,7 @@ class Metrics:
         self.in_flight = Gauge("model_requests_in_flight", "Requests being handled now.", registry=r)
         self.hanging = Gauge("model_requests_hanging", "Requests held open by the hang fault now.", registry=r)
         self.fault_active = Gauge("model_fault_active", "1 while a kind of fault is set (latency, error,"
-                                  " rate_limit, hang).", ["fault"], registry=r)
+                                  " rate_limit, hang, after_tools).", ["fault"], registry=r)
         self.fault_latency = Gauge("model_fault_latency_seconds", "Latency added to every /v1 answer.", registry=r)
         self.fault_error_rate = Gauge("model_fault_error_rate", "Share of /v1 requests failed on purpose.", registry=r)
         self.injected = Counter("model_faults_injected", "Requests a fault acted on, by kind.", ["fault"], registry=r)

@@ -1,4 +1,5 @@
-"""Fault control against the real process: latency, counted errors, 429 with Retry-After, hanging."""
+"""Fault control against the real process: latency, counted errors, 429 with Retry-After, hanging,
+failures after a tool ran."""
 
 from __future__ import annotations
 
@@ -77,6 +78,42 @@ def test_rate_limit_answers_429_with_retry_after(live):
     assert live.faults()["injected"]["rate_limit"] == 1
 
 
+_CALL = {"id": "call_1", "type": "function", "function": {"name": "add_task", "arguments": '{"title": "milk"}'}}
+AFTER_TOOL = {"model": MODEL, "messages": [
+    {"role": "user", "content": "add a task to buy milk"},
+    {"role": "assistant", "content": None, "tool_calls": [_CALL]},
+    {"role": "tool", "tool_call_id": "call_1", "content": '{"task_id": 7, "status": "created", "title": "milk"}'}]}
+
+
+def test_fail_after_tools_fails_the_request_after_a_tool_result_only(live):
+    live.set_faults(fail_after_tools=True, error_status=503)
+    before = live.metric('model_faults_injected_total{fault="after_tools"}')
+    assert live.metric('model_fault_active{fault="after_tools"}') == 1
+    for _ in range(3):  # every such request, not a share of them
+        assert chat(live).status_code == 200, "a request that starts a turn is unaffected"
+        failed = httpx.post(f"{live.base_url}/v1/chat/completions", json=AFTER_TOOL, headers=live.api, timeout=10)
+        assert failed.status_code == 503
+        error = failed.json()["error"]
+        assert error["type"] == "server_error" and "fail_after_tools" in error["message"]
+    # A tool result earlier in the history, then a new user message: a new turn, unaffected.
+    next_turn = {**AFTER_TOOL, "messages": [*AFTER_TOOL["messages"], {"role": "assistant", "content": "Added."},
+                                            {"role": "user", "content": "list my tasks"}]}
+    assert httpx.post(f"{live.base_url}/v1/chat/completions", json=next_turn, headers=live.api).status_code == 200
+    state = live.faults()
+    assert state["active"]["after_tools"] and state["requests"] == 7 and state["injected"]["after_tools"] == 3
+    assert state["injected"]["error"] == 0
+    assert live.metric('model_faults_injected_total{fault="after_tools"}') - before == 3
+    live.clear_faults()
+    assert live.metric('model_fault_active{fault="after_tools"}') == 0
+    assert httpx.post(f"{live.base_url}/v1/chat/completions", json=AFTER_TOOL, headers=live.api).status_code == 200
+
+
+def test_fail_after_tools_defaults_to_error_status_500(live):
+    live.set_faults(fail_after_tools=True)
+    assert httpx.post(f"{live.base_url}/v1/chat/completions", json=AFTER_TOOL, headers=live.api).status_code == 500
+    assert chat(live).status_code == 200
+
+
 def test_hang_holds_requests_until_the_fault_is_cleared(live):
     live.set_faults(hang=True)
     results: list[httpx.Response] = []
@@ -124,6 +161,7 @@ def test_sigterm_releases_hanging_requests_and_exits(tmp_path):
 
 
 @pytest.mark.parametrize("body", [{"error_rate": 2}, {"error_status": 200}, {"latency_ms": -1}, {"hang": "yes"},
+                                  {"fail_after_tools": 1},
                                   {"unknown": 1}, {"rate_limit": {"retry_after_s": 1, "burst": 2}}])
 def test_bad_fault_settings_are_refused_and_change_nothing(live, body):
     live.set_faults(latency_ms=5)
