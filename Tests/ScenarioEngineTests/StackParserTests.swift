@@ -54,7 +54,8 @@ import Testing
             StackWorkload(name: "frontend", kind: .deployment, role: .ui, container: "frontend",
                           service: StackService(name: "frontend", port: 8080, ready: "/api/readyz")),
             StackWorkload(name: "model-service", kind: .deployment, container: "model-service",
-                          service: StackService(name: "model-service", port: 8000, ready: "/readyz")),
+                          service: StackService(name: "model-service", port: 8000, ready: "/readyz"),
+                          auth: .bearer(secret: "todo-model-control", key: "MODEL_CONTROL_TOKEN")),
             StackWorkload(name: "postgres", kind: .statefulSet, role: .database, container: "postgres",
                           service: StackService(name: "postgres", port: 5432)),
         ])
@@ -235,6 +236,19 @@ import Testing
             "labrun.yaml:17:34: ledger[2].operation[2]: operation \"home\" sends no ${idempotencyKey}, so the ledger cannot find its rows; "
                 + "send one, e.g. headers: {Idempotency-Key: \"${idempotencyKey}\"}",
             "labrun.yaml:18:26: ledger[3].operation: the ledger tracks no operation; name at least one",
+        ])
+    }
+
+    @Test func aWorkloadsOwnCredentialsAreOneBearerTokenForItsService() {
+        let withAuth = Self.minimal.replacingOccurrences(of: "web: {kind: Deployment, role: api, service: {name: web, port: 80}}", with: """
+            web: {kind: Deployment, role: api, service: {name: web, port: 80}}
+              admin: {kind: Deployment, auth: {bearer: {secret: s, key: K}}}
+              ops: {kind: Deployment, service: {name: ops, port: 81}, auth: {jwt: {secret: s, key: K}}}
+            """)
+        #expect(errors(withAuth) == [
+            "labrun.yaml:7:35: workloads.admin.auth: a workload's auth is for requests to its Service; add a service",
+            "labrun.yaml:8:65: workloads.ops.auth.bearer: missing required key \"bearer\"",
+            "labrun.yaml:8:66: workloads.ops.auth.jwt: unknown key \"jwt\" (expected one of: bearer)",
         ])
     }
 
