@@ -10,7 +10,7 @@
 #   6. always tears the compose project down (volumes too), and ends with "N passed, N failed".
 #
 # Environment: LABRUN_TAG (image tag, default dev), LABRUN_CACHE (default /var/cache/labrun),
-# LABRUN_ARTIFACTS (default artifacts/stack: JUnit XML, compose logs, the UI screenshot),
+# LABRUN_ARTIFACTS (default artifacts/stack: JUnit XML, compose logs, the UI's screenshots),
 # LABRUN_SKIP_BUILD=1 (reuse existing images).
 set -uo pipefail
 

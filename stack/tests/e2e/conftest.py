@@ -40,6 +40,21 @@ class Stack:
         claims = {"iss": "todo-auth", "aud": "todo-api", "sub": user, "iat": now, "exp": now + 900}
         return {"Authorization": "Bearer " + jwt.encode(claims, self.env["JWT_SECRET"], algorithm="HS256")}
 
+    def model_faults(self, faults: dict | None = None, *, clear: bool = False) -> dict:
+        """The model service's fault control, on the loopback port compose gave it, with the control token
+        only the harness holds: sets ``faults`` (or clears them with ``clear``), then answers what
+        ``GET /control/faults`` shows (the faults in force and the requests counted since they were set)."""
+        address = self.compose("port", "model-service", "8000").stdout.strip()
+        url = f"http://{address}/control/faults"
+        headers = {"Authorization": "Bearer " + self.env["MODEL_CONTROL_TOKEN"]}
+        if clear:
+            httpx.delete(url, headers=headers, timeout=5).raise_for_status()
+        elif faults is not None:
+            httpx.put(url, headers=headers, json=faults, timeout=5).raise_for_status()
+        response = httpx.get(url, headers=headers, timeout=5)
+        response.raise_for_status()
+        return response.json()
+
     def compose(self, *args: str, check: bool = True, timeout: float = 180) -> subprocess.CompletedProcess:
         cmd = ["docker-compose", "-f", str(COMPOSE_FILE), "-p", self.project, *args]
         result = subprocess.run(cmd, env=self.env, capture_output=True, text=True, timeout=timeout)
@@ -82,7 +97,8 @@ def stack():
     frontend_port, backend_port = free_port(), free_port()
     env = {**os.environ, "LABRUN_TAG": tag, "FRONTEND_PORT": str(frontend_port), "BACKEND_PORT": str(backend_port),
            "POSTGRES_PASSWORD": os.urandom(12).hex(), "APP_DB_PASSWORD": os.urandom(12).hex(),
-           "READER_DB_PASSWORD": os.urandom(12).hex(), "JWT_SECRET": os.urandom(32).hex(), "LAB_SIGN_IN": "true"}
+           "READER_DB_PASSWORD": os.urandom(12).hex(), "JWT_SECRET": os.urandom(32).hex(), "LAB_SIGN_IN": "true",
+           "MODEL_API_KEY": os.urandom(12).hex(), "MODEL_CONTROL_TOKEN": os.urandom(12).hex()}
     s = Stack(project=os.environ.get("LABRUN_SMOKE_PROJECT", "labrun-smoke"),
               frontend=f"http://127.0.0.1:{frontend_port}", backend=f"http://127.0.0.1:{backend_port}",
               version=os.environ.get("LABRUN_APP_VERSION", tag), env=env)
