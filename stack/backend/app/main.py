@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
+from pydantic import BaseModel, Field
 
 from . import failpoints, migrations
 from .admission import AdmissionMiddleware
@@ -29,6 +30,14 @@ from .tasks import router as tasks_router
 
 log = logging.getLogger("app")
 _CHAT_PATH = re.compile(r"^/api/[^/]+/chat$")
+
+
+class Readiness(BaseModel):
+    """/readyz's answer."""
+
+    status: str = Field(description="ready, migrating, draining or database unavailable")
+    schema_version: int | None = Field(None, description="The schema's migration version, when ready")
+    error: str | None = Field(None, description="Why not ready: the error's type, never its text")
 
 
 @dataclass
@@ -168,7 +177,8 @@ def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAP
         """Liveness: the process answers. Never touches the database."""
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["health"])
+    @app.get("/readyz", tags=["health"], response_model=Readiness,
+             responses={503: {"model": Readiness, "description": "Not ready: migrating, draining, or no database"}})
     async def readyz() -> JSONResponse:
         """Readiness: not draining, migrations applied, database answers."""
         if lifecycle.draining:

@@ -48,6 +48,12 @@ def test_bad_ids(client, path):
     assert ["path", "task_id"] in locs(client.get(path))
 
 
+def test_a_body_that_is_not_utf8_is_a_400(client, db):
+    response = client.post(TASKS, content=b'{"title": "\xff"}', headers={"Content-Type": "application/json"})
+    assert response.status_code == 400 and response.json()["detail"]
+    assert db.execute("SELECT count(*) FROM tasks").fetchone()[0] == 0
+
+
 @pytest.mark.parametrize("params, field", [({"limit": 0}, "limit"), ({"limit": 201}, "limit"),
                                            ({"offset": -1}, "offset"), ({"completed": "maybe"}, "completed")])
 def test_bad_query(client, params, field):
