@@ -44,3 +44,19 @@ def test_every_error_declares_its_json_body(document):
         for status, response in operation["responses"].items():
             if not status.startswith("2"):
                 assert "application/json" in response.get("content", {}), f"{label} {status}"
+
+
+def test_the_idempotency_key_declares_what_the_server_accepts(document):
+    for label in ("POST /api/{user_id}/tasks", "POST /api/{user_id}/chat"):
+        method, path = label.split(" ")
+        [header] = [p for p in document["paths"][path][method.lower()]["parameters"] if p["in"] == "header"]
+        assert header["schema"]["type"] == "string"  # a header is a string or absent, never null
+        assert header["schema"]["pattern"] == r"^[\x21-\x7e]{1,200}$"
+
+
+def test_a_patch_may_leave_fields_out_but_send_none_null(document):
+    patch = document["components"]["schemas"]["TaskUpdate"]
+    assert patch["minProperties"] == 1 and patch["additionalProperties"] is False
+    for name, field in patch["properties"].items():
+        assert "anyOf" not in field and "default" not in field, name
+    assert patch["properties"]["completed"] == {"type": "boolean", "title": "Completed"}

@@ -24,6 +24,9 @@ def locs(response) -> list[list]:
         ({"title": 5}, "title"),
         ({"title": "ok", "description": "d" * 2001}, "description"),
         ({"title": "ok", "completed": "perhaps"}, "completed"),
+        # A JSON boolean, as documented: not 0, 1 or "yes" (found by schemathesis: PUT took 0 as false).
+        ({"title": "ok", "completed": 0}, "completed"),
+        ({"title": "ok", "completed": "yes"}, "completed"),
         ({"title": "ok", "owner": "me"}, "owner"),
     ],
 )
@@ -41,6 +44,10 @@ def test_patch_needs_a_field_and_no_nulls(client):
     task = client.post(TASKS, json={"title": "t"}).json()
     assert client.patch(f"{TASKS}/{task['id']}", json={}).status_code == 422
     assert client.patch(f"{TASKS}/{task['id']}", json={"title": None}).status_code == 422
+    patched = locs(client.patch(f"{TASKS}/{task['id']}", json={"completed": 1}))
+    assert all(loc[:2] == ["body", "completed"] for loc in patched)
+    assert ["body", "completed"] in locs(client.put(f"{TASKS}/{task['id']}", json={"title": "t", "completed": 0}))
+    assert client.get(f"{TASKS}/{task['id']}").json()["completed"] is False
 
 
 @pytest.mark.parametrize("path", [TASKS + "/abc", TASKS + "/0", TASKS + "/-1", TASKS + "/99999999999999999999"])
