@@ -36,13 +36,14 @@ from .agent import ChatAgent, ModelFailure, ModelNotConfigured, TurnOutcome
 from .auth import CurrentUser
 from .idempotency import IdempotencyKey
 from .responses import AUTHENTICATED, BODY, DATABASE, RETRY_AFTER, error
+from .schemas import MAX_ID
 
 log = logging.getLogger("app.chat")
 
 #: The most recent messages a turn gives the model (older ones stay stored and readable).
 HISTORY_LIMIT = 50
 
-ConversationId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+ConversationId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class ChatRequest(BaseModel):
@@ -330,7 +331,7 @@ async def chat(user: CurrentUser, body: ChatRequest, request: Request, response:
             "duration_ms": round(elapsed * 1000, 3)}})
 
 
-ConversationPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
+ConversationPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.get("/conversations", response_model=ConversationPage)

@@ -8,6 +8,12 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+#: The largest task or conversation id accepted (bigserial columns). Not 2**63 - 1: FastAPI's OpenAPI models hold
+#: numeric bounds as floats, which print that as 2**63, a value the database cannot hold, so the document would
+#: promise what the server refuses. 2**53 - 1 is exact as a float, every JSON client that reads numbers as doubles
+#: (JavaScript) reads ids up to it exactly, and a sequence would need 9e15 rows to get there.
+MAX_ID = 2**53 - 1
+
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Description = Annotated[str, StringConstraints(max_length=2000)]
 

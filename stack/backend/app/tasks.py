@@ -17,13 +17,13 @@ from psycopg.rows import dict_row
 from .auth import CurrentUser
 from .idempotency import IdempotencyKey
 from .responses import AUTHENTICATED, BODY, DATABASE, error
-from .schemas import Task, TaskCreate, TaskPage, TaskReplace, TaskUpdate
+from .schemas import MAX_ID, Task, TaskCreate, TaskPage, TaskReplace, TaskUpdate
 
 router = APIRouter(prefix="/api/{user_id}/tasks", tags=["tasks"], responses={**AUTHENTICATED, **DATABASE})
 NOT_FOUND = {404: error("The user has no task of this id (another user's task is not found either)")}
 
 COLUMNS = "id, user_id, title, description, completed, created_at, updated_at"
-TaskId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+TaskId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def _pool(request: Request):

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from app.main import create_app
+from app.schemas import MAX_ID
 from app.settings import Settings
 
 
@@ -60,3 +61,23 @@ def test_a_patch_may_leave_fields_out_but_send_none_null(document):
     for name, field in patch["properties"].items():
         assert "anyOf" not in field and "default" not in field, name
     assert patch["properties"]["completed"] == {"type": "boolean", "title": "Completed"}
+
+
+def _bounds(node: Any) -> Iterator[float]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum"):
+                yield value
+            else:
+                yield from _bounds(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _bounds(value)
+
+
+def test_every_numeric_bound_is_the_exact_integer_the_server_enforces(document):
+    # FastAPI's models hold bounds as floats: 2**63 - 1 became 2**63 in the document, an id the server refuses.
+    bounds = list(_bounds(document))
+    assert MAX_ID in bounds
+    for bound in bounds:
+        assert bound == int(bound) and abs(bound) <= 2**53 - 1, bound

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from app.schemas import MAX_ID
+
 from .tokens import tasks
 
 TASKS = tasks("alice")
@@ -50,9 +52,17 @@ def test_patch_needs_a_field_and_no_nulls(client):
     assert client.get(f"{TASKS}/{task['id']}").json()["completed"] is False
 
 
-@pytest.mark.parametrize("path", [TASKS + "/abc", TASKS + "/0", TASKS + "/-1", TASKS + "/99999999999999999999"])
+@pytest.mark.parametrize("path", [TASKS + "/abc", TASKS + "/0", TASKS + "/-1", TASKS + "/99999999999999999999",
+                                  f"{TASKS}/{MAX_ID + 1}", f"/api/alice/conversations/{MAX_ID + 1}/messages"])
 def test_bad_ids(client, path):
-    assert ["path", "task_id"] in locs(client.get(path))
+    assert ["path", "task_id" if "/tasks/" in path else "conversation_id"] in locs(client.get(path))
+
+
+def test_the_largest_ids_are_the_documented_ones(client):
+    # The document says MAX_ID (test_openapi_document.py); it once said 2**63, which the server refused.
+    assert client.get(f"{TASKS}/{MAX_ID}").status_code == 404
+    too_big = client.post("/api/alice/chat", json={"message": "hi", "conversation_id": MAX_ID + 1})
+    assert ["body", "conversation_id"] in locs(too_big)
 
 
 def test_a_body_that_is_not_utf8_is_a_400(client, db):
