@@ -7,11 +7,13 @@ path (``PathUserToken``); schemathesis's ``ignored_auth`` check resends some wit
 its negative cases break the header or the path, and every case of a user's route is sent again with another
 user's token. Every built-in check runs: no 5xx at all (with the model service healthy even the chat's documented
 502/503/504 would be a bug), every status code, header and body as the document declares, schema-valid requests
-accepted and schema-violating ones refused.
+accepted and schema-violating ones refused. Then the stateful phase chains calls (a created task's id into GET,
+PATCH, complete, DELETE; links schemathesis infers from the document), and the request log must show a 2xx for
+every operation: the cases reached the handlers rather than bouncing at 401, 403 or 422.
 
-Bounded and deterministic for CI: a fixed seed, Hypothesis derandomized, no example database, and
-``MAX_EXAMPLES`` generated cases per operation in the fuzzing phase (the examples and coverage phases add their
-own boundary cases).
+Bounded and deterministic for CI: a fixed seed, Hypothesis derandomized, no example database, ``MAX_EXAMPLES``
+generated cases per operation in the fuzzing phase (the examples and coverage phases add their own boundary
+cases), and ``CHAINS`` chains of at most ``CHAIN_STEPS`` calls.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import json
 
 import httpx
+import hypothesis
 import pytest
 import schemathesis
 
@@ -28,6 +31,8 @@ from .server import BackendProcess
 
 #: Generated cases per operation in the fuzzing phase.
 MAX_EXAMPLES = 3
+#: Chains of calls in the stateful phase, and calls per chain.
+CHAINS, CHAIN_STEPS = 10, 6
 SEED = 14  # issue 14
 
 
@@ -50,7 +55,9 @@ def api(fuzzed_backend, model, clean):
         "request-timeout": 30,
         "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
     })
-    return schemathesis.openapi.from_url(fuzzed_backend.url + "/openapi.json", config=config)
+    loaded = schemathesis.openapi.from_url(fuzzed_backend.url + "/openapi.json", config=config)
+    loaded.auth(refresh_interval=None)(PathUserToken)
+    return loaded
 
 
 schema = schemathesis.pytest.from_fixture("api")
@@ -61,7 +68,6 @@ def _path_user(case: schemathesis.Case) -> str | None:
     return None if user is None else str(user)
 
 
-@schema.auth(refresh_interval=None)
 class PathUserToken:
     """A valid token for the ``{user_id}`` of the case's path (none for the operations without one)."""
 
@@ -84,15 +90,22 @@ def test_every_operation_answers_as_documented(case: schemathesis.Case) -> None:
         assert not 200 <= response.status_code < 300, f"{intruder} got {user}'s {case.operation.label}"
 
 
+def test_sequences_of_calls_answer_as_documented(api):
+    """Schemathesis's stateful phase: chains of calls where one answer feeds the next (a created task's id into
+    GET, PATCH, complete, DELETE), so the handlers also see ids that exist."""
+    api.as_state_machine().run(settings=hypothesis.settings(
+        max_examples=CHAINS, stateful_step_count=CHAIN_STEPS, derandomize=True, database=None, deadline=None))
+
+
 def test_the_fuzzing_reached_every_handler(fuzzed_backend):
-    """After the fuzz test above (pytest keeps a file's order): every operation got past the token and the
-    validation into its handler at least once (an answer other than 401, 403, 405 or 422, for its own route), a
-    chat turn went through the model service, and another user's token was refused with a 403."""
+    """After the tests above (pytest keeps a file's order), from the backend's request log: every operation answered
+    a 2xx at least once (so the tokens worked, and the stateful chains fed real ids to the id routes), a chat turn
+    went through the model service, and another user's token was refused with a 403."""
     logged = [json.loads(line) for line in fuzzed_backend.lines if line.startswith("{")]
     requests = [entry for entry in logged if entry.get("msg") == "request"]
-    reached = {(r["method"], r["route"]) for r in requests if r["status"] not in (401, 403, 405, 422)}
+    succeeded = {(r["method"], r["route"]) for r in requests if 200 <= r["status"] < 300}
     document = httpx.get(fuzzed_backend.url + "/openapi.json").json()
     operations = {(method.upper(), path) for path, item in document["paths"].items() for method in item}
-    assert operations - reached == set()
+    assert operations - succeeded == set()
     assert any(entry.get("msg") == "chat turn" and entry["outcome"] == "ok" for entry in logged)
     assert any(r["user_id"] in ("mallory", "trent") and r["status"] == 403 for r in requests)
