@@ -287,9 +287,9 @@ NOT_FOUND = {404: error("Not a conversation of the user's")}
     **BODY, **NOT_FOUND,
     409: error("The Idempotency-Key was used with another chat request"),
     502: error("The model provider failed, rate-limited past the retries, or refused the request",
-               Retry_After=RETRY_AFTER + " (the provider's, for a 429; absent when a retry cannot help)"),
+               {"Retry-After": RETRY_AFTER + " (the provider's, for a 429; absent when a retry cannot help)"}),
     503: error("No model configured; too many turns on this replica; a turn with this Idempotency-Key still"
-               " running; or the database unavailable", Retry_After=RETRY_AFTER + " (absent: not configured)"),
+               " running; or the database unavailable", {"Retry-After": RETRY_AFTER + " (absent: not configured)"}),
     504: error("The model did not answer within MODEL_TIMEOUT_SECONDS")})
 async def chat(user: CurrentUser, body: ChatRequest, request: Request, response: Response,
                idempotency_key: IdempotencyKey) -> dict[str, Any]:

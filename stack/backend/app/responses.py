@@ -20,11 +20,11 @@ class Problem(BaseModel):
     detail: str = Field(description="What went wrong; never a token, a key or a model provider's own text")
 
 
-def error(description: str, **headers: str) -> dict[str, Any]:
+def error(description: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
     """A documented error answer: a ``Problem`` body and the headers it carries (name → meaning)."""
     entry: dict[str, Any] = {"model": Problem, "description": description}
     if headers:
-        entry["headers"] = {name.replace("_", "-"): {"description": meaning, "schema": {"type": "string"}}
+        entry["headers"] = {name: {"description": meaning, "schema": {"type": "string"}}
                             for name, meaning in headers.items()}
     return entry
 
@@ -34,14 +34,14 @@ RETRY_AFTER = "Seconds to wait before trying again"
 #: Routes behind a user's bearer token (app/auth.py): every route under /api/{user_id}.
 AUTHENTICATED: dict[int | str, dict[str, Any]] = {
     401: error("No bearer token, or one that is malformed, badly signed, expired, or for another issuer or"
-               " audience; `detail` says which", WWW_Authenticate='`Bearer`, with `error="invalid_token"` when a'
-               " token was sent"),
+               " audience; `detail` says which",
+               {"WWW-Authenticate": '`Bearer`, with `error="invalid_token"` when a token was sent'}),
     403: error("A valid token, of another user than the path's `user_id`"),
 }
 
 #: Routes that use the database (app/main.py's handlers for a pool timeout and a lost connection).
 DATABASE: dict[int | str, dict[str, Any]] = {
-    503: error("The database is unreachable, or no pooled connection was free in time", Retry_After=RETRY_AFTER),
+    503: error("The database is unreachable, or no pooled connection was free in time", {"Retry-After": RETRY_AFTER}),
 }
 
 #: Routes that read a JSON body (app/observability.py's limit, then Starlette's parsing).
