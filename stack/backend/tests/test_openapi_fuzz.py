@@ -30,9 +30,9 @@ from .conftest import chat_env
 from .server import BackendProcess
 
 #: Generated cases per operation in the fuzzing phase.
-MAX_EXAMPLES = 3
+MAX_EXAMPLES = 25
 #: Chains of calls in the stateful phase, and calls per chain.
-CHAINS, CHAIN_STEPS = 10, 6
+CHAINS, CHAIN_STEPS = 20, 6
 SEED = 14  # issue 14
 
 
