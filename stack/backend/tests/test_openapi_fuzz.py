@@ -8,8 +8,8 @@ its negative cases break the header or the path, and every case of a user's rout
 user's token. Every built-in check runs: no 5xx at all (with the model service healthy even the chat's documented
 502/503/504 would be a bug), every status code, header and body as the document declares, schema-valid requests
 accepted and schema-violating ones refused. Then the stateful phase chains calls (a created task's id into GET,
-PATCH, complete, DELETE; links schemathesis infers from the document), and the request log must show a 2xx for
-every operation: the cases reached the handlers rather than bouncing at 401, 403 or 422.
+PATCH, complete, DELETE; links schemathesis infers from the document), and the request log must show every
+operation reaching its handler: the cases did not all bounce at 401, 403 or 422.
 
 Bounded and deterministic for CI: a fixed seed, Hypothesis derandomized, no example database, ``MAX_EXAMPLES``
 generated cases per operation in the fuzzing phase (the examples and coverage phases add their own boundary
