@@ -29,12 +29,13 @@ public struct Stack: Sendable, Hashable {
     public var database: StackDatabase?
     /// The requests the background load sends.
     public var traffic: StackTraffic
-    /// How the write ledger finds the rows the load's writes made; nil disables `writeLedger`.
-    public var ledger: StackLedger?
+    /// How the write ledgers find the rows the load's writes made (the first is the default of a
+    /// `writeLedger` assertion); none disables `writeLedger`.
+    public var ledgers: [StackLedger]
 
     public init(name: String, description: String, file: String, root: String, images: [StackImage],
                 deploy: StackDeploy, workloads: [StackWorkload], headers: ResponseHeaders,
-                database: StackDatabase?, traffic: StackTraffic, ledger: StackLedger?) {
+                database: StackDatabase?, traffic: StackTraffic, ledgers: [StackLedger]) {
         self.name = name
         self.description = description
         self.file = file
@@ -45,7 +46,7 @@ public struct Stack: Sendable, Hashable {
         self.headers = headers
         self.database = database
         self.traffic = traffic
-        self.ledger = ledger
+        self.ledgers = ledgers
     }
 
     /// An absolute path for a path written in the file.
@@ -57,6 +58,12 @@ public struct Stack: Sendable, Hashable {
     }
 
     public func workload(_ name: String) -> StackWorkload? { workloads.first { $0.name == name } }
+
+    /// The ledger named `name`, or the first one when `name` is nil.
+    public func ledger(named name: String?) -> StackLedger? {
+        guard let name else { return ledgers.first }
+        return ledgers.first { $0.name == name }
+    }
 
     /// The workload that plays `role`, if any (the parser allows each role once).
     public func workload(role: WorkloadRole) -> StackWorkload? { workloads.first { $0.role == role } }
@@ -351,16 +358,22 @@ public struct TrafficOperation: Sendable, Hashable {
     public var usesIdempotencyKey: Bool { variables.contains("idempotencyKey") }
 }
 
-/// How the write ledger counts the rows of the load's writes.
+/// How a write ledger counts the rows of the load's writes.
 public struct StackLedger: Sendable, Hashable {
-    /// The operation whose idempotency keys the ledger tracks (it must use `${idempotencyKey}`).
-    public var operation: String
+    /// The name a `writeLedger` assertion uses (`ledger: conversations`); a stack file with one ledger
+    /// written as a mapping calls it `writes`.
+    public var name: String
+    /// The operations whose idempotency keys the ledger tracks (each must use `${idempotencyKey}`).
+    public var operations: [String]
     /// A read-only query with one parameter, `$1`, a LIKE pattern of the run's keys; it returns
     /// one row per key found: the key in its first column, the number of rows in its second.
     public var query: String
 
-    public init(operation: String, query: String) {
-        self.operation = operation
+    public static let defaultName = "writes"
+
+    public init(name: String = StackLedger.defaultName, operations: [String], query: String) {
+        self.name = name
+        self.operations = operations
         self.query = query
     }
 }

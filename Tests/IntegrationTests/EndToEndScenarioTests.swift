@@ -21,6 +21,8 @@ import ScenarioModel
     func scaleOutUnderLoad() async throws { try await expectPass("scale-out-under-load") }
     @Test(.enabled(if: EndToEndScenario.enabled("db-persistence-restart"), EndToEndScenario.skipComment), .timeLimit(.minutes(60)))
     func dbPersistenceRestart() async throws { try await expectPass("db-persistence-restart") }
+    @Test(.enabled(if: EndToEndScenario.enabled("cluster-restart"), EndToEndScenario.skipComment), .timeLimit(.minutes(60)))
+    func clusterRestart() async throws { try await expectPass("cluster-restart") }
     @Test(.enabled(if: EndToEndScenario.enabled("chaos-network-partition"), EndToEndScenario.skipComment), .timeLimit(.minutes(60)))
     func chaosNetworkPartition() async throws { try await expectPass("chaos-network-partition") }
     @Test(.enabled(if: EndToEndScenario.enabled("chaos-bad-rollout"), EndToEndScenario.skipComment), .timeLimit(.minutes(60)))
@@ -32,7 +34,7 @@ import ScenarioModel
     @Test func everyScenarioFileHasATest() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: EndToEndScenario.projectRoot() + "/scenarios")
             .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
-        #expect(names == ["chaos-bad-rollout", "chaos-network-partition", "chaos-pod-kill", "chaos-rolling-update", "db-persistence-restart", "scale-out-under-load",
+        #expect(names == ["chaos-bad-rollout", "chaos-network-partition", "chaos-pod-kill", "chaos-rolling-update", "cluster-restart", "db-persistence-restart", "scale-out-under-load",
                           "user-isolation-under-load"])
     }
 }

@@ -17,7 +17,7 @@ struct PostgresIntegrationLedgerTests {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let file = root.appendingPathComponent("stack/labrun.yaml").path
         let stack = try StackLoader().load(file: file)
-        return (try #require(stack.ledger), file)
+        return (try #require(stack.ledger(named: nil)), file)
     }
 
     /// A write of the load: sent at `at`, answered (or given up on) 10 ms later.
@@ -73,7 +73,8 @@ struct PostgresIntegrationLedgerTests {
             Self.create(key(6), 6, at: 2.0, .status(409)),           // failed
         ]
         let observed = RunObservations(records: records, windows: PhaseWindows(loadStart: 0, stepsStart: 1, recoveryEnd: 3, loadEnd: 4),
-                                       targetRate: 1, ledgerRows: final, ledgerSeen: seen, ledgerOperation: LoadOperation("create"))
+                                       targetRate: 1, ledgers: [LedgerObservation(name: "writes", operations: [LoadOperation("create")],
+                                                                                        rows: final, seen: seen)])
         let result = try #require(AssertionEvaluator.evaluate(Assertion(name: "ledger", .writeLedger(WriteLedgerAssertion())), observed))
         let counts = try #require(result.writeOutcomes)
         #expect(counts.counts == ["ok": 1, "lost": 1, "duplicated": 1, "unexpected": 2, "recovered": 1,

@@ -26,7 +26,7 @@ import ScenarioModel
                 seen.record(readAt: time, rows: rows.filter { key, _ in (Int(key.dropFirst()) ?? 0) <= Int(time * 10) })
             }
         }
-        let ledger = WriteLedger(records: records, operation: LoadOperation("create"), rows: rows, seen: timed ? seen : nil)
+        let ledger = WriteLedger(records: records, operations: [LoadOperation("create")], rows: rows, seen: timed ? seen : nil)
         return ledger.evaluate(WriteLedgerAssertion(), name: "every write accounted for")
     }
 

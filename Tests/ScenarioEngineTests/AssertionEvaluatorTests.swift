@@ -17,7 +17,7 @@ import Testing
             OperationResult(block: "try", action: "rollingUpdate", verdict: .passed, start: 10, end: 18, faultLandedAt: 10.5),
         ])
         return RunObservations(records: records, windows: windows, targetRate: 10, steps: [roll], readyAt: ["roll": 17],
-                               ledgerRows: ledger, ledgerOperation: .create)
+                               ledgers: [LedgerObservation(name: "writes", operations: [.create], rows: ledger)])
     }
 
     @Test func loadBasedAssertionsAreEvaluatedFromObservations() throws {
@@ -44,9 +44,16 @@ import Testing
         let ledger = AssertionEvaluator.evaluate(Assertion(.writeLedger(WriteLedgerAssertion())), observations(ledger: nil))
         #expect(ledger?.verdict == .error)
         var noLedgerSection = observations()
-        noLedgerSection.ledgerOperation = nil
+        noLedgerSection.ledgers = []
         let unreconciled = AssertionEvaluator.evaluate(Assertion(.writeLedger(WriteLedgerAssertion())), noLedgerSection)
         #expect(unreconciled?.verdict == .failed && unreconciled?.message.contains("no ledger section") == true)
+        // A ledger whose operations the load never sent has nothing to reconcile: it fails, it does not pass.
+        var untouched = observations()
+        untouched.ledgers = [LedgerObservation(name: "turns", operations: [LoadOperation("chat")], rows: [:])]
+        let idle = AssertionEvaluator.evaluate(Assertion(.writeLedger(WriteLedgerAssertion(ledger: "turns"))), untouched)
+        #expect(idle?.verdict == .failed && idle?.message.hasPrefix("the load made no write that ledger turns tracks") == true)
+        let unknown = AssertionEvaluator.evaluate(Assertion(.writeLedger(WriteLedgerAssertion(ledger: "nope"))), untouched)
+        #expect(unknown?.verdict == .failed && unknown?.message == "the stack file has no ledger named nope")
         let unknownStep = Assertion(.recoveryTime(RecoveryTimeAssertion(measure: .firstSuccess, after: "never", within: .seconds(1))))
         #expect(AssertionEvaluator.evaluate(unknownStep, observations())?.verdict == .error)
     }

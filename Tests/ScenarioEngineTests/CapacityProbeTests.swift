@@ -233,14 +233,14 @@ final class HangingTransport: LoadTransport, @unchecked Sendable {
         let acknowledged = calibration.filter(\.succeeded).compactMap(\.idempotencyKey)
         var rows = Dictionary(uniqueKeysWithValues: (acknowledged + ["run-0"]).map { ($0, 1) })
         let ledger = Assertion(name: "ledger", .writeLedger(WriteLedgerAssertion()))
-        let observed = RunObservations(records: load, windows: windows, targetRate: 10, steps: [fault], ledgerRows: rows,
-                                       ledgerOperation: .create, calibrationRecords: calibration)
+        let observed = RunObservations(records: load, windows: windows, targetRate: 10, steps: [fault], ledgers: [LedgerObservation(name: "writes", operations: [.create], rows: rows)],
+                                       calibrationRecords: calibration)
         let passed = try #require(AssertionEvaluator.evaluate(ledger, observed))
         #expect(passed.verdict == .passed)
         #expect(passed.measured["acknowledged"] == Double(acknowledged.count + 1))
         rows["run-cal-1"] = nil
         var lost = observed
-        lost.ledgerRows = rows
+        lost.ledgers[0].rows = rows
         let failed = try #require(AssertionEvaluator.evaluate(ledger, lost))
         #expect(failed.verdict == .failed)
         #expect(failed.details.contains("  run-cal-1"))

@@ -51,7 +51,7 @@ import Testing
     let rows = ["k0": 1, "k2": 2, "k3": 1, "k5": 1, "k6": 1, "k-never-sent": 1]
 
     @Test func everyWriteFallsInOneClass() {
-        let ledger = WriteLedger(records: records, operation: .create, rows: rows)
+        let ledger = WriteLedger(records: records, operations: [.create], rows: rows)
         #expect(ledger.keys(.ok) == ["k0"])
         #expect(ledger.keys(.lost) == ["k1"])
         #expect(ledger.keys(.duplicated) == ["k2"])
@@ -65,7 +65,7 @@ import Testing
     }
 
     @Test func lostDuplicatedAndUnexpectedWritesFailWithTheirKeys() {
-        let result = WriteLedger(records: records, operation: .create, rows: rows).evaluate(WriteLedgerAssertion(), name: "ledger")
+        let result = WriteLedger(records: records, operations: [.create], rows: rows).evaluate(WriteLedgerAssertion(), name: "ledger")
         #expect(result.verdict == .failed)
         #expect(result.message == "1 acknowledged write(s) lost (allowed 0); 1 write(s) duplicated (allowed 0); "
                 + "2 unexpected write(s) present: never sent or refused (allowed 0) — "
@@ -83,7 +83,7 @@ import Testing
     }
 
     @Test func allowancesAndRecoveredWrites() {
-        let ledger = WriteLedger(records: records, operation: .create, rows: rows)
+        let ledger = WriteLedger(records: records, operations: [.create], rows: rows)
         let lenient = ledger.evaluate(WriteLedgerAssertion(maxLost: 1, maxDuplicated: 1, maxUnexpected: 2), name: "l")
         #expect(lenient.verdict == .passed)
         #expect(lenient.message.hasPrefix("no write lost, duplicated or unexpected — ok 1, lost 1"))
@@ -94,7 +94,7 @@ import Testing
 
     @Test func recoveredAndIndeterminateWritesAreNoFailure() {
         let clean = ["k0": 1, "k1": 1, "k2": 1, "k3": 1, "k6": 1]
-        let result = WriteLedger(records: records, operation: .create, rows: clean).evaluate(WriteLedgerAssertion(), name: "l")
+        let result = WriteLedger(records: records, operations: [.create], rows: clean).evaluate(WriteLedgerAssertion(), name: "l")
         #expect(result.verdict == .passed, "\(result.message)")
         #expect(result.message == "no write lost, duplicated or unexpected — "
                 + "ok 3, lost 0, duplicated 0, unexpected 0, recovered 2, failed-indeterminate 1, failed 3")
@@ -110,7 +110,7 @@ import Testing
         seen.record(readAt: 3.0, rows: ["k0": 1, "k2": 2, "k3": 1])    // k2 seen 2.79 s after
         #expect(seen.firstSeen == ["k0": 0.05, "k1": 0.15, "k3": 0.15, "k2": 3.0])
         #expect(seen.vanished == ["k1": 0.6])
-        let ledger = WriteLedger(records: records, operation: .create, rows: ["k0": 1, "k2": 2, "k3": 1], seen: seen)
+        let ledger = WriteLedger(records: records, operations: [.create], rows: ["k0": 1, "k2": 2, "k3": 1], seen: seen)
         let visibility = try #require(ledger.visibility)
         #expect(visibility.measured == 2, "ok and acknowledged duplicated writes")
         #expect(abs((visibility.p50 ?? 0) - 0.04) < 1e-9)
@@ -136,7 +136,7 @@ import Testing
         var seen = LedgerVisibility()
         seen.record(readAt: 0.005, rows: ["k0": 1])   // committed, answer still on its way (ack at 0.01)
         seen.record(readAt: 1, rows: ["k0": 1])
-        let visibility = try #require(WriteLedger(records: records, operation: .create, rows: ["k0": 1], seen: seen).visibility)
+        let visibility = try #require(WriteLedger(records: records, operations: [.create], rows: ["k0": 1], seen: seen).visibility)
         #expect(visibility.beforeAcknowledgement == 1)
         #expect(visibility.p50 == 0 && visibility.buckets.first?.count == 1)
     }
@@ -144,7 +144,7 @@ import Testing
     @Test func oneReadTimesNothing() {
         var seen = LedgerVisibility()
         seen.record(readAt: 5, rows: ["k0": 1])
-        #expect(WriteLedger(records: records, operation: .create, rows: ["k0": 1], seen: seen).visibility == nil)
+        #expect(WriteLedger(records: records, operations: [.create], rows: ["k0": 1], seen: seen).visibility == nil)
     }
 }
 

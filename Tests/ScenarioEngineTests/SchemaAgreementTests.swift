@@ -94,7 +94,7 @@ import Testing
         (["properties", "traffic", "properties", "auth", "properties", "jwt"], StackKeys.jwt),
         (["properties", "traffic", "properties", "isolation"], StackKeys.isolation),
         (["$defs", "operation"], StackKeys.operation),
-        (["properties", "ledger"], StackKeys.ledger),
+        (["$defs", "ledger"], StackKeys.ledger),
     ]
 
     @Test func theStackSchemaAllowsTheKeysTheParserAllows() throws {

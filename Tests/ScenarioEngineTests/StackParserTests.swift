@@ -75,8 +75,8 @@ import Testing
                                                     users: JWTAuth.users(count: 8, prefix: "labrun-user-"))))
         #expect(stack.traffic.operation("complete")?.write == true)
         #expect(stack.traffic.producer(of: "id")?.name == "create")
-        #expect(stack.ledger == StackLedger(operation: "create", query: "SELECT idempotency_key, count(*) FROM tasks "
-                                            + "WHERE idempotency_key LIKE $1 GROUP BY idempotency_key"))
+        #expect(stack.ledgers == [StackLedger(operations: ["create"], query: "SELECT idempotency_key, count(*) FROM tasks "
+                                            + "WHERE idempotency_key LIKE $1 GROUP BY idempotency_key")])
         #expect(stack.path("kubernetes") == TestPaths.repositoryRoot + "/kubernetes")
     }
 
@@ -105,7 +105,7 @@ import Testing
         #expect(stack.workloads == [StackWorkload(name: "web", kind: .deployment, role: .api, service: StackService(name: "web", port: 80))])
         #expect(stack.headers == ResponseHeaders())
         #expect(stack.database == nil)
-        #expect(stack.ledger == nil)
+        #expect(stack.ledgers.isEmpty)
         #expect(stack.traffic == StackTraffic(workload: "web", operations: [TrafficOperation(name: "home", method: "GET", path: "/")]))
     }
 
@@ -185,6 +185,55 @@ import Testing
         ])
     }
 
+    /// `ledger` as one mapping (named writes) or a list of named ledgers, each tracking one operation or several.
+    @Test func ledgersAreOneMappingOrANamedList() throws {
+        let writes = """
+            apiVersion: labrun.dev/v1alpha1
+            kind: Stack
+            metadata: {name: x, description: d}
+            deploy: {kustomize: k8s}
+            workloads:
+              web: {kind: Deployment, role: api, service: {name: web, port: 80}}
+              db: {kind: StatefulSet, role: database, service: {name: db, port: 5432}}
+            database: {workload: db, secret: s, keys: {user: U, password: P, database: D}}
+            traffic:
+              operations:
+                create: {method: POST, path: /notes, headers: {Idempotency-Key: "${idempotencyKey}"}, write: true}
+                say: {method: POST, path: /say, body: {text: "${idempotencyKey}"}, write: true}
+                home: {path: /}
+
+            """
+        let list = writes + """
+            ledger:
+              - {name: notes, operation: create, query: "SELECT k, count(*) FROM notes WHERE k LIKE $1 GROUP BY k"}
+              - {name: said, operation: [say, create], query: "SELECT k, count(*) FROM said WHERE k LIKE $1 GROUP BY k"}
+
+            """
+        guard case .success(let stack) = StackParser().parse(yaml: list, file: "labrun.yaml", absolutePath: "/lab/stack/labrun.yaml") else {
+            Issue.record("the list was refused: \(errors(list))")
+            return
+        }
+        #expect(stack.ledgers.map(\.name) == ["notes", "said"])
+        #expect(stack.ledgers.map(\.operations) == [["create"], ["say", "create"]])
+        #expect(stack.ledger(named: nil)?.name == "notes" && stack.ledger(named: "said") != nil && stack.ledger(named: "x") == nil)
+        let mistakes = writes + """
+            ledger:
+              - {name: notes, operation: create, query: "SELECT k, count(*) FROM n WHERE k LIKE $1 GROUP BY k"}
+              - {name: notes, operation: say, query: "SELECT k, count(*) FROM n WHERE k LIKE $1 GROUP BY k"}
+              - {operation: [create, create, home], query: "SELECT k, count(*) FROM n WHERE k LIKE $1 GROUP BY k"}
+              - {name: e, operation: [], query: "SELECT k, count(*) FROM n WHERE k LIKE $1 GROUP BY k"}
+
+            """
+        #expect(errors(mistakes) == [
+            "labrun.yaml:16:5: ledger[1].name: a second ledger named \"notes\"; each ledger needs a name of its own",
+            "labrun.yaml:17:5: ledger[2].name: missing required key \"name\"",
+            "labrun.yaml:17:26: ledger[2].operation[1]: operation \"create\" is listed twice",
+            "labrun.yaml:17:34: ledger[2].operation[2]: operation \"home\" sends no ${idempotencyKey}, so the ledger cannot find its rows; "
+                + "send one, e.g. headers: {Idempotency-Key: \"${idempotencyKey}\"}",
+            "labrun.yaml:18:26: ledger[3].operation: the ledger tracks no operation; name at least one",
+        ])
+    }
+
     @Test func helmAndDockerfileBuildsAreParsedWithTheirDefaults() throws {
         let stack = try load("helm-dockerfiles")
         #expect(stack.root == TestPaths.testsDirectory + "/Fixtures")
@@ -222,7 +271,7 @@ import Testing
         #expect(stack.traffic.operation("create")?.variables == ["idempotencyKey", "sequence"])
         #expect(stack.traffic.operation("read")?.needs == ["etag", "note"])
         #expect(stack.traffic.producer(of: "etag")?.name == "create")
-        #expect(stack.ledger?.query == "SELECT idempotency_key, count(*)\nFROM notes\nWHERE idempotency_key LIKE $1\nGROUP BY idempotency_key\n")
+        #expect(stack.ledgers.first?.query == "SELECT idempotency_key, count(*)\nFROM notes\nWHERE idempotency_key LIKE $1\nGROUP BY idempotency_key\n")
     }
 
     // MARK: Invalid fixtures

@@ -57,7 +57,7 @@ struct ScratchRepo {
             workloads: [StackWorkload(name: "backend", kind: .deployment, role: .api, service: StackService(name: "backend", port: 8000))],
             headers: ResponseHeaders(), database: nil,
             traffic: StackTraffic(workload: "backend", operations: [TrafficOperation(name: "get", method: "GET", path: "/")]),
-            ledger: nil)
+            ledgers: [])
     }
 
     func image(_ name: String) -> StackImage { stack.images.first { $0.name == name }! }

@@ -2,6 +2,10 @@ import Foundation
 import LabrunCore
 
 /// Reads and writes labrun's state file (JSON, written atomically, mode 0600).
+///
+/// Several runs may change it at once (`labrun all --parallel`, two terminals): each write goes
+/// through a temporary file of its own, and `update` holds an exclusive lock (`flock` on
+/// `<path>.lock`) from its read to its write, so no change overwrites another.
 public struct StateStore: Sendable {
     public let path: String
 
@@ -33,7 +37,7 @@ public struct StateStore: Sendable {
         let directory = (path as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let tmp = path + ".tmp-\(getpid())"
+            let tmp = path + ".tmp-\(getpid())-\(UUID().uuidString.prefix(8))"
             guard FileManager.default.createFile(atPath: tmp, contents: data, attributes: [.posixPermissions: 0o600]) else {
                 throw CocoaError(.fileWriteUnknown)
             }
@@ -57,6 +61,14 @@ public struct StateStore: Sendable {
     /// Loads, changes and saves the state in one step.
     @discardableResult
     public func update<T>(_ change: (inout LabrunState) throws -> T) throws -> T {
+        let directory = (path as NSString).deletingLastPathComponent
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let lock = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        if lock >= 0 {
+            // flock locks belong to the open file: two updates in one process exclude each other too.
+            while flock(lock, LOCK_EX) != 0 && errno == EINTR {}
+        }
+        defer { if lock >= 0 { close(lock) } }
         var state = try load()
         let value = try change(&state)
         try save(state)

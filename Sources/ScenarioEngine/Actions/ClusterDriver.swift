@@ -134,11 +134,7 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
                 let kube = self.kube
                 let clock = run.clock
                 run.cleanup.register("delete namespace \(namespace)", timeout: 240) {
-                    try await kube.delete(Namespace.self, name: namespace,
-                                          options: DeleteOptions(propagationPolicy: .foreground, ignoreNotFound: true))
-                    try await Wait(timeout: 200, interval: 1, clock: clock).until("namespace \(namespace) to be deleted") { () async throws -> Bool in
-                        do { _ = try await kube.get(Namespace.self, name: namespace); return false } catch let error as LabrunError where error.isNotFound { return true }
-                    }
+                    try await kube.removeNamespace(namespace, timeout: 200, clock: clock)
                 }
             }
             timeline.record(.note, "setup", "created namespace \(namespace) (label \(RunIdentity.runLabel)=\(run.identity.id))")

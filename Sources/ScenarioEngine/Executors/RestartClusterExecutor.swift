@@ -21,6 +21,13 @@ struct RestartClusterExecutor: ActionExecutor {
         let kube = context.kube
         let before = try await kube.list(Pod.self, namespace: namespace).items
         let containersBefore = Set(before.flatMap { $0.status?.containerStatuses ?? [] }.compactMap(\.containerID))
+        // Stopping the cluster deletes every pod: a database without a volume claim loses its data.
+        if let database = context.stack.workload(role: .database)?.name,
+           let pod = ActionContext.active((try? await context.pods(.workload(database))) ?? []).first,
+           RestartDatabaseExecutor.claimNames(pod).isEmpty {
+            RestartDatabaseExecutor.noteMissingVolume(of: database, pod: pod.metadata.name ?? database,
+                                                      lostWhen: "the cluster restarts (stopping it deletes every pod)", run: run)
+        }
         run.timeline.record(.action, "cluster", "stopping the \(provider.kind) cluster")
         try await stopStart.stopCluster()
         // Landed: the API server no longer answers.

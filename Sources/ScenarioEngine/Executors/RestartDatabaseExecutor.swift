@@ -20,10 +20,7 @@ struct RestartDatabaseExecutor: ActionExecutor {
             throw LabrunError(id: ErrorID.actionNoTarget, message: "restartPostgres found no running pod of \(database) in \(namespace).")
         }
         let claims = Self.claimNames(pod)
-        if claims.isEmpty {
-            run.addLikelyCause("\(database) has no persistent volume (its pod mounts no PersistentVolumeClaim), so its data lives in the pod and is lost when the pod is replaced")
-            run.timeline.record(.note, name, "\(database) mounts no PersistentVolumeClaim: its data will not survive the restart")
-        }
+        if claims.isEmpty { Self.noteMissingVolume(of: database, pod: name, lostWhen: "the pod is replaced", run: run) }
         try await kube.delete(Pod.self, name: name, namespace: namespace,
                               options: DeleteOptions(gracePeriodSeconds: spec.force ? 0 : nil))
         run.timeline.record(.action, name, "deleted\(spec.force ? " (forced)" : "") keeping \(claims.isEmpty ? "no volume" : claims.joined(separator: ", "))")
@@ -53,6 +50,13 @@ struct RestartDatabaseExecutor: ActionExecutor {
         if !sameClaims { throw LabrunError(id: ErrorID.volumeChanged, message: "\(database) came back with volume(s) \(Self.claimNames(after)), not \(claims).") }
         return ActionOutcome(faultLandedAt: landed, readyAt: ready,
                              message: "\(database) pod \(name) replaced (new UID), \(claims.isEmpty ? "no volume" : "same volume " + claims.joined(separator: ", ")), ready")
+    }
+
+    /// Notes, before a restart, that the database's pod mounts no PersistentVolumeClaim: the likely
+    /// cause when its data is gone afterwards.
+    static func noteMissingVolume(of database: String, pod: String, lostWhen: String, run: RunContext) {
+        run.addLikelyCause("\(database) has no persistent volume (its pod mounts no PersistentVolumeClaim), so its data lives in the pod and is lost when \(lostWhen)")
+        run.timeline.record(.note, pod, "\(database) mounts no PersistentVolumeClaim: its data will not survive the restart")
     }
 
     /// The PersistentVolumeClaims a pod mounts, sorted.

@@ -120,14 +120,9 @@ extension ClusterDriver {
         }
     }
 
-    /// Runs the stack file's ledger query (read-only) for the run's keys: key in the first column, rows in the second.
-    public func readLedger(_ run: RunContext) async throws -> [String: Int] {
-        guard let ledger = stack.ledger else {
-            throw LabrunError(id: ErrorID.stackNoLedger, exitCode: ExitCode.invalidInput,
-                              message: "The stack file \(stack.file) has no ledger section, so the load's writes cannot be read.",
-                              advice: "Add a ledger section (operation and query) to the stack file.")
-        }
-        return try await withDatabase(run) { connection in
+    /// Runs a ledger's query (read-only) for the run's keys: key in the first column, rows in the second.
+    public func readLedger(_ ledger: StackLedger, run: RunContext) async throws -> [String: Int] {
+        try await withDatabase(run) { connection in
             try await LedgerQuery.rows(ledger, keyPrefix: run.loadKeyPrefix, stackFile: stack.file, on: connection)
         }
     }

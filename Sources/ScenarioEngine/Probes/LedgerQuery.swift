@@ -12,7 +12,7 @@ enum LedgerQuery {
                      on connection: PostgresConnection) async throws -> [String: Int] {
         if let refusal = ReadOnlySQL.refusal(ledger.query) {
             throw LabrunError(id: ErrorID.sqlNotReadOnly, exitCode: ExitCode.invalidInput,
-                              message: "The ledger query of \(stackFile) was not run: \(refusal).",
+                              message: "The query of ledger \(ledger.name) in \(stackFile) was not run: \(refusal).",
                               advice: "The ledger only reads: write one SELECT (or WITH) statement.")
         }
         let result = try await connection.readOnlyTransaction { transaction in
@@ -22,7 +22,7 @@ enum LedgerQuery {
         for row in result.rows {
             guard row.values.count >= 2, let key = row.values[0], let count = row.values[1].flatMap({ Int($0) }) else {
                 throw LabrunError(id: ErrorID.ledgerQueryShape, exitCode: ExitCode.invalidInput,
-                                  message: "The ledger query of \(stackFile) returned a row without a key and a count (columns \(result.columns.joined(separator: ", "))).",
+                                  message: "The query of ledger \(ledger.name) in \(stackFile) returned a row without a key and a count (columns \(result.columns.joined(separator: ", "))).",
                                   advice: "Select the idempotency key first and count(*) second.")
             }
             rows[key, default: 0] += count

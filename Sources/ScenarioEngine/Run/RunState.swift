@@ -20,7 +20,7 @@ final class RunState: @unchecked Sendable {
     /// Where the load's records go (a file, read back for the statistics and assertions).
     var loadLog: RequestLog?
     /// The reads of the write ledger while the load runs (cancelled when the load has stopped).
-    var ledgerWatch: Task<LedgerVisibility, Never>?
+    var ledgerWatches: [String: Task<LedgerVisibility, Never>] = [:]
     /// The watch over the namespace's pods (cancelled before cleanup).
     var podWatch: Task<Void, Never>?
     /// The invariants' samplers: each window opened and closed by the runner, any left open closed before the assertions.

@@ -34,7 +34,7 @@ public protocol ScenarioDriver: Sendable {
 
     /// Idempotency key → rows in the database for the run's keys (the stack's ledger query, read-only), for
     /// the write ledger; called while the load runs and once at the end. Throws when they cannot be read.
-    func readLedger(_ run: RunContext) async throws -> [String: Int]
+    func readLedger(_ ledger: StackLedger, run: RunContext) async throws -> [String: Int]
 
     /// Saves pod logs and events next to the report; returns the files written (relative paths).
     func collectDiagnostics(_ spec: CollectDiagnosticsAction, reason: String, run: RunContext) async -> [String]

@@ -1,6 +1,7 @@
 import Foundation
 import LabrunCore
 import ScenarioModel
+import StackModel
 
 /// Runs one validated scenario through its phases and returns its result.
 ///
@@ -113,11 +114,11 @@ public struct ScenarioRunner: Sendable {
 
         if let load = scenario.load {
             let transport = try await driver.loadTransport(run)
-            if let interval = ledgerReadInterval(scenario) {
-                // From before the first write (the capacity probe's or the load's), so each one's visibility is timed.
+            // From before the first write (the capacity probe's or the load's), so each one's visibility is timed.
+            for (ledger, interval) in ledgerReadIntervals(scenario) {
                 let driver = self.driver
-                let watcher = LedgerWatcher(interval: interval, clock: clock, read: { try await driver.readLedger(run) })
-                state.ledgerWatch = Task { await watcher.run() }
+                let watcher = LedgerWatcher(interval: interval, clock: clock, read: { try await driver.readLedger(ledger, run: run) })
+                state.ledgerWatches[ledger.name] = Task { await watcher.run() }
             }
             let name = run.runName
             var onRecord: (@Sendable (RequestRecord) -> Void)?
@@ -135,7 +136,7 @@ public struct ScenarioRunner: Sendable {
             let control = LoadControl()
             let start = clock.now()
             if case .duration(let total) = load.until { control.stop(at: start + total.seconds) }
-            let runner = LoadRunner(spec: load, traffic: driver.stack.traffic, rate: rate, keyPrefix: run.loadKeyPrefix, clock: clock, transport: transport,
+            let runner = LoadRunner(spec: load, traffic: load.traffic(of: driver.stack.traffic), rate: rate, keyPrefix: run.loadKeyPrefix, clock: clock, transport: transport,
                                     onRecord: onRecord)
             let log = try RequestLog()
             state.loadStart = start
@@ -220,7 +221,7 @@ public struct ScenarioRunner: Sendable {
                    onRecord: (@Sendable (RequestRecord) -> Void)?, run: RunContext, state: RunState) async throws -> Double {
         run.timeline.record(.phase, "calibration", "measuring capacity: closed loop, \(calibration.concurrency) at a time "
                             + "for \(calibration.measureFor)")
-        let probe = CapacityProbe(calibration: calibration, spec: load, traffic: driver.stack.traffic, keyPrefix: run.loadKeyPrefix, clock: run.clock,
+        let probe = CapacityProbe(calibration: calibration, spec: load, traffic: load.traffic(of: driver.stack.traffic), keyPrefix: run.loadKeyPrefix, clock: run.clock,
                                   transport: transport, onRecord: onRecord)
         do {
             let outcome = try await probe.run()
@@ -355,10 +356,10 @@ public struct ScenarioRunner: Sendable {
             state.loadEnd = state.loadEnd ?? now
             if let failure = log.failure { timeline.record(.error, "load", "request records incomplete: \(failure)") }
         }
-        var ledgerSeen: LedgerVisibility?
-        if let watch = state.ledgerWatch {
+        var ledgerSeen: [String: LedgerVisibility] = [:]
+        for (name, watch) in state.ledgerWatches {
             watch.cancel()
-            ledgerSeen = await watch.value
+            ledgerSeen[name] = await watch.value
         }
         let now = clock.now()
         let loadStart = state.loadStart ?? now
@@ -459,26 +460,29 @@ public struct ScenarioRunner: Sendable {
     }
 
     /// Evaluates the assertions: live ones (`http`, `sql`, `kubernetes`) polled until they pass or time
-    /// out, the rest (invariants among them, from their samples) from the run's observations. The write
+    /// out, the rest (invariants among them, from their samples) from the run's observations. Each write
     /// ledger's last read joins the reads made during the run.
-    func evaluate(_ assertions: [Assertion], records: RequestRecords, windows: PhaseWindows, ledgerSeen: LedgerVisibility?,
+    func evaluate(_ assertions: [Assertion], records: RequestRecords, windows: PhaseWindows, ledgerSeen: [String: LedgerVisibility],
                   run: RunContext, state: RunState) async -> [AssertionResult] {
-        var ledger: [String: Int]?
-        var seen = ledgerSeen
         let calibrationRecords = state.calibrationRecords
-        let ledgerOperation = driver.stack.ledger.map { LoadOperation($0.operation) }
-        if ledgerOperation != nil, assertions.contains(where: { $0.kind.writeLedger != nil }) {
-            do {
-                let rows = try await driver.readLedger(run)
-                seen?.record(readAt: run.clock.now(), rows: rows)
-                ledger = rows
-            } catch {
-                run.timeline.record(.error, "writeLedger", "could not read the rows: \(RunFailure.describe(error))")
+        var ledgers: [LedgerObservation] = []
+        for ledger in driver.stack.ledgers {
+            var seen = ledgerSeen[ledger.name]
+            var rows: [String: Int]?
+            if usedLedgers(assertions).contains(ledger.name) {
+                do {
+                    rows = try await driver.readLedger(ledger, run: run)
+                    seen?.record(readAt: run.clock.now(), rows: rows ?? [:])
+                } catch {
+                    run.timeline.record(.error, "writeLedger", "could not read the rows of ledger \(ledger.name): \(RunFailure.describe(error))")
+                }
             }
+            ledgers.append(LedgerObservation(name: ledger.name, operations: Set(ledger.operations.map { LoadOperation($0) }),
+                                             rows: rows, seen: seen))
         }
         let observations = RunObservations(records: records, windows: windows, targetRate: state.targetRate ?? 0,
-                                           steps: state.steps, readyAt: state.readyAt, ledgerRows: ledger, ledgerSeen: seen,
-                                           ledgerOperation: ledgerOperation, calibrationRecords: calibrationRecords,
+                                           steps: state.steps, readyAt: state.readyAt, ledgers: ledgers,
+                                           calibrationRecords: calibrationRecords,
                                            pods: run.podLives, invariants: state.invariants.samples)
         var results: [AssertionResult] = []
         for assertion in assertions {
@@ -491,11 +495,20 @@ public struct ScenarioRunner: Sendable {
         return results
     }
 
-    /// How often to read the ledger during the load: the shortest `readEvery` of the scenario's
-    /// `writeLedger` assertions; nil when there is none or the stack has no ledger.
-    func ledgerReadInterval(_ scenario: Scenario) -> Double? {
-        guard driver.stack.ledger != nil else { return nil }
-        return scenario.allAssertions.compactMap { $0.kind.writeLedger?.readEvery.seconds }.min()
+    /// The names of the stack's ledgers that `writeLedger` assertions reconcile.
+    func usedLedgers(_ assertions: [Assertion]) -> Set<String> {
+        Set(assertions.compactMap { $0.kind.writeLedger }.compactMap { driver.stack.ledger(named: $0.ledger)?.name })
+    }
+
+    /// How often to read each reconciled ledger during the load: the shortest `readEvery` of the
+    /// `writeLedger` assertions on it.
+    func ledgerReadIntervals(_ scenario: Scenario) -> [(StackLedger, Double)] {
+        var intervals: [String: Double] = [:]
+        for spec in scenario.allAssertions.compactMap({ $0.kind.writeLedger }) {
+            guard let ledger = driver.stack.ledger(named: spec.ledger) else { continue }
+            intervals[ledger.name] = min(intervals[ledger.name] ?? .infinity, spec.readEvery.seconds)
+        }
+        return driver.stack.ledgers.compactMap { ledger in intervals[ledger.name].map { (ledger, $0) } }
     }
 
     /// Polls one live check until it passes or its own timeout passes.

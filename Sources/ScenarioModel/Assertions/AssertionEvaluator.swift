@@ -37,15 +37,16 @@ public enum AssertionEvaluator {
             }
             return PodsEvaluator.evaluate(spec, name: name, pods: observed.pods, window: window, windowName: label)
         case .writeLedger(let spec):
-            guard let operation = observed.ledgerOperation else {
-                return .failed(name, kind: "writeLedger", "the stack file has no ledger section, so the writes cannot be reconciled")
+            guard let ledger = observed.ledger(named: spec.ledger) else {
+                return .failed(name, kind: "writeLedger", spec.ledger.map { "the stack file has no ledger named \($0)" }
+                               ?? "the stack file has no ledger section, so the writes cannot be reconciled")
             }
-            guard let rows = observed.ledgerRows else {
+            guard let rows = ledger.rows else {
                 return AssertionResult(name: name, kind: "writeLedger", verdict: .error,
-                                       message: "the rows in the database could not be read, so the ledger cannot be reconciled")
+                                       message: "the rows of ledger \(ledger.name) could not be read, so the ledger cannot be reconciled")
             }
-            return WriteLedger(records: ChainedRecords(observed.calibrationRecords, observed.records), operation: operation, rows: rows,
-                               seen: observed.ledgerSeen).evaluate(spec, name: name)
+            return WriteLedger(records: ChainedRecords(observed.calibrationRecords, observed.records), operations: ledger.operations,
+                               rows: rows, seen: ledger.seen).evaluate(spec, name: name, ledger: ledger.name)
         case .versionAccounting(let spec):
             let during = observed.windows.window(.during)
             let window = spec.during.flatMap(observed.window(of:)) ?? during.start...max(during.start, during.end)

@@ -12,12 +12,9 @@ public struct RunObservations: Sendable {
     public var steps: [StepResult]
     /// For `recoveryTime` / `replicasReady`: step name → when the workload's replicas were all ready again.
     public var readyAt: [String: Double]
-    /// For `writeLedger`: idempotency key → rows in the database (nil when the rows could not be read).
-    public var ledgerRows: [String: Int]?
-    /// For `writeLedger`: what the reads of the ledger during the run saw (nil when it was not watched).
-    public var ledgerSeen: LedgerVisibility?
-    /// For `writeLedger`: the operation whose keys the ledger tracks (the stack file's `ledger.operation`).
-    public var ledgerOperation: LoadOperation?
+    /// For `writeLedger`: what each ledger of the stack file found, in the file's order (the first is
+    /// the default of an assertion that names none).
+    public var ledgers: [LedgerObservation]
     /// The capacity probe's requests (before the load's start, outside its schedule). Only the write
     /// ledger reads them: their writes must be in the database like the load's, but they are no part of any
     /// phase, rate or recovery measure.
@@ -29,20 +26,23 @@ public struct RunObservations: Sendable {
     public var invariants: [Assertion: InvariantSamples]
 
     public init(records: RequestRecords, windows: PhaseWindows, targetRate: Double, steps: [StepResult] = [],
-                readyAt: [String: Double] = [:], ledgerRows: [String: Int]? = nil, ledgerSeen: LedgerVisibility? = nil,
-                ledgerOperation: LoadOperation? = nil, calibrationRecords: RequestRecords = [RequestRecord](),
+                readyAt: [String: Double] = [:], ledgers: [LedgerObservation] = [], calibrationRecords: RequestRecords = [RequestRecord](),
                 pods: [PodLifeEvent] = [], invariants: [Assertion: InvariantSamples] = [:]) {
         self.records = records
         self.windows = windows
         self.targetRate = targetRate
         self.steps = steps
         self.readyAt = readyAt
-        self.ledgerRows = ledgerRows
-        self.ledgerSeen = ledgerSeen
-        self.ledgerOperation = ledgerOperation
+        self.ledgers = ledgers
         self.calibrationRecords = calibrationRecords
         self.pods = pods
         self.invariants = invariants
+    }
+
+    /// The ledger an assertion names, or the first one.
+    public func ledger(named name: String?) -> LedgerObservation? {
+        guard let name else { return ledgers.first }
+        return ledgers.first { $0.name == name }
     }
 
     /// When a step's fault landed: the first `try` operation that recorded one, else the step's start.
@@ -54,5 +54,23 @@ public struct RunObservations: Sendable {
     /// A step's `[start, end]`.
     public func window(of step: String) -> ClosedRange<Double>? {
         steps.first { $0.name == step }.map { $0.start...max($0.start, $0.end) }
+    }
+}
+
+/// What one write ledger found: the operations it tracks, the rows per key at the end, and what its
+/// reads during the run saw.
+public struct LedgerObservation: Sendable {
+    public var name: String
+    public var operations: Set<LoadOperation>
+    /// Idempotency key → rows in the database; nil when the rows could not be read.
+    public var rows: [String: Int]?
+    /// What the reads during the run saw; nil when it was not watched.
+    public var seen: LedgerVisibility?
+
+    public init(name: String, operations: Set<LoadOperation>, rows: [String: Int]?, seen: LedgerVisibility? = nil) {
+        self.name = name
+        self.operations = operations
+        self.rows = rows
+        self.seen = seen
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import StackModel
 
 /// Reconciles the writes the load attempted with the rows in the database, after Jepsen's set checker.
 ///
@@ -23,12 +24,15 @@ public struct WriteLedger: Sendable {
     /// Lost keys a read found during the run before a later read missed them: key → (found, missed), run clock.
     public private(set) var vanished: [String: (found: Double, missed: Double)] = [:]
 
-    /// Reconciles the records of `operation` with `rows` (idempotency key → row count) and the reads in `seen`.
-    public init(records: some Sequence<RequestRecord>, operation: LoadOperation, rows: [String: Int], seen: LedgerVisibility? = nil) {
+    /// Writes the load attempted (sent or not), whatever their answers.
+    public private(set) var attempted = 0
+
+    /// Reconciles the records of `operations` with `rows` (idempotency key → row count) and the reads in `seen`.
+    public init(records: some Sequence<RequestRecord>, operations: Set<LoadOperation>, rows: [String: Int], seen: LedgerVisibility? = nil) {
         var answer: [String: WriteAnswer] = [:]
         var label: [String: String] = [:]
         var acknowledgedAt: [String: Double] = [:]
-        for record in records where record.operation == operation {
+        for record in records where operations.contains(record.operation) {
             guard let key = record.idempotencyKey else { continue }
             let this = WriteAnswer(record.outcome)
             if answer[key].map({ this > $0 }) ?? true {
@@ -38,6 +42,7 @@ public struct WriteLedger: Sendable {
             if this == .acknowledged { acknowledgedAt[key] = min(acknowledgedAt[key] ?? record.end, record.end) }
         }
         acknowledged = acknowledgedAt.count
+        attempted = answer.count
         for key in Set(answer.keys).union(rows.keys) {
             let count = rows[key] ?? 0
             guard let outcome = WriteOutcome.classify(answer[key], rows: count) else { continue }
@@ -76,8 +81,11 @@ public struct WriteLedger: Sendable {
 
     /// The verdict of a `writeLedger` assertion: fails on lost, duplicated and unexpected writes past
     /// their allowance (and on recovered ones with `allowRecovered: false`), with the offending keys listed.
-    public func evaluate(_ spec: WriteLedgerAssertion, name: String) -> AssertionResult {
+    public func evaluate(_ spec: WriteLedgerAssertion, name: String, ledger: String = StackLedger.defaultName) -> AssertionResult {
         var problems: [String] = []
+        // A ledger with nothing to reconcile proves nothing: a scenario whose load never sends the
+        // ledger's operations fails instead of passing.
+        if attempted == 0 { problems.append("the load made no write that ledger \(ledger) tracks, so there is nothing to reconcile") }
         if count(.lost) > spec.maxLost { problems.append("\(count(.lost)) acknowledged write(s) lost (allowed \(spec.maxLost))") }
         if count(.duplicated) > spec.maxDuplicated {
             problems.append("\(count(.duplicated)) write(s) duplicated (allowed \(spec.maxDuplicated))")
@@ -95,7 +103,7 @@ public struct WriteLedger: Sendable {
                 if let value { measured[key] = value }
             }
         }
-        let tail = " — " + countsLine
+        let tail = " — " + (ledger == StackLedger.defaultName ? "" : "ledger \(ledger): ") + countsLine
         var result = problems.isEmpty
             ? AssertionResult.passed(name, kind: "writeLedger", "no write lost, duplicated or unexpected" + tail,
                                      details: report, measured: measured)

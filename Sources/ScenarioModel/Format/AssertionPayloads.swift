@@ -117,6 +117,8 @@ public struct SLOAssertion: Sendable, Hashable, Codable {
 /// `writeLedger` assertion: every write the load attempted, sorted into the classes of `WriteOutcome`
 /// against the rows in the database, and the time each acknowledged write took to become visible.
 public struct WriteLedgerAssertion: Sendable, Hashable, Codable {
+    /// The stack file's ledger it reconciles; nil for the first one.
+    public var ledger: String?
     /// Acknowledged writes allowed to be absent.
     public var maxLost: Int
     /// Writes allowed to be present more than once.
@@ -131,8 +133,9 @@ public struct WriteLedgerAssertion: Sendable, Hashable, Codable {
     /// The shortest and longest `readEvery` a scenario may ask for.
     public static let readEveryRange = ScenarioDuration(milliseconds: 100)...ScenarioDuration(milliseconds: 60_000)
 
-    public init(maxLost: Int = 0, maxDuplicated: Int = 0, maxUnexpected: Int = 0, allowRecovered: Bool = true,
+    public init(ledger: String? = nil, maxLost: Int = 0, maxDuplicated: Int = 0, maxUnexpected: Int = 0, allowRecovered: Bool = true,
                 readEvery: ScenarioDuration = .seconds(1)) {
+        self.ledger = ledger
         self.maxLost = maxLost
         self.maxDuplicated = maxDuplicated
         self.maxUnexpected = maxUnexpected

@@ -1,4 +1,5 @@
 import LabrunCore
+import StackModel
 
 /// Background load at a constant arrival rate (an open model: requests are sent on schedule
 /// whether or not earlier ones have answered, so a slow server cannot hide its latency).
@@ -20,6 +21,8 @@ public struct LoadSpec: Sendable, Hashable, Codable {
     public var maxInFlight: Int
     /// SLOs per phase; each one becomes an assertion of the run.
     public var slo: [Phase: SLOBounds]
+    /// How many of the stack's users (`traffic.auth.jwt`) the load acts as, the first ones; nil for all.
+    public var users: Int?
 
     public static let defaultRequestTimeout = ScenarioDuration(milliseconds: 5000)
     public static let defaultMaxInFlight = 256
@@ -27,7 +30,7 @@ public struct LoadSpec: Sendable, Hashable, Codable {
     public init(rate: LoadRate, before: ScenarioDuration = .seconds(10), after: ScenarioDuration = .seconds(20),
                 until: LoadEnd = .stepsDone, mix: [LoadOperation: Int] = [:],
                 requestTimeout: ScenarioDuration = LoadSpec.defaultRequestTimeout,
-                maxInFlight: Int = LoadSpec.defaultMaxInFlight, slo: [Phase: SLOBounds] = [:]) {
+                maxInFlight: Int = LoadSpec.defaultMaxInFlight, slo: [Phase: SLOBounds] = [:], users: Int? = nil) {
         self.rate = rate
         self.before = before
         self.after = after
@@ -36,6 +39,16 @@ public struct LoadSpec: Sendable, Hashable, Codable {
         self.requestTimeout = requestTimeout
         self.maxInFlight = maxInFlight
         self.slo = slo
+        self.users = users
+    }
+
+    /// The stack's traffic as this load sends it: with only its first `users` users.
+    public func traffic(of stack: StackTraffic) -> StackTraffic {
+        guard let users, case .jwt(var jwt)? = stack.auth, users < jwt.users.count else { return stack }
+        var traffic = stack
+        jwt.users = Array(jwt.users.prefix(users))
+        traffic.auth = .jwt(jwt)
+        return traffic
     }
 }
 

@@ -46,7 +46,7 @@ extension ParseSession {
     func missingStackPart(for kind: String) -> String? {
         switch kind {
         case "sql": return stack.database == nil ? "a database section" : nil
-        case "writeLedger": return stack.ledger == nil ? "a ledger section" : nil
+        case "writeLedger": return stack.ledgers.isEmpty ? "a ledger section" : nil
         case "versionAccounting": return stack.headers.version == nil ? "headers.version" : nil
         case "servingPods": return stack.headers.servedBy == nil ? "headers.servedBy" : nil
         case "isolation": return stack.traffic.ownerPointers.isEmpty ? "traffic.isolation" : nil
@@ -241,8 +241,19 @@ extension ParseSession {
     }
 
     func writeLedger(_ body: Located) -> WriteLedgerAssertion? {
-        guard let fields = optionalBody(body, allowed: ["maxLost", "maxDuplicated", "maxUnexpected", "allowRecovered", "readEvery"])
+        guard let fields = optionalBody(body, allowed: ["ledger", "maxLost", "maxDuplicated", "maxUnexpected", "allowRecovered", "readEvery"])
         else { return nil }
+        var ledger: String?
+        if let raw = fields.value("ledger"), let name = reader.string(raw) {
+            ledger = name
+            let names = stack.ledgers.map(\.name)
+            if !names.isEmpty, !names.contains(name) {
+                reader.error(Suggestion.unknown("ledger", name, names), at: raw.node, raw.path)
+                return nil
+            }
+        } else if fields.has("ledger") {
+            return nil
+        }
         let maxLost = fields.has("maxLost") ? fields.int("maxLost", min: 0) : 0
         let maxDuplicated = fields.has("maxDuplicated") ? fields.int("maxDuplicated", min: 0) : 0
         let maxUnexpected = fields.has("maxUnexpected") ? fields.int("maxUnexpected", min: 0) : 0
@@ -257,7 +268,7 @@ extension ParseSession {
             }
         }
         guard let maxLost, let maxDuplicated, let maxUnexpected, let allowRecovered, let readEvery else { return nil }
-        return WriteLedgerAssertion(maxLost: maxLost, maxDuplicated: maxDuplicated, maxUnexpected: maxUnexpected,
+        return WriteLedgerAssertion(ledger: ledger, maxLost: maxLost, maxDuplicated: maxDuplicated, maxUnexpected: maxUnexpected,
                                     allowRecovered: allowRecovered, readEvery: readEvery)
     }
 

@@ -2,7 +2,7 @@ import StackModel
 
 /// Parsing of the `load` section.
 extension ParseSession {
-    static let loadKeys = ["rate", "before", "after", "until", "duration", "mix", "requestTimeout", "maxInFlight", "slo"]
+    static let loadKeys = ["rate", "before", "after", "until", "duration", "mix", "requestTimeout", "maxInFlight", "slo", "users"]
 
     func load(_ value: Located) -> LoadSpec? {
         guard let fields = reader.fields(value, allowed: Self.loadKeys, required: ["rate"]) else { return nil }
@@ -38,9 +38,19 @@ extension ParseSession {
         if case .duration(let total)? = until, let before, total <= before, let at = fields.value("duration") {
             reader.error("must be longer than \"before\" (\(before)) so that the steps run under load", at: at.node, at.path)
         }
-        guard let rate, let before, let after, let until, let mix, let requestTimeout, let maxInFlight, let slo else { return nil }
+        var users: Int?? = .some(nil)
+        if fields.has("users") {
+            let known = stack.traffic.auth?.users.count ?? 0
+            if known == 0 {
+                fields.error("the load acts as users only when the stack file signs tokens for them (traffic.auth.jwt)", at: "users")
+                users = nil
+            } else {
+                users = fields.int("users", min: 1, max: known).map { .some($0) }
+            }
+        }
+        guard let rate, let before, let after, let until, let mix, let requestTimeout, let maxInFlight, let slo, let users else { return nil }
         return LoadSpec(rate: rate, before: before, after: after, until: until, mix: mix, requestTimeout: requestTimeout,
-                        maxInFlight: maxInFlight, slo: slo)
+                        maxInFlight: maxInFlight, slo: slo, users: users)
     }
 
     static let calibrationKeys = ["percentOfCapacity", "measureFor", "concurrency"]

@@ -22,7 +22,8 @@ enum StackKeys {
     static let bearer = ["secret", "key"]
     static let jwt = ["secret", "key", "claims", "users", "userPrefix", "ttl"]
     static let operation = ["method", "path", "headers", "body", "capture", "write"]
-    static let ledger = ["operation", "query"]
+    static let ledger = ["name", "operation", "query"]
+    static let ledgerRequired = ["operation", "query"]
 
     /// Placeholders a build command may use.
     static let buildPlaceholders = ["tag", "image", "repository"]

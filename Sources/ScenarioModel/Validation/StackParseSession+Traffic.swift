@@ -229,25 +229,52 @@ extension StackParseSession {
         }
     }
 
-    func ledger(_ value: Located, traffic: StackTraffic?, hasDatabase: Bool) -> StackLedger? {
-        guard let fields = reader.fields(value, allowed: StackKeys.ledger, required: StackKeys.ledger) else { return nil }
+    /// `ledger`: one ledger (a mapping, named `writes`) or several (a list, each with its `name`).
+    func ledgers(_ value: Located, traffic: StackTraffic?, hasDatabase: Bool) -> [StackLedger] {
         if !hasDatabase {
             reader.error("the ledger counts rows in the database; add a \"database\" section", at: value.node, value.path)
         }
-        var operation = fields.string("operation", pattern: .operationName)
-        if let name = operation, let at = fields.value("operation") {
-            if !operationNames.contains(name) {
-                reader.error(Suggestion.unknown("operation", name, operationNames), at: at.node, at.path)
-                operation = nil
-            } else if let found = traffic?.operation(name), !found.usesIdempotencyKey {
-                reader.error("operation \"\(name)\" sends no ${idempotencyKey}, so the ledger cannot find its rows; "
-                             + "send one, e.g. headers: {Idempotency-Key: \"${idempotencyKey}\"}", at: at.node, at.path)
-                operation = nil
-            } else if let found = traffic?.operation(name), !found.write {
-                reader.error("operation \"\(name)\" is not a write; the ledger tracks a writing operation (set write: true on it)",
-                             at: at.node, at.path)
-                operation = nil
+        guard case .sequence = value.node else {
+            return ledger(value, named: false, traffic: traffic).map { [$0] } ?? []
+        }
+        guard let items = reader.sequence(value) else { return [] }
+        if items.isEmpty { reader.error("the list of ledgers is empty; give at least one, or leave ledger out", at: value.node, value.path) }
+        var ledgers: [StackLedger] = []
+        for item in items {
+            guard let ledger = ledger(item, named: true, traffic: traffic) else { continue }
+            if ledgers.contains(where: { $0.name == ledger.name }) {
+                reader.error("a second ledger named \"\(ledger.name)\"; each ledger needs a name of its own", at: item.node, item.path.key("name"))
+                continue
             }
+            ledgers.append(ledger)
+        }
+        return ledgers
+    }
+
+    func ledger(_ value: Located, named: Bool, traffic: StackTraffic?) -> StackLedger? {
+        guard let fields = reader.fields(value, allowed: StackKeys.ledger,
+                                         required: StackKeys.ledgerRequired + (named ? ["name"] : [])) else { return nil }
+        let name = fields.has("name") ? fields.string("name", pattern: .operationName) : StackLedger.defaultName
+        var operations: [String]?
+        if let at = fields.value("operation") {
+            let items: [Located]
+            if case .sequence = at.node { items = reader.sequence(at) ?? [] } else { items = [at] }
+            if items.isEmpty { reader.error("the ledger tracks no operation; name at least one", at: at.node, at.path) }
+            var names: [String] = []
+            var valid = !items.isEmpty
+            for item in items {
+                guard let name = reader.string(item, pattern: .operationName) else { valid = false; continue }
+                if let problem = ledgerOperationProblem(name, traffic: traffic) {
+                    reader.error(problem, at: item.node, item.path)
+                    valid = false
+                } else if names.contains(name) {
+                    reader.error("operation \"\(name)\" is listed twice", at: item.node, item.path)
+                    valid = false
+                } else {
+                    names.append(name)
+                }
+            }
+            operations = valid ? names : nil
         }
         var query = fields.string("query")
         if let text = query, let at = fields.value("query") {
@@ -262,7 +289,19 @@ extension StackParseSession {
                 query = nil
             }
         }
-        guard let operation, let query else { return nil }
-        return StackLedger(operation: operation, query: query)
+        guard let name, let operations, let query else { return nil }
+        return StackLedger(name: name, operations: operations, query: query)
+    }
+
+    /// Why an operation cannot be tracked by a ledger, or nil.
+    private func ledgerOperationProblem(_ name: String, traffic: StackTraffic?) -> String? {
+        if !operationNames.contains(name) { return Suggestion.unknown("operation", name, operationNames) }
+        guard let found = traffic?.operation(name) else { return nil }
+        if !found.usesIdempotencyKey {
+            return "operation \"\(name)\" sends no ${idempotencyKey}, so the ledger cannot find its rows; "
+                + "send one, e.g. headers: {Idempotency-Key: \"${idempotencyKey}\"}"
+        }
+        if !found.write { return "operation \"\(name)\" is not a write; the ledger tracks a writing operation (set write: true on it)" }
+        return nil
     }
 }

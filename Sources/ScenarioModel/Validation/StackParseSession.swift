@@ -48,10 +48,10 @@ final class StackParseSession {
         let headers = fields.value("headers").map { self.headers($0) } ?? ResponseHeaders()
         let database = fields.value("database").flatMap { self.database($0, workloads: workloads) }
         let traffic = fields.value("traffic").flatMap { self.traffic($0, workloads: workloads) }
-        let ledger = fields.value("ledger").flatMap { self.ledger($0, traffic: traffic, hasDatabase: fields.has("database")) }
+        let ledgers = fields.value("ledger").map { self.ledgers($0, traffic: traffic, hasDatabase: fields.has("database")) } ?? []
         guard let metadata, let root, let deploy, let traffic else { return nil }
         return Stack(name: metadata.name, description: metadata.description, file: file, root: root, images: images,
-                     deploy: deploy, workloads: workloads, headers: headers, database: database, traffic: traffic, ledger: ledger)
+                     deploy: deploy, workloads: workloads, headers: headers, database: database, traffic: traffic, ledgers: ledgers)
     }
 
     func metadata(_ value: Located) -> (name: String, description: String)? {

@@ -98,26 +98,12 @@ extension LabSession {
 
     /// Deletes the namespace (and so the whole stack) and, with `wait`, polls until it is gone.
     func deleteNamespace(_ kube: KubernetesClient, wait: Bool) async throws {
-        try await kube.delete(Namespace.self, name: namespace,
-                              options: DeleteOptions(propagationPolicy: .foreground, ignoreNotFound: true))
-        guard wait else { return }
-        // The stack is going away: its pods need no graceful drain (a terminating namespace
-        // accepts no new pods, so nothing replaces them). This takes `down` from ~40 s to a few.
-        if let pods = try? await kube.list(Pod.self, namespace: namespace).items {
-            for pod in pods {
-                try? await kube.delete(Pod.self, name: pod.name, namespace: namespace,
-                                       options: DeleteOptions(gracePeriodSeconds: 0, ignoreNotFound: true))
-            }
+        guard wait else {
+            try await kube.delete(Namespace.self, name: namespace,
+                                  options: DeleteOptions(propagationPolicy: .foreground, ignoreNotFound: true))
+            return
         }
-        _ = try await Wait(timeout: 180, interval: 0.5, clock: clock).until("namespace \(namespace) to be deleted") { () async throws -> Poll<Bool> in
-            do {
-                guard let phase = try await namespaceState(kube) else { return .done(true) }
-                return .pending(phase)
-            } catch let error as LabrunError where error.id.hasPrefix(ErrorID.httpPrefix) {
-                // A dropped connection while the API server is busy deleting: ask again.
-                return .pending(error.message)
-            }
-        }
+        try await kube.removeNamespace(namespace, timeout: 180, clock: clock)
     }
 
     /// Turns anything thrown by a lab command into a `LabrunError` for the user.

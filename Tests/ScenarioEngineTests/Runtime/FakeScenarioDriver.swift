@@ -105,12 +105,12 @@ final class FakeScenarioDriver: ScenarioDriver, @unchecked Sendable {
 
     func loadTransport(_ run: RunContext) async throws -> any LoadTransport { transport }
 
-    func readLedger(_ run: RunContext) async throws -> [String: Int] {
+    func readLedger(_ ledger: StackLedger, run: RunContext) async throws -> [String: Int] {
         let first = lock.withLock { _ledgerReads += 1; return _ledgerReads == 1 }
         if first { note("ledger") }
         if let ledgerSource { return ledgerSource() }
-        guard let ledger else { throw LabrunError(id: "FAKE", message: "the fake database is down") }
-        return ledger
+        guard let rows = self.ledger else { throw LabrunError(id: "FAKE", message: "the fake database is down") }
+        return rows
     }
 
     func collectDiagnostics(_ spec: CollectDiagnosticsAction, reason: String, run: RunContext) async -> [String] {

@@ -135,6 +135,11 @@ import Testing
         #expect(JSONPointer.values("/items/9/id", in: .object([:])).isEmpty)
     }
 
+    @Test func aLoadActsAsTheFirstOfTheStacksUsersItAsksFor() {
+        #expect(LoadSpec(rate: .fixed(1), users: 1).traffic(of: TestStacks.todo.traffic).auth?.users == ["labrun-user-1"])
+        #expect(LoadSpec(rate: .fixed(1)).traffic(of: TestStacks.todo.traffic).auth?.users.count == 8)
+    }
+
     @Test func withUsersEachRequestCarriesItsUsersTokenAndPath() throws {
         let traffic = StackTraffic(workload: "api", operations: [TrafficOperation(name: "mine", method: "GET", path: "/api/${user}/items")],
                                    auth: .jwt(JWTAuth(secret: "auth", key: "K", users: ["a", "b"])))

@@ -10,5 +10,5 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
-_ = todoStack
+_ = (todoStack, todoStackJWT)
 runFuzzer(fuzzOne)

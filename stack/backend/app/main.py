@@ -68,6 +68,8 @@ def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAP
             min_size=settings.pool_min_size,
             max_size=settings.pool_max_size,
             timeout=settings.pool_timeout,
+            # Bounds the attempts' exponential backoff (see Settings.pool_reconnect_timeout).
+            reconnect_timeout=settings.pool_reconnect_timeout,
             kwargs=connect,
             # A connection broken by a database restart is found and replaced before it is handed out.
             check=AsyncConnectionPool.check_connection,

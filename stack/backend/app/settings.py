@@ -94,6 +94,10 @@ class Settings:
     pool_min_size: int
     pool_max_size: int
     pool_timeout: float
+    pool_reconnect_timeout: float
+    """How long the pool retries a lost connection before giving up; the next request starts again at once.
+    psycopg_pool doubles its wait between attempts until then: after a minute-long database outage an
+    uncapped pool waited another minute before its next attempt (db-persistence-restart)."""
     app_version: str
     served_by: str
     host: str
@@ -149,6 +153,7 @@ class Settings:
             pool_min_size=pool_min,
             pool_max_size=pool_max,
             pool_timeout=_float("DB_POOL_TIMEOUT_SECONDS", 5.0, minimum=0.1),
+            pool_reconnect_timeout=_float("DB_RECONNECT_TIMEOUT_SECONDS", 10.0, minimum=1.0),
             app_version=os.environ.get("APP_VERSION", "").strip() or "dev",
             served_by=os.environ.get("POD_NAME", "").strip() or socket.gethostname(),
             host=os.environ.get("HOST", "0.0.0.0"),
