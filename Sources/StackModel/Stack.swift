@@ -246,12 +246,18 @@ public struct StackTraffic: Sendable, Hashable {
     /// `isolation.owner`: JSON pointers (`*` for every element or member) to the owner of the data an answer
     /// carries; every value found in a 2xx answer to the load must be the user the request acted as. Empty: not checked.
     public var ownerPointers: [String]
+    /// `session`: a captured variable that names a session (a conversation, a cart); each request that
+    /// carries it, or captures it, is recorded with its value, so a `sessions` assertion can tell which
+    /// pods served each session. Nil: not recorded.
+    public var session: String?
 
-    public init(workload: String, operations: [TrafficOperation], auth: TrafficAuth? = nil, ownerPointers: [String] = []) {
+    public init(workload: String, operations: [TrafficOperation], auth: TrafficAuth? = nil, ownerPointers: [String] = [],
+                session: String? = nil) {
         self.workload = workload
         self.operations = operations
         self.auth = auth
         self.ownerPointers = ownerPointers
+        self.session = session
     }
 
     public func operation(_ name: String) -> TrafficOperation? { operations.first { $0.name == name } }

@@ -76,6 +76,33 @@ import Testing
         #expect(result.details.first == "\(records[42].operation.rawValue) answered with data of labrun-user-3: 2")
         #expect(LoadEvaluator(records: records, windows: windows, targetRate: 10).isolation(IsolationAssertion(maxForeign: 2), name: "i").verdict == .passed)
     }
+
+    @Test func sessionsServedByOnePodFailAndShortSessionsAreNotJudged() {
+        // Conversation 1: 12 answers over three pods; 2: 12 answers from one pod; 3: 3 answers (not judged).
+        var records: [RequestRecord] = []
+        for index in 0..<12 {
+            var spread = Records.ok(index, at: Double(index), latency: 0.01, pod: "backend-\(index % 3)")
+            spread.session = "1"
+            var pinned = Records.ok(100 + index, at: Double(index), latency: 0.01, pod: "backend-0")
+            pinned.session = "2"
+            records += [spread, pinned]
+        }
+        for index in 0..<3 {
+            var short = Records.ok(200 + index, at: Double(index), latency: 0.01, pod: "backend-1")
+            short.session = "3"
+            records.append(short)
+        }
+        let evaluator = LoadEvaluator(records: records, windows: windows, targetRate: 10)
+        let failed = evaluator.sessions(SessionsAssertion(), name: "s")
+        #expect(failed.verdict == .failed)
+        #expect(failed.message == "2 session(s) with at least 10 answers: 1 served by fewer than 2 pods (pinned to a pod, or served by too few)")
+        #expect(failed.details == ["session 2: 12 answer(s), all from backend-0"])
+        let spreadOnly = LoadEvaluator(records: records.filter { $0.session != "2" }, windows: windows, targetRate: 10)
+        #expect(spreadOnly.sessions(SessionsAssertion(), name: "s").verdict == .passed)
+        // Nothing long enough to judge proves nothing: it fails.
+        let none = spreadOnly.sessions(SessionsAssertion(minRequests: 50), name: "s")
+        #expect(none.verdict == .failed && none.message.hasPrefix("no session got 50 answered requests (2 session(s))"))
+    }
 }
 
 @Suite struct RecoveryEvaluatorTests {

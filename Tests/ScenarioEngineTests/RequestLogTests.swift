@@ -10,7 +10,7 @@ import Testing
         return RequestRecord(sequence: index, operation: index % 3 == 0 ? .create : .list, intended: 10 + Double(index) / 7,
                              start: 10.001 + Double(index) / 7, end: 10.25 + Double(index) / 7, outcome: outcomes[index % outcomes.count],
                              servedBy: index % 4 == 0 ? nil : "backend-\(index % 2)-ünïcode", version: index % 5 == 0 ? nil : "v\(index % 2)",
-                             idempotencyKey: index % 3 == 0 ? "run-\(index)" : nil)
+                             idempotencyKey: index % 3 == 0 ? "run-\(index)" : nil, session: index % 7 == 0 ? nil : "\(index % 11)")
     }
 
     @Test func everyFieldComesBackAsWrittenAcrossBlocksAndReadsRepeat() throws {

@@ -64,7 +64,9 @@ import Testing
         #expect(stack.database == StackDatabase(workload: "postgres", secret: "todo-db", userKey: "READER_DB_USER",
                                                 passwordKey: "READER_DB_PASSWORD", databaseKey: "POSTGRES_DB"))
         #expect(stack.traffic.workload == "backend")
-        #expect(stack.traffic.operations.map(\.name) == ["complete", "create", "get", "list"])
+        #expect(stack.traffic.operations.map(\.name) == ["chat", "chat-start", "complete", "create", "get", "list"])
+        #expect(stack.traffic.session == "conversation" && stack.traffic.producer(of: "conversation")?.name == "chat-start")
+        #expect(stack.traffic.operation("chat")?.needs == ["conversation"])
         #expect(stack.traffic.operation("create") == TrafficOperation(
             name: "create", method: "POST", path: "/api/${user}/tasks", headers: ["Idempotency-Key": "${idempotencyKey}"],
             body: .object(["title": .string("labrun load"), "description": .string("written by the load generator as ${user}")]),
@@ -75,8 +77,10 @@ import Testing
                                                     users: JWTAuth.users(count: 8, prefix: "labrun-user-"))))
         #expect(stack.traffic.operation("complete")?.write == true)
         #expect(stack.traffic.producer(of: "id")?.name == "create")
-        #expect(stack.ledgers == [StackLedger(operations: ["create"], query: "SELECT idempotency_key, count(*) FROM tasks "
-                                            + "WHERE idempotency_key LIKE $1 GROUP BY idempotency_key")])
+        #expect(stack.ledgers.map(\.name) == ["tasks", "conversations"])
+        #expect(stack.ledgers.first == StackLedger(name: "tasks", operations: ["create"], query: "SELECT idempotency_key, count(*) FROM tasks "
+                                                   + "WHERE idempotency_key LIKE $1 GROUP BY idempotency_key"))
+        #expect(stack.ledgers.last?.operations == ["chat-start", "chat"])
         #expect(stack.path("kubernetes") == TestPaths.repositoryRoot + "/kubernetes")
     }
 

@@ -98,7 +98,8 @@ public struct CapacityProbe: Sendable {
             let response = await transport.send(request)
             let record = RequestRecord(sequence: request.sequence, operation: request.operation, intended: sent, start: sent,
                                        end: clock.now(), outcome: response.outcome, servedBy: response.servedBy,
-                                       version: response.version, idempotencyKey: request.idempotencyKey)
+                                       version: response.version, idempotencyKey: request.idempotencyKey,
+                                       session: state.captured.session(of: request, captured: response.captured))
             if response.outcome.isSuccess { state.captured.remember(response.captured, variables: request.variables) }
             log.append(record)
             onRecord?(record)

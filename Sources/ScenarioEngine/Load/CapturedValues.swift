@@ -29,6 +29,12 @@ final class CapturedValues: @unchecked Sendable {
         keyed = Set(traffic.operations.filter(\.usesIdempotencyKey).map { LoadOperation($0.name) })
     }
 
+    /// The session a request belongs to (`traffic.session`): the value it carries, else the one its answer captured.
+    func session(of request: LoadRequest, captured: [String: String]) -> String? {
+        guard let name = traffic.session else { return nil }
+        return request.variables[name] ?? captured[name]
+    }
+
     /// Whether the operation carries `${idempotencyKey}` (so each request gets a key of its own).
     func usesIdempotencyKey(_ operation: LoadOperation) -> Bool { keyed.contains(operation) }
 

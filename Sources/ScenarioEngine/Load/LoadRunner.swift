@@ -137,7 +137,8 @@ final class LoadSchedule: @unchecked Sendable {
             let record = RequestRecord(sequence: request.sequence, operation: request.operation, intended: intended,
                                        start: sent, end: clock.now(), outcome: response.outcome,
                                        servedBy: response.servedBy, version: response.version,
-                                       idempotencyKey: request.idempotencyKey)
+                                       idempotencyKey: request.idempotencyKey,
+                                       session: captured.session(of: request, captured: response.captured))
             if response.outcome.isSuccess { captured.remember(response.captured, variables: request.variables) }
             log.append(record)
             onRecord?(record)

@@ -192,6 +192,7 @@ enum RecordCoding {
         put(record.servedBy, &bytes)
         put(record.version, &bytes)
         put(record.idempotencyKey, &bytes)
+        put(record.session, &bytes)
         let length = UInt32(bytes.count - start).littleEndian
         withUnsafeBytes(of: length) { raw in
             for index in 0..<4 { bytes[start + index] = raw[index] }
@@ -236,9 +237,10 @@ enum RecordCoding {
         let servedBy = string()
         let version = string()
         let key = string()
+        let session = string()
         offset = end
         return RequestRecord(sequence: sequence, operation: operation, intended: intended, start: start, end: finish,
-                             outcome: outcome, servedBy: servedBy, version: version, idempotencyKey: key)
+                             outcome: outcome, servedBy: servedBy, version: version, idempotencyKey: key, session: session)
     }
 
     private static func put<T: FixedWidthInteger>(_ value: T, _ bytes: inout [UInt8]) {

@@ -18,7 +18,7 @@ extension ClusterDriver {
             case .http(let spec): return try await httpCheck(spec, name: name, run: run)
             case .sql(let spec): return try await sqlCheck(spec, name: name, run: run)
             case .kubernetes(let spec): return try await kubernetesCheck(spec, name: name, run: run)
-            case .recoveryTime, .slo, .writeLedger, .versionAccounting, .throughput, .servingPods, .pods, .isolation:
+            case .recoveryTime, .slo, .writeLedger, .versionAccounting, .throughput, .servingPods, .pods, .isolation, .sessions:
                 return AssertionResult(name: name, kind: kind, verdict: .error,
                                        message: "\(kind) is judged from the run's observations, not checked live")
             }

@@ -19,6 +19,8 @@ public enum AssertionEvaluator {
             return load.throughput(spec, name: name)
         case .servingPods(let spec):
             return load.servingPods(spec, name: name)
+        case .sessions(let spec):
+            return load.sessions(spec, name: name)
         case .isolation(let spec):
             return load.isolation(spec, name: name)
         case .pods(let spec):

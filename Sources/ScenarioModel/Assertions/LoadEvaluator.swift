@@ -103,6 +103,35 @@ public struct LoadEvaluator: Sendable {
             : .failed(name, kind: "servingPods", message, details: details, measured: ["pods": Double(pods.count)])
     }
 
+    /// Which pods answered each session's successful requests over the whole run. Sessions with fewer than
+    /// `minRequests` answers are not judged (with three pods and ten answers, one pod by chance has odds
+    /// of 3 in 59,049); a run in which no session reached it fails, since it proved nothing.
+    public func sessions(_ spec: SessionsAssertion, name: String) -> AssertionResult {
+        var pods: [String: [String: Int]] = [:]
+        var answered: [String: Int] = [:]
+        for record in records where record.succeeded {
+            guard let session = record.session else { continue }
+            answered[session, default: 0] += 1
+            if let pod = record.servedBy { pods[session, default: [:]][pod, default: 0] += 1 }
+        }
+        let judged = answered.filter { $0.value >= spec.minRequests }.keys.sorted()
+        let pinned = judged.filter { (pods[$0]?.count ?? 0) < spec.minPods }
+        let measured = ["sessions": Double(answered.count), "judged": Double(judged.count), "pinned": Double(pinned.count)]
+        let details = pinned.prefix(20).map { session in
+            "session \(session): \(answered[session] ?? 0) answer(s), all from " + (pods[session] ?? [:]).keys.sorted().joined(separator: ", ")
+        }
+        if judged.isEmpty {
+            return .failed(name, kind: "sessions", "no session got \(spec.minRequests) answered requests (\(answered.count) session(s)), "
+                           + "so nothing shows which pods serve a session", measured: measured)
+        }
+        let message = "\(judged.count) session(s) with at least \(spec.minRequests) answers: "
+            + (pinned.isEmpty ? "each served by \(spec.minPods) or more pods"
+                              : "\(pinned.count) served by fewer than \(spec.minPods) pods (pinned to a pod, or served by too few)")
+        return pinned.isEmpty
+            ? .passed(name, kind: "sessions", message, measured: measured)
+            : .failed(name, kind: "sessions", message, details: details, measured: measured)
+    }
+
     /// Answers that carried another user's data, over the whole run: how many, whose, and the first few.
     public func isolation(_ spec: IsolationAssertion, name: String) -> AssertionResult {
         var count = 0

@@ -36,6 +36,8 @@ public enum AssertionKind: Sendable, Hashable, Codable {
     case pods(PodsAssertion)
     /// No answer to the load carried another user's data (the stack's `traffic.isolation`, every answer checked).
     case isolation(IsolationAssertion)
+    /// Every session (the stack's `traffic.session`) with enough answered requests was served by several pods.
+    case sessions(SessionsAssertion)
 
     /// The key that names this kind in a file.
     public var kindName: String {
@@ -51,12 +53,13 @@ public enum AssertionKind: Sendable, Hashable, Codable {
         case .servingPods: return "servingPods"
         case .pods: return "pods"
         case .isolation: return "isolation"
+        case .sessions: return "sessions"
         }
     }
 
     /// Every assertion key, in the order the spec lists them.
     public static let kindNames = ["http", "sql", "kubernetes", "recoveryTime", "slo", "writeLedger",
-                                   "versionAccounting", "throughput", "servingPods", "pods", "isolation"]
+                                   "versionAccounting", "throughput", "servingPods", "pods", "isolation", "sessions"]
     /// The kinds allowed as steady-state checks.
     public static let steadyStateKindNames = ["http", "sql", "kubernetes"]
 
@@ -79,7 +82,7 @@ public enum AssertionKind: Sendable, Hashable, Codable {
         switch self {
         case .http, .sql, .kubernetes: return false
         case .recoveryTime(let spec): return spec.measure == .errorWindow || spec.measure == .firstSuccess
-        case .slo, .writeLedger, .versionAccounting, .throughput, .servingPods, .isolation: return true
+        case .slo, .writeLedger, .versionAccounting, .throughput, .servingPods, .isolation, .sessions: return true
         case .pods: return false
         }
     }
@@ -100,6 +103,7 @@ public enum AssertionKind: Sendable, Hashable, Codable {
         case .servingPods(let spec): return "servingPods \(spec.phase.rawValue) ≥ \(spec.atLeast)"
         case .pods(let spec): return "pods \(spec.workload)" + (spec.during.map { " during \($0)" } ?? "")
         case .isolation: return "isolation"
+        case .sessions(let spec): return "sessions served by ≥ \(spec.minPods) pods"
         }
     }
 }

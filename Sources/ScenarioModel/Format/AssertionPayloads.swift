@@ -195,6 +195,19 @@ public struct IsolationAssertion: Sendable, Hashable, Codable {
     }
 }
 
+/// `sessions` assertion: every session (the stack's `traffic.session`) that got at least `minRequests`
+/// successful answers was served by at least `minPods` distinct pods — proof that any replica serves
+/// any turn of a conversation, and that nothing pins a session to one pod.
+public struct SessionsAssertion: Sendable, Hashable, Codable {
+    public var minPods: Int
+    public var minRequests: Int
+
+    public init(minPods: Int = 2, minRequests: Int = 10) {
+        self.minPods = minPods
+        self.minRequests = minRequests
+    }
+}
+
 /// `servingPods` assertion: at least `atLeast` distinct pods answered in `phase`.
 public struct ServingPodsAssertion: Sendable, Hashable, Codable {
     public var phase: Phase

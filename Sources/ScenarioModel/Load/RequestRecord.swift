@@ -17,9 +17,12 @@ public struct RequestRecord: Sendable, Hashable, Codable {
     public var version: String?
     /// The `Idempotency-Key` sent with a write.
     public var idempotencyKey: String?
+    /// The session the request belonged to (the stack's `traffic.session`: the value it carried or captured).
+    public var session: String?
 
     public init(sequence: Int, operation: LoadOperation, intended: Double, start: Double, end: Double,
-                outcome: RequestOutcome, servedBy: String? = nil, version: String? = nil, idempotencyKey: String? = nil) {
+                outcome: RequestOutcome, servedBy: String? = nil, version: String? = nil, idempotencyKey: String? = nil,
+                session: String? = nil) {
         self.sequence = sequence
         self.operation = operation
         self.intended = intended
@@ -29,6 +32,7 @@ public struct RequestRecord: Sendable, Hashable, Codable {
         self.servedBy = servedBy
         self.version = version
         self.idempotencyKey = idempotencyKey
+        self.session = session
     }
 
     /// Latency corrected for coordinated omission: from the intended send time to the answer.

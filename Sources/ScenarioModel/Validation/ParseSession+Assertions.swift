@@ -29,6 +29,7 @@ extension ParseSession {
         case "servingPods": parsed = servingPods(body).map(AssertionKind.servingPods)
         case "pods": parsed = podsAssertion(body).map(AssertionKind.pods)
         case "isolation": parsed = isolation(body).map(AssertionKind.isolation)
+        case "sessions": parsed = sessions(body).map(AssertionKind.sessions)
         default: parsed = nil
         }
         if parsed != nil, let missing = missingStackPart(for: kind), let keyNode = fields.keyNode(kind) {
@@ -50,6 +51,9 @@ extension ParseSession {
         case "versionAccounting": return stack.headers.version == nil ? "headers.version" : nil
         case "servingPods": return stack.headers.servedBy == nil ? "headers.servedBy" : nil
         case "isolation": return stack.traffic.ownerPointers.isEmpty ? "traffic.isolation" : nil
+        case "sessions":
+            if stack.traffic.session == nil { return "traffic.session" }
+            return stack.headers.servedBy == nil ? "headers.servedBy" : nil
         default: return nil
         }
     }
@@ -343,6 +347,15 @@ extension ParseSession {
         let most = fields.has("maxForeign") ? fields.int("maxForeign", min: 0, max: 1_000_000) : 0
         guard let most else { return nil }
         return IsolationAssertion(maxForeign: most)
+    }
+
+    /// `sessions: {minPods?, minRequests?}` (may be empty).
+    func sessions(_ body: Located) -> SessionsAssertion? {
+        guard let fields = optionalBody(body, allowed: ["minPods", "minRequests"]) else { return nil }
+        let minPods = fields.has("minPods") ? fields.int("minPods", min: 2, max: 100) : 2
+        let minRequests = fields.has("minRequests") ? fields.int("minRequests", min: 2, max: 1_000_000) : 10
+        guard let minPods, let minRequests else { return nil }
+        return SessionsAssertion(minPods: minPods, minRequests: minRequests)
     }
 
     func servingPods(_ body: Located) -> ServingPodsAssertion? {

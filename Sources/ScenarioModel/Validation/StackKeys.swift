@@ -16,7 +16,7 @@ enum StackKeys {
     static let headers = ["servedBy", "version"]
     static let database = ["workload", "secret", "keys"]
     static let databaseKeys = ["user", "password", "database"]
-    static let traffic = ["workload", "operations", "auth", "isolation"]
+    static let traffic = ["workload", "operations", "auth", "isolation", "session"]
     static let isolation = ["owner"]
     static let auth = ["bearer", "jwt"]
     static let bearer = ["secret", "key"]

@@ -41,9 +41,21 @@ extension StackParseSession {
         // How many users tokens are signed for: nil when the auth section has errors of its own.
         let userCount: Int? = auth.map { parsed in parsed.map(\.users.count) } ?? 0
         let owners = fields.value("isolation").map { isolation($0, users: userCount) }
-        guard let workload, operations.count == drafts.count, !drafts.isEmpty, auth != .some(nil), owners != .some(nil) else { return nil }
+        var session: String??
+        if let raw = fields.value("session") {
+            session = .some(reader.string(raw, pattern: .variableName))
+            if let name = session ?? nil, !operations.contains(where: { $0.captures.keys.contains(name) }) {
+                let captured = operations.flatMap(\.captures.keys).sorted()
+                reader.error("session \"\(name)\" is not a variable any operation captures"
+                             + (captured.isEmpty ? "; capture it with capture: {\(name): /pointer}" : Suggestion.hint(for: name, in: captured)),
+                             at: raw.node, raw.path)
+                session = .some(nil)
+            }
+        }
+        guard let workload, operations.count == drafts.count, !drafts.isEmpty, auth != .some(nil), owners != .some(nil),
+              session != .some(nil) else { return nil }
         return StackTraffic(workload: workload, operations: operations.sorted { $0.name < $1.name }, auth: auth ?? nil,
-                            ownerPointers: owners.flatMap { $0 } ?? [])
+                            ownerPointers: owners.flatMap { $0 } ?? [], session: session ?? nil)
     }
 
     /// `isolation: {owner: [pointer, …]}`: where answers name the user whose data they carry (`*` for every
