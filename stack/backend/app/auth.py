@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
+from .responses import BODY, error
 from .settings import USER_ID_PATTERN, Settings
 
 ALGORITHM = "HS256"
@@ -143,7 +144,8 @@ class LabToken(BaseModel):
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
-@router.post("/lab-sign-in", response_model=LabToken)
+@router.post("/lab-sign-in", response_model=LabToken,
+             responses={**BODY, 404: error("The lab sign-in is off (LAB_SIGN_IN is not true), as in production")})
 async def lab_sign_in(body: LabSignIn, request: Request) -> LabToken:
     """Stand-in for the app's auth service, for the lab only (LAB_SIGN_IN=true): a token for any user id,
     no password. 404 when off, as in production."""

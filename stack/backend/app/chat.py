@@ -35,13 +35,15 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from .agent import ChatAgent, ModelFailure, ModelNotConfigured, TurnOutcome
 from .auth import CurrentUser
 from .idempotency import IdempotencyKey
+from .responses import AUTHENTICATED, BODY, DATABASE, RETRY_AFTER, error
+from .schemas import MAX_ID
 
 log = logging.getLogger("app.chat")
 
 #: The most recent messages a turn gives the model (older ones stay stored and readable).
 HISTORY_LIMIT = 50
 
-ConversationId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+ConversationId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class ChatRequest(BaseModel):
@@ -277,15 +279,18 @@ async def store_turn(conn: psycopg.AsyncConnection, user: str, body: ChatRequest
     return TurnResult(answer, history_messages=history_messages)
 
 
-router = APIRouter(prefix="/api/{user_id}", tags=["chat"])
+router = APIRouter(prefix="/api/{user_id}", tags=["chat"], responses={**AUTHENTICATED, **DATABASE})
+NOT_FOUND = {404: error("Not a conversation of the user's")}
 
 
-@router.post("/chat", response_model=ChatResponse,
-             responses={404: {"description": "Not the user's conversation"},
-                        409: {"description": "Idempotency-Key used with another request"},
-                        502: {"description": "The model provider failed"},
-                        503: {"description": "No model configured, or too busy"},
-                        504: {"description": "The model did not answer in time"}})
+@router.post("/chat", response_model=ChatResponse, responses={
+    **BODY, **NOT_FOUND,
+    409: error("The Idempotency-Key was used with another chat request"),
+    502: error("The model provider failed, rate-limited past the retries, or refused the request",
+               {"Retry-After": RETRY_AFTER + " (the provider's, for a 429; absent when a retry cannot help)"}),
+    503: error("No model configured; too many turns on this replica; a turn with this Idempotency-Key still"
+               " running; or the database unavailable", {"Retry-After": RETRY_AFTER + " (absent: not configured)"}),
+    504: error("The model did not answer within MODEL_TIMEOUT_SECONDS")})
 async def chat(user: CurrentUser, body: ChatRequest, request: Request, response: Response,
                idempotency_key: IdempotencyKey) -> dict[str, Any]:
     """One chat turn: the agent manages the user's tasks through its tools and answers."""
@@ -326,7 +331,7 @@ async def chat(user: CurrentUser, body: ChatRequest, request: Request, response:
             "duration_ms": round(elapsed * 1000, 3)}})
 
 
-ConversationPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
+ConversationPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.get("/conversations", response_model=ConversationPage)
@@ -336,7 +341,7 @@ async def list_conversations(user: CurrentUser, request: Request) -> Conversatio
     return ConversationPage(items=[Conversation(**row) for row in rows])
 
 
-@router.get("/conversations/{conversation_id}/messages", response_model=MessagePage)
+@router.get("/conversations/{conversation_id}/messages", response_model=MessagePage, responses=NOT_FOUND)
 async def conversation_messages(user: CurrentUser, conversation_id: ConversationPath, request: Request) -> MessagePage:
     """A conversation's messages, oldest first; 404 unless it is the user's."""
     rows = await request.app.state.chat.messages(user, conversation_id)

@@ -6,13 +6,18 @@ import re
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException
+from pydantic.json_schema import SkipJsonSchema
 
-_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+#: What a key may be, checked here and declared in the OpenAPI document (the check is ours, for its message).
+KEY_PATTERN = r"^[\x21-\x7e]{1,200}$"
+_KEY = re.compile(KEY_PATTERN)
 
 
 async def _idempotency_key(
-    key: Annotated[str | None, Header(alias="Idempotency-Key",
-                                      description="1-200 printable ASCII characters, no spaces")] = None,
+    # SkipJsonSchema: a header is absent or a string, never null, so the document says "string".
+    key: Annotated[str | SkipJsonSchema[None], Header(
+        alias="Idempotency-Key", description="1-200 printable ASCII characters, no spaces",
+        json_schema_extra={"pattern": KEY_PATTERN})] = None,
 ) -> str | None:
     if key is not None and not _KEY.match(key):
         raise HTTPException(

@@ -11,9 +11,13 @@ from dataclasses import dataclass, field
 
 import psycopg
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from . import failpoints, migrations
 from .admission import AdmissionMiddleware
@@ -29,6 +33,16 @@ from .tasks import router as tasks_router
 
 log = logging.getLogger("app")
 _CHAT_PATH = re.compile(r"^/api/[^/]+/chat$")
+#: The methods a 405's Allow can name, in its order.
+_METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
+
+
+class Readiness(BaseModel):
+    """/readyz's answer."""
+
+    status: str = Field(description="ready, migrating, draining or database unavailable")
+    schema_version: int | None = Field(None, description="The schema's migration version, when ready")
+    error: str | None = Field(None, description="Why not ready: the error's type, never its text")
 
 
 @dataclass
@@ -153,6 +167,20 @@ def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAP
         user_key=SCOPE_KEY,
     )
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        """FastAPI's own answer, except that a 405 lists in ``Allow`` the methods of every route of its path:
+        Starlette names only the first route it tried (``Allow: GET`` for POST-able /api/{user_id}/tasks)."""
+        if error.status_code == 405:
+            # Each method is asked of the routes as Starlette's router asks (BaseRoute.matches), so included
+            # routers count too.
+            allowed = [method for method in _METHODS
+                       if any(route.matches({**request.scope, "method": method})[0] is Match.FULL
+                              for route in request.app.router.routes)]
+            error = StarletteHTTPException(405, error.detail, headers={**(error.headers or {}),
+                                                                       "Allow": ", ".join(allowed)})
+        return await http_exception_handler(request, error)
+
     @app.exception_handler(PoolTimeout)
     async def pool_timeout(_: Request, error: PoolTimeout) -> JSONResponse:
         log.warning("no database connection available", extra={"fields": {"error": str(error)[:200]}})
@@ -170,7 +198,8 @@ def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAP
         """Liveness: the process answers. Never touches the database."""
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["health"])
+    @app.get("/readyz", tags=["health"], response_model=Readiness,
+             responses={503: {"model": Readiness, "description": "Not ready: migrating, draining, or no database"}})
     async def readyz() -> JSONResponse:
         """Readiness: not draining, migrations applied, database answers."""
         if lifecycle.draining:

@@ -38,7 +38,7 @@ from psycopg import AsyncCursor
 from psycopg.rows import dict_row
 from pydantic import Field
 
-from .schemas import Description, Title
+from .schemas import MAX_ID, Description, Title
 from .settings import USER_ID_PATTERN
 
 USER_HEADER = "X-Todo-User"
@@ -49,7 +49,7 @@ URL = f"http://{HOST}/mcp"
 WRITING_TOOLS = ("add_task", "complete_task", "delete_task", "update_task")
 LIST_LIMIT = 100
 
-TaskId = Annotated[int, Field(ge=1, le=2**63 - 1, description="The task's id")]
+TaskId = Annotated[int, Field(ge=1, le=MAX_ID, description="The task's id")]
 
 Effect = Callable[[AsyncCursor, str, str | None], Awaitable[dict[str, Any]]]
 

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, model_validator
+from pydantic.json_schema import SkipJsonSchema
+
+#: The largest task or conversation id accepted (bigserial columns). Not 2**63 - 1: FastAPI's OpenAPI models hold
+#: numeric bounds as floats, which print that as 2**63, a value the database cannot hold, so the document would
+#: promise what the server refuses. 2**53 - 1 is exact as a float, every JSON client that reads numbers as doubles
+#: (JavaScript) reads ids up to it exactly, and a sequence would need 9e15 rows to get there.
+MAX_ID = 2**53 - 1
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Description = Annotated[str, StringConstraints(max_length=2000)]
@@ -16,21 +23,30 @@ class TaskCreate(BaseModel):
 
     title: Title
     description: Description = ""
-    completed: bool = False
+    # Strict: a JSON boolean only, as documented (lax pydantic would take 0, 1, "yes", "off" as well).
+    completed: StrictBool = False
 
 
 class TaskReplace(TaskCreate):
     """PUT body: the whole task (fields left out get their defaults)."""
 
 
+def _some_fields_none_null(schema: dict[str, Any]) -> None:
+    """The PATCH body's document: at least one field, and none of them null (``SkipJsonSchema[None]`` leaves the
+    null out of the types; the ``default: null`` pydantic would add goes too, or clients would send it)."""
+    schema["minProperties"] = 1
+    for field in schema["properties"].values():
+        field.pop("default", None)
+
+
 class TaskUpdate(BaseModel):
-    """PATCH body: only the fields given change; at least one is required."""
+    """PATCH body: only the fields given change; at least one is required, and none may be null."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_some_fields_none_null)
 
-    title: Title | None = None
-    description: Description | None = None
-    completed: bool | None = None
+    title: Title | SkipJsonSchema[None] = None
+    description: Description | SkipJsonSchema[None] = None
+    completed: StrictBool | SkipJsonSchema[None] = None
 
     @model_validator(mode="after")
     def _not_empty(self) -> "TaskUpdate":

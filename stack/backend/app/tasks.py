@@ -16,12 +16,14 @@ from psycopg.rows import dict_row
 
 from .auth import CurrentUser
 from .idempotency import IdempotencyKey
-from .schemas import Task, TaskCreate, TaskPage, TaskReplace, TaskUpdate
+from .responses import AUTHENTICATED, BODY, DATABASE, error
+from .schemas import MAX_ID, Task, TaskCreate, TaskPage, TaskReplace, TaskUpdate
 
-router = APIRouter(prefix="/api/{user_id}/tasks", tags=["tasks"])
+router = APIRouter(prefix="/api/{user_id}/tasks", tags=["tasks"], responses={**AUTHENTICATED, **DATABASE})
+NOT_FOUND = {404: error("The user has no task of this id (another user's task is not found either)")}
 
 COLUMNS = "id, user_id, title, description, completed, created_at, updated_at"
-TaskId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+TaskId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def _pool(request: Request):
@@ -59,7 +61,8 @@ async def list_tasks(
     return TaskPage(items=[Task(**row) for row in rows], total=total, limit=limit, offset=offset)
 
 
-@router.post("", response_model=Task, status_code=201)
+@router.post("", response_model=Task, status_code=201, responses={
+    **BODY, 409: error("The Idempotency-Key was used with another body (or its task changed meanwhile)")})
 async def create_task(
     user: CurrentUser,
     body: TaskCreate,
@@ -110,7 +113,7 @@ async def create_task(
     return Task(**row)
 
 
-@router.get("/{task_id}", response_model=Task)
+@router.get("/{task_id}", response_model=Task, responses=NOT_FOUND)
 async def get_task(user: CurrentUser, task_id: TaskId, request: Request) -> Task:
     async with _pool(request).connection() as conn:
         async with conn.cursor(row_factory=dict_row) as cur:
@@ -139,22 +142,22 @@ async def _update(request: Request, user: str, task_id: int, changes: dict[str, 
     return Task(**row)
 
 
-@router.patch("/{task_id}", response_model=Task)
+@router.patch("/{task_id}", response_model=Task, responses={**BODY, **NOT_FOUND})
 async def update_task(user: CurrentUser, task_id: TaskId, body: TaskUpdate, request: Request) -> Task:
     return await _update(request, user, task_id, body.model_dump(exclude_unset=True))
 
 
-@router.put("/{task_id}", response_model=Task)
+@router.put("/{task_id}", response_model=Task, responses={**BODY, **NOT_FOUND})
 async def replace_task(user: CurrentUser, task_id: TaskId, body: TaskReplace, request: Request) -> Task:
     return await _update(request, user, task_id, body.model_dump())
 
 
-@router.post("/{task_id}/complete", response_model=Task)
+@router.post("/{task_id}/complete", response_model=Task, responses=NOT_FOUND)
 async def complete_task(user: CurrentUser, task_id: TaskId, request: Request) -> Task:
     return await _update(request, user, task_id, {"completed": True})
 
 
-@router.delete("/{task_id}", status_code=204)
+@router.delete("/{task_id}", status_code=204, responses=NOT_FOUND)
 async def delete_task(user: CurrentUser, task_id: TaskId, request: Request) -> Response:
     async with _pool(request).connection() as conn:
         cur = await conn.execute("DELETE FROM tasks WHERE user_id = %s AND id = %s", (user, task_id))

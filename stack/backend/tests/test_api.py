@@ -83,6 +83,14 @@ def test_every_response_names_version_and_replica(client, backend):
     assert client.get("/healthz", headers={"X-Request-ID": "abc123"}).headers["X-Request-ID"] == "abc123"
 
 
+def test_a_wrong_method_is_a_405_naming_every_method_of_the_path(client):
+    # Starlette named only its first route's (Allow: GET for /tasks, which also takes POST): found by schemathesis.
+    for path, allowed in ((TASKS, "GET, POST"), (TASKS + "/1", "DELETE, GET, PATCH, PUT")):
+        response = client.request("OPTIONS", path)
+        assert response.status_code == 405 and response.headers["Allow"] == allowed
+    assert client.request("TRACE", "/api/alice/chat").headers["Allow"] == "POST"
+
+
 def test_health_readiness_version(client, backend):
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").json() == {"status": "ready", "schema_version": migrations.latest_version()}

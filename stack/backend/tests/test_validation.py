@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from app.schemas import MAX_ID
+
 from .tokens import tasks
 
 TASKS = tasks("alice")
@@ -24,6 +26,9 @@ def locs(response) -> list[list]:
         ({"title": 5}, "title"),
         ({"title": "ok", "description": "d" * 2001}, "description"),
         ({"title": "ok", "completed": "perhaps"}, "completed"),
+        # A JSON boolean, as documented: not 0, 1 or "yes" (found by schemathesis: PUT took 0 as false).
+        ({"title": "ok", "completed": 0}, "completed"),
+        ({"title": "ok", "completed": "yes"}, "completed"),
         ({"title": "ok", "owner": "me"}, "owner"),
     ],
 )
@@ -41,11 +46,29 @@ def test_patch_needs_a_field_and_no_nulls(client):
     task = client.post(TASKS, json={"title": "t"}).json()
     assert client.patch(f"{TASKS}/{task['id']}", json={}).status_code == 422
     assert client.patch(f"{TASKS}/{task['id']}", json={"title": None}).status_code == 422
+    patched = locs(client.patch(f"{TASKS}/{task['id']}", json={"completed": 1}))
+    assert all(loc[:2] == ["body", "completed"] for loc in patched)
+    assert ["body", "completed"] in locs(client.put(f"{TASKS}/{task['id']}", json={"title": "t", "completed": 0}))
+    assert client.get(f"{TASKS}/{task['id']}").json()["completed"] is False
 
 
-@pytest.mark.parametrize("path", [TASKS + "/abc", TASKS + "/0", TASKS + "/-1", TASKS + "/99999999999999999999"])
+@pytest.mark.parametrize("path", [TASKS + "/abc", TASKS + "/0", TASKS + "/-1", TASKS + "/99999999999999999999",
+                                  f"{TASKS}/{MAX_ID + 1}", f"/api/alice/conversations/{MAX_ID + 1}/messages"])
 def test_bad_ids(client, path):
-    assert ["path", "task_id"] in locs(client.get(path))
+    assert ["path", "task_id" if "/tasks/" in path else "conversation_id"] in locs(client.get(path))
+
+
+def test_the_largest_ids_are_the_documented_ones(client):
+    # The document says MAX_ID (test_openapi_document.py); it once said 2**63, which the server refused.
+    assert client.get(f"{TASKS}/{MAX_ID}").status_code == 404
+    too_big = client.post("/api/alice/chat", json={"message": "hi", "conversation_id": MAX_ID + 1})
+    assert ["body", "conversation_id"] in locs(too_big)
+
+
+def test_a_body_that_is_not_utf8_is_a_400(client, db):
+    response = client.post(TASKS, content=b'{"title": "\xff"}', headers={"Content-Type": "application/json"})
+    assert response.status_code == 400 and response.json()["detail"]
+    assert db.execute("SELECT count(*) FROM tasks").fetchone()[0] == 0
 
 
 @pytest.mark.parametrize("params, field", [({"limit": 0}, "limit"), ({"limit": 201}, "limit"),
