@@ -31,6 +31,8 @@ import ScenarioModel
     func userIsolationUnderLoad() async throws { try await expectPass("user-isolation-under-load") }
     @Test(.enabled(if: EndToEndScenario.enabled("chat-pod-kill"), EndToEndScenario.skipComment), .timeLimit(.minutes(60)))
     func chatPodKill() async throws { try await expectPass("chat-pod-kill") }
+    @Test(.enabled(if: EndToEndScenario.enabled("chat-rolling-update"), EndToEndScenario.skipComment), .timeLimit(.minutes(60)))
+    func chatRollingUpdate() async throws { try await expectPass("chat-rolling-update") }
     @Test(.enabled(if: EndToEndScenario.enabled("model-provider-outage"), EndToEndScenario.skipComment), .timeLimit(.minutes(60)))
     func modelProviderOutage() async throws { try await expectPass("model-provider-outage") }
 
@@ -38,7 +40,7 @@ import ScenarioModel
     @Test func everyScenarioFileHasATest() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: EndToEndScenario.projectRoot() + "/scenarios")
             .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
-        #expect(names == ["chaos-bad-rollout", "chaos-network-partition", "chaos-pod-kill", "chaos-rolling-update", "chat-pod-kill", "cluster-restart", "db-persistence-restart", "model-provider-outage", "scale-out-under-load",
+        #expect(names == ["chaos-bad-rollout", "chaos-network-partition", "chaos-pod-kill", "chaos-rolling-update", "chat-pod-kill", "chat-rolling-update", "cluster-restart", "db-persistence-restart", "model-provider-outage", "scale-out-under-load",
                           "user-isolation-under-load"])
     }
 }
