@@ -12,7 +12,9 @@ struct HTTPActionExecutor: ActionExecutor {
         for number in 1...max(1, spec.repeatCount) {
             let request = spec.repeatCount > 1 || spec.request.path.contains(HTTPRequestSpec.repetitionPlaceholder)
                 ? spec.request.substituting(repetition: number) : spec.request
-            let response = try await context.send(request)
+            // A request may take the operation's own timeout when it has one (a chat turn the provider
+            // fails after retries), else 10 s.
+            let response = try await context.send(request, timeout: OperationTimeout.own ?? 10)
             statuses[response.status, default: 0] += 1
             let accepted = spec.expectStatus.isEmpty ? (200..<300).contains(response.status) : spec.expectStatus.contains(response.status)
             guard accepted else {

@@ -9,6 +9,9 @@ public enum OperationTimeout {
     /// Waits inside an action end a moment before it, so their own error, which says what was last
     /// seen, is the one reported.
     @TaskLocal public static var deadline: Double?
+    /// The `timeout` a step's operation gives itself in the file (nil when it has none): an `http`
+    /// action's request may take that long.
+    @TaskLocal public static var own: Double?
 
     public static func run<T: Sendable>(seconds: Double, clock: any LabClock, what: String,
                                         _ body: @escaping @Sendable () async throws -> T) async throws -> T {

@@ -310,7 +310,9 @@ public struct ScenarioRunner: Sendable {
                 outcome = ActionOutcome(message: "saved \(files.count) file(s)")
             } else {
                 outcome = try await OperationTimeout.run(seconds: limit, clock: clock, what: "\(action.kindName) in step \(step)") {
-                    try await driver.perform(action, step: step, run: run)
+                    try await OperationTimeout.$own.withValue(operation.timeout?.seconds) {
+                        try await driver.perform(action, step: step, run: run)
+                    }
                 }
             }
             if let landed = outcome.faultLandedAt {
