@@ -67,7 +67,7 @@ public struct ScenarioSuite: Sendable {
         let plan = SuitePlan(scenarios, parallel: parallel, repeats: repeats)
         if plan.width > 1 {
             console.info("running \(plan.shared.count) scenario(s) \(plan.width) at a time"
-                         + (plan.alone.isEmpty ? "" : ", after \(plan.alone.map(\.name).joined(separator: ", ")) alone (it disturbs the whole cluster)"))
+                         + (plan.alone.isEmpty ? "" : ", after \(plan.alone.map(\.name).joined(separator: ", ")) alone (exclusive: each stops the cluster or is disturbed by neighbours)"))
         }
         if plan.repeats > 1 { console.info("every scenario runs \(plan.repeats) times") }
         let results = await plan.run(failFast: failFast) { scenario, attempt in
