@@ -179,14 +179,19 @@ class ChatAgent:
             name="todo-tools",
         )
 
-    async def run(self, user: str, turn_key: str | None, history: list[dict[str, str]], message: str) -> TurnOutcome:
+    async def run(self, user: str, turn_key: str | None, history: list[dict[str, str]], message: str,
+                  deadline: float | None = None) -> TurnOutcome:
         """One turn: the history and the new message in, the reply and the tool calls out, within MODEL_TIMEOUT_SECONDS."""
         if self._client is None:
             raise ModelNotConfigured()
         model = OpenAIChatCompletionsModel(model=self.settings.model_name, openai_client=self._client)
-        token = _deadline.set(time.monotonic() + self.settings.model_timeout)
+        # The turn's deadline (the event loop's clock, which is time.monotonic()): MODEL_TIMEOUT_SECONDS from
+        # now, or what the caller's turn has left of it after waiting for a slot.
+        if deadline is None:
+            deadline = asyncio.get_running_loop().time() + self.settings.model_timeout
+        token = _deadline.set(deadline)
         try:
-            async with asyncio.timeout(self.settings.model_timeout):
+            async with asyncio.timeout_at(deadline):
                 async with self._mcp_client(user, turn_key) as tools:
                     agent = Agent(name="todo", instructions=INSTRUCTIONS, model=model, mcp_servers=[tools])
                     result = await Runner.run(agent, [*history, {"role": "user", "content": message}],

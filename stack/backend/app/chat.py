@@ -162,12 +162,15 @@ class ChatService:
     async def turn(self, user: str, body: ChatRequest, key: str | None) -> TurnResult:
         if not self.agent.configured:
             raise ModelNotConfigured()
+        # One bound for the whole turn, MODEL_TIMEOUT_SECONDS: the wait for a slot and the agent's run share
+        # it, so a client hears the answer (a 503 or a 504 at worst) within that time of asking.
+        deadline = asyncio.get_running_loop().time() + self.timeout
         if key is None:
-            async with self._slot():
-                return await self._run(user, body, None)
+            async with self._slot(deadline):
+                return await self._run(user, body, None, deadline)
         fingerprint = hashlib.sha256(json.dumps(body.model_dump(), sort_keys=True).encode()).hexdigest()
         # The slot first: it also bounds the lock connections (outside the pool) to CHAT_MAX_CONCURRENT_TURNS.
-        async with self._slot(), self._turn_lock(user, key) as conn:
+        async with self._slot(deadline), self._turn_lock(user, key) as conn:
             row = await (await conn.execute(
                 "SELECT request_hash, status, response FROM chat_turns WHERE user_id = %s AND idempotency_key = %s",
                 (user, key))).fetchone()
@@ -182,7 +185,7 @@ class ChatService:
                 " DO UPDATE SET status = 'running', attempts = chat_turns.attempts + 1, updated_at = now()",
                 (user, key, fingerprint))
             try:
-                return await self._run(user, body, key)
+                return await self._run(user, body, key, deadline)
             except ModelFailure:
                 try:
                     await conn.execute("UPDATE chat_turns SET status = 'failed', updated_at = now()"
@@ -192,10 +195,10 @@ class ChatService:
                 raise
 
     @asynccontextmanager
-    async def _slot(self) -> AsyncIterator[None]:
-        """At most CHAT_MAX_CONCURRENT_TURNS turns run at once; a turn waits for a slot within MODEL_TIMEOUT_SECONDS."""
+    async def _slot(self, deadline: float) -> AsyncIterator[None]:
+        """At most CHAT_MAX_CONCURRENT_TURNS turns run at once; a turn waits for a slot until its deadline."""
         try:
-            async with asyncio.timeout(self.timeout):
+            async with asyncio.timeout_at(deadline):
                 await self._slots.acquire()
         except TimeoutError:
             raise HTTPException(status_code=503, detail="too many chat turns in progress on this replica; try again",
@@ -212,8 +215,8 @@ class ChatService:
         conn = await psycopg.AsyncConnection.connect(self.database_url, autocommit=True,
                                                      connect_timeout=max(1, int(self.timeout)))
         try:
-            # A turn runs at most twice the timeout (a slot, then the agent) plus its database work; a duplicate
-            # waits that long. The lock's own session idles all that time: past it, the session can only be a
+            # A turn runs at most the timeout (its slot and its agent run share it) plus its database work; a
+            # duplicate waits twice that, a margin for the database. The lock's own session idles all that time: past it, the session can only be a
             # process that is gone without closing its connection (a lost node, a partition), and PostgreSQL
             # (14+) ends it, which frees the key for the retry.
             wait_ms = int((self.timeout * 2 + 5) * 1000)
@@ -230,9 +233,9 @@ class ChatService:
             # Closing the session releases the lock.
             await conn.close()
 
-    async def _run(self, user: str, body: ChatRequest, key: str | None) -> TurnResult:
+    async def _run(self, user: str, body: ChatRequest, key: str | None, deadline: float) -> TurnResult:
         history = await self.history(user, body.conversation_id)
-        outcome = await self.agent.run(user, key, history, body.message)
+        outcome = await self.agent.run(user, key, history, body.message, deadline=deadline)
         async with self.pool.connection() as conn:
             result = await store_turn(conn, user, body, outcome, key, len(history))
         if self._memory is not None and not result.replayed:

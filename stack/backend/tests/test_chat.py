@@ -270,23 +270,32 @@ def test_a_hanging_model_is_a_504_within_the_timeout_and_the_replica_stays_ready
 
 def test_chat_turns_wait_apart_from_the_task_api(postgres, model, clean):
     """With the model hanging, chat turns fill their own slots (CHAT_MAX_CONCURRENT_TURNS), never the task API's
-    admission queue (MAX_CONCURRENT_REQUESTS); a turn that gets no slot within the timeout is a 503."""
+    admission queue (MAX_CONCURRENT_REQUESTS). The wait for a slot and the run share the turn's one bound: each
+    turn is answered within the timeout of its arrival — a 504 when it ran out of time running, a 503 when it
+    got no slot in time."""
     proc = BackendProcess(postgres.dsn(), **chat_env(model, MODEL_TIMEOUT_SECONDS="2", CHAT_MAX_CONCURRENT_TURNS="1",
                                                      MAX_CONCURRENT_REQUESTS="2"))
     proc.wait_ready()
     chat = Chat(proc.url)
     try:
         model.set_faults(hang=True)
+        def timed_turn():
+            asked = time.monotonic()
+            answer = chat.say("add buy milk")
+            return answer.status_code, time.monotonic() - asked
+
         with ThreadPoolExecutor(max_workers=3) as pool:
             turns = []
-            for _ in range(3):  # the 1st runs 0-2 s, the 2nd waits for its slot and runs 2-4 s, the 3rd gives up
-                turns.append(pool.submit(chat.say, "add buy milk"))
+            for _ in range(3):  # the 1st runs 0-2 s; the others wait for the slot, with what is left of their 2 s
+                turns.append(pool.submit(timed_turn))
                 time.sleep(0.3)
             started = time.monotonic()
             listed = httpx.get(proc.url + "/api/alice/tasks", headers=bearer("alice"), timeout=5)
             assert time.monotonic() - started < 0.5 and listed.status_code == 200
-            statuses = [turn.result(timeout=15).status_code for turn in turns]
-        assert statuses == [504, 504, 503]
+            results = [turn.result(timeout=15) for turn in turns]
+        assert results[0][0] == 504
+        assert all(status in (503, 504) for status, _ in results), results
+        assert all(took < 2.0 + 1.0 for _, took in results), f"a turn outlived the 2 s bound: {results}"
     finally:
         chat.close()
         proc.stop()
