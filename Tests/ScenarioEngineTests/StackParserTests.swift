@@ -192,22 +192,20 @@ import Testing
 
     /// `ledger` as one mapping (named writes) or a list of named ledgers, each tracking one operation or several.
     @Test func ledgersAreOneMappingOrANamedList() throws {
-        let writes = """
-            apiVersion: labrun.dev/v1alpha1
-            kind: Stack
-            metadata: {name: x, description: d}
-            deploy: {kustomize: k8s}
-            workloads:
-              web: {kind: Deployment, role: api, service: {name: web, port: 80}}
-              db: {kind: StatefulSet, role: database, service: {name: db, port: 5432}}
-            database: {workload: db, secret: s, keys: {user: U, password: P, database: D}}
-            traffic:
-              operations:
-                create: {method: POST, path: /notes, headers: {Idempotency-Key: "${idempotencyKey}"}, write: true}
-                say: {method: POST, path: /say, body: {text: "${idempotencyKey}"}, write: true}
-                home: {path: /}
+        // The minimal stack with a database and two writing operations.
+        let writes = Self.minimal
+            .replacingOccurrences(of: "  web: {kind: Deployment, role: api, service: {name: web, port: 80}}\n", with: """
+                  web: {kind: Deployment, role: api, service: {name: web, port: 80}}
+                  db: {kind: StatefulSet, role: database, service: {name: db, port: 5432}}
+                database: {workload: db, secret: s, keys: {user: U, password: P, database: D}}
 
-            """
+                """)
+            .replacingOccurrences(of: "    home: {path: /}\n", with: """
+                    create: {method: POST, path: /notes, headers: {Idempotency-Key: "${idempotencyKey}"}, write: true}
+                    say: {method: POST, path: /say, body: {text: "${idempotencyKey}"}, write: true}
+                    home: {path: /}
+
+                """)
         let list = writes + """
             ledger:
               - {name: notes, operation: create, query: "SELECT k, count(*) FROM notes WHERE k LIKE $1 GROUP BY k"}

@@ -140,7 +140,7 @@ private final class ProbeState: @unchecked Sendable {
             defer { sequence += 1 }
             return (picker.next(), sequence)
         }
-        let (operation, variables) = captured.resolve(picked, sequence: index)
+        let (operation, variables) = captured.resolve(picked)
         let keyed = captured.usesIdempotencyKey(operation)
         return LoadRequest(sequence: index, operation: operation,
                            idempotencyKey: keyed ? "\(keyPrefix)-cal-\(index)" : nil,

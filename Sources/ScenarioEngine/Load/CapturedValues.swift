@@ -50,10 +50,10 @@ final class CapturedValues: @unchecked Sendable {
         lock.withLock { for (name, value) in captured { values[user, default: [:]][name, default: []].append(value) } }
     }
 
-    /// What to send as request `sequence` for an operation the picker chose: an operation that needs a
+    /// What to send for an operation the picker chose (and as which user): an operation that needs a
     /// value nothing has captured yet (for its user) is sent as the operation that captures it (an
     /// operation the validator requires in the mix), so `get` before any `create` becomes a `create`.
-    func resolve(_ picked: LoadOperation, sequence: Int) -> (operation: LoadOperation, variables: [String: String]) {
+    func resolve(_ picked: LoadOperation) -> (operation: LoadOperation, variables: [String: String]) {
         let user = users.isEmpty ? nil : users[lock.withLock {
             defer { picks[picked, default: 0] += 1 }
             return picks[picked, default: 0] % users.count

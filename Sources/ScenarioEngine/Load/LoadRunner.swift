@@ -120,7 +120,7 @@ final class LoadSchedule: @unchecked Sendable {
     }
 
     private func send(_ sequence: Int, intended: Double, sent: Double) {
-        let (operation, variables) = captured.resolve(picker.next(), sequence: sequence)
+        let (operation, variables) = captured.resolve(picker.next())
         let keyed = captured.usesIdempotencyKey(operation)
         let request = LoadRequest(sequence: sequence, operation: operation,
                                   idempotencyKey: keyed ? "\(keyPrefix)-\(sequence)" : nil,

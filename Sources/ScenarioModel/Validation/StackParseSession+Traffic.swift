@@ -78,7 +78,12 @@ extension StackParseSession {
         guard let fields = reader.fields(value, allowed: StackKeys.auth, what: "credentials"),
               let kind = fields.exactlyOne(of: StackKeys.auth), let raw = fields.value(kind) else { return nil }
         if kind == "jwt" { return jwt(raw).map(TrafficAuth.jwt) }
-        guard let bearer = reader.fields(raw, allowed: StackKeys.bearer, required: StackKeys.bearer) else { return nil }
+        return bearer(raw)
+    }
+
+    /// `bearer: {secret, key}`: one token, read from a Secret when the run starts (traffic's and a workload's).
+    func bearer(_ value: Located) -> TrafficAuth? {
+        guard let bearer = reader.fields(value, allowed: StackKeys.bearer, required: StackKeys.bearer) else { return nil }
         let secret = bearer.string("secret", pattern: .dnsSubdomain)
         let key = bearer.string("key", pattern: .secretKey)
         guard let secret, let key else { return nil }

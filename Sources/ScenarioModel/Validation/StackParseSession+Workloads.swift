@@ -47,12 +47,8 @@ extension StackParseSession {
     /// `auth: {bearer: {secret, key}}` on a workload: one shared token (per-user tokens belong to traffic.auth).
     func workloadAuth(_ value: Located) -> TrafficAuth? {
         guard let fields = reader.fields(value, allowed: StackKeys.workloadAuth, required: StackKeys.workloadAuth, what: "credentials"),
-              let raw = fields.value("bearer"),
-              let bearer = reader.fields(raw, allowed: StackKeys.bearer, required: StackKeys.bearer) else { return nil }
-        let secret = bearer.string("secret", pattern: .dnsSubdomain)
-        let key = bearer.string("key", pattern: .secretKey)
-        guard let secret, let key else { return nil }
-        return .bearer(secret: secret, key: key)
+              let raw = fields.value("bearer") else { return nil }
+        return bearer(raw)
     }
 
     func service(_ value: Located) -> StackService? {

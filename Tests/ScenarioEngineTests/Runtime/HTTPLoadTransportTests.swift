@@ -89,12 +89,12 @@ import Testing
 
     @Test func capturedValuesStandInForTheirProducerUntilOneIsCaptured() {
         let captured = CapturedValues(traffic: Self.anonymous)
-        #expect(captured.resolve(.get, sequence: 0).operation == .create, "no task yet: get is sent as the create that captures ids")
-        #expect(captured.resolve(.list, sequence: 1).operation == .list)
+        #expect(captured.resolve(.get).operation == .create, "no task yet: get is sent as the create that captures ids")
+        #expect(captured.resolve(.list).operation == .list)
         captured.remember(["id": "1"], variables: [:])
         captured.remember(["id": "2"], variables: [:])
-        let first = captured.resolve(.get, sequence: 2)
-        let second = captured.resolve(.complete, sequence: 3)
+        let first = captured.resolve(.get)
+        let second = captured.resolve(.complete)
         #expect(first.operation == .get && first.variables == ["id": "1"])
         #expect(second.operation == .complete && second.variables == ["id": "2"])
     }
@@ -104,13 +104,13 @@ import Testing
         var traffic = TestStacks.todo.traffic
         traffic.auth = .jwt(JWTAuth(secret: "auth", key: "JWT_SECRET", users: JWTAuth.users(count: 2, prefix: "u-")))
         let captured = CapturedValues(traffic: traffic)
-        let first = captured.resolve(.list, sequence: 0)
+        let first = captured.resolve(.list)
         #expect(first.variables == ["user": "u-1"])
-        #expect(captured.resolve(.list, sequence: 1).variables == ["user": "u-2"])
+        #expect(captured.resolve(.list).variables == ["user": "u-2"])
         captured.remember(["id": "7"], variables: ["user": "u-1"])
-        let mine = captured.resolve(.get, sequence: 2)
+        let mine = captured.resolve(.get)
         #expect(mine.operation == .get && mine.variables == ["user": "u-1", "id": "7"])
-        let theirs = captured.resolve(.get, sequence: 3)
+        let theirs = captured.resolve(.get)
         #expect(theirs.operation == .create && theirs.variables == ["user": "u-2"], "u-2 has captured nothing: it creates first")
     }
 
@@ -122,8 +122,8 @@ import Testing
         let captured = CapturedValues(traffic: traffic)
         var picker = OperationPicker(mix: [.create: 1, .list: 3])
         var creators: [String: Int] = [:]
-        for sequence in 0..<40 {
-            let (operation, variables) = captured.resolve(picker.next(), sequence: sequence)
+        for _ in 0..<40 {
+            let (operation, variables) = captured.resolve(picker.next())
             if operation == .create { creators[variables["user"] ?? "", default: 0] += 1 }
         }
         #expect(creators == ["u-1": 3, "u-2": 3, "u-3": 2, "u-4": 2])
