@@ -21,6 +21,8 @@ from .server import BACKEND_DIR
         ({"MODEL_BASE_URL": "model-service:8000"}, "MODEL_BASE_URL must be an http:// or https:// URL"),
         ({"MODEL_TIMEOUT_SECONDS": "0.2"}, "MODEL_TIMEOUT_SECONDS must be at least 1.0"),
         ({"MODEL_MAX_RETRIES": "-1"}, "MODEL_MAX_RETRIES must be at least 0"),
+        ({"MODEL_TIMEOUT_SECONDS": "nan"}, "MODEL_TIMEOUT_SECONDS must be a finite number"),
+        ({"DB_POOL_TIMEOUT_SECONDS": "inf"}, "DB_POOL_TIMEOUT_SECONDS must be a finite number"),
         ({"CHAT_MAX_CONCURRENT_TURNS": "0"}, "CHAT_MAX_CONCURRENT_TURNS must be at least 1"),
     ],
 )
