@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from .agent import ChatAgent, ModelFailure, ModelNotConfigured, TurnOutcome
 from .auth import CurrentUser
+from .database import Database
 from .idempotency import IdempotencyKey
 from .responses import AUTHENTICATED, BODY, DATABASE, RETRY_AFTER, error
 from .schemas import MAX_ID
@@ -110,9 +111,9 @@ def _lock_id(user: str, key: str) -> int:
 class ChatService:
     """The turn logic over the pool and the agent; one per process (``app.state.chat``)."""
 
-    def __init__(self, pool, database_url: str, agent: ChatAgent, metrics, *, max_concurrent: int,
+    def __init__(self, database: Database, database_url: str, agent: ChatAgent, metrics, *, max_concurrent: int,
                  history_in_memory: bool = False) -> None:
-        self.pool = pool
+        self.database = database
         self.database_url = database_url
         self.agent = agent
         self.metrics = metrics
@@ -132,7 +133,7 @@ class ChatService:
             if (user, conversation_id) not in self._memory:
                 raise _not_found(conversation_id)
             return self._memory[(user, conversation_id)][-HISTORY_LIMIT:]
-        async with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        async with self.database.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             await cur.execute("SELECT 1 FROM conversations WHERE id = %s AND user_id = %s", (conversation_id, user))
             if await cur.fetchone() is None:
                 raise _not_found(conversation_id)
@@ -143,7 +144,7 @@ class ChatService:
             return [{"role": row["role"], "content": row["content"]} for row in await cur.fetchall()]
 
     async def messages(self, user: str, conversation_id: int) -> list[dict[str, Any]]:
-        async with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        async with self.database.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             await cur.execute("SELECT 1 FROM conversations WHERE id = %s AND user_id = %s", (conversation_id, user))
             if await cur.fetchone() is None:
                 raise _not_found(conversation_id)
@@ -152,7 +153,7 @@ class ChatService:
             return await cur.fetchall()
 
     async def conversations(self, user: str) -> list[dict[str, Any]]:
-        async with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        async with self.database.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             await cur.execute("SELECT id, created_at, updated_at FROM conversations WHERE user_id = %s"
                               " ORDER BY updated_at DESC, id DESC LIMIT 50", (user,))
             return await cur.fetchall()
@@ -171,25 +172,28 @@ class ChatService:
         fingerprint = hashlib.sha256(json.dumps(body.model_dump(), sort_keys=True).encode()).hexdigest()
         # The slot first: it also bounds the lock connections (outside the pool) to CHAT_MAX_CONCURRENT_TURNS.
         async with self._slot(deadline), self._turn_lock(user, key) as conn:
-            row = await (await conn.execute(
-                "SELECT request_hash, status, response FROM chat_turns WHERE user_id = %s AND idempotency_key = %s",
-                (user, key))).fetchone()
-            if row is not None and row[0] != fingerprint:
-                raise HTTPException(status_code=409,
-                                    detail="Idempotency-Key was already used with a different chat request")
-            if row is not None and row[1] == "done":
-                return TurnResult(row[2], replayed=True)
-            await conn.execute(
-                "INSERT INTO chat_turns (user_id, idempotency_key, request_hash) VALUES (%s, %s, %s)"
-                " ON CONFLICT (user_id, idempotency_key)"
-                " DO UPDATE SET status = 'running', attempts = chat_turns.attempts + 1, updated_at = now()",
-                (user, key, fingerprint))
+            # The lock's connection is the turn's own, so each stretch of work on it has its own deadline.
+            async with self.database.bounded(conn):
+                row = await (await conn.execute(
+                    "SELECT request_hash, status, response FROM chat_turns WHERE user_id = %s AND idempotency_key = %s",
+                    (user, key))).fetchone()
+                if row is not None and row[0] != fingerprint:
+                    raise HTTPException(status_code=409,
+                                        detail="Idempotency-Key was already used with a different chat request")
+                if row is not None and row[1] == "done":
+                    return TurnResult(row[2], replayed=True)
+                await conn.execute(
+                    "INSERT INTO chat_turns (user_id, idempotency_key, request_hash) VALUES (%s, %s, %s)"
+                    " ON CONFLICT (user_id, idempotency_key)"
+                    " DO UPDATE SET status = 'running', attempts = chat_turns.attempts + 1, updated_at = now()",
+                    (user, key, fingerprint))
             try:
                 return await self._run(user, body, key, deadline)
             except ModelFailure:
                 try:
-                    await conn.execute("UPDATE chat_turns SET status = 'failed', updated_at = now()"
-                                       " WHERE user_id = %s AND idempotency_key = %s", (user, key))
+                    async with self.database.bounded(conn):
+                        await conn.execute("UPDATE chat_turns SET status = 'failed', updated_at = now()"
+                                           " WHERE user_id = %s AND idempotency_key = %s", (user, key))
                 except psycopg.Error as error:  # a record for operators only: the model's failure is the answer
                     log.warning("could not mark a chat turn failed", extra={"fields": {"error": type(error).__name__}})
                 raise
@@ -212,22 +216,31 @@ class ChatService:
     async def _turn_lock(self, user: str, key: str) -> AsyncIterator[psycopg.AsyncConnection]:
         """A connection of the turn's own holding the advisory lock of (user, key). A duplicate waits for the
         first (at most the first's whole run and a margin), then finds its answer."""
+        # connect_timeout: DB_QUERY_TIMEOUT_SECONDS (a frozen server accepts the connection and never answers).
         conn = await psycopg.AsyncConnection.connect(self.database_url, autocommit=True,
-                                                     connect_timeout=max(1, int(self.timeout)))
+                                                     connect_timeout=self.database.connect_timeout(self.timeout))
         try:
             # A turn runs at most the timeout (its slot and its agent run share it) plus its database work; a
             # duplicate waits twice that, a margin for the database. The lock's own session idles all that time: past it, the session can only be a
             # process that is gone without closing its connection (a lost node, a partition), and PostgreSQL
             # (14+) ends it, which frees the key for the retry.
             wait_ms = int((self.timeout * 2 + 5) * 1000)
-            await conn.execute(f"SET idle_session_timeout = {wait_ms + 5000}")
-            await conn.execute(f"SET lock_timeout = {wait_ms}")
-            try:
-                await conn.execute("SELECT pg_advisory_lock(%s)", (_lock_id(user, key),))
-            except psycopg.errors.LockNotAvailable:
-                raise HTTPException(status_code=503, headers={"Retry-After": "1"},
-                                    detail="a turn with this Idempotency-Key is still running; try again") from None
-            await conn.execute("SET lock_timeout = 0")
+            lock = _lock_id(user, key)
+            async with self.database.bounded(conn):
+                await conn.execute(f"SET idle_session_timeout = {wait_ms + 5000}")
+                # The usual case, a key nobody else is running, within the database deadline.
+                acquired = (await (await conn.execute("SELECT pg_try_advisory_lock(%s)", (lock,))).fetchone())[0]
+            if not acquired:
+                # A duplicate is running: wait for it, as long as lock_timeout allows, and the deadline on top.
+                async with self.database.bounded(conn, allowance=wait_ms / 1000):
+                    await conn.execute(f"SET lock_timeout = {wait_ms}")
+                    try:
+                        await conn.execute("SELECT pg_advisory_lock(%s)", (lock,))
+                    except psycopg.errors.LockNotAvailable:
+                        raise HTTPException(
+                            status_code=503, headers={"Retry-After": "1"},
+                            detail="a turn with this Idempotency-Key is still running; try again") from None
+                    await conn.execute("SET lock_timeout = 0")
             yield conn
         finally:
             # Closing the session releases the lock.
@@ -236,7 +249,7 @@ class ChatService:
     async def _run(self, user: str, body: ChatRequest, key: str | None, deadline: float) -> TurnResult:
         history = await self.history(user, body.conversation_id)
         outcome = await self.agent.run(user, key, history, body.message, deadline=deadline)
-        async with self.pool.connection() as conn:
+        async with self.database.connection() as conn:
             result = await store_turn(conn, user, body, outcome, key, len(history))
         if self._memory is not None and not result.replayed:
             self._memory.setdefault((user, result.answer["conversation_id"]), []).extend(

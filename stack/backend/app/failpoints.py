@@ -28,6 +28,9 @@ KNOWN: dict[str, str] = {
                                  " e.g. a second task",
     "idempotency-key-not-unique": "Idempotency-Key is stored without a unique constraint and never looked up:"
                                   " a retried create inserts a second task",
+    "no-database-deadline": "no deadline on the database work of a request (DB_QUERY_TIMEOUT_SECONDS is ignored,"
+                            " app/database.py): while PostgreSQL is frozen, a request whose statement or"
+                            " connection check is waiting on it hangs until the database thaws, instead of a 503",
     "pool-never-reconnects": "database connections are opened once and never checked or replaced:"
                              " after the database restarts, every request fails until the pod is replaced",
     "query-missing-user-filter": "the task list query forgets its user filter: GET /api/{user_id}/tasks lists"

@@ -26,6 +26,7 @@ from .auth import SCOPE_KEY, Tokens
 from .auth import router as auth_router
 from .chat import ChatService
 from .chat import router as chat_router
+from .database import Database, DatabaseTimeout, check_connection
 from .mcp_tools import TaskTools
 from .observability import Metrics, RequestMiddleware
 from .settings import Settings
@@ -35,6 +36,8 @@ log = logging.getLogger("app")
 _CHAT_PATH = re.compile(r"^/api/[^/]+/chat$")
 #: The methods a 405's Allow can name, in its order.
 _METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
+#: /readyz's bound on its query (its wait for a connection is bounded by 2 s too): well inside the probe's 5 s.
+READINESS_QUERY_TIMEOUT = 2.0
 
 
 class Readiness(BaseModel):
@@ -71,11 +74,15 @@ def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAP
             # Bounds the attempts' exponential backoff (see Settings.pool_reconnect_timeout).
             reconnect_timeout=settings.pool_reconnect_timeout,
             kwargs=connect,
-            # A connection broken by a database restart is found and replaced before it is handed out.
-            check=AsyncConnectionPool.check_connection,
+            # A connection broken by a database restart is found and replaced before it is handed out; one
+            # whose server does not answer within the request's deadline too.
+            check=check_connection,
             open=False,
             name="todo",
         )
+    # DB_QUERY_TIMEOUT_SECONDS on every use of the pool, its check included (app/database.py); failpoint
+    # no-database-deadline waits on a frozen database as long as it is frozen.
+    database = Database(pool, None if "no-database-deadline" in settings.failpoints else settings.db_query_timeout)
 
     async def migrate_until_done() -> None:
         delay = 0.5
@@ -101,9 +108,11 @@ def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAP
                 delay = min(delay * 2, 5.0)
 
     metrics = Metrics(settings.app_version, settings.served_by, pool.get_stats)
-    tools = TaskTools(pool, metrics.chat_tool_calls, idempotent="chat-tools-not-idempotent" not in settings.failpoints)
+    tools = TaskTools(database, metrics.chat_tool_calls,
+                      idempotent="chat-tools-not-idempotent" not in settings.failpoints)
     agent = ChatAgent(settings, tools)
-    chat = ChatService(pool, settings.database_url, agent, metrics, max_concurrent=settings.chat_max_concurrent_turns,
+    chat = ChatService(database, settings.database_url, agent, metrics,
+                       max_concurrent=settings.chat_max_concurrent_turns,
                        history_in_memory="chat-history-in-memory" in settings.failpoints)
 
     @asynccontextmanager
@@ -148,6 +157,7 @@ def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAP
         redoc_url=None,
     )
     app.state.pool = pool
+    app.state.database = database
     app.state.settings = settings
     app.state.lifecycle = lifecycle
     app.state.tokens = Tokens(settings)
@@ -187,6 +197,13 @@ def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAP
         return JSONResponse({"detail": "database unavailable, try again"}, status_code=503,
                             headers={"Retry-After": "1"})
 
+    @app.exception_handler(DatabaseTimeout)
+    async def database_timeout(_: Request, error: DatabaseTimeout) -> JSONResponse:
+        # Its own message: the database may be frozen or overloaded rather than gone (app/database.py).
+        log.warning("database did not answer in time", extra={"fields": {"error": str(error)}})
+        return JSONResponse({"detail": f"the database did not answer within {error.seconds:g} s, try again"},
+                            status_code=503, headers={"Retry-After": "1"})
+
     @app.exception_handler(psycopg.OperationalError)
     async def database_down(_: Request, error: psycopg.OperationalError) -> JSONResponse:
         log.warning("database error", extra={"fields": {"error": str(error).strip()[:300]}})
@@ -207,7 +224,8 @@ def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAP
         if not lifecycle.migrated:
             return JSONResponse({"status": "migrating", "error": lifecycle.last_error}, status_code=503)
         try:
-            async with pool.connection(timeout=2.0) as conn:
+            # Both the wait and the query bounded: a frozen database fails the probe (5 s) in about 2 s.
+            async with database.connection(timeout=2.0, query_timeout=READINESS_QUERY_TIMEOUT) as conn:
                 await conn.execute("SELECT 1")
         except (PoolTimeout, psycopg.Error) as error:
             return JSONResponse({"status": "database unavailable", "error": type(error).__name__},

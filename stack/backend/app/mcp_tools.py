@@ -70,7 +70,8 @@ def _caller(ctx: Context) -> tuple[str, str | None]:
 
 
 class TaskTools:
-    """Builds the MCP server over the backend's pool. ``idempotent=False`` is failpoint chat-tools-not-idempotent."""
+    """Builds the MCP server over the backend's pool (app/database.py's ``Database``: each use bounded).
+    ``idempotent=False`` is failpoint chat-tools-not-idempotent."""
 
     def __init__(self, pool, calls: Counter, *, idempotent: bool = True) -> None:
         self.pool = pool

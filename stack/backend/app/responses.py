@@ -39,9 +39,10 @@ AUTHENTICATED: dict[int | str, dict[str, Any]] = {
     403: error("A valid token, of another user than the path's `user_id`"),
 }
 
-#: Routes that use the database (app/main.py's handlers for a pool timeout and a lost connection).
+#: Routes that use the database (app/main.py's handlers for a pool timeout, a lost connection and a deadline).
 DATABASE: dict[int | str, dict[str, Any]] = {
-    503: error("The database is unreachable, or no pooled connection was free in time", {"Retry-After": RETRY_AFTER}),
+    503: error("The database is unreachable or did not answer within DB_QUERY_TIMEOUT_SECONDS, or no pooled"
+               " connection was free in time", {"Retry-After": RETRY_AFTER}),
 }
 
 #: Routes that read a JSON body (app/observability.py's limit, then Starlette's parsing).

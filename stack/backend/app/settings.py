@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import socket
@@ -35,6 +36,8 @@ def _float(name: str, default: float, minimum: float = 0.0) -> float:
         value = float(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if not math.isfinite(value):  # "nan" and "inf" parse, and NaN passes every comparison below
+        raise SettingsError(f"{name} must be a finite number, got {raw!r}")
     if value < minimum:
         raise SettingsError(f"{name} must be at least {minimum}, got {value}")
     return value
@@ -98,6 +101,10 @@ class Settings:
     """How long the pool retries a lost connection before giving up; the next request starts again at once.
     psycopg_pool doubles its wait between attempts until then: after a minute-long database outage an
     uncapped pool waited another minute before its next attempt (db-persistence-restart)."""
+    db_query_timeout: float
+    """Bound on a request's database work on a pooled connection, from its hand-over (the pool's check
+    included): past it the connection is severed and the request answers 503 (app/database.py). A frozen
+    server otherwise holds a statement in flight until it thaws."""
     app_version: str
     served_by: str
     host: str
@@ -154,6 +161,7 @@ class Settings:
             pool_max_size=pool_max,
             pool_timeout=_float("DB_POOL_TIMEOUT_SECONDS", 5.0, minimum=0.1),
             pool_reconnect_timeout=_float("DB_RECONNECT_TIMEOUT_SECONDS", 10.0, minimum=1.0),
+            db_query_timeout=_float("DB_QUERY_TIMEOUT_SECONDS", 5.0, minimum=0.1),
             app_version=os.environ.get("APP_VERSION", "").strip() or "dev",
             served_by=os.environ.get("POD_NAME", "").strip() or socket.gethostname(),
             host=os.environ.get("HOST", "0.0.0.0"),

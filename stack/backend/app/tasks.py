@@ -26,8 +26,9 @@ COLUMNS = "id, user_id, title, description, completed, created_at, updated_at"
 TaskId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def _pool(request: Request):
-    return request.app.state.pool
+def _database(request: Request):
+    """The pool, each use bounded by DB_QUERY_TIMEOUT_SECONDS (app/database.py)."""
+    return request.app.state.database
 
 
 def _not_found(task_id: int) -> HTTPException:
@@ -51,7 +52,7 @@ async def list_tasks(
         conditions.append("completed = %s")
         params.append(completed)
     where = ("WHERE " + " AND ".join(conditions)) if conditions else ""
-    async with _pool(request).connection() as conn:
+    async with _database(request).connection() as conn:
         async with conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(f"SELECT {COLUMNS} FROM tasks {where} ORDER BY id LIMIT %s OFFSET %s",
                               [*params, limit, offset])
@@ -71,7 +72,7 @@ async def create_task(
     idempotency_key: IdempotencyKey,
 ) -> Task:
     values = (body.title, body.description, body.completed)
-    async with _pool(request).connection() as conn:
+    async with _database(request).connection() as conn:
         async with conn.cursor(row_factory=dict_row) as cur:
             if idempotency_key is None:
                 await cur.execute(
@@ -115,7 +116,7 @@ async def create_task(
 
 @router.get("/{task_id}", response_model=Task, responses=NOT_FOUND)
 async def get_task(user: CurrentUser, task_id: TaskId, request: Request) -> Task:
-    async with _pool(request).connection() as conn:
+    async with _database(request).connection() as conn:
         async with conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(f"SELECT {COLUMNS} FROM tasks WHERE user_id = %s AND id = %s", (user, task_id))
             row = await cur.fetchone()
@@ -129,7 +130,7 @@ async def _update(request: Request, user: str, task_id: int, changes: dict[str, 
     allowed = ("title", "description", "completed")
     assignments = ", ".join(f"{name} = %s" for name in allowed if name in changes)
     params = [changes[name] for name in allowed if name in changes]
-    async with _pool(request).connection() as conn:
+    async with _database(request).connection() as conn:
         async with conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(
                 f"UPDATE tasks SET {assignments}, updated_at = now() WHERE user_id = %s AND id = %s"
@@ -159,7 +160,7 @@ async def complete_task(user: CurrentUser, task_id: TaskId, request: Request) ->
 
 @router.delete("/{task_id}", status_code=204, responses=NOT_FOUND)
 async def delete_task(user: CurrentUser, task_id: TaskId, request: Request) -> Response:
-    async with _pool(request).connection() as conn:
+    async with _database(request).connection() as conn:
         cur = await conn.execute("DELETE FROM tasks WHERE user_id = %s AND id = %s", (user, task_id))
         if cur.rowcount == 0:
             raise _not_found(task_id)

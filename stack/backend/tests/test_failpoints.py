@@ -1,4 +1,6 @@
-"""Failpoints (app/failpoints.py): each makes the mistake it names, and nothing else turns them on."""
+"""Failpoints (app/failpoints.py): each makes the mistake it names, and nothing else turns them on.
+
+``no-database-deadline`` is proven against a frozen PostgreSQL in test_frozen_database.py."""
 
 from __future__ import annotations
 
@@ -32,9 +34,10 @@ def test_an_unknown_failpoint_stops_the_backend(monkeypatch):
 
 def test_known_failpoints_parse():
     assert failpoints.parse(" idempotency-key-not-unique ,pool-never-reconnects,query-missing-user-filter,"
-                            "chat-history-in-memory, chat-tools-not-idempotent,readiness-checks-model") == {
+                            "chat-history-in-memory, chat-tools-not-idempotent,readiness-checks-model,"
+                            "no-database-deadline") == {
         "idempotency-key-not-unique", "pool-never-reconnects", "query-missing-user-filter",
-        "chat-history-in-memory", "chat-tools-not-idempotent", "readiness-checks-model"}
+        "chat-history-in-memory", "chat-tools-not-idempotent", "readiness-checks-model", "no-database-deadline"}
 
 
 def _create(client: httpx.Client, key: str) -> httpx.Response:

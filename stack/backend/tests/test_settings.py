@@ -21,6 +21,10 @@ from .server import BACKEND_DIR
         ({"MODEL_BASE_URL": "model-service:8000"}, "MODEL_BASE_URL must be an http:// or https:// URL"),
         ({"MODEL_TIMEOUT_SECONDS": "0.2"}, "MODEL_TIMEOUT_SECONDS must be at least 1.0"),
         ({"MODEL_MAX_RETRIES": "-1"}, "MODEL_MAX_RETRIES must be at least 0"),
+        ({"MODEL_TIMEOUT_SECONDS": "nan"}, "MODEL_TIMEOUT_SECONDS must be a finite number"),
+        ({"DB_POOL_TIMEOUT_SECONDS": "inf"}, "DB_POOL_TIMEOUT_SECONDS must be a finite number"),
+        ({"DB_QUERY_TIMEOUT_SECONDS": "0"}, "DB_QUERY_TIMEOUT_SECONDS must be at least 0.1"),
+        ({"DB_QUERY_TIMEOUT_SECONDS": "soon"}, "DB_QUERY_TIMEOUT_SECONDS must be a number"),
         ({"CHAT_MAX_CONCURRENT_TURNS": "0"}, "CHAT_MAX_CONCURRENT_TURNS must be at least 1"),
     ],
 )
@@ -59,3 +63,12 @@ def test_a_bad_model_url_is_not_echoed():
                             check=False,
                             env={**os.environ, "MODEL_BASE_URL": "ftp://user:hunter2@example/v1"})
     assert result.returncode == 2 and "hunter2" not in result.stderr
+
+
+def test_the_database_deadline_defaults_to_5_s(monkeypatch):
+    from app.settings import Settings
+
+    monkeypatch.delenv("DB_QUERY_TIMEOUT_SECONDS", raising=False)
+    assert Settings.from_env().db_query_timeout == 5.0
+    monkeypatch.setenv("DB_QUERY_TIMEOUT_SECONDS", "2.5")
+    assert Settings.from_env().db_query_timeout == 2.5

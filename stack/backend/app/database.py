@@ -1,0 +1,186 @@
+"""A deadline on the database work of a request (``DB_QUERY_TIMEOUT_SECONDS``), for a server that stops answering.
+
+A frozen PostgreSQL (SIGSTOP, a cgroup freezer, a hung host) keeps its sockets: the kernel still accepts
+connections and bytes, nothing answers. The pool's wait is bounded (``DB_POOL_TIMEOUT_SECONDS``), new
+connections are bounded (``connect_timeout``), but a statement sent on a connection already checked out
+waits for its answer until the server thaws, and so does the pool's check of an idle connection before it
+hands it out (psycopg_pool runs ``check`` with no timeout). This module bounds both: from the moment the pool
+first hands a request a connection (its check included), the request's database work on it has
+``DB_QUERY_TIMEOUT_SECONDS``. Then the connection is severed and the request gets ``DatabaseTimeout``, a
+503 with ``Retry-After`` (app/main.py).
+
+**Why sever the socket instead of cancelling the task.** On ``asyncio`` cancellation psycopg (3.3) sends
+a cancel request, which opens a new connection to the server, and then waits up to 5 s more for the query
+to end; against a frozen server both wait, and with a libpq older than 17 the cancel blocks in a thread
+without any bound. Instead a timer shuts the connection's socket down (``shutdown(2)``, on a duplicate of
+libpq's descriptor, which libpq keeps owning): psycopg's wait wakes up at once, libpq reads end-of-file and
+raises ``OperationalError``, the connection is then closed (never handed to another request in an unknown
+state), and the pool, finding it closed, opens a replacement in the background (``connect_timeout``
+bounds that attempt too).
+
+**What a client learns from such a 503.** The outcome is unknown: the statement may already have run, or
+may run when the server thaws (its bytes are in the server's socket). A write retried with the same
+``Idempotency-Key`` is applied once; a transaction cut short is rolled back by the server, since its
+``COMMIT`` never arrived (unless the ``COMMIT`` was the statement in flight).
+
+Failpoint ``no-database-deadline`` turns all of this off (app/failpoints.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import os
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+import psycopg
+from psycopg_pool import AsyncConnectionPool
+
+log = logging.getLogger("app.database")
+
+
+class DatabaseTimeout(psycopg.OperationalError):
+    """The database did not answer within the request's deadline; the connection was closed.
+
+    An ``OperationalError``, so every handler of a lost connection handles it too; app/main.py answers it
+    with a 503 of its own message."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"the database did not answer within {seconds:g} s")
+        self.seconds = seconds
+
+
+class _CheckExpired(BaseException):
+    """The pool's check of a connection ran out of the request's time.
+
+    A BaseException on purpose: psycopg_pool's ``_getconn_with_check_loop`` retries the next connection after
+    a check that raised an ``Exception`` (each could take the whole deadline again), but returns the
+    connection and re-raises anything else at once, as it does for a cancellation."""
+
+    def __init__(self, error: DatabaseTimeout) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+@dataclass
+class _Checkout:
+    """One request's use of the pool: when its deadline passes, set when the pool first hands it a connection."""
+
+    seconds: float
+    deadline: float | None = None
+
+
+_checkout: ContextVar[_Checkout | None] = ContextVar("database_checkout", default=None)
+
+
+def sever(conn: psycopg.AsyncConnection) -> None:
+    """Shuts the connection's socket down without waiting for anything: every wait on it ends at once
+    with end-of-file. The descriptor stays libpq's (``close()`` later frees it)."""
+    try:
+        fd = conn.pgconn.socket
+    except psycopg.OperationalError:
+        return  # already closed
+    try:
+        with socket.socket(fileno=os.dup(fd)) as duplicate:
+            duplicate.shutdown(socket.SHUT_RDWR)
+    except OSError as error:  # already shut down, or not connected any more: nothing left to wake up
+        log.debug("shutting a database socket down failed", extra={"fields": {"error": str(error)}})
+
+
+@asynccontextmanager
+async def deadline(conn: psycopg.AsyncConnection, seconds: float) -> AsyncIterator[None]:
+    """Bounds the database work inside the block on ``conn``: after ``seconds`` its socket is severed, the
+    statement waiting fails, and the block raises ``DatabaseTimeout``; the connection is closed on the way out."""
+    expired = False
+
+    def expire() -> None:
+        nonlocal expired
+        expired = True
+        sever(conn)
+
+    timer = asyncio.get_running_loop().call_later(max(0.0, seconds), expire)
+    try:
+        yield
+    except psycopg.OperationalError as error:
+        if expired:
+            raise DatabaseTimeout(seconds) from error
+        raise
+    finally:
+        timer.cancel()
+        if expired:
+            # Closed, so the pool discards it (and opens another) instead of lending it out half-read.
+            await conn.close()
+            log.warning("database deadline passed: connection closed", extra={"fields": {"deadline_s": seconds}})
+
+
+class Database:
+    """The backend's pool with a deadline on each use of it. ``connection()`` is the pool's, bounded.
+
+    ``query_timeout`` None is failpoint ``no-database-deadline``: the pool as it is, unbounded."""
+
+    def __init__(self, pool, query_timeout: float | None) -> None:
+        self.pool = pool
+        self.query_timeout = query_timeout
+
+    def connect_timeout(self, default: float) -> int:
+        """libpq's ``connect_timeout`` (whole seconds) for a connection opened outside the pool."""
+        return max(1, math.ceil(self.query_timeout if self.query_timeout is not None else default))
+
+    @asynccontextmanager
+    async def connection(self, timeout: float | None = None,
+                         query_timeout: float | None = None) -> AsyncIterator[psycopg.AsyncConnection]:
+        """A pooled connection (waiting at most ``timeout``, the pool's by default) whose work, the pool's check
+        included, must end within ``query_timeout`` (DB_QUERY_TIMEOUT_SECONDS by default) of its hand-over."""
+        if self.query_timeout is None:
+            async with self.pool.connection(timeout) as conn:
+                yield conn
+            return
+        checkout = _Checkout(query_timeout if query_timeout is not None else self.query_timeout)
+        token = _checkout.set(checkout)
+        try:
+            try:
+                async with self.pool.connection(timeout) as conn:
+                    _checkout.reset(token)
+                    token = None
+                    loop = asyncio.get_running_loop()
+                    if checkout.deadline is None:  # a pool without a check (failpoint pool-never-reconnects)
+                        checkout.deadline = loop.time() + checkout.seconds
+                    async with deadline(conn, checkout.deadline - loop.time()):
+                        yield conn
+            except _CheckExpired as expired:
+                raise expired.error from None
+        finally:
+            if token is not None:
+                _checkout.reset(token)
+
+    @asynccontextmanager
+    async def bounded(self, conn: psycopg.AsyncConnection, allowance: float = 0.0) -> AsyncIterator[None]:
+        """Bounds one stretch of work on a connection of the caller's own (not the pool's) by
+        DB_QUERY_TIMEOUT_SECONDS, plus ``allowance`` when the server may rightly take longer (a lock wait)."""
+        if self.query_timeout is None:
+            yield
+            return
+        async with deadline(conn, self.query_timeout + allowance):
+            yield
+
+
+async def check_connection(conn: psycopg.AsyncConnection) -> None:
+    """The pool's check of a connection before it hands it out (a broken one is replaced), bounded by the
+    deadline of the request asking through ``Database.connection()``; unbounded for anyone else."""
+    checkout = _checkout.get()
+    if checkout is None:  # not asked through Database.connection() (a failpoint's statement, or the failpoint's pool)
+        await AsyncConnectionPool.check_connection(conn)
+        return
+    loop = asyncio.get_running_loop()
+    if checkout.deadline is None:
+        checkout.deadline = loop.time() + checkout.seconds
+    try:
+        async with deadline(conn, checkout.deadline - loop.time()):
+            await AsyncConnectionPool.check_connection(conn)
+    except DatabaseTimeout as error:
+        raise _CheckExpired(error) from None
