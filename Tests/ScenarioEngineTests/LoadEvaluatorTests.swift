@@ -32,6 +32,19 @@ import Testing
         #expect(result.measured["errorRate"] == 0.05)
     }
 
+    /// `max` bounds the slowest request, failed ones included: one request that hung 12 s before its
+    /// error fails it though the p99 is fine.
+    @Test func theSlowestRequestIsBoundedByMaxFailedOnesIncluded() {
+        var records = records()
+        records.append(Records.failed(300, at: 15, latency: 12))
+        let evaluator = LoadEvaluator(records: records, windows: windows, targetRate: 10)
+        let result = evaluator.slo(.during, SLOBounds(p99: .seconds(1), max: .seconds(5)), name: "slo during")
+        #expect(result.verdict == .failed)
+        #expect(result.message == "during: max 12.0s exceeds (≤ 5s)")
+        #expect(abs((result.measured["max"] ?? 0) - 12) < 0.01)
+        #expect(evaluator.slo(.before, SLOBounds(max: .seconds(5)), name: "slo before").verdict == .passed)
+    }
+
     @Test func anEmptyPhaseIsAnErrorNotAPass() {
         let empty = LoadEvaluator(records: [], windows: windows, targetRate: 10)
         #expect(empty.slo(.after, SLOBounds(errorRate: 0), name: "s").verdict == .error)

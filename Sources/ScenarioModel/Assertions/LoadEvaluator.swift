@@ -17,7 +17,7 @@ public struct LoadEvaluator: Sendable {
 
     public func stats(_ phase: Phase) -> PhaseStats { LoadStatistics.stats(records, phase: phase, windows: windows) }
 
-    /// An SLO for one phase: error rate and latency percentiles against their bounds.
+    /// An SLO for one phase: error rate, latency percentiles and the slowest request against their bounds.
     public func slo(_ phase: Phase, _ bounds: SLOBounds, name: String) -> AssertionResult {
         let stats = stats(phase)
         guard stats.count > 0 else {
@@ -28,7 +28,7 @@ public struct LoadEvaluator: Sendable {
         if let limit = bounds.errorRate {
             checks.append((stats.errorRate <= limit + 1e-12, "error rate \(percent(stats.errorRate)) (≤ \(percent(limit)))"))
         }
-        for (label, bound, value) in [("p50", bounds.p50, stats.p50), ("p95", bounds.p95, stats.p95), ("p99", bounds.p99, stats.p99)] {
+        for (label, bound, value) in [("p50", bounds.p50, stats.p50), ("p95", bounds.p95, stats.p95), ("p99", bounds.p99, stats.p99), ("max", bounds.max, stats.max)] {
             guard let bound else { continue }
             guard let value else { checks.append((false, "\(label) unknown: no request was answered")); continue }
             checks.append((value <= bound.seconds, "\(label) \(formatSeconds(value)) (≤ \(bound))"))
@@ -37,6 +37,7 @@ public struct LoadEvaluator: Sendable {
         measured["p50"] = stats.p50
         measured["p95"] = stats.p95
         measured["p99"] = stats.p99
+        measured["max"] = stats.max
         let failed = checks.filter { !$0.ok }
         let details = stats.errorsByKind.keys.sorted().map { "\($0): \(stats.errorsByKind[$0] ?? 0)" }
         if failed.isEmpty {

@@ -122,17 +122,18 @@ extension ParseSession {
 
     /// Bounds of an SLO (in `load.slo.<phase>` or an `slo` assertion), with `extra` keys allowed beside them.
     func sloBounds(_ value: Located, extra: [String], required: [String] = []) -> (bounds: SLOBounds, fields: Fields)? {
-        let keys = ["errorRate", "p50", "p95", "p99"]
+        let keys = ["errorRate", "p50", "p95", "p99", "max"]
         guard let fields = reader.fields(value, allowed: extra + keys, required: required) else { return nil }
         if !keys.contains(where: fields.has) {
-            reader.error("needs at least one bound (errorRate, p50, p95 or p99)", at: value.node, value.path)
+            reader.error("needs at least one bound (errorRate, p50, p95, p99 or max)", at: value.node, value.path)
             return nil
         }
         let errorRate = fields.has("errorRate") ? fields.number("errorRate", min: 0, max: 1) : nil
         let p50 = fields.has("p50") ? fields.duration("p50") : nil
         let p95 = fields.has("p95") ? fields.duration("p95") : nil
         let p99 = fields.has("p99") ? fields.duration("p99") : nil
-        let ordered: [(String, ScenarioDuration?)] = [("p50", p50), ("p95", p95), ("p99", p99)]
+        let max = fields.has("max") ? fields.duration("max") : nil
+        let ordered: [(String, ScenarioDuration?)] = [("p50", p50), ("p95", p95), ("p99", p99), ("max", max)]
         let present = ordered.compactMap { pair in pair.1.map { (pair.0, $0) } }
         for (lower, higher) in zip(present, present.dropFirst()) where higher.1 < lower.1 {
             fields.error("\(higher.0) (\(higher.1)) is below \(lower.0) (\(lower.1)); a higher percentile cannot be faster",
@@ -140,7 +141,8 @@ extension ParseSession {
             return nil
         }
         if fields.has("errorRate") && errorRate == nil { return nil }
-        if (fields.has("p50") && p50 == nil) || (fields.has("p95") && p95 == nil) || (fields.has("p99") && p99 == nil) { return nil }
-        return (SLOBounds(errorRate: errorRate, p50: p50, p95: p95, p99: p99), fields)
+        if (fields.has("p50") && p50 == nil) || (fields.has("p95") && p95 == nil) || (fields.has("p99") && p99 == nil)
+            || (fields.has("max") && max == nil) { return nil }
+        return (SLOBounds(errorRate: errorRate, p50: p50, p95: p95, p99: p99, max: max), fields)
     }
 }
