@@ -44,6 +44,7 @@ import Testing
         #expect(crash.tryOperations[0].timeout == .seconds(30))
         #expect(crash.tryOperations[0].action == .killContainer(KillContainerAction(target: .workload("backend"), pick: .newest,
                                                                                     container: "backend", signal: .term)))
+        #expect(crash.tryOperations[1].action == .freeze(FreezeAction(target: .workload("postgres"), duration: .seconds(5))))
         #expect(crash.catchOperations == [StepOperation(.collectDiagnostics(CollectDiagnosticsAction(target: .workload("backend"), events: false)))])
         #expect(crash.finallyOperations == [StepOperation(.collectDiagnostics(CollectDiagnosticsAction()))])
         #expect(scenario.step(named: "roll")?.tryOperations.first?.action == .rollingUpdate(RollingUpdateAction(workload: "backend", toVersion: "v2.1-rc_1", wait: false, env: ["PGHOST": "postgres-typo"])))
@@ -79,7 +80,7 @@ import Testing
         #expect(load.mix == [.list: 5, .create: 3, .get: 1, .complete: 1])
         #expect(load.maxInFlight == 64)
         #expect(load.slo[.before] == SLOBounds(errorRate: 0, p50: .seconds(0.1), p95: .seconds(0.3), p99: .seconds(0.5)))
-        #expect(load.slo[.during] == SLOBounds(errorRate: 0.1))
+        #expect(load.slo[.during] == SLOBounds(errorRate: 0.1, max: .seconds(20)))
         #expect(scenario.steadyState?.checks.map(\.kind.kindName) == ["http", "sql", "kubernetes"])
         #expect(scenario.steadyState?.checks.first?.name == "ready")
         #expect(Set(scenario.assertions.map(\.kind.kindName)) == Set(AssertionKind.kindNames))

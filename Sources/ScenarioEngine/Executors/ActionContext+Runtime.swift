@@ -3,8 +3,8 @@ import KubernetesClient
 import LabrunCore
 import ScenarioModel
 
-/// Reaching a container's process: through the node's container runtime (killContainer, networkFault
-/// with netem), or from inside the pod where nothing else is possible.
+/// Reaching a container's process: through the node's container runtime (killContainer, freeze,
+/// networkFault with netem), or from inside the pod where nothing else is possible.
 extension ActionContext {
     /// One container of a pod, as its status names it.
     struct ContainerRef: Sendable, Equatable {
@@ -65,24 +65,12 @@ extension ActionContext {
     ///   container's PID 1 from inside its PID namespace, so TERM is sent, and the report says so.
     func killRoute(_ ref: ContainerRef, signal: KillSignal) async throws -> KillRoute {
         let short = String(ref.id.prefix(12))
-        let runtimeCommand: [String]
-        if ref.runtime == "docker" {
-            runtimeCommand = ["docker", "kill", "--signal", signal.rawValue, ref.id]
-        } else {
-            runtimeCommand = ["crictl", "stop", "--timeout", signal == .kill ? "0" : "30", ref.id]
-        }
+        let arguments = ref.runtime == "docker" ? ["docker", "kill", "--signal", signal.rawValue, ref.id]
+                                                : ["crictl", "stop", "--timeout", signal == .kill ? "0" : "30", ref.id]
         let shown = (ref.runtime == "docker" ? ["docker", "kill", "--signal", signal.rawValue, short]
                                              : ["crictl", "stop", "--timeout", signal == .kill ? "0" : "30", short]).joined(separator: " ")
-        if let node = provider as? any NodeAccess {
-            let command = node.nodeCommand(runtimeCommand, node: provider.kind == .bare ? nil : ref.node, timeout: 60)
-            let via = provider.kind == .bare ? "" : " on node \(ref.node ?? "?") (\(command.executable) \(command.arguments.first ?? ""))"
-            return KillRoute(command: command, said: shown + via, signal: signal)
-        }
-        if ref.runtime == "docker", runner.which("docker") != nil,
-           try await runner.run(Command("docker", ["inspect", "--format", "{{.Id}}", ref.id], timeout: 30)).succeeded {
-            return KillRoute(command: Command("docker", ["kill", "--signal", signal.rawValue, ref.id], timeout: 60),
-                             said: "docker kill --signal \(signal.rawValue) \(short) (this host's Docker runs the node's containers)",
-                             signal: signal)
+        if let route = try await runtimeCommand(arguments, for: ref) {
+            return KillRoute(command: route.command, said: shown + route.via, signal: signal)
         }
         let target = try await provider.kubeconfig()
         let command = Command("kubectl", target.kubectlArguments + ["--namespace", namespace, "exec", ref.pod, "--container", ref.name,
@@ -90,6 +78,22 @@ extension ActionContext {
         let note = "the \(provider.kind) provider gives no access to the node's container runtime, so the container was signalled from inside the pod"
             + (signal == .kill ? " with TERM (KILL cannot reach a container's PID 1 from inside it)" : "")
         return KillRoute(command: command, said: "from inside the pod: kill -s TERM 1", signal: .term, note: note)
+    }
+
+    /// How to run `arguments` (a `docker` or `crictl` command) where `ref`'s runtime is, as root: the
+    /// provider's node command (bare: this host, Minikube: `minikube ssh`, kind: `docker exec`), else
+    /// this host's Docker when it runs the container (an existing cluster on this host's Docker); nil
+    /// when neither reaches it. `via` says where, for the report (empty on bare).
+    func runtimeCommand(_ arguments: [String], for ref: ContainerRef, timeout: Double = 60) async throws -> (command: Command, via: String)? {
+        if let node = provider as? any NodeAccess {
+            let command = node.nodeCommand(arguments, node: provider.kind == .bare ? nil : ref.node, timeout: timeout)
+            return (command, provider.kind == .bare ? "" : " on node \(ref.node ?? "?") (\(command.executable) \(command.arguments.first ?? ""))")
+        }
+        if ref.runtime == "docker", arguments.first == "docker", runner.which("docker") != nil,
+           try await runner.run(Command("docker", ["inspect", "--format", "{{.Id}}", ref.id], timeout: 30)).succeeded {
+            return (Command("docker", Array(arguments.dropFirst()), timeout: timeout), " (this host's Docker runs the node's containers)")
+        }
+        return nil
     }
 
     /// Throws unless the provider gives this host the node's container runtime (the bare provider).

@@ -7,6 +7,8 @@ public enum Action: Sendable, Hashable, Codable {
     case deletePod(DeletePodAction)
     /// Kill a container through the container runtime: a crash the kubelet restarts, not a delete.
     case killContainer(KillContainerAction)
+    /// Freeze a container's processes through the runtime (its cgroup freezer) for a while, then thaw them.
+    case freeze(FreezeAction)
     /// Change a Deployment's image/`APP_VERSION` and let it roll.
     case rollingUpdate(RollingUpdateAction)
     /// Set a workload's replica count.
@@ -29,6 +31,7 @@ public enum Action: Sendable, Hashable, Codable {
         switch self {
         case .deletePod: return "deletePod"
         case .killContainer: return "killContainer"
+        case .freeze: return "freeze"
         case .rollingUpdate: return "rollingUpdate"
         case .scale: return "scale"
         case .restartPostgres: return "restartPostgres"
@@ -41,6 +44,6 @@ public enum Action: Sendable, Hashable, Codable {
     }
 
     /// Every action key, in the order the spec lists them.
-    public static let kindNames = ["deletePod", "killContainer", "rollingUpdate", "scale", "restartPostgres",
+    public static let kindNames = ["deletePod", "killContainer", "freeze", "rollingUpdate", "scale", "restartPostgres",
                                    "restartCluster", "networkFault", "wait", "http", "collectDiagnostics"]
 }

@@ -35,6 +35,26 @@ public struct KillContainerAction: Sendable, Hashable, Codable {
     }
 }
 
+/// `freeze`: stop every process of a container through the runtime's pause (the cgroup freezer: the
+/// process exists, its sockets accept bytes, nothing answers), for `duration`, then thaw it; verified
+/// by the runtime reporting the container paused, then running again.
+public struct FreezeAction: Sendable, Hashable, Codable {
+    public var target: PodTarget
+    public var count: Int
+    public var pick: PodPick
+    /// The container's name; `nil` is the pod's first container.
+    public var container: String?
+    public var duration: ScenarioDuration
+
+    public init(target: PodTarget, count: Int = 1, pick: PodPick = .random, container: String? = nil, duration: ScenarioDuration) {
+        self.target = target
+        self.count = count
+        self.pick = pick
+        self.container = container
+        self.duration = duration
+    }
+}
+
 /// The signal `killContainer` sends.
 public enum KillSignal: String, Sendable, Hashable, Codable, CaseIterable {
     case kill = "KILL", term = "TERM"

@@ -6,6 +6,7 @@ extension ParseSession {
         switch kind {
         case "deletePod": return deletePod(body).map(Action.deletePod)
         case "killContainer": return killContainer(body).map(Action.killContainer)
+        case "freeze": return freeze(body).map(Action.freeze)
         case "rollingUpdate": return rollingUpdate(body).map(Action.rollingUpdate)
         case "scale": return scale(body).map(Action.scale)
         case "restartPostgres": return restartPostgres(body).map(Action.restartPostgres)
@@ -70,6 +71,19 @@ extension ParseSession {
         guard let target = target.flatMap({ $0 }), let count, let pick, let signal,
               !(fields.has("container") && container == nil) else { return nil }
         return KillContainerAction(target: target, count: count, pick: pick, container: container, signal: signal)
+    }
+
+    func freeze(_ body: Located) -> FreezeAction? {
+        guard let fields = reader.fields(body, allowed: ["workload", "selector", "count", "pick", "container", "duration"],
+                                         required: ["duration"]) else { return nil }
+        let target = podTarget(fields)
+        let count = fields.has("count") ? fields.int("count", min: 1, max: 100) : 1
+        let pick = fields.has("pick") ? fields.choice("pick", PodPick.allCases.map(\.rawValue)).flatMap(PodPick.init) : .random
+        let container = fields.has("container") ? fields.string("container", pattern: .dnsLabel) : nil
+        let duration = fields.duration("duration")
+        guard let target = target.flatMap({ $0 }), let count, let pick, let duration,
+              !(fields.has("container") && container == nil) else { return nil }
+        return FreezeAction(target: target, count: count, pick: pick, container: container, duration: duration)
     }
 
     func rollingUpdate(_ body: Located) -> RollingUpdateAction? {

@@ -7,7 +7,7 @@ struct ActionExecutorTests {
     /// The executor each action kind maps to.
     static let expected: [String: any ActionExecutor.Type] = [
         "deletePod": DeletePodExecutor.self, "killContainer": KillContainerExecutor.self,
-        "rollingUpdate": RollingUpdateExecutor.self, "scale": ScaleExecutor.self,
+        "freeze": FreezeExecutor.self, "rollingUpdate": RollingUpdateExecutor.self, "scale": ScaleExecutor.self,
         "restartPostgres": RestartDatabaseExecutor.self, "restartCluster": RestartClusterExecutor.self,
         "networkFault": NetworkFaultExecutor.self, "wait": WaitExecutor.self, "http": HTTPActionExecutor.self,
         "collectDiagnostics": CollectDiagnosticsExecutor.self,
@@ -35,6 +35,7 @@ struct ActionExecutorTests {
         switch executor {
         case let executor as DeletePodExecutor: return .deletePod(executor.spec)
         case let executor as KillContainerExecutor: return .killContainer(executor.spec)
+        case let executor as FreezeExecutor: return .freeze(executor.spec)
         case let executor as RollingUpdateExecutor: return .rollingUpdate(executor.spec)
         case let executor as ScaleExecutor: return .scale(executor.spec)
         case let executor as RestartDatabaseExecutor: return .restartPostgres(executor.spec)
