@@ -109,7 +109,7 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "ScenarioModel"], swiftSettings: strict),
         .testTarget(name: "LabrunCLITests", dependencies: [
-            "LabrunCLI", "LabrunCore", "ClusterProviders", "HTTPClient", "KubernetesClient", "StackLifecycle", "StackModel", "LabrunTestSupport",
+            "LabrunCLI", "LabrunCore", "Reports", "ClusterProviders", "HTTPClient", "KubernetesClient", "StackLifecycle", "StackModel", "LabrunTestSupport",
         ], swiftSettings: strict),
 
         // Integration and end-to-end: real Postgres, real kube-apiserver, real cluster.

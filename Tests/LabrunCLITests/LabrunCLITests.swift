@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ClusterProviders
 import LabrunCore
+import Reports
 import ScenarioModel
 import StackLifecycle
 @testable import LabrunCLI
@@ -179,6 +180,23 @@ import Testing
         #expect(onlyFlaky.message.contains("db (flaky — 4 of 5 runs passed (80%))"), "\(onlyFlaky.message)")
         let mixed = try #require(ScenarioCommandRunner.failure([flaky, failed], report: "r.html"))
         #expect(mixed.id == "SCENARIO_FAILED" && mixed.message.hasPrefix("2 of 2 scenario(s) did not pass"))
+    }
+
+    /// `labrun all` starts the longest scenarios first: each one's duration the last time it ran, from the history.
+    @Test func theExpectedDurationsComeFromEachScenariosNewestRecord() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("labrun-expected-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let history = RunHistory(reportDirectory: directory)
+        #expect(ScenarioCommandRunner.expectedSeconds(history).isEmpty, "no history yet: the order given")
+        func record(_ scenario: String, _ seconds: Double, run: String) -> HistoryRecord {
+            let duration = FigureDistribution(name: "duration", unit: .seconds,
+                                              distribution: Distribution(count: 1, min: seconds, median: seconds, p90: seconds, max: seconds))
+            return HistoryRecord(run: run, at: Date(), summary: RepeatSummary(scenario: scenario, runs: 1, passed: 1, verdict: .passed,
+                                                                              figures: [duration]))
+        }
+        try history.append([record("a", 100, run: "1"), record("b", 50, run: "1")])
+        try history.append([record("a", 180, run: "2")])
+        #expect(ScenarioCommandRunner.expectedSeconds(history) == ["a": 180, "b": 50])
     }
 
     @Test func registryOptionsReachTheLabOptionsOfTheCommandsThatDeploy() throws {

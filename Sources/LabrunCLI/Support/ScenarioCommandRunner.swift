@@ -25,6 +25,7 @@ enum ScenarioCommandRunner {
             do {
                 results = try await suite.run(names: names, labels: options.labelSelector, failFast: options.failFast,
                                               parallel: options.parallel, repeats: options.repeats,
+                                              expectedSeconds: expectedSeconds(options.reports.history),
                                               finished: { progress.finish($0.runName) })
             } catch let error as ScenarioValidationError {
                 throw error.labrunError
@@ -45,6 +46,20 @@ enum ScenarioCommandRunner {
                            + "\nhistory: \(history.file)")
             if let failure = failure(summaries, report: paths.html.path) { throw failure }
         }
+    }
+
+    /// How long each scenario took the last time it ran (its median `duration` then), from the run
+    /// history, so the suite starts the longest first; empty when there is no usable history (the
+    /// suite then keeps the order given — a history that cannot be read is reported after the run).
+    static func expectedSeconds(_ history: RunHistory) -> [String: Double] {
+        guard let records = try? history.read() else { return [:] }
+        var seconds: [String: Double] = [:]
+        for record in RunHistory.latest(records) {
+            if let median = record.figure("duration")?.distribution.median, median.isFinite, median > 0 {
+                seconds[record.scenario] = median
+            }
+        }
+        return seconds
     }
 
     /// Appends this run's records to the history and reads it back for the HTML report. A history

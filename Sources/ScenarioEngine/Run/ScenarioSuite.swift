@@ -44,15 +44,16 @@ public struct ScenarioSuite: Sendable {
     /// What `labrun run`, `labrun all` and the end-to-end tests do: validate every file, select
     /// (see `ScenarioCatalog.select`), start the cluster when it does not run, then run the selected
     /// scenarios: those that must run alone (`Scenario.isExclusive`) first, one at a time, then the
-    /// others `parallel` at a time, each in its own namespace; every scenario `repeats` times (see
-    /// `SuitePlan`). `failFast` starts no further run once one did not pass; `finished` hears each
-    /// result as it comes. Results are in selection order, each scenario's runs in order.
+    /// others `parallel` at a time, longest first by `expectedSeconds` (what each took last time, from
+    /// the run history), each in its own namespace; every scenario `repeats` times (see `SuitePlan`).
+    /// `failFast` starts no further run once one did not pass; `finished` hears each result as it
+    /// comes. Results are in selection order, each scenario's runs in order.
     ///
     /// Throws before touching the cluster when a file is invalid, a name unknown or no provider
     /// available; failures of a scenario are in its result. When the calling task is cancelled
     /// (Ctrl-C), the running scenarios clean up and the remaining ones are not started.
     public func run(names: [String] = [], labels: [String: String] = [:], failFast: Bool = false, parallel: Int = 1,
-                    repeats: Int = 1,
+                    repeats: Int = 1, expectedSeconds: [String: Double] = [:],
                     finished: @escaping @Sendable (ScenarioResult) -> Void = { _ in }) async throws -> [ScenarioResult] {
         let scenarios = try catalog().select(names: names, labels: labels)
         guard !scenarios.isEmpty else {
@@ -64,7 +65,7 @@ public struct ScenarioSuite: Sendable {
         let driver = try await ClusterDriver.make(stack: session.options.stack, provider: provider, session: session)
         let runner = ScenarioRunner(driver: driver, clock: session.clock, options: options)
         let console = session.console
-        let plan = SuitePlan(scenarios, parallel: parallel, repeats: repeats)
+        let plan = SuitePlan(scenarios, parallel: parallel, repeats: repeats, expectedSeconds: expectedSeconds)
         if plan.width > 1 {
             console.info("running \(plan.shared.count) scenario(s) \(plan.width) at a time"
                          + (plan.alone.isEmpty ? "" : ", after \(plan.alone.map(\.name).joined(separator: ", ")) alone (exclusive: each stops the cluster or is disturbed by neighbours)"))
@@ -97,16 +98,22 @@ struct SuitePlan: Sendable {
     var all: [Scenario]
     /// Scenarios that disturb the whole cluster, one at a time, first.
     var alone: [Scenario]
-    /// The others, `width` at a time.
+    /// The others, `width` at a time, in the order they start: longest expected first (a long one
+    /// started last would run on alone while the other slots idle), those with no expectation (never
+    /// run before) ahead of all, in the order given.
     var shared: [Scenario]
     var width: Int
     /// Runs of each scenario (`--repeat`), at least 1.
     var repeats: Int
 
-    init(_ scenarios: [Scenario], parallel: Int, repeats: Int = 1) {
+    init(_ scenarios: [Scenario], parallel: Int, repeats: Int = 1, expectedSeconds: [String: Double] = [:]) {
         all = scenarios
         alone = scenarios.filter(\.isExclusive)
-        shared = scenarios.filter { !$0.isExclusive }
+        let others = scenarios.filter { !$0.isExclusive }.enumerated()
+        shared = others.sorted { a, b in
+            let (x, y) = (expectedSeconds[a.element.name] ?? .infinity, expectedSeconds[b.element.name] ?? .infinity)
+            return x != y ? x > y : a.offset < b.offset
+        }.map(\.element)
         width = max(1, min(parallel, shared.count))
         self.repeats = max(1, repeats)
     }

@@ -66,6 +66,18 @@ import Testing
         #expect(!tracker.overlapsWithExclusive)
     }
 
+    /// With what each took last time, the longest start first (a long one started last runs on alone
+    /// while the other slots idle); one never run before starts ahead of them; results keep the order given.
+    @Test func theLongestStartFirstAndTheNeverRunAheadOfThem() async {
+        let scenarios = ["short", "long", "new", "middle", "tie"].map { Self.scenario($0) }
+        let plan = SuitePlan(scenarios, parallel: 1, expectedSeconds: ["short": 60, "long": 300, "middle": 120, "tie": 120])
+        #expect(plan.shared.map(\.name) == ["new", "long", "middle", "tie", "short"])
+        let tracker = Tracker()
+        let results = await run(plan, tracker: tracker)
+        #expect(tracker.started == ["new", "long", "middle", "tie", "short"])
+        #expect(results.map(\.scenario) == ["short", "long", "new", "middle", "tie"])
+    }
+
     @Test func oneAtATimeIsTheSequentialRun() async {
         let tracker = Tracker()
         let results = await run(SuitePlan((1...4).map { Self.scenario("s\($0)") }, parallel: 1), tracker: tracker)
