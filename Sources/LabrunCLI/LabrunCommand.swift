@@ -18,8 +18,8 @@ public struct LabrunCommand: AsyncParsableCommand {
             Every scenario is also a command of its own: `labrun chaos-rolling-update` is short for \
             `labrun run chaos-rolling-update` (see `labrun list`).
 
-            Exit codes: 0 ok, 1 failed, 64 usage, 65 invalid input, 69 unavailable, 70 external \
-            failure, 75 timeout, 130 interrupted.
+            Exit codes: 0 ok, 1 failed, 2 a fault did not land (nothing proven), 64 usage, 65 invalid \
+            input, 69 unavailable, 70 external failure, 75 timeout, 130 interrupted.
             """,
         version: "0.1.0",
         subcommands: [UpCommand.self, DownCommand.self, StatusCommand.self, InitCommand.self,

@@ -33,8 +33,8 @@ import Testing
             Every scenario is also a command of its own: `labrun chaos-rolling-update` is short for `labrun run
             chaos-rolling-update` (see `labrun list`).
 
-            Exit codes: 0 ok, 1 failed, 64 usage, 65 invalid input, 69 unavailable, 70 external failure, 75
-            timeout, 130 interrupted.
+            Exit codes: 0 ok, 1 failed, 2 a fault did not land (nothing proven), 64 usage, 65 invalid input, 69
+            unavailable, 70 external failure, 75 timeout, 130 interrupted.
 
             USAGE: labrun <subcommand>
 
@@ -180,6 +180,12 @@ import Testing
         #expect(onlyFlaky.message.contains("db (flaky — 4 of 5 runs passed (80%))"), "\(onlyFlaky.message)")
         let mixed = try #require(ScenarioCommandRunner.failure([flaky, failed], report: "r.html"))
         #expect(mixed.id == "SCENARIO_FAILED" && mixed.message.hasPrefix("2 of 2 scenario(s) did not pass"))
+        // A fault that did not land has its own exit code; beside a failure, the failure decides.
+        let notLanded = RepeatSummary(scenario: "cut", runs: 1, passed: 0, verdict: .faultNotLanded, figures: [])
+        let alone = try #require(ScenarioCommandRunner.failure([passed, notLanded], report: "r.html"))
+        #expect(alone.id == "SCENARIO_FAULT_NOT_LANDED" && alone.exitCode == 2)
+        #expect(alone.message.contains("cut (faultNotLanded"), "\(alone.message)")
+        #expect(try #require(ScenarioCommandRunner.failure([notLanded, failed], report: "r.html")).exitCode == 1)
     }
 
     /// `labrun all` starts the longest scenarios first: each one's duration the last time it ran, from the history.

@@ -86,13 +86,18 @@ enum ScenarioCommandRunner {
         let notPassed = summaries.filter { !$0.verdict.isSuccess }
         guard !notPassed.isEmpty else { return nil }
         let onlyFlaky = notPassed.allSatisfy { $0.verdict == .flaky }
+        // Nothing failed, but a fault never landed: not a pass, not a failure of the stack either.
+        let onlyNotLanded = notPassed.allSatisfy { $0.verdict == .faultNotLanded }
         let repeated = summaries.contains { $0.runs > 1 }
         return LabrunError(
-            id: onlyFlaky ? ErrorID.scenarioFlaky : ErrorID.scenarioFailed, exitCode: LabrunCore.ExitCode.failure,
+            id: onlyNotLanded ? ErrorID.scenarioFaultNotLanded : onlyFlaky ? ErrorID.scenarioFlaky : ErrorID.scenarioFailed,
+            exitCode: onlyNotLanded ? LabrunCore.ExitCode.faultNotLanded : LabrunCore.ExitCode.failure,
             message: "\(notPassed.count) of \(summaries.count) scenario(s) did not pass: "
                 + notPassed.map { "\($0.scenario) (\(repeated ? RepeatsText.verdictLine($0) : $0.verdict.rawValue))" }
                     .joined(separator: ", ") + ".",
-            advice: onlyFlaky
+            advice: onlyNotLanded
+                ? "A fault that did not land proves nothing about the stack: open \(report) for what was expected and what was seen."
+                : onlyFlaky
                 ? "A flaky scenario passes only sometimes: open \(report) for the failed runs and the distributions, and `labrun compare` for the trend."
                 : "Open \(report) for the timeline, the failed assertions and their diffs.")
     }

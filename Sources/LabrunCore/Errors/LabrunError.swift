@@ -39,6 +39,8 @@ public enum ExitCode {
     public static let success: Int32 = 0
     /// A scenario ran and an assertion or SLO failed.
     public static let failure: Int32 = 1
+    /// No scenario failed, but a fault did not land (or had nothing to act on): the run proved nothing.
+    public static let faultNotLanded: Int32 = 2
     /// Wrong flags or arguments (argument-parser's own code).
     public static let usage: Int32 = 64
     /// A scenario file or configuration is invalid; nothing was touched.

@@ -326,17 +326,27 @@ public struct ScenarioRunner: Sendable {
                                    faultLandedAt: outcome.faultLandedAt, message: outcome.message)
         } catch {
             if error is CancellationError || Task.isCancelled { throw CancellationError() }
-            // A fault that could not be verified is told apart from a failure (the run proves nothing),
-            // and its advice (what would make it land) goes into every report with it.
-            let notLanded = (error as? LabrunError)?.id == ErrorID.faultNotLanded
+            // A fault that could not be verified, or that found nothing to act on (a selector that matched
+            // no pod), is told apart from a failure (the run proves nothing), and its advice (what would
+            // make it land) goes into every report with it.
+            let labrunError = error as? LabrunError
+            let noTarget = labrunError?.id == ErrorID.actionNoTarget
+            let notLanded = labrunError?.id == ErrorID.faultNotLanded || noTarget
             let message = notLanded
-                ? (error as? LabrunError).map { [$0.message, $0.advice].compactMap { $0 }.joined(separator: " ") } ?? RunFailure.describe(error)
+                ? labrunError.map { error in
+                    let advice = error.advice ?? (noTarget ? Self.noTargetAdvice : nil)
+                    return [(noTarget ? "the fault had nothing to act on, so it did not land: " : "") + error.message, advice]
+                        .compactMap { $0 }.joined(separator: " ")
+                } ?? RunFailure.describe(error)
                 : RunFailure.describe(error)
             run.timeline.record(.error, step, "\(action.kindName): \(message)")
             return OperationResult(block: block, action: action.kindName, verdict: notLanded ? .faultNotLanded : .failed,
                                    start: start, end: clock.now(), message: message)
         }
     }
+
+    static let noTargetAdvice = "Check that the action's workload or selector matches running pods of the stack "
+        + "(`kubectl get pods -n <namespace> --show-labels`) and that its count is not more than the replicas the scenario sets up."
 
     // MARK: finishing
 

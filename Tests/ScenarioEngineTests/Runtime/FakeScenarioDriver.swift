@@ -11,6 +11,7 @@ final class FakeScenarioDriver: ScenarioDriver, @unchecked Sendable {
         case fail(String)
         /// Fails as an executor does whose fault could not be verified (`FAULT_NOT_LANDED`, with advice).
         case notLanded(String)
+        case noTarget(String)
         /// Never finishes on its own (until cancelled): for timeouts and Ctrl-C.
         case hang
     }
@@ -67,6 +68,8 @@ final class FakeScenarioDriver: ScenarioDriver, @unchecked Sendable {
             throw LabrunError(id: "FAKE", message: message)
         case .notLanded(let message):
             throw LabrunError(id: ErrorID.faultNotLanded, message: message, advice: "Start minikube with --cni calico.")
+        case .noTarget(let message):
+            throw LabrunError(id: ErrorID.actionNoTarget, message: message)
         case .hang:
             hangStarted.continuation.yield()
             try await Task.sleep(nanoseconds: 3_600_000_000_000)

@@ -96,6 +96,19 @@ import Testing
         #expect(result.verdict == .failed)
     }
 
+    /// A fault whose selector matched no pod never landed: the run ends as `faultNotLanded`, not passed
+    /// and not an ordinary failure, and says what to check.
+    @Test func aFaultWithNothingToActOnDidNotLand() async {
+        let driver = FakeScenarioDriver()
+        driver.behaviours["deletePod"] = .noTarget("deletePod wanted 1 pod(s) of {app: nothing} but found 0 running.")
+        let scenario = Self.scenario(steps: [Self.step("kill", [Self.deletePod])], assertions: [Self.check("api answers")])
+        let result = await runner(driver).run(scenario)
+        #expect(result.verdict == .faultNotLanded)
+        #expect(result.steps.first?.message?.hasPrefix("the fault had nothing to act on, so it did not land: deletePod wanted 1 pod(s)") == true)
+        #expect(result.steps.first?.message?.contains("matches running pods of the stack") == true)
+        #expect(result.assertions.allSatisfy { $0.verdict == .skipped })
+    }
+
     /// A fault that was never verified ends the run with its own verdict — not passed, not an
     /// ordinary failure — even under continueOnError, and the assertions are not evaluated.
     @Test func aFaultThatDidNotLandEndsTheRunWithThatVerdict() async {
