@@ -31,6 +31,19 @@ import ScenarioModel
         #expect(texts.contains("5m") && texts.contains("30m"))
     }
 
+    /// A fault that lasts is shaded from where it landed to where its action ended (the thaw); an
+    /// instant one (a pod deleted) is only a guide.
+    @Test func aLastingFaultIsShadedAsAWindow() throws {
+        var result = ReportFixtures.podKill()
+        result.steps.append(StepResult(name: "freeze-postgres", verdict: .passed, start: 30, end: 65,
+                                       operations: [OperationResult(block: "try", action: "freeze", verdict: .passed, start: 30, end: 60,
+                                                                    faultLandedAt: 30.2, message: "froze postgres-0/postgres for 30s")]))
+        let doc = try parseXML(TimelineChart(result: result).svg())
+        let windows = try doc.elements("//*[@data-fault-window]")
+        #expect(windows.compactMap { $0.attr("data-fault-window") } == ["freeze-postgres"])
+        #expect(try doc.elements("//*[@data-fault-window]/*[local-name()='title']").first?.stringValue == "freeze-postgres: freeze, from \(ReportFormat.offset(30.2)) to \(ReportFormat.offset(60))")
+    }
+
     @Test func scalesPickRoundNumbers() {
         #expect(ChartScale.niceCeiling(14) == 20)
         #expect(ChartScale.niceCeiling(31) == 50)

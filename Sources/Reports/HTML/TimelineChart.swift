@@ -419,9 +419,20 @@ public struct TimelineChart: Sendable {
         return out + "</g>"
     }
 
-    /// Vertical guides through the data lanes where a fault landed (red) or something recovered (green).
+    /// A fault that lasts (a freeze, a network fault, a cluster stop: its action returns when it is
+    /// undone) shaded from where it landed to where its action ended, through the data lanes; then
+    /// vertical guides where a fault landed (red) or something recovered (green).
     private func guides(top: Double, bottom: Double) -> String {
         var out = "<g class=\"guides\">"
+        for step in result.steps {
+            for operation in step.operations {
+                guard let landed = operation.faultLandedAt, operation.end - landed >= 1 else { continue }
+                let (from, to) = (x(landed), x(operation.end))
+                out += "<rect data-fault-window=\"\(Markup.attribute(step.name))\" x=\"\(f(from))\" y=\"\(f(top))\" "
+                    + "width=\"\(f(max(1, to - from)))\" height=\"\(f(bottom - top))\" fill=\"#c0392b\" fill-opacity=\"0.07\">"
+                    + "<title>\(Markup.text("\(step.name): \(operation.action), from \(ReportFormat.offset(landed)) to \(ReportFormat.offset(operation.end))"))</title></rect>"
+            }
+        }
         for event in result.timeline where event.kind == .faultLanded || event.kind == .recovered {
             let px = x(event.at)
             let colour = event.kind == .faultLanded ? "#c0392b" : "#2f7a3a"
