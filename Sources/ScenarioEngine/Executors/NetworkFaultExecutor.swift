@@ -2,9 +2,10 @@ import KubernetesClient
 import LabrunCore
 import ScenarioModel
 
-/// `networkFault`: cuts or delays the traffic of a workload's pods for `duration`, then restores it,
-/// by iptables / tc netem inside each pod's network namespace (the bare provider) or by a deny-all
-/// NetworkPolicy (cut only). The undo is registered with the run's cleanup while the fault is on.
+/// `networkFault`: cuts or delays the traffic of a workload's pods, or drops their name lookups, for
+/// `duration`, then restores it, by iptables / tc netem inside each pod's network namespace (the bare
+/// provider) or by a deny-all NetworkPolicy (cut only). The undo is registered with the run's cleanup
+/// while the fault is on.
 struct NetworkFaultExecutor: ActionExecutor {
     let spec: NetworkFaultAction
 
@@ -18,7 +19,7 @@ struct NetworkFaultExecutor: ActionExecutor {
         if useNetem { return try await netemFault(context) }
         guard spec.mode == .cut else {
             throw LabrunError(id: ErrorID.networkFaultUnsupported, exitCode: ExitCode.unavailable,
-                              message: "A network delay needs tc netem inside the pods' network namespace, which the \(context.provider.kind) provider does not give; a NetworkPolicy can only cut.")
+                              message: "A network fault of mode \(spec.mode.rawValue) needs iptables or tc netem inside the pods' network namespace, which the \(context.provider.kind) provider does not give; a NetworkPolicy can only cut.")
         }
         return try await policyFault(context)
     }
@@ -30,11 +31,20 @@ struct NetworkFaultExecutor: ActionExecutor {
         let pods = ActionContext.active(try await context.pods(.workload(spec.workload)))
         guard !pods.isEmpty else { throw LabrunError(id: ErrorID.actionNoTarget, message: "networkFault found no pod of \(spec.workload).") }
         var applied: [(pod: String, pid: String, undo: [[String]], token: Int)] = []
+        var lookups: [String: DNSLookup] = [:]
         for pod in pods {
             let (_, id, _) = try context.dockerContainerID(pod, container: nil)
             let pid = try await runner.check(Command("docker", ["inspect", "--format", "{{.State.Pid}}", id], timeout: 30),
                                              what: "Finding the process of \(pod.metadata.name ?? "?")").standardOutput
                 .trimmingCharacters(in: .whitespacesAndNewlines)
+            if spec.mode == .dns {
+                // Verifiable first: a lookup from the pod's namespace must answer before the fault.
+                let lookup = try await DNSLookup.make(pid: pid, pod: pod.metadata.name ?? "?", runner: runner)
+                guard try await lookup.answers(runner) else {
+                    throw Self.dnsNotVerifiable(lookup, "it gets no answer even before the fault")
+                }
+                lookups[lookup.pod] = lookup
+            }
             let (add, undo) = Self.netemCommands(spec)
             for arguments in add {
                 let result = try await runner.run(Command("nsenter", ["-t", pid, "-n"] + arguments, timeout: 30))
@@ -54,12 +64,18 @@ struct NetworkFaultExecutor: ActionExecutor {
             }
             applied.append((name, pid, undo, token))
         }
-        // Landed: the rule / qdisc is in place in every pod's namespace.
+        // Landed: the rule / qdisc is in place in every pod's namespace; for dns, lookups get no answer.
         for item in applied {
-            let show = spec.mode == .cut ? ["iptables", "-S", "OUTPUT"] : ["tc", "qdisc", "show", "dev", "eth0"]
+            let show = spec.mode == .delay ? ["tc", "qdisc", "show", "dev", "eth0"] : ["iptables", "-S", "OUTPUT"]
             let out = try await runner.check(Command("nsenter", ["-t", item.pid, "-n"] + show, timeout: 30)).standardOutput
-            guard out.contains(spec.mode == .cut ? "DROP" : "netem") else {
+            let expected = spec.mode == .delay ? "netem" : spec.mode == .dns ? "--dport 53 -j DROP" : "DROP"
+            guard out.contains(expected) else {
                 throw LabrunError(id: ErrorID.faultNotLanded, message: "The network fault did not show up in \(item.pod)'s network namespace: \(out)")
+            }
+            if let lookup = lookups[item.pod], try await lookup.answers(runner) {
+                throw LabrunError(id: ErrorID.faultNotLanded, exitCode: ExitCode.failure,
+                                  message: "The DNS fault did not land in \(item.pod): \(lookup.said) still got an answer with port 53 dropped.",
+                                  advice: "Check the pod's resolver: it may not use the cluster's DNS Service (dnsPolicy), or reach it another way.")
             }
         }
         let landed = run.clock.now()
@@ -82,10 +98,56 @@ struct NetworkFaultExecutor: ActionExecutor {
                      ["iptables", "-I", "OUTPUT", "1", "!", "-o", "lo", "-j", "DROP"]],
                     [["iptables", "-D", "INPUT", "!", "-i", "lo", "-j", "DROP"],
                      ["iptables", "-D", "OUTPUT", "!", "-o", "lo", "-j", "DROP"]])
+        case .dns:
+            let rules = ["udp", "tcp"].map { ["-p", $0, "--dport", "53", "-j", "DROP"] }
+            return (rules.map { ["iptables", "-I", "OUTPUT", "1"] + $0 }, rules.map { ["iptables", "-D", "OUTPUT"] + $0 })
         case .delay:
             var netem = ["tc", "qdisc", "add", "dev", "eth0", "root", "netem", "delay", "\(spec.delay?.milliseconds ?? 100)ms"]
             if let jitter = spec.jitter { netem.append("\(jitter.milliseconds)ms") }
             return ([netem], [["tc", "qdisc", "del", "dev", "eth0", "root"]])
+        }
+    }
+
+    /// A DNS fault that cannot be verified; nothing was changed.
+    static func dnsNotVerifiable(_ lookup: DNSLookup, _ why: String) -> LabrunError {
+        LabrunError(id: ErrorID.faultNotLanded, exitCode: ExitCode.failure,
+                    message: "The DNS fault of \(lookup.pod) cannot be verified (\(lookup.said): \(why)), so it was not applied.",
+                    advice: "The lookup runs `dig` (Debian's bind9-dnsutils) in the pod's network namespace against the nameserver of its /etc/resolv.conf.")
+    }
+
+    /// A name lookup from inside a pod's network namespace to the pod's own nameserver: how a DNS fault
+    /// is verified (it answers before the fault, and gets no answer once port 53 is dropped).
+    struct DNSLookup: Sendable {
+        var pod: String
+        var pid: String
+        var nameserver: String
+        var name: String
+        /// `dig @10.96.0.10 kubernetes.default.svc.cluster.local`, for the report.
+        var said: String { "dig @\(nameserver) \(name)" }
+
+        /// Reads the pod's resolver configuration through its process (`/proc/PID/root/etc/resolv.conf`).
+        static func make(pid: String, pod: String, runner: any ProcessRunner) async throws -> DNSLookup {
+            guard runner.which("dig") != nil else {
+                throw LabrunError(id: ErrorID.faultNotLanded, exitCode: ExitCode.failure,
+                                  message: "The DNS fault of \(pod) cannot be verified without `dig`, so it was not applied.",
+                                  advice: "Install Debian's bind9-dnsutils (scripts/install-deps.sh does).")
+            }
+            let conf = try await runner.check(Command("cat", ["/proc/\(pid)/root/etc/resolv.conf"], timeout: 10),
+                                              what: "Reading the resolver configuration of \(pod)").standardOutput
+            let lines = conf.split(separator: "\n").map { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init) }
+            guard let nameserver = lines.first(where: { $0.first == "nameserver" && $0.count > 1 })?[1] else {
+                throw LabrunError(id: ErrorID.faultNotLanded, exitCode: ExitCode.failure,
+                                  message: "The DNS fault of \(pod) cannot be verified: its /etc/resolv.conf names no nameserver, so it was not applied.")
+            }
+            // The cluster's own domain is the last search domain Kubernetes writes (`cluster.local`).
+            let domain = lines.last(where: { $0.first == "search" }).flatMap { $0.count > 1 ? $0.last : nil } ?? "cluster.local"
+            return DNSLookup(pod: pod, pid: pid, nameserver: nameserver, name: "kubernetes.default.svc.\(domain)")
+        }
+
+        /// Whether the lookup gets an answer (dig exits 0; it exits 9 when no server answered).
+        func answers(_ runner: any ProcessRunner) async throws -> Bool {
+            try await runner.run(Command("nsenter", ["-t", pid, "-n", "dig", "+time=2", "+tries=1", "+short", "@\(nameserver)", name],
+                                         timeout: 15)).succeeded
         }
     }
 

@@ -129,9 +129,10 @@ public struct NetworkFaultAction: Sendable, Hashable, Codable {
     }
 }
 
-/// What a network fault does.
+/// What a network fault does: `cut` drops every packet, `delay` delays them (netem), `dns` drops
+/// only name lookups (UDP and TCP port 53) — a DNS outage as the pods see it.
 public enum NetworkFaultMode: String, Sendable, Hashable, Codable, CaseIterable {
-    case cut, delay
+    case cut, delay, dns
 }
 
 /// How a network fault is applied.

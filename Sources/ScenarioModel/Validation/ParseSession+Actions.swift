@@ -148,10 +148,13 @@ extension ParseSession {
         case .cut? where fields.has("delay") || fields.has("jitter"):
             fields.error("mode cut drops every packet; \"delay\" and \"jitter\" apply to mode delay only", at: fields.has("delay") ? "delay" : "jitter")
             return nil
+        case .dns? where fields.has("delay") || fields.has("jitter"):
+            fields.error("mode dns drops name lookups; \"delay\" and \"jitter\" apply to mode delay only", at: fields.has("delay") ? "delay" : "jitter")
+            return nil
         default: break
         }
-        if mode == .delay && method == .networkPolicy {
-            fields.error("a NetworkPolicy can only cut traffic; use method netem (or auto) for mode delay", at: "method")
+        if let mode, mode != .cut, method == .networkPolicy {
+            fields.error("a NetworkPolicy can only cut traffic; use method netem (or auto) for mode \(mode.rawValue)", at: "method")
             return nil
         }
         guard let workload, let mode, let duration, let method, !(fields.has("delay") && delay == nil),

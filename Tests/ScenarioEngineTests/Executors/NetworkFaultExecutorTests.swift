@@ -53,6 +53,59 @@ struct NetworkFaultExecutorTests {
         #expect(cluster.run.cleanup.names.isEmpty)
     }
 
+    /// mode dns: port 53 dropped in the pod's namespace, verified by a lookup to the pod's own nameserver
+    /// that answers before and gets no answer after (dig exits 9 when no server answered).
+    func dnsFixture(lookups: [Int32]) -> ExecutorFixture {
+        var cluster = ExecutorFixture(api: [
+            "GET \(K.deployments)/backend": [K.answer(K.workload("backend"))],
+            "GET \(K.pods)": [K.answer(K.list([K.pod("backend-a", containerID: "docker://c0ffee")]))],
+        ], runner: RecordingProcessRunner(installed: ["dig"]))
+        cluster.provider = FakeProvider(kind: .bare)
+        cluster.runner.add(["docker", "inspect"], stdout: "4242\n")
+        cluster.runner.add(["cat", "/proc/4242/root/etc/resolv.conf"],
+                           stdout: "search lab.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n")
+        cluster.runner.add(["nsenter", "-t", "4242", "-n", "dig"], inTurn: lookups.map { ProcessOutput(exitCode: $0, standardOutput: "", standardError: "") })
+        cluster.runner.add(["nsenter", "-t", "4242", "-n", "iptables", "-S"],
+                           stdout: "-A OUTPUT -p tcp -m tcp --dport 53 -j DROP\n-A OUTPUT -p udp -m udp --dport 53 -j DROP\n")
+        return cluster
+    }
+
+    @Test func aDNSFaultDropsPort53AndIsVerifiedByALookupThatNoLongerAnswers() async throws {
+        let cluster = dnsFixture(lookups: [0, 9])
+        let outcome = try await cluster.perform(.networkFault(NetworkFaultAction(workload: "backend", mode: .dns, duration: .seconds(30))))
+        let dig = "nsenter -t 4242 -n dig +time=2 +tries=1 +short @10.96.0.10 kubernetes.default.svc.cluster.local"
+        #expect(cluster.runner.commandLines == [
+            "docker inspect --format {{.State.Pid}} c0ffee",
+            "cat /proc/4242/root/etc/resolv.conf",
+            dig,
+            "nsenter -t 4242 -n iptables -I OUTPUT 1 -p udp --dport 53 -j DROP",
+            "nsenter -t 4242 -n iptables -I OUTPUT 1 -p tcp --dport 53 -j DROP",
+            "nsenter -t 4242 -n iptables -S OUTPUT",
+            dig,
+            "nsenter -t 4242 -n iptables -D OUTPUT -p udp --dport 53 -j DROP",
+            "nsenter -t 4242 -n iptables -D OUTPUT -p tcp --dport 53 -j DROP",
+        ])
+        #expect(outcome.message == "dns on backend-a for 30s, then removed")
+    }
+
+    @Test func aDNSFaultWhoseLookupStillAnswersDidNotLandAndOneThatNeverAnsweredIsNotApplied() async throws {
+        let still = dnsFixture(lookups: [0, 0])
+        let error = await #expect(throws: LabrunError.self) {
+            try await still.perform(.networkFault(NetworkFaultAction(workload: "backend", mode: .dns, duration: .seconds(30))))
+        }
+        #expect(error?.id == ErrorID.faultNotLanded)
+        #expect(error?.message.contains("still got an answer with port 53 dropped") == true)
+        #expect(still.run.cleanup.names == ["remove the network fault from backend-a"], "the undo is left to the cleanup")
+
+        let never = dnsFixture(lookups: [9])
+        let refused = await #expect(throws: LabrunError.self) {
+            try await never.perform(.networkFault(NetworkFaultAction(workload: "backend", mode: .dns, duration: .seconds(30))))
+        }
+        #expect(refused?.id == ErrorID.faultNotLanded)
+        #expect(refused?.message.contains("gets no answer even before the fault") == true)
+        #expect(!never.runner.commandLines.contains { $0.contains("iptables") }, "nothing was changed")
+    }
+
     @Test func aFaultThatDoesNotShowUpFailsAndLeavesItsUndoToTheCleanup() async throws {
         let cluster = fixture()
         let error = await #expect(throws: LabrunError.self) {
