@@ -13,7 +13,6 @@ import re
 import time
 
 import httpx
-import psycopg
 
 from .inflight import post_held_in_database
 from .server import BackendProcess
