@@ -11,6 +11,17 @@ in arrival order and at no cost, so latency grows with the queue but nothing fai
 Chat turns are exempt (``exempt``): a turn spends seconds waiting for the model while holding no
 database connection, so it has its own bound (CHAT_MAX_CONCURRENT_TURNS, app/chat.py); in this queue
 a slow or hanging model provider would hold up the task API.
+
+**While the database is failing the queue is shed** (``breaker``, app/breaker.py). The wait here is
+unbounded on purpose, and that is right under CPU overload; but while PostgreSQL does not answer, each
+admitted request holds its slot for up to the pool's wait plus DB_QUERY_TIMEOUT_SECONDS (~10 s), the
+queue drains at a trickle, and the requests behind wait for the thaw — then succeed, 28 s late, in a
+30 s freeze. So while the breaker is open (a failure for want of an answer, then DB_SHED_COOLDOWN_SECONDS),
+a request that needs the database (``needs_database``) is answered 503 with ``Retry-After`` when it
+arrives, and one already queued is answered so as soon as it gets its slot: the slot is released at
+once, so the whole queue drains in moments. Half-open (after the cool-down) and closed, nothing is shed:
+the queue is the same unbounded, arrival-ordered queue as ever. Chat turns are shed likewise, at their
+own slots (app/chat.py).
 """
 
 from __future__ import annotations
@@ -20,23 +31,30 @@ from collections.abc import Callable
 
 from prometheus_client import Gauge
 
+from .breaker import SHED_DETAIL, DatabaseBreaker
+from .observability import send_json
 
 class AdmissionMiddleware:
     """Pure ASGI middleware: at most ``limit`` requests under ``prefix`` are handled at once."""
 
     def __init__(self, app, *, limit: int, queued: Gauge, prefix: str = "/api",
-                 exempt: Callable[[str], bool] = lambda path: False) -> None:
+                 exempt: Callable[[str], bool] = lambda path: False, breaker: DatabaseBreaker | None = None,
+                 needs_database: Callable[[str], bool] = lambda path: True) -> None:
         if limit < 1:
             raise ValueError("the admission limit must be at least 1")
         self.app = app
         self.prefix = prefix
         self.queued = queued
         self.exempt = exempt
+        self.breaker = breaker
+        self.needs_database = needs_database
         self._slots = asyncio.Semaphore(limit)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or not scope["path"].startswith(self.prefix) or self.exempt(scope["path"]):
             await self.app(scope, receive, send)
+            return
+        if await self._shed(scope, send):  # on arrival
             return
         self.queued.inc()
         try:
@@ -44,6 +62,18 @@ class AdmissionMiddleware:
         finally:
             self.queued.dec()
         try:
+            if await self._shed(scope, send):  # queued while the breaker opened: its slot goes to the next at once
+                return
             await self.app(scope, receive, send)
         finally:
             self._slots.release()
+
+    async def _shed(self, scope, send) -> bool:
+        """Answers 503 when the database is failing and the request needs it; whether it did."""
+        if self.breaker is None or not self.needs_database(scope["path"]):
+            return False
+        retry_after = self.breaker.shed()
+        if retry_after is None:
+            return False
+        await send_json(send, 503, {"detail": SHED_DETAIL}, headers={"Retry-After": str(retry_after)})
+        return True

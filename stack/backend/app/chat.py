@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from .agent import ChatAgent, ModelFailure, ModelNotConfigured, TurnOutcome
 from .auth import CurrentUser
+from .breaker import SHED_DETAIL
 from .database import Database
 from .idempotency import IdempotencyKey
 from .responses import AUTHENTICATED, BODY, DATABASE, RETRY_AFTER, error
@@ -200,7 +201,12 @@ class ChatService:
 
     @asynccontextmanager
     async def _slot(self, deadline: float) -> AsyncIterator[None]:
-        """At most CHAT_MAX_CONCURRENT_TURNS turns run at once; a turn waits for a slot until its deadline."""
+        """At most CHAT_MAX_CONCURRENT_TURNS turns run at once; a turn waits for a slot until its deadline.
+
+        While the database is failing (app/breaker.py) a turn is a 503 at once, on arrival or when it gets its
+        slot, as in the task API's queue (app/admission.py): every turn needs the database, and otherwise it
+        would hold its slot for the pool's wait and the deadline, and perhaps spend a model call, to fail."""
+        self._shed()
         try:
             async with asyncio.timeout_at(deadline):
                 await self._slots.acquire()
@@ -208,17 +214,25 @@ class ChatService:
             raise HTTPException(status_code=503, detail="too many chat turns in progress on this replica; try again",
                                 headers={"Retry-After": "1"}) from None
         try:
+            self._shed()
             yield
         finally:
             self._slots.release()
+
+    def _shed(self) -> None:
+        breaker = self.database.breaker
+        retry_after = breaker.shed() if breaker is not None else None
+        if retry_after is not None:
+            raise HTTPException(status_code=503, detail=SHED_DETAIL, headers={"Retry-After": str(retry_after)})
 
     @asynccontextmanager
     async def _turn_lock(self, user: str, key: str) -> AsyncIterator[psycopg.AsyncConnection]:
         """A connection of the turn's own holding the advisory lock of (user, key). A duplicate waits for the
         first (at most the first's whole run and a margin), then finds its answer."""
         # connect_timeout: DB_QUERY_TIMEOUT_SECONDS (a frozen server accepts the connection and never answers).
-        conn = await psycopg.AsyncConnection.connect(self.database_url, autocommit=True,
-                                                     connect_timeout=self.database.connect_timeout(self.timeout))
+        async with self.database.observed():  # a connection refused or timed out tells the breaker too
+            conn = await psycopg.AsyncConnection.connect(self.database_url, autocommit=True,
+                                                         connect_timeout=self.database.connect_timeout(self.timeout))
         try:
             # A turn runs at most the timeout (its slot and its agent run share it) plus its database work; a
             # duplicate waits twice that, a margin for the database. The lock's own session idles all that time: past it, the session can only be a

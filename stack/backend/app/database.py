@@ -33,13 +33,15 @@ import logging
 import math
 import os
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool
+
+from .breaker import DatabaseBreaker, is_outage
 
 log = logging.getLogger("app.database")
 
@@ -121,21 +123,53 @@ async def deadline(conn: psycopg.AsyncConnection, seconds: float) -> AsyncIterat
 class Database:
     """The backend's pool with a deadline on each use of it. ``connection()`` is the pool's, bounded.
 
-    ``query_timeout`` None is failpoint ``no-database-deadline``: the pool as it is, unbounded."""
+    ``query_timeout`` None is failpoint ``no-database-deadline``: the pool as it is, unbounded. Each use's outcome
+    goes to ``breaker`` (app/breaker.py): a failure for want of an answer opens it, a success closes it."""
 
-    def __init__(self, pool, query_timeout: float | None) -> None:
+    def __init__(self, pool, query_timeout: float | None, breaker: DatabaseBreaker | None = None) -> None:
         self.pool = pool
         self.query_timeout = query_timeout
+        self.breaker = breaker
 
     def connect_timeout(self, default: float) -> int:
         """libpq's ``connect_timeout`` (whole seconds) for a connection opened outside the pool."""
         return max(1, math.ceil(self.query_timeout if self.query_timeout is not None else default))
 
     @asynccontextmanager
+    async def observed(self, answered: Callable[[], bool] = lambda: True) -> AsyncIterator[None]:
+        """Tells the breaker how the database work inside the block went: a failure for want of an answer opens
+        it; an end that ``answered()`` confirms (normally, or by an error the server gave: an integrity error, a
+        404 after a SELECT) closes it. A cancellation says nothing."""
+        if self.breaker is None:
+            yield
+            return
+        since = self.breaker.clock()
+        try:
+            yield
+        except BaseException as error:
+            if is_outage(error):
+                self.breaker.failed(since, type(error).__name__)
+            elif isinstance(error, Exception) and answered():
+                self.breaker.answered()
+            raise
+        if answered():
+            self.breaker.answered()
+
+    @asynccontextmanager
     async def connection(self, timeout: float | None = None,
                          query_timeout: float | None = None) -> AsyncIterator[psycopg.AsyncConnection]:
         """A pooled connection (waiting at most ``timeout``, the pool's by default) whose work, the pool's check
         included, must end within ``query_timeout`` (DB_QUERY_TIMEOUT_SECONDS by default) of its hand-over."""
+        handed: list[psycopg.AsyncConnection] = []
+        # Answered: the pool handed a connection (its check a round trip) and it is still open at the end.
+        async with self.observed(lambda: bool(handed) and not handed[0].closed):
+            async with self._connection(timeout, query_timeout) as conn:
+                handed.append(conn)
+                yield conn
+
+    @asynccontextmanager
+    async def _connection(self, timeout: float | None,
+                          query_timeout: float | None) -> AsyncIterator[psycopg.AsyncConnection]:
         if self.query_timeout is None:
             async with self.pool.connection(timeout) as conn:
                 yield conn
@@ -162,11 +196,12 @@ class Database:
     async def bounded(self, conn: psycopg.AsyncConnection, allowance: float = 0.0) -> AsyncIterator[None]:
         """Bounds one stretch of work on a connection of the caller's own (not the pool's) by
         DB_QUERY_TIMEOUT_SECONDS, plus ``allowance`` when the server may rightly take longer (a lock wait)."""
-        if self.query_timeout is None:
-            yield
-            return
-        async with deadline(conn, self.query_timeout + allowance):
-            yield
+        async with self.observed(lambda: not conn.closed):
+            if self.query_timeout is None:
+                yield
+                return
+            async with deadline(conn, self.query_timeout + allowance):
+                yield
 
 
 async def check_connection(conn: psycopg.AsyncConnection) -> None:

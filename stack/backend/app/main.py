@@ -24,6 +24,7 @@ from .admission import AdmissionMiddleware
 from .agent import ChatAgent
 from .auth import SCOPE_KEY, Tokens
 from .auth import router as auth_router
+from .breaker import DatabaseBreaker
 from .chat import ChatService
 from .chat import router as chat_router
 from .database import Database, DatabaseTimeout, check_connection
@@ -34,6 +35,8 @@ from .tasks import router as tasks_router
 
 log = logging.getLogger("app")
 _CHAT_PATH = re.compile(r"^/api/[^/]+/chat$")
+#: The API routes that never touch the database: not shed while it fails (app/admission.py).
+_NO_DATABASE = frozenset({"/api/auth/lab-sign-in"})
 #: The methods a 405's Allow can name, in its order.
 _METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
 #: /readyz's bound on its query (its wait for a connection is bounded by 2 s too): well inside the probe's 5 s.
@@ -80,9 +83,14 @@ def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAP
             open=False,
             name="todo",
         )
+    metrics = Metrics(settings.app_version, settings.served_by, pool.get_stats)
+    # Every use of the database tells it whether the database answers; while it does not, requests that need it
+    # are shed instead of queueing for it (app/breaker.py, app/admission.py).
+    breaker = DatabaseBreaker(settings.db_shed_cooldown, shed_total=metrics.shed)
     # DB_QUERY_TIMEOUT_SECONDS on every use of the pool, its check included (app/database.py); failpoint
     # no-database-deadline waits on a frozen database as long as it is frozen.
-    database = Database(pool, None if "no-database-deadline" in settings.failpoints else settings.db_query_timeout)
+    database = Database(pool, None if "no-database-deadline" in settings.failpoints else settings.db_query_timeout,
+                        breaker)
 
     async def migrate_until_done() -> None:
         delay = 0.5
@@ -107,7 +115,6 @@ def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAP
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
-    metrics = Metrics(settings.app_version, settings.served_by, pool.get_stats)
     tools = TaskTools(database, metrics.chat_tool_calls,
                       idempotent="chat-tools-not-idempotent" not in settings.failpoints)
     agent = ChatAgent(settings, tools)
@@ -124,7 +131,8 @@ def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAP
         stack.push_async_callback(agent.close)
         lifecycle.tasks.append(asyncio.create_task(migrate_until_done()))
         log.info("started", extra={"fields": {"port": settings.port, "pool_max": settings.pool_max_size,
-                                              "max_concurrent_requests": settings.max_concurrent_requests}})
+                                              "max_concurrent_requests": settings.max_concurrent_requests,
+                                              "db_shed_cooldown_s": settings.db_shed_cooldown}})
         if agent.configured:
             # The endpoint's host only: a URL may carry credentials, the key is never shown.
             log.info("chat model configured", extra={"fields": {
@@ -166,7 +174,8 @@ def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAP
     # Inside RequestMiddleware (added later, so outermost): time spent waiting for admission counts
     # in the request's latency, log line and metrics.
     app.add_middleware(AdmissionMiddleware, limit=settings.max_concurrent_requests, queued=metrics.queued,
-                       exempt=lambda path: _CHAT_PATH.match(path) is not None)
+                       exempt=lambda path: _CHAT_PATH.match(path) is not None,
+                       breaker=breaker, needs_database=lambda path: path not in _NO_DATABASE)
     app.add_middleware(
         RequestMiddleware,
         version=settings.app_version,

@@ -85,6 +85,9 @@ class Metrics:
             registry=self.registry,
         )
         self.in_flight = Gauge("http_requests_in_flight", "Requests being handled now.", registry=self.registry)
+        self.shed = Counter("http_requests_shed", "API requests and chat turns answered 503 at once because the"
+                            " database was failing (DB_SHED_COOLDOWN_SECONDS, app/breaker.py).",
+                            registry=self.registry)
         self.queued = Gauge("http_requests_queued", "API requests waiting for admission (MAX_CONCURRENT_REQUESTS).",
                             registry=self.registry)
         # The chat (app/chat.py, app/mcp_tools.py, app/agent.py).
@@ -194,7 +197,7 @@ class RequestMiddleware:
                 await self.app(scope, body_limited, send_wrapper)
         except Exception:
             if not status_holder["sent"]:
-                await _send_json(send_wrapper, 500, {"detail": "internal server error"})
+                await send_json(send_wrapper, 500, {"detail": "internal server error"})
             self.log.exception("unhandled error", extra={"fields": {"request_id": request_id}})
         finally:
             self.metrics.in_flight.dec()
@@ -227,10 +230,10 @@ class RequestMiddleware:
         if declared is not None:
             try:
                 if int(declared) > self.max_body:
-                    await _send_json(send, 413, _too_large(self.max_body))
+                    await send_json(send, 413, _too_large(self.max_body))
                     return None
             except ValueError:
-                await _send_json(send, 400, {"detail": "invalid Content-Length header"})
+                await send_json(send, 400, {"detail": "invalid Content-Length header"})
                 return None
         # Read the (small) body up front so a chunked upload cannot exceed the limit either.
         chunks: list[bytes] = []
@@ -242,7 +245,7 @@ class RequestMiddleware:
             body = message.get("body", b"")
             size += len(body)
             if size > self.max_body:
-                await _send_json(send, 413, _too_large(self.max_body))
+                await send_json(send, 413, _too_large(self.max_body))
                 return None
             chunks.append(body)
             if not message.get("more_body", False):
@@ -271,11 +274,13 @@ def _header(scope, name: bytes) -> str | None:
     return None
 
 
-async def _send_json(send, status: int, body: dict[str, Any]) -> None:
+async def send_json(send, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+    """An ASGI answer with a JSON body, for middleware that answers without the application."""
     data = json.dumps(body).encode()
     await send({
         "type": "http.response.start",
         "status": status,
-        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())],
+        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode()),
+                    *((name.lower().encode(), value.encode()) for name, value in (headers or {}).items())],
     })
     await send({"type": "http.response.body", "body": data})

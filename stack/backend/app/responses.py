@@ -42,7 +42,8 @@ AUTHENTICATED: dict[int | str, dict[str, Any]] = {
 #: Routes that use the database (app/main.py's handlers for a pool timeout, a lost connection and a deadline).
 DATABASE: dict[int | str, dict[str, Any]] = {
     503: error("The database is unreachable or did not answer within DB_QUERY_TIMEOUT_SECONDS, or no pooled"
-               " connection was free in time", {"Retry-After": RETRY_AFTER}),
+               " connection was free in time, or it has been failing so the request was shed at once"
+               " (DB_SHED_COOLDOWN_SECONDS)", {"Retry-After": RETRY_AFTER}),
 }
 
 #: Routes that read a JSON body (app/observability.py's limit, then Starlette's parsing).

@@ -105,6 +105,9 @@ class Settings:
     """Bound on a request's database work on a pooled connection, from its hand-over (the pool's check
     included): past it the connection is severed and the request answers 503 (app/database.py). A frozen
     server otherwise holds a statement in flight until it thaws."""
+    db_shed_cooldown: float
+    """After a database failure for want of an answer, how long API requests and chat turns that need the
+    database are answered 503 at once instead of queueing for it; then they go through again (app/breaker.py)."""
     app_version: str
     served_by: str
     host: str
@@ -162,6 +165,7 @@ class Settings:
             pool_timeout=_float("DB_POOL_TIMEOUT_SECONDS", 5.0, minimum=0.1),
             pool_reconnect_timeout=_float("DB_RECONNECT_TIMEOUT_SECONDS", 10.0, minimum=1.0),
             db_query_timeout=_float("DB_QUERY_TIMEOUT_SECONDS", 5.0, minimum=0.1),
+            db_shed_cooldown=_float("DB_SHED_COOLDOWN_SECONDS", 2.0, minimum=0.1),
             app_version=os.environ.get("APP_VERSION", "").strip() or "dev",
             served_by=os.environ.get("POD_NAME", "").strip() or socket.gethostname(),
             host=os.environ.get("HOST", "0.0.0.0"),

@@ -26,6 +26,9 @@ from .server import BACKEND_DIR
         ({"DB_QUERY_TIMEOUT_SECONDS": "0"}, "DB_QUERY_TIMEOUT_SECONDS must be at least 0.1"),
         ({"DB_QUERY_TIMEOUT_SECONDS": "soon"}, "DB_QUERY_TIMEOUT_SECONDS must be a number"),
         ({"CHAT_MAX_CONCURRENT_TURNS": "0"}, "CHAT_MAX_CONCURRENT_TURNS must be at least 1"),
+        ({"DB_SHED_COOLDOWN_SECONDS": "0"}, "DB_SHED_COOLDOWN_SECONDS must be at least 0.1"),
+        ({"DB_SHED_COOLDOWN_SECONDS": "-2"}, "DB_SHED_COOLDOWN_SECONDS must be at least 0.1"),
+        ({"DB_SHED_COOLDOWN_SECONDS": "inf"}, "DB_SHED_COOLDOWN_SECONDS must be a finite number"),
     ],
 )
 def test_bad_settings_exit_2(env, message):
@@ -72,3 +75,12 @@ def test_the_database_deadline_defaults_to_5_s(monkeypatch):
     assert Settings.from_env().db_query_timeout == 5.0
     monkeypatch.setenv("DB_QUERY_TIMEOUT_SECONDS", "2.5")
     assert Settings.from_env().db_query_timeout == 2.5
+
+
+def test_the_shedding_cooldown_defaults_to_2_s(monkeypatch):
+    from app.settings import Settings
+
+    monkeypatch.delenv("DB_SHED_COOLDOWN_SECONDS", raising=False)
+    assert Settings.from_env().db_shed_cooldown == 2.0
+    monkeypatch.setenv("DB_SHED_COOLDOWN_SECONDS", "0.5")
+    assert Settings.from_env().db_shed_cooldown == 0.5
