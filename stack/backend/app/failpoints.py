@@ -26,6 +26,9 @@ KNOWN: dict[str, str] = {
     "chat-tools-not-idempotent": "the chat's writing tools ignore the turn's Idempotency-Key: a turn retried after"
                                  " a tool ran (client timeout, pod killed, model error) repeats the tool's effect,"
                                  " e.g. a second task",
+    "connection-per-request": "no connection pool: every use of the database opens a connection of its own (resolving"
+                              " the database's host name again) and closes it afterwards, so a DNS outage fails"
+                              " every request although the database is fine",
     "idempotency-key-not-unique": "Idempotency-Key is stored without a unique constraint and never looked up:"
                                   " a retried create inserts a second task",
     "no-database-deadline": "no deadline on the database work of a request (DB_QUERY_TIMEOUT_SECONDS is ignored,"
@@ -109,3 +112,42 @@ class NeverReconnectingPool:
     def get_stats(self) -> dict[str, int]:
         free = self._slots.qsize() if self._slots is not None else 0
         return {"pool_size": self._size, "pool_available": free}
+
+
+class ConnectionPerRequest:
+    """Failpoint ``connection-per-request``: no pool. Every use opens a connection of its own — a name lookup,
+    a TCP and TLS handshake and authentication each time — and closes it when done; at most ``size`` at once.
+
+    The interface is the part of psycopg_pool's AsyncConnectionPool the backend uses (as ``NeverReconnectingPool``).
+    """
+
+    def __init__(self, conninfo: str, size: int, timeout: float, kwargs: dict[str, object]) -> None:
+        self._conninfo = conninfo
+        self._size = size
+        self._timeout = timeout
+        self._kwargs = kwargs
+        self._slots = asyncio.Semaphore(size)
+
+    async def open(self, wait: bool = False) -> None:
+        pass
+
+    @asynccontextmanager
+    async def connection(self, timeout: float | None = None) -> AsyncIterator[psycopg.AsyncConnection]:
+        try:
+            await asyncio.wait_for(self._slots.acquire(), timeout or self._timeout)
+        except TimeoutError:
+            raise PoolTimeout(f"no connection free after {timeout or self._timeout} s") from None
+        try:
+            conn = await psycopg.AsyncConnection.connect(self._conninfo, **self._kwargs)
+            try:
+                yield conn
+            finally:
+                await conn.close()
+        finally:
+            self._slots.release()
+
+    async def close(self, timeout: float = 5.0) -> None:
+        pass
+
+    def get_stats(self) -> dict[str, int]:
+        return {"pool_max": self._size}

@@ -68,6 +68,9 @@ def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAP
     if "pool-never-reconnects" in settings.failpoints:
         pool = failpoints.NeverReconnectingPool(settings.database_url, settings.pool_max_size,
                                                 settings.pool_timeout, connect)
+    elif "connection-per-request" in settings.failpoints:
+        pool = failpoints.ConnectionPerRequest(settings.database_url, settings.pool_max_size,
+                                               settings.pool_timeout, connect)
     else:
         pool = AsyncConnectionPool(
             settings.database_url,

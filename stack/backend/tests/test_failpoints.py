@@ -92,6 +92,35 @@ def test_pool_never_reconnects_fails_for_good_after_the_database_drops_it(postgr
         normal.stop()
 
 
+def _sessions(dsn: str, dbname: str) -> int:
+    """The connections to ``dbname`` other than this one."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                            (dbname,)).fetchone()[0]
+
+
+def test_connection_per_request_opens_and_closes_a_connection_for_each_request(postgres):
+    """A normal backend keeps its connections between requests (so a DNS outage does not touch it); the broken
+    one holds none between requests and opens one per request (each a fresh lookup of the database's host)."""
+    broken_dsn = postgres.create_database("failpoint_per_request")
+    normal_dsn = postgres.create_database("failpoint_per_request_normal")
+    broken = BackendProcess(broken_dsn, FAILPOINTS="connection-per-request")
+    normal = BackendProcess(normal_dsn)
+    try:
+        broken.wait_ready()
+        normal.wait_ready()
+        with (httpx.Client(base_url=broken.url, timeout=10.0, headers=bearer("alice")) as b,
+              httpx.Client(base_url=normal.url, timeout=10.0, headers=bearer("alice")) as n):
+            for _ in range(3):
+                assert b.get(TASKS).status_code == 200
+                assert n.get(TASKS).status_code == 200
+            assert _sessions(broken_dsn, "failpoint_per_request") == 0
+            assert _sessions(normal_dsn, "failpoint_per_request_normal") >= 1
+    finally:
+        broken.stop()
+        normal.stop()
+
+
 def test_query_missing_user_filter_lists_other_users_tasks(postgres):
     """The broken variant of user isolation: the list shows everyone's tasks; the rest stays scoped."""
     dsn = postgres.create_database("failpoint_user_filter")
