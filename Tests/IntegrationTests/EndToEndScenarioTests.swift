@@ -35,6 +35,10 @@ import ScenarioModel
     func chatRollingUpdate() async throws { try await expectPass("chat-rolling-update") }
     @Test(.enabled(if: EndToEndScenario.enabled("model-provider-outage"), EndToEndScenario.skipComment), .timeLimit(.minutes(60)))
     func modelProviderOutage() async throws { try await expectPass("model-provider-outage") }
+    @Test(.enabled(if: EndToEndScenario.enabled("postgres-freeze"), EndToEndScenario.skipComment), .timeLimit(.minutes(60)))
+    func postgresFreeze() async throws { try await expectPass("postgres-freeze") }
+    @Test(.enabled(if: EndToEndScenario.enabled("dns-outage"), EndToEndScenario.skipComment), .timeLimit(.minutes(60)))
+    func dnsOutage() async throws { try await expectPass("dns-outage") }
 
     /// Every scenario file has a test above (a new file needs one).
     @Test func everyScenarioFileHasATest() throws {
