@@ -69,6 +69,11 @@ public enum Platform {
         #endif
     }
 
+    /// Where a Linux node's process `pid` sees its root filesystem, read from the node's host: the
+    /// container's own files (`etc/resolv.conf` …) through its process. Only a Linux node has it; labrun
+    /// reads it where the node is this host (the bare provider), through a command run there.
+    public static func processRoot(_ pid: String) -> String { "/proc/\(pid)/root" }
+
     /// The command line of process `pid` (arguments joined by spaces), or nil when there is none.
     public static func commandLine(_ pid: Int32) -> String? {
         guard pid > 0 else { return nil }

@@ -125,14 +125,14 @@ struct NetworkFaultExecutor: ActionExecutor {
         /// `dig @10.96.0.10 kubernetes.default.svc.cluster.local`, for the report.
         var said: String { "dig @\(nameserver) \(name)" }
 
-        /// Reads the pod's resolver configuration through its process (`/proc/PID/root/etc/resolv.conf`).
+        /// Reads the pod's resolver configuration through its process (`Platform.processRoot`).
         static func make(pid: String, pod: String, runner: any ProcessRunner) async throws -> DNSLookup {
             guard runner.which("dig") != nil else {
                 throw LabrunError(id: ErrorID.faultNotLanded, exitCode: ExitCode.failure,
                                   message: "The DNS fault of \(pod) cannot be verified without `dig`, so it was not applied.",
                                   advice: "Install Debian's bind9-dnsutils (scripts/install-deps.sh does).")
             }
-            let conf = try await runner.check(Command("cat", ["/proc/\(pid)/root/etc/resolv.conf"], timeout: 10),
+            let conf = try await runner.check(Command("cat", [Platform.processRoot(pid) + "/etc/resolv.conf"], timeout: 10),
                                               what: "Reading the resolver configuration of \(pod)").standardOutput
             let lines = conf.split(separator: "\n").map { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init) }
             guard let nameserver = lines.first(where: { $0.first == "nameserver" && $0.count > 1 })?[1] else {

@@ -62,7 +62,7 @@ struct NetworkFaultExecutorTests {
         ], runner: RecordingProcessRunner(installed: ["dig"]))
         cluster.provider = FakeProvider(kind: .bare)
         cluster.runner.add(["docker", "inspect"], stdout: "4242\n")
-        cluster.runner.add(["cat", "/proc/4242/root/etc/resolv.conf"],
+        cluster.runner.add(["cat", Platform.processRoot("4242") + "/etc/resolv.conf"],
                            stdout: "search lab.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n")
         cluster.runner.add(["nsenter", "-t", "4242", "-n", "dig"], inTurn: lookups.map { ProcessOutput(exitCode: $0, standardOutput: "", standardError: "") })
         cluster.runner.add(["nsenter", "-t", "4242", "-n", "iptables", "-S"],
@@ -76,7 +76,7 @@ struct NetworkFaultExecutorTests {
         let dig = "nsenter -t 4242 -n dig +time=2 +tries=1 +short @10.96.0.10 kubernetes.default.svc.cluster.local"
         #expect(cluster.runner.commandLines == [
             "docker inspect --format {{.State.Pid}} c0ffee",
-            "cat /proc/4242/root/etc/resolv.conf",
+            "cat " + Platform.processRoot("4242") + "/etc/resolv.conf",
             dig,
             "nsenter -t 4242 -n iptables -I OUTPUT 1 -p udp --dport 53 -j DROP",
             "nsenter -t 4242 -n iptables -I OUTPUT 1 -p tcp --dport 53 -j DROP",
