@@ -23,7 +23,7 @@ public struct LabrunCommand: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [UpCommand.self, DownCommand.self, StatusCommand.self, InitCommand.self,
-                      ListCommand.self, RunCommand.self, AllCommand.self, CompareCommand.self, BaselineCommand.self])
+                      ListCommand.self, BuildCommand.self, RunCommand.self, AllCommand.self, CompareCommand.self, BaselineCommand.self])
 
     public init() {}
 }

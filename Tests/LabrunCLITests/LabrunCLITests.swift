@@ -51,6 +51,7 @@ import Testing
               init                    Write a first stack file (labrun.yaml) from an existing kustomization or
                                       Helm chart.
               list                    List the scenarios with their descriptions and labels.
+              build                   Build the stack's images whose inputs changed (touches no cluster).
               run                     Run the named scenarios and write the reports.
               all                     Run every scenario (or those with --label) and write the reports.
               compare                 Compare the newest run of each scenario with its previous run or a named

@@ -51,10 +51,7 @@ public struct StackDeployer: Sendable {
     /// provider needs that; returns repository → reference to deploy.
     public func ensureImages() async throws -> [String: String] {
         guard !stack.images.isEmpty else { return [:] }
-        let ensureDocker = layout.path("scripts/ensure-docker.sh")
-        if FileManager.default.isExecutableFile(atPath: ensureDocker) {
-            try await runner.check(Command(ensureDocker, timeout: 300), what: "Making sure a Docker engine answers")
-        }
+        try await ImageBuilder.ensureEngine(runner: runner, layout: layout)
         let builder = ImageBuilder(runner: runner, stack: stack, progress: progress)
         let plans = try await builder.plan()
         let built = try await builder.ensureBuilt(plans: plans)

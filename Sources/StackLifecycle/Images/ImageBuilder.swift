@@ -1,3 +1,4 @@
+import ClusterProviders
 import Foundation
 import LabrunCore
 import StackModel
@@ -41,6 +42,15 @@ public struct ImageBuilder: Sendable {
             var arguments = ["build", "--file", stack.path(dockerfile), "--tag", reference]
             for key in args.keys.sorted() { arguments += ["--build-arg", "\(key)=\(args[key] ?? "")"] }
             return Command("docker", arguments + [stack.path(context)], workingDirectory: stack.root, timeout: 3600)
+        }
+    }
+
+    /// Starts the project's Docker engine when it has `scripts/ensure-docker.sh` (this repository does;
+    /// another project's engine is its own business), so a build or an image check finds one answering.
+    public static func ensureEngine(runner: any ProcessRunner, layout: ProjectLayout) async throws {
+        let ensureDocker = layout.path("scripts/ensure-docker.sh")
+        if FileManager.default.isExecutableFile(atPath: ensureDocker) {
+            try await runner.check(Command(ensureDocker, timeout: 300), what: "Making sure a Docker engine answers")
         }
     }
 
