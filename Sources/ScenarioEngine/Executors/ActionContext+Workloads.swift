@@ -51,6 +51,16 @@ extension ActionContext {
     /// Pods not being deleted.
     static func active(_ pods: [Pod]) -> [Pod] { pods.filter { $0.metadata.deletionTimestamp == nil } }
 
+    /// `count` ready pods of `target` chosen by `pick` (what a container fault acts on), or `actionNoTarget`
+    /// naming `action` when there are fewer — a fault with nothing to act on did not land.
+    func readyPods(_ target: PodTarget, count: Int, pick: PodPick, for action: String) async throws -> [Pod] {
+        let candidates = Self.active(try await pods(target)).filter(\.isReady)
+        guard candidates.count >= count else {
+            throw LabrunError(id: ErrorID.actionNoTarget, message: "\(action) wanted \(count) ready pod(s) of \(target), found \(candidates.count).")
+        }
+        return Self.choose(candidates, count: count, pick: pick)
+    }
+
     /// Chooses `count` pods by `pick`.
     static func choose(_ pods: [Pod], count: Int, pick: PodPick) -> [Pod] {
         let sorted = pods.sorted { ($0.metadata.creationTimestamp ?? "", $0.metadata.name ?? "") < ($1.metadata.creationTimestamp ?? "", $1.metadata.name ?? "") }

@@ -17,13 +17,10 @@ struct FreezeExecutor: ActionExecutor {
     func execute(in context: ActionContext) async throws -> ActionOutcome {
         let run = context.run
         let runner = context.runner
-        let candidates = ActionContext.active(try await context.pods(spec.target)).filter(\.isReady)
-        guard candidates.count >= spec.count else {
-            throw LabrunError(id: ErrorID.actionNoTarget, message: "freeze wanted \(spec.count) ready pod(s) of \(spec.target), found \(candidates.count).")
-        }
+        let chosen = try await context.readyPods(spec.target, count: spec.count, pick: spec.pick, for: "freeze")
         // Every route is found before anything is paused, so a refusal changes nothing.
         var targets: [Frozen] = []
-        for pod in ActionContext.choose(candidates, count: spec.count, pick: spec.pick) {
+        for pod in chosen {
             let ref = try context.containerRef(pod, container: spec.container)
             guard ref.runtime == "docker" else {
                 throw Self.unsupported("pod \(ref.pod) runs on \(ref.runtime), and freeze pauses a container through Docker (`docker pause`, the cgroup freezer)")

@@ -15,14 +15,11 @@ struct KillContainerExecutor: ActionExecutor {
     func execute(in context: ActionContext) async throws -> ActionOutcome {
         let namespace = context.namespace
         let run = context.run
-        let candidates = ActionContext.active(try await context.pods(spec.target)).filter(\.isReady)
-        guard candidates.count >= spec.count else {
-            throw LabrunError(id: ErrorID.actionNoTarget, message: "killContainer wanted \(spec.count) ready pod(s) of \(spec.target), found \(candidates.count).")
-        }
+        let chosen = try await context.readyPods(spec.target, count: spec.count, pick: spec.pick, for: "killContainer")
         var targets: [ActionContext.ContainerRef] = []
         var notes: [String] = []
         var killedAt = 0.0
-        for pod in ActionContext.choose(candidates, count: spec.count, pick: spec.pick) {
+        for pod in chosen {
             let ref = try context.containerRef(pod, container: spec.container)
             let route = try await context.killRoute(ref, signal: spec.signal)
             let output = try await context.runner.run(route.command)
