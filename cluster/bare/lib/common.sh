@@ -25,6 +25,7 @@ DNS_SERVICE_IP=10.96.0.10
 POD_CIDR=10.244.0.0/16
 CLUSTER_DOMAIN=cluster.local
 CNI_BRIDGE=cni0
+CNI_BIN=/usr/lib/cni          # Debian's containernetworking-plugins
 # Routing realm of the fallback routes for the pod and Service networks (through the node link,
 # which forwards nothing): what takes them has nothing behind it, and LABRUN-CLUSTERNET refuses it.
 FALLBACK_REALM=76
@@ -40,7 +41,8 @@ ENDPOINT_DELAY=${LABRUN_BARE_ENDPOINT_DELAY:-1s}
 # Paths outside the state directory that components create on their own (hard-coded in v1.20:
 # the kubelet's pod logs and its device-plugin socket directory). `up` records which existed
 # before; `down` removes the others.
-HOST_PATHS=(/var/log/pods /var/log/containers /var/lib/kubelet)
+# /run/netns is where `ip netns add` keeps the extra nodes' network namespaces (a mount of its own).
+HOST_PATHS=(/var/log/pods /var/log/containers /var/lib/kubelet /run/netns)
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy dnsmasq dns-sync storage-provisioner)
 
 APT_GET=(apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3)
@@ -65,6 +67,9 @@ need_root() { [[ $(id -u) -eq 0 ]] || die "$1 must run as root (it starts system
 
 # Millisecond wall clock, for step timings.
 now_ms() { date +%s%3N; }
+t0=$(now_ms)
+# step MESSAGE : log MESSAGE with the seconds since the script started.
+step() { local ms=$(( $(now_ms) - t0 )); log "[$(( ms / 1000 )).$(( ms % 1000 / 100 ))s] $*"; }
 
 # wait_for DESCRIPTION TIMEOUT_S COMMAND... : poll COMMAND every 0.2 s until it succeeds.
 wait_for() {
@@ -114,6 +119,42 @@ setup_private_apt() {
 alive() {
   local st
   st=$(ps -o stat= -p "$1" 2>/dev/null) && [[ $st != Z* ]]
+}
+
+# start NAME COMMAND... : run COMMAND in its own session (so `down` can signal its whole process
+# group), append its output to logs/NAME.log and record its pid. Does nothing when NAME runs.
+# NAME may be NODE/COMPONENT for an extra node's component (lib/nodes.sh).
+declare -A started_at=()
+start() {
+  local name=$1; shift
+  if pid_alive "$name"; then return 0; fi
+  mkdir -p "$(dirname "$LOG_DIR/$name")" "$(dirname "$RUN_DIR/$name")"
+  printf '\n=== %s start: %s\n' "$(date -u +%FT%TZ)" "$*" >>"$LOG_DIR/$name.log"
+  # fd 8 holds the `up` lock; the daemon must not inherit it.
+  setsid "$@" >>"$LOG_DIR/$name.log" 2>&1 </dev/null 8>&- &
+  echo $! >"$RUN_DIR/$name.pid"
+  started_at[$name]=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  step "started $name (pid $!, log $LOG_DIR/$name.log)"
+}
+
+# stop NAME [TIMEOUT_S] : SIGTERM the component's process group, wait, then SIGKILL.
+stop() {
+  local name=$1 timeout=${2:-10} pid
+  local f=$RUN_DIR/$name.pid
+  [[ -f $f ]] || return 0
+  pid=$(<"$f")
+  if [[ $pid =~ ^[0-9]+$ ]] && alive "$pid"; then
+    # `start` runs each component with setsid, so its pid is also its process group.
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    local deadline=$(( $(now_ms) + timeout * 1000 ))
+    while alive "$pid" && (( $(now_ms) < deadline )); do sleep 0.1; done
+    if alive "$pid"; then
+      log "$name (pid $pid) did not stop within ${timeout}s; killing it"
+    fi
+    kill -KILL -- "-$pid" 2>/dev/null || true
+    step "stopped $name (pid $pid)"
+  fi
+  rm -f "$f"
 }
 
 # pid_alive NAME : the component's pid file names a live process.

@@ -64,10 +64,12 @@ pki_generate() {
   rm -f "$PKI_DIR"/*.srl
 }
 
-# kubeconfig_write FILE USER CERT_NAME [embed] : a kubeconfig for https://127.0.0.1:6443.
-# With "embed" the certificates are inlined (portable: the admin kubeconfig); else referenced by path.
+# kubeconfig_write FILE USER CERT_NAME [embed|path] [SERVER] : a kubeconfig for SERVER (default
+# https://127.0.0.1:6443; an extra node's processes, in their own network namespace, use the node
+# address). With "embed" the certificates are inlined (portable: the admin kubeconfig); else
+# referenced by path.
 kubeconfig_write() {
-  local file=$1 user=$2 cert=$3 embed=${4:-}
+  local file=$1 user=$2 cert=$3 embed=${4:-} server=${5:-https://127.0.0.1:6443}
   local tmp
   tmp=$(mktemp "$file.XXXX")
   chmod 0600 "$tmp"
@@ -78,7 +80,7 @@ kind: Config
 clusters:
 - name: labrun-bare
   cluster:
-    server: https://127.0.0.1:6443
+    server: $server
     certificate-authority-data: $(base64 -w0 "$PKI_DIR/ca.crt")
 users:
 - name: $user
@@ -99,7 +101,7 @@ kind: Config
 clusters:
 - name: labrun-bare
   cluster:
-    server: https://127.0.0.1:6443
+    server: $server
     certificate-authority: $PKI_DIR/ca.crt
 users:
 - name: $user
@@ -115,4 +117,13 @@ current-context: labrun-bare
 EOF
   fi
   if [[ -f $file ]] && cmp -s "$tmp" "$file"; then rm -f "$tmp"; else mv "$tmp" "$file"; fi
+}
+
+# pki_node NAME IP : an extra node's kubelet client certificate (the Node authorizer knows the
+# node by it) and serving certificate (the apiserver verifies it), as node 1's.
+pki_node() {
+  local name=$1 ip=$2
+  _pki_cert "kubelet-client-$name" ca "/O=system:nodes/CN=system:node:$name" clientAuth
+  _pki_cert "kubelet-serving-$name" ca "/CN=$name" serverAuth "IP:$ip,IP:127.0.0.1,DNS:$name"
+  rm -f "$PKI_DIR"/*.srl
 }
