@@ -18,6 +18,39 @@ import Testing
         #expect(BareClusterStatus.state(of: half, exitCode: 1) == .degraded)
     }
 
+    @Test func everyNodeMustBeReady() throws {
+        let two = BareClusterStatus.parse(try fixture("bare-status-two-nodes.txt"))
+        #expect(two.components.count == 13)
+        #expect(two.nodeReady)
+        #expect(BareClusterStatus.state(of: two, exitCode: 0) == .running)
+        // The second node's line turned NotReady (as after `cluster/bare/node stop labrun-bare-2`).
+        let text = try fixture("bare-status-two-nodes.txt").replacingOccurrences(of: "(10.250.0.2) Ready: True", with: "(10.250.0.2) Ready: False")
+        let down = BareClusterStatus.parse(text)
+        #expect(!down.nodeReady)
+        #expect(down.nodeLine == "node labrun-bare-2 (10.250.0.2) Ready: False")
+        #expect(BareClusterStatus.state(of: down, exitCode: 1) == .degraded)
+    }
+
+    @Test func aDockerCommandForAnExtraNodeGoesToItsEngine() throws {
+        let bare = BareProvider(context: try context(RecordingProcessRunner()))
+        let first = bare.nodeCommand(["docker", "pause", "abc"], node: "labrun-bare", timeout: 5)
+        #expect(first.executable == "docker" && first.arguments == ["pause", "abc"])
+        let second = bare.nodeCommand(["docker", "pause", "abc"], node: "labrun-bare-2", timeout: 5)
+        #expect(second.arguments == ["--host", "unix:///var/lib/labrun/bare/run/labrun-bare-2/docker.sock", "pause", "abc"])
+        // Not a docker command, or a node name that is no name: run as it is.
+        #expect(bare.nodeCommand(["nsenter", "-t", "1"], node: "labrun-bare-2", timeout: 5).arguments == ["-t", "1"])
+        #expect(bare.nodeCommand(["docker", "ps"], node: "../x", timeout: 5).arguments == ["ps"])
+    }
+
+    @Test func imagesGoToTheExtraNodesThroughTheScript() async throws {
+        let layout = try temporaryProject()
+        let runner = RecordingProcessRunner()
+        let bare = BareProvider(context: try context(runner, layout: layout))
+        try await bare.loadImages(["labrun/todo-backend:aaa", "labrun/todo-postgres:bbb"])
+        try await bare.loadImages([])
+        #expect(runner.commandLines == [layout.root + "/cluster/bare/load-images labrun/todo-backend:aaa labrun/todo-postgres:bbb"])
+    }
+
     @Test func runsTheProjectScripts() async throws {
         let layout = try temporaryProject()
         let runner = RecordingProcessRunner()
@@ -198,5 +231,38 @@ import Testing
         #expect(overridden == ProjectLayout(root: "/srv/lab", stateDirectory: "/tmp/s"))
         #expect(throws: LabrunError.self) { try ProjectLayout.discover(environment: [:], start: "/", executable: nil) }
         #expect(try ProjectLayout.discover(environment: [:], start: layout.root, executable: nil, isRoot: true).stateDirectory == "/var/lib/labrun")
+    }
+}
+
+@Suite struct NodeFaultCommandTests {
+    func make(_ kind: ProviderKind) throws -> any NodeFaults {
+        let layout = ProjectLayout(root: "/repo", stateDirectory: "/state")
+        return try #require(ProviderSelector(context: try context(RecordingProcessRunner(), layout: layout), probe: FakeProbe()).make(kind) as? any NodeFaults)
+    }
+    func line(_ command: Command?) -> String? { command.map { ([$0.executable] + $0.arguments).joined(separator: " ") } }
+
+    @Test func bareRunsItsNodeScriptAndNeverOffersTheHost() throws {
+        let bare = try make(.bare)
+        #expect(line(bare.nodeFaultCommand(.stop, node: "labrun-bare-2")) == "/repo/cluster/bare/node stop labrun-bare-2")
+        #expect(line(bare.nodeFaultCommand(.heal, node: "labrun-bare-3")) == "/repo/cluster/bare/node heal labrun-bare-3")
+        #expect(bare.nodeFaultCommand(.cut, node: "labrun-bare") == nil)
+    }
+
+    @Test func minikubeStopsAndStartsNodesButCannotCutThem() throws {
+        let minikube = try make(.minikube)
+        #expect(line(minikube.nodeFaultCommand(.stop, node: "labrun-m02")) == "minikube node stop labrun-m02 --profile labrun")
+        #expect(line(minikube.nodeFaultCommand(.start, node: "labrun-m02")) == "minikube node start labrun-m02 --profile labrun")
+        #expect(minikube.nodeFaultCommand(.cut, node: "labrun-m02") == nil)
+    }
+
+    @Test func kindStopsNodeContainersAndDisconnectsThemFromItsNetwork() throws {
+        let kind = try make(.kind)
+        #expect(line(kind.nodeFaultCommand(.stop, node: "labrun-worker")) == "docker stop labrun-worker")
+        #expect(line(kind.nodeFaultCommand(.cut, node: "labrun-worker")) == "docker network disconnect kind labrun-worker")
+        #expect(line(kind.nodeFaultCommand(.heal, node: "labrun-worker")) == "docker network connect kind labrun-worker")
+    }
+
+    @Test func everyFaultHasItsUndo() {
+        for fault in NodeFault.allCases { #expect(fault.undo.undo == fault && fault.undo != fault) }
     }
 }

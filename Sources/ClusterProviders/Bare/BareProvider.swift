@@ -1,10 +1,13 @@
 import Foundation
 import LabrunCore
 
-/// Single-node Kubernetes run directly on this Linux host by `cluster/bare/{up,down,status}`
-/// (root only). The kubelet runs pods on the host's Docker engine, so images built locally need
-/// no loading; the node's address is the dummy link `labrun0` (10.250.0.1).
-public struct BareProvider: ClusterProvider, ClusterStopStart, HostAccess, NodeAccess, SharesHostImages {
+/// Kubernetes run directly on this Linux host by `cluster/bare/{up,down,status}` (root only). Node 1
+/// (`labrun-bare`) runs pods on the host's Docker engine, so images built here are on it at once;
+/// its address is the dummy link `labrun0` (10.250.0.1). Nodes 2..N (`up --nodes N`) each have an
+/// engine of their own, which `cluster/bare/load-images` fills.
+public struct BareProvider: ClusterProvider, ClusterStopStart, HostAccess, NodeAccess, ImageLoading, NodeFaults {
+    /// Node 1, this host; the extra nodes are `labrun-bare-2`, `labrun-bare-3`, … (`cluster/bare/lib/nodes.sh`).
+    public static let firstNode = "labrun-bare"
     public let kind = ProviderKind.bare
     public let context: ProviderContext
 
@@ -24,6 +27,7 @@ public struct BareProvider: ClusterProvider, ClusterStopStart, HostAccess, NodeA
     /// is down, and nothing they send is routed out of the machine.
     public var stopCommand: Command { Command(scripts + "/down", ["--keep-network"], timeout: 600) }
     public var statusCommand: Command { Command(scripts + "/status", timeout: 60) }
+    public func loadCommand(_ references: [String]) -> Command { Command(scripts + "/load-images", references, timeout: 1800) }
 
     public func detect() async -> ProviderAvailability {
         guard context.isLinux else { return .no("the bare cluster runs only on Linux") }
@@ -78,8 +82,27 @@ public struct BareProvider: ClusterProvider, ClusterStopStart, HostAccess, NodeA
 
     public func nodeAddress() async throws -> String { address }
 
-    /// The host is the node, and labrun runs as root here: the command runs as it is.
+    /// Node 1 is this host, with the control plane: the script refuses it (exit 2), so it is not offered.
+    public func nodeFaultCommand(_ fault: NodeFault, node: String) -> Command? {
+        guard node != Self.firstNode else { return nil }
+        return Command(scripts + "/node", [fault.rawValue, node], timeout: 180)
+    }
+
+    /// Nothing to do on one node; extra nodes get the images they lack (`docker save | docker load`).
+    public func loadImages(_ references: [String]) async throws {
+        guard !references.isEmpty else { return }
+        try await runner.check(loadCommand(references), what: "Copying images to the bare cluster's extra nodes")
+    }
+
+    /// Every node is on this host, and labrun runs as root here: the command runs as it is, except
+    /// that a `docker` command for an extra node goes to that node's own engine (its socket is
+    /// `<state>/run/<node>/docker.sock`, as `cluster/bare/lib/nodes.sh` makes it).
     public func nodeCommand(_ arguments: [String], node: String?, timeout: Double) -> Command {
-        Command(arguments.first ?? "true", Array(arguments.dropFirst()), timeout: timeout)
+        var arguments = arguments
+        if let node, node != Self.firstNode, arguments.first == "docker",
+           node.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." }) {
+            arguments.insert(contentsOf: ["--host", "unix://\(stateDirectory)/run/\(node)/docker.sock"], at: 1)
+        }
+        return Command(arguments.first ?? "true", Array(arguments.dropFirst()), timeout: timeout)
     }
 }

@@ -3,7 +3,7 @@ import LabrunCore
 
 /// A kind cluster (default name `labrun`, override `LABRUN_KIND_CLUSTER`) with its kubeconfig
 /// kept in labrun's state directory, so the user's own kubeconfig is left alone.
-public struct KindProvider: ClusterProvider, ImageLoading, ClusterStopStart, HostAccess, NodeAccess {
+public struct KindProvider: ClusterProvider, ImageLoading, ClusterStopStart, HostAccess, NodeAccess, NodeFaults {
     public let kind = ProviderKind.kind
     public let context: ProviderContext
     public let clusterName: String
@@ -122,6 +122,16 @@ public struct KindProvider: ClusterProvider, ImageLoading, ClusterStopStart, Hos
     /// do with `crictl images`).
     public func nodeCommand(_ arguments: [String], node: String?, timeout: Double) -> Command {
         Command("docker", ["exec", node ?? nodeContainer] + arguments, timeout: timeout)
+    }
+
+    /// kind's nodes are containers on the `kind` Docker network, named as the Kubernetes nodes.
+    public func nodeFaultCommand(_ fault: NodeFault, node: String) -> Command? {
+        switch fault {
+        case .stop: Command("docker", ["stop", node], timeout: 120)
+        case .start: Command("docker", ["start", node], timeout: 120)
+        case .cut: Command("docker", ["network", "disconnect", "kind", node], timeout: 60)
+        case .heal: Command("docker", ["network", "connect", "kind", node], timeout: 60)
+        }
     }
 
     public func nodeAddress() async throws -> String {

@@ -10,7 +10,7 @@ import LabrunCore
 /// most Docker's CPUs), `LABRUN_MINIKUBE_MEMORY` (MB; default: 8192, at most three quarters of
 /// Docker's memory), `LABRUN_MINIKUBE_DRIVER` (minikube's default), `LABRUN_MINIKUBE_CNI` (calico),
 /// `LABRUN_KUBERNETES_VERSION` (minikube's default).
-public struct MinikubeProvider: ClusterProvider, ImageLoading, ClusterStopStart, HostAccess, NodeAccess, ServiceURLs {
+public struct MinikubeProvider: ClusterProvider, ImageLoading, ClusterStopStart, HostAccess, NodeAccess, ServiceURLs, NodeFaults {
     public let kind = ProviderKind.minikube
     public let context: ProviderContext
     public let profile: String
@@ -64,6 +64,13 @@ public struct MinikubeProvider: ClusterProvider, ImageLoading, ClusterStopStart,
     public var statusCommand: Command { minikube(["status", "--output", "json"], timeout: 60) }
     public var profileListCommand: Command { Command("minikube", ["profile", "list", "--output", "json"], timeout: 60) }
     public var stopCommand: Command { minikube(["stop"], timeout: 300) }
+    /// `minikube node stop|start NODE`; Minikube has no command for a partition.
+    public func nodeFaultCommand(_ fault: NodeFault, node: String) -> Command? {
+        switch fault {
+        case .stop, .start: minikube(["node", fault.rawValue, node], timeout: 300)
+        case .cut, .heal: nil
+        }
+    }
     public var deleteCommand: Command { minikube(["delete"], timeout: 300) }
     public var imageListCommand: Command { minikube(["image", "ls", "--format", "short"], timeout: 120) }
     public func imageLoadCommand(_ reference: String) -> Command { minikube(["image", "load", reference], timeout: 600) }

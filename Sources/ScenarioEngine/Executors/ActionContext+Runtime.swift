@@ -43,8 +43,8 @@ extension ActionContext {
                             node: pod.spec?.nodeName)
     }
 
-    /// The Docker container id of a pod's container (`docker://…`), or an error saying why there is none.
-    func dockerContainerID(_ pod: Pod, container: String?) throws -> (name: String, id: String, restarts: Int) {
+    /// A pod's container run by Docker (`docker://…`), or an error saying why there is none.
+    func dockerContainer(_ pod: Pod, container: String?) throws -> ContainerRef {
         let ref = try containerRef(pod, container: container)
         guard ref.runtime == "docker" else {
             throw LabrunError(
@@ -52,7 +52,7 @@ extension ActionContext {
                 message: "networkFault (netem) needs the node's container runtime on this host (Docker via dockershim); pod \(ref.pod) runs on \(ref.runtime).",
                 advice: "Use the bare provider, or a NetworkPolicy network fault (method: networkPolicy) on this cluster.")
         }
-        return (ref.name, ref.id, ref.restarts)
+        return ref
     }
 
     /// How to kill `ref` with `signal`, chosen by provider:
@@ -86,8 +86,11 @@ extension ActionContext {
     /// when neither reaches it. `via` says where, for the report (empty on bare).
     func runtimeCommand(_ arguments: [String], for ref: ContainerRef, timeout: Double = 60) async throws -> (command: Command, via: String)? {
         if let node = provider as? any NodeAccess {
-            let command = node.nodeCommand(arguments, node: provider.kind == .bare ? nil : ref.node, timeout: timeout)
-            return (command, provider.kind == .bare ? "" : " on node \(ref.node ?? "?") (\(command.executable) \(command.arguments.first ?? ""))")
+            let command = node.nodeCommand(arguments, node: ref.node, timeout: timeout)
+            if provider.kind == .bare {   // every node is on this host: only an extra node is named
+                return (command, ref.node.map { $0 == BareProvider.firstNode ? "" : " on node \($0)" } ?? "")
+            }
+            return (command, " on node \(ref.node ?? "?") (\(command.executable) \(command.arguments.first ?? ""))")
         }
         if ref.runtime == "docker", arguments.first == "docker", runner.which("docker") != nil,
            try await runner.run(Command("docker", ["inspect", "--format", "{{.Id}}", ref.id], timeout: 30)).succeeded {

@@ -33,9 +33,11 @@ struct NetworkFaultExecutor: ActionExecutor {
         var applied: [(pod: String, pid: String, undo: [[String]], token: Int)] = []
         var lookups: [String: DNSLookup] = [:]
         for pod in pods {
-            let (_, id, _) = try context.dockerContainerID(pod, container: nil)
-            let pid = try await runner.check(Command("docker", ["inspect", "--format", "{{.State.Pid}}", id], timeout: 30),
-                                             what: "Finding the process of \(pod.metadata.name ?? "?")").standardOutput
+            let ref = try context.dockerContainer(pod, container: nil)
+            // The node's engine: this host's for node 1 of the bare cluster, its own for an extra node.
+            let inspect = try await context.runtimeCommand(["docker", "inspect", "--format", "{{.State.Pid}}", ref.id], for: ref, timeout: 30)?.command
+                ?? Command("docker", ["inspect", "--format", "{{.State.Pid}}", ref.id], timeout: 30)
+            let pid = try await runner.check(inspect, what: "Finding the process of \(pod.metadata.name ?? "?")").standardOutput
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             if spec.mode == .dns {
                 // Verifiable first: a lookup from the pod's namespace must answer before the fault.

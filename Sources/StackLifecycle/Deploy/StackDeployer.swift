@@ -66,12 +66,12 @@ public struct StackDeployer: Sendable {
     }
 
     /// Refuses to deploy when the cluster's nodes cannot see `images` (from `ensureImages`): for a
-    /// provider that neither loads images (Minikube, kind) nor shares this host's engine (bare), and
+    /// provider that does not load images (Minikube, kind, bare do), and
     /// with no registry, a probe pod in `namespace` (which must exist) asks the kubelet. Without it,
     /// the pods would sit in `ErrImageNeverPull`/`ErrImagePull` until the readiness wait times out.
     /// A probe that cannot answer (not allowed, not scheduled in time) is reported and not a refusal.
     public func ensureVisible(_ images: [String: String], namespace: String) async throws {
-        guard registry == nil, !(provider is any ImageLoading), !(provider is any SharesHostImages), !images.isEmpty else { return }
+        guard registry == nil, !(provider is any ImageLoading), !images.isEmpty else { return }
         let references = images.values.sorted()
         progress("checking that the cluster's nodes have the images built here (a probe pod that runs nothing, in \(namespace))")
         let start = clock.now()

@@ -10,7 +10,7 @@ struct FreezeExecutorTests {
     typealias K = KubeObjects
     static let id = "0123456789abcdef0123"
 
-    /// backend-a (ready, on node `node-1`) and backend-b (not ready); the runtime reports `states` in turn
+    /// backend-a (ready, on node 1 of the bare cluster) and backend-b (not ready); the runtime reports `states` in turn
     /// to `docker inspect` (the last repeating).
     func fixture(runtime: String = "docker://", states: [String] = ["paused", "running"]) -> ExecutorFixture {
         let runner = RecordingProcessRunner()
@@ -18,7 +18,7 @@ struct FreezeExecutorTests {
                    inTurn: states.map { ProcessOutput(exitCode: 0, standardOutput: $0 + "\n", standardError: "") })
         var cluster = ExecutorFixture(api: [
             "GET \(K.deployments)/backend": [K.answer(K.workload("backend"))],
-            "GET \(K.pods)": [K.answer(K.list([K.pod("backend-a", containerID: runtime + Self.id, node: "node-1"),
+            "GET \(K.pods)": [K.answer(K.list([K.pod("backend-a", containerID: runtime + Self.id, node: BareProvider.firstNode),
                                                K.pod("backend-b", ready: false, containerID: runtime + "ffff")]))],
         ], runner: runner)
         cluster.provider = FakeNodeProvider()

@@ -10,12 +10,12 @@ struct KillContainerExecutorTests {
     typealias K = KubeObjects
     static let containerID = "0123456789abcdef0123"
 
-    /// backend-a (ready, restart count 0, then 1, on node `node-1`) and backend-b (not ready).
+    /// backend-a (ready, restart count 0, then 1, on `node`) and backend-b (not ready).
     func fixture(provider: (any ClusterProvider)? = nil, runtime: String = "docker://", restartsAfter: Int = 1,
-                 installed: Set<String> = []) -> ExecutorFixture {
+                 installed: Set<String> = [], node: String = "node-1") -> ExecutorFixture {
         var cluster = ExecutorFixture(api: [
             "GET \(K.deployments)/backend": [K.answer(K.workload("backend"))],
-            "GET \(K.pods)": [K.answer(K.list([K.pod("backend-a", containerID: runtime + Self.containerID, node: "node-1"),
+            "GET \(K.pods)": [K.answer(K.list([K.pod("backend-a", containerID: runtime + Self.containerID, node: node),
                                                K.pod("backend-b", ready: false, containerID: runtime + "ffff")]))],
             "GET \(K.pods)/backend-a": [K.answer(K.pod("backend-a", containerID: runtime + Self.containerID)),
                                         K.answer(K.pod("backend-a", containerID: runtime + Self.containerID, restarts: restartsAfter))],
@@ -37,13 +37,22 @@ struct KillContainerExecutorTests {
     }
 
     @Test func onTheBareProviderTheHostsDockerKillsWithTheSignalAndTheRestartCountIsAwaited() async throws {
-        let cluster = fixture()
+        let cluster = fixture(node: BareProvider.firstNode)
         let outcome = try await cluster.perform(kill(.term))
         #expect(cluster.runner.commandLines == ["docker kill --signal TERM \(Self.containerID)"])
         #expect(outcome.faultLandedAt == 0)
         #expect(outcome.message == "killed backend-a/backend; restart count went up")
         #expect(cluster.timeline == ["backend-a: docker kill --signal TERM 0123456789ab (backend)",
                                      "backend-a: restart count of backend went above 0"])
+    }
+
+    /// A pod on an extra node of the bare cluster (`cluster/bare/up --nodes 2`): that node's own engine.
+    @Test func onAnExtraBareNodeItsOwnEngineKills() async throws {
+        var cluster = fixture(node: "labrun-bare-2")
+        cluster.provider = real(.bare, cluster)
+        _ = try await cluster.perform(kill())
+        #expect(cluster.runner.commandLines == ["docker --host unix:///var/lib/labrun/bare/run/labrun-bare-2/docker.sock kill --signal KILL \(Self.containerID)"])
+        #expect(cluster.timeline.first == "backend-a: docker kill --signal KILL 0123456789ab on node labrun-bare-2 (backend)")
     }
 
     /// minikube's docs: `minikube ssh [-n NODE] -- COMMAND` runs COMMAND on a node; crictl there talks

@@ -41,8 +41,7 @@ ENDPOINT_DELAY=${LABRUN_BARE_ENDPOINT_DELAY:-1s}
 # Paths outside the state directory that components create on their own (hard-coded in v1.20:
 # the kubelet's pod logs and its device-plugin socket directory). `up` records which existed
 # before; `down` removes the others.
-# /run/netns is where `ip netns add` keeps the extra nodes' network namespaces (a mount of its own).
-HOST_PATHS=(/var/log/pods /var/log/containers /var/lib/kubelet /run/netns)
+HOST_PATHS=(/var/log/pods /var/log/containers /var/lib/kubelet)
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy dnsmasq dns-sync storage-provisioner)
 
 APT_GET=(apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3)

@@ -16,6 +16,9 @@ NODES_FILE=$STATE_DIR/nodes.count   # how many nodes the last `up` was asked for
 MAX_NODES=4                         # 2 cores: each node costs a kubelet, a dockerd and a kube-proxy
 NODE_NET=${NODE_IP%.*}.0/24         # the node addresses
 NODE_LINK_PREFIX=labrun-n           # host side of an extra node's veth pair: labrun-n2, labrun-n3, …
+# `ip netns add` makes /run/netns (a mount point of its own) when it is missing; this records that
+# it did, so that `down` removes it again once the last node's namespace is gone.
+NETNS_MADE=$STATE_DIR/run-netns.made
 
 node_name() { if (( $1 == 1 )); then echo "$NODE_NAME"; else echo "$NODE_NAME-$1"; fi; }
 node_ip() { echo "${NODE_IP%.*}.$(( ${NODE_IP##*.} + $1 - 1 ))"; }
@@ -177,6 +180,7 @@ node_guard() {
 node_network() {
   local k=$1 name ip link
   name=$(node_name "$k") ip=$(node_ip "$k") link=$(node_link "$k")
+  [[ -d /run/netns ]] || touch "$NETNS_MADE"
   [[ -e /run/netns/$name ]] || ip netns add "$name"
   ip link show "$link" >/dev/null 2>&1 || ip link add "$link" type veth peer name eth0 netns "$name"
   ip link set "$link" up
@@ -300,6 +304,11 @@ node_down() {
   if [[ $keep != keep-network ]]; then
     ip netns del "$name" 2>/dev/null || true
     ip link del "$(node_link "$k")" 2>/dev/null || true
+    if [[ -f $NETNS_MADE && -d /run/netns && -z $(ls -A /run/netns) ]]; then
+      umount /run/netns 2>/dev/null || true
+      rmdir /run/netns 2>/dev/null || true
+      rm -f "$NETNS_MADE"
+    fi
   fi
   step "node $name down"
 }

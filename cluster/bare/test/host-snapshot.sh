@@ -23,10 +23,14 @@ docker_only='DOCKER|docker0|br-[0-9a-f]{12}|docker_gwbridge|172\.(1[6-9]|2[0-9]|
 section() { printf '## %s\n' "$1"; }
 
 section processes
-# The executable (first word) is a cluster binary, etcd, dnsmasq or pause, or a cluster/bare helper.
+# The executable (first word) is a cluster binary, etcd, dnsmasq or pause, or a cluster/bare helper,
+# or an argument is a path in the state directory (an extra node's dockerd and containerd).
 # shellcheck disable=SC2009 # whole command lines are wanted, for every user
-ps -eo args= | grep -E '^(\S*/var/cache/labrun/kubernetes/[0-9a-f]+/bin/\S+|\S*/?etcd|\S*/?dnsmasq|/pause)( |$)|cluster/bare/lib/' \
+ps -eo args= | grep -E "^(\S*/var/cache/labrun/kubernetes/[0-9a-f]+/bin/\S+|\S*/?etcd|\S*/?dnsmasq|/pause)( |$)|cluster/bare/lib/| $state/" \
   | grep -v -E '^grep |/bin/kubectl .*admin\.kubeconfig|build-kubernetes\.sh --check' | sort || true
+
+section "network namespaces"
+ip netns list 2>/dev/null | sort || true
 
 section containers
 if docker info >/dev/null 2>&1; then

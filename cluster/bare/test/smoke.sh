@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Conformance-style smoke test of the bare cluster, from a clean host and back:
-#   host snapshot -> up -> checks -> down --purge -> snapshot diff.
+#   host snapshot -> up --nodes N (2 by default) -> checks -> down --purge -> snapshot diff.
 # Checks: node Ready and version; a Deployment of a locally built image Available; Service routing
 # by ClusterIP, NodePort on the node address and DNS names (from a pod); pod replacement after
 # delete; restart after a container kill; a rolling update with maxUnavailable 0 under traffic
 # with no failed request; PVC data surviving pod deletion (StatefulSet, headless DNS name);
-# kubectl port-forward; idle control-plane RSS and CPU. Each check prints PASS/FAIL with its time.
+# kubectl port-forward; idle control-plane RSS and CPU. With several nodes: replicas on every node,
+# pods reaching each other across nodes, an image copied to the nodes without a registry, a node
+# cut off and healed, stopped and started, and each extra node's cost (RSS, start time).
+# Each check prints PASS/FAIL with its time.
 # Traffic goes only to loopback, pod IPs, service IPs and the node's dummy address.
 # Ends with "N passed, N failed". Run as root.
 # shellcheck source-path=SCRIPTDIR/..
@@ -13,17 +16,25 @@ set -euo pipefail
 
 usage() {
   cat <<EOF
-usage: $0 [-h|--help]
-Bring up the bare cluster from a clean host, run the smoke checks, take it down and verify that
-nothing is left behind. A cluster already running is taken down (--purge) first.
+usage: $0 [--nodes N] [-h|--help]
+Bring up the bare cluster from a clean host with N nodes (default 2; 1 to 4), run the smoke checks,
+take it down and verify that nothing is left behind. A cluster already running is taken down
+(--purge) first.
 EOF
 }
-case "${1:-}" in -h|--help) usage; exit 0 ;; "") ;; *) usage >&2; exit 2 ;; esac
+nodes=2
+case "${1:-}" in
+  -h|--help) usage; exit 0 ;;
+  --nodes) [[ ${2:-} =~ ^[1-4]$ && $# -eq 2 ]] || { echo "smoke: --nodes takes 1 to 4" >&2; usage >&2; exit 2; }; nodes=$2 ;;
+  "") ;;
+  *) usage >&2; exit 2 ;;
+esac
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 bare=$(cd "$here/.." && pwd)
 # shellcheck source=lib/common.sh
 source "$bare/lib/common.sh"
+source "$bare/lib/nodes.sh"
 need_root "the bare-cluster smoke test"
 
 passed=0 failed=0
@@ -115,10 +126,10 @@ t=$(now_ms)
 cluster_started=1
 # up's progress is shown as it happens (a cold run builds Kubernetes for 10 minutes or more).
 up_rc=0
-"$bare/up" 2>&1 | tee "$work/up.log" | sed -u 's/^/   up | /' || up_rc=${PIPESTATUS[0]}
+"$bare/up" --nodes "$nodes" 2>&1 | tee "$work/up.log" | sed -u 's/^/   up | /' || up_rc=${PIPESTATUS[0]}
 if (( up_rc == 0 )); then
   up_ms=$(ms_since "$t")
-  pass "up ($cold: binaries $([[ $cold == warm ]] && echo cached || echo built))" "($(fmt_s "$up_ms"))"
+  pass "up, $nodes node(s) ($cold: binaries $([[ $cold == warm ]] && echo cached || echo built))" "($(fmt_s "$up_ms"))"
 else
   fail "up" "($(fmt_s "$(ms_since "$t")"))"
   "$bare/down" --purge >"$work/down-cleanup.log" 2>&1 || tail -n 20 "$work/down-cleanup.log"
@@ -130,6 +141,7 @@ fi
 BIN=$("$bare/lib/build-kubernetes.sh" --check)
 kc() { "$BIN/kubectl" --kubeconfig "$ADMIN_KUBECONFIG" --cache-dir "$KUBECTL_CACHE" --request-timeout=20s "$@"; }
 kn() { kc -n "$ns" "$@"; }
+in_client() { kn exec client -- "$@"; }
 
 t=$(now_ms)
 again_ok=0
@@ -141,8 +153,8 @@ check "status reports every component up" "$bare/status"
 
 server_version() { kc version -o json | grep -q '"gitVersion": "v1.20.2"'; }
 check "kube-apiserver reports v1.20.2" server_version
-node_ready() { kc get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' | grep -qx True; }
-check "node $NODE_NAME Ready" node_ready
+node_ready() { kc get node "$1" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' | grep -qx True; }
+for k in $(seq 1 "$nodes"); do check "node $(node_name "$k") Ready" node_ready "$(node_name "$k")"; done
 
 # refused ADDRESS PORT : a connection is refused at once (curl exit status 7), having checked first
 # that the address is local or routed to the node link, so that a broken guard sends nothing out.
@@ -187,6 +199,33 @@ measure_idle() {
 measure_idle
 report+=("idle RSS ${idle_rss_mib} MiB, CPU ${idle_cpu}%")
 
+# --- the extra nodes: their cost, and images without a registry ---------------------------------
+# What one extra node costs at rest: the resident memory of everything in its cgroup tree (its
+# namespace holder, dockerd, containerd, kubelet and kube-proxy; no pod runs yet).
+node_rss_mib() {
+  local kb=0 p
+  for p in $(node_pids "$1"); do
+    [[ -r /proc/$p/status ]] && kb=$(( kb + $(awk '/^VmRSS:/ {print $2}' "/proc/$p/status") ))
+  done
+  echo $(( kb / 1024 ))
+}
+node_jiffies() {
+  local j=0 p
+  for p in $(node_pids "$1"); do [[ -r /proc/$p/stat ]] && j=$(( j + $(awk '{print $14 + $15}' "/proc/$p/stat") )); done
+  echo "$j"
+}
+for k in $(seq 2 "$nodes"); do
+  j0=$(node_jiffies "$k"); sleep 5; j1=$(node_jiffies "$k")
+  cpu=$(awk -v j=$(( j1 - j0 )) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", 100 * j / hz / 5 }')
+  report+=("node $(node_name "$k") at rest: RSS $(node_rss_mib "$k") MiB, CPU $cpu% of one core")
+done
+images_on_nodes() {
+  "$bare/load-images" "$IMAGE" || return 1
+  local k
+  for k in $(seq 2 "$nodes"); do node_docker "$k" image inspect "$IMAGE" >/dev/null || { echo "node $k lacks $IMAGE"; return 1; }; done
+}
+(( nodes == 1 )) || check "load-images copies $IMAGE to every extra node, no registry" images_on_nodes
+
 # --- workloads ----------------------------------------------------------------------------------
 kc create namespace "$ns" >/dev/null
 # Pods are refused until the namespace's default ServiceAccount has its token.
@@ -208,6 +247,9 @@ spec:
     spec:
       terminationGracePeriodSeconds: 10
       securityContext: {runAsNonRoot: true, runAsUser: 10001}
+      # One replica a node while there are nodes enough.
+      topologySpreadConstraints:
+      - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: web}}}
       containers:
       - name: web
         image: $IMAGE
@@ -234,8 +276,22 @@ spec:
 ---
 apiVersion: v1
 kind: Pod
+metadata: {name: far}
+spec:
+  nodeName: $(node_name "$nodes")   # the last node: with several, the target of the node faults
+  terminationGracePeriodSeconds: 1
+  securityContext: {runAsNonRoot: true, runAsUser: 10001}
+  containers:
+  - name: far
+    image: $IMAGE
+    imagePullPolicy: Never
+    command: ["sh", "-c", "mkdir -p /tmp/www && echo \"\$HOSTNAME\" > /tmp/www/index.html && trap 'exit 0' TERM && httpd -f -p 8080 -h /tmp/www & wait"]
+---
+apiVersion: v1
+kind: Pod
 metadata: {name: client}
 spec:
+  nodeName: $(node_name "$nodes")   # the last node: with several, DNS and Services are used from an extra node
   terminationGracePeriodSeconds: 1
   securityContext: {runAsNonRoot: true, runAsUser: 10001}
   containers:
@@ -247,7 +303,19 @@ EOF
 
 check "Deployment of a locally built image becomes Available" \
   kn wait deployment/web --for=condition=Available --timeout=60s
-check "client pod Ready" kn wait pod/client --for=condition=Ready --timeout=60s
+check "client pod Ready" kn wait pod/client pod/far --for=condition=Ready --timeout=60s
+web_nodes() { kn get pods -l app=web -o jsonpath='{range .items[*]}{.spec.nodeName}{"\n"}{end}' | sort -u; }
+spread_over_nodes() { web_nodes; [[ $(web_nodes | grep -c .) -eq 2 ]]; }
+pods_across_nodes() {
+  local ip
+  for ip in $(kn get pods -l app=web -o jsonpath='{.items[*].status.podIP}'); do
+    in_client timeout 5 wget -qO- "http://$ip:8080/" || { echo "no answer from $ip"; return 1; }
+  done
+}
+if (( nodes > 1 )); then
+  check "the two web replicas run on two nodes" spread_over_nodes
+  check "a pod on $(node_name "$nodes") reaches each web pod at its address" pods_across_nodes
+fi
 
 cluster_ip=$(kn get service web -o jsonpath='{.spec.clusterIP}')
 # spread URL : 30 requests reach both pods.
@@ -261,7 +329,6 @@ spread() {
 check "ClusterIP $cluster_ip:80 routes to both pods (from the host)" until_true 10 spread "http://$cluster_ip/"
 check "NodePort $NODE_IP:31080 routes to both pods" until_true 10 spread "http://$NODE_IP:31080/"
 
-in_client() { kn exec client -- "$@"; }
 dns_fqdn() { in_client timeout 5 wget -qO- "http://web.$ns.svc.cluster.local/"; }
 dns_short() { in_client timeout 5 wget -qO- "http://web.$ns/" && in_client timeout 5 wget -qO- "http://web/"; }
 api_from_pod() { in_client nslookup kubernetes.default.svc.cluster.local 2>&1 | grep -q 10.96.0.1; }
@@ -292,11 +359,14 @@ restarted_ready() {
   [[ $(restarts) -ge 1 ]] && \
     [[ $(kn get pod "$victim" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}') == True ]]
 }
+# node_index NODE_NAME : K of the node (1 for this host).
+node_index() { local k; for k in $(seq 1 "$nodes"); do [[ $(node_name "$k") == "$1" ]] && echo "$k"; done; }
 kill_container() {
-  local id
-  id=$(docker ps -q --filter "name=^k8s_web_${victim}_${ns}_")
-  [[ -n $id ]] || { echo "no container for $victim"; return 1; }
-  docker kill "$id" >/dev/null
+  local id k
+  k=$(node_index "$(kn get pod "$victim" -o jsonpath='{.spec.nodeName}')")
+  id=$(node_docker "$k" ps -q --filter "name=^k8s_web_${victim}_${ns}_")
+  [[ -n $id ]] || { echo "no container for $victim on node $k"; return 1; }
+  node_docker "$k" kill "$id" >/dev/null
   until_true 60 restarted_ready
 }
 check "killed container restarted, pod Ready again" kill_container
@@ -390,6 +460,41 @@ port_forward() {
   return "$rc"
 }
 check "kubectl port-forward to the Service" port_forward
+
+# --- an extra node cut off and healed, stopped and started ----------------------------------------
+if (( nodes > 1 )); then
+  # The pod bound to the last node, and that node.
+  fault_pod=far fault_node=$(node_name "$nodes")
+  fault_ip=$(kn get pod "$fault_pod" -o jsonpath='{.status.podIP}')
+  answers() { curl -fsS -m 2 "http://$fault_ip:8080/" >/dev/null; }
+  cut_and_heal() {
+    "$bare/node" cut "$fault_node" || return 1
+    local rc=0
+    curl -sS -m 2 -o /dev/null "http://$fault_ip:8080/" || rc=$?
+    echo "while cut: curl exit status $rc (28: timed out, as across a partition)"
+    "$bare/node" heal "$fault_node" || return 1
+    (( rc == 28 )) && until_true 10 answers
+  }
+  check "node $fault_node cut off: its pod does not answer; healed: it does" cut_and_heal
+  k=$(node_index "$fault_node")
+  restarts_ready() { kn get pod "$fault_pod" -o jsonpath='{.status.containerStatuses[0].restartCount} {.status.conditions[?(@.type=="Ready")].status}'; }
+  fault_pod_ready() { local got; got=$(restarts_ready); [[ ${got% *} -gt $1 && ${got#* } == True ]]; }
+  stop_and_start() {
+    local before
+    before=$(restarts_ready); before=${before% *}
+    "$bare/node" stop "$fault_node" || return 1
+    [[ -z $(node_pids "$k") ]] || { echo "processes of $fault_node still run: $(node_pids "$k" | xargs)"; return 1; }
+    answers && { echo "$fault_ip still answers"; return 1; }
+    local t
+    t=$(now_ms)
+    "$bare/node" start "$fault_node" || return 1
+    # Ready again with a heartbeat from the new kubelet, and the pod bound to it running again.
+    until_true 60 fault_pod_ready "$before" || return 1
+    node_start_ms=$(ms_since "$t")
+    report+=("node $fault_node start to its pod Ready again: $(fmt_s "$node_start_ms")")
+  }
+  check "node $fault_node stopped (all its processes gone), started: its pod runs again" stop_and_start
+fi
 
 # --- cleanup of workloads: volumes are released and deleted --------------------------------------
 pv_name=$(kn get pvc data-db-0 -o jsonpath='{.spec.volumeName}')
