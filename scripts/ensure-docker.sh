@@ -31,7 +31,8 @@ if ! command -v dockerd >/dev/null 2>&1; then
   apt-get -o DPkg::Lock::Timeout=600 install -y -qq docker.io >/dev/null
 fi
 
-if ! pgrep -x dockerd >/dev/null 2>&1; then
+# The host's engine by its pid file: the bare cluster's extra nodes run dockerd processes of their own.
+if ! { [ -f /var/run/docker.pid ] && kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; }; then
   echo "ensure-docker: starting dockerd (log: $log)" >&2
   nohup dockerd >"$log" 2>&1 &
 fi

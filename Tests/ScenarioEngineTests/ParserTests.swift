@@ -125,6 +125,15 @@ import Testing
         ])
     }
 
+    @Test func aNodeFaultIsLongEnoughToVerifyAndNamesItsNodeOneWay() {
+        let step = { (body: String) in Self.header + "steps:\n  - name: a\n    action:\n      nodeFault: " + body + "\n" }
+        #expect(errors(step("{mode: stop, nodeOf: {workload: backend}, duration: 10s}"))
+                == ["scenarios/x.yaml:9:70: steps[0].action.nodeFault.duration: must be at least 20s: the fault is verified by the node's lease renewals (every 10s) stopping"])
+        #expect(errors(step("{mode: freeze, node: n2, duration: 30s}")).first?.contains("nodeFault.mode") == true)
+        #expect(errors(step("{mode: cut, node: n2, nodeOf: {workload: backend}, duration: 30s}")).count == 1)
+        #expect(errors(step("{mode: cut, duration: 30s}")).count == 1)
+    }
+
     @Test func placeholdersAreCounted() {
         #expect(ParseSession.highestPlaceholder(in: "SELECT 1") == 0)
         #expect(ParseSession.highestPlaceholder(in: "SELECT $1, $2, $10") == 10)

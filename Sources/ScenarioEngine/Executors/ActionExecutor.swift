@@ -22,6 +22,7 @@ extension Action {
         case .restartPostgres(let spec): return RestartDatabaseExecutor(spec: spec)
         case .restartCluster(let spec): return RestartClusterExecutor(spec: spec)
         case .networkFault(let spec): return NetworkFaultExecutor(spec: spec)
+        case .nodeFault(let spec): return NodeFaultExecutor(spec: spec)
         case .wait(let spec): return WaitExecutor(spec: spec)
         case .http(let spec): return HTTPActionExecutor(spec: spec)
         case .collectDiagnostics(let spec): return CollectDiagnosticsExecutor(spec: spec)

@@ -19,6 +19,8 @@ public enum Action: Sendable, Hashable, Codable {
     case restartCluster(RestartClusterAction)
     /// Cut or delay the network of a workload's pods for a while.
     case networkFault(NetworkFaultAction)
+    /// Stop a node or cut it off the network for a while, then bring it back.
+    case nodeFault(NodeFaultAction)
     /// Wait for a fixed time or until a condition holds.
     case wait(WaitAction)
     /// Send one HTTP request to the stack (optionally repeated), e.g. to write known data.
@@ -37,6 +39,7 @@ public enum Action: Sendable, Hashable, Codable {
         case .restartPostgres: return "restartPostgres"
         case .restartCluster: return "restartCluster"
         case .networkFault: return "networkFault"
+        case .nodeFault: return "nodeFault"
         case .wait: return "wait"
         case .http: return "http"
         case .collectDiagnostics: return "collectDiagnostics"
@@ -45,5 +48,5 @@ public enum Action: Sendable, Hashable, Codable {
 
     /// Every action key, in the order the spec lists them.
     public static let kindNames = ["deletePod", "killContainer", "freeze", "rollingUpdate", "scale", "restartPostgres",
-                                   "restartCluster", "networkFault", "wait", "http", "collectDiagnostics"]
+                                   "restartCluster", "networkFault", "nodeFault", "wait", "http", "collectDiagnostics"]
 }

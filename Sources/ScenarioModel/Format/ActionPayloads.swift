@@ -55,6 +55,43 @@ public struct FreezeAction: Sendable, Hashable, Codable {
     }
 }
 
+/// `nodeFault`: one node fails the way machines fail — it loses power (`stop`) or the network
+/// (`cut`) — for `duration`, then comes back (started, healed); verified by the node no longer
+/// renewing its lease. The node is named, or is the one carrying most ready pods of a workload
+/// among the nodes the provider can fault.
+public struct NodeFaultAction: Sendable, Hashable, Codable {
+    public enum Mode: String, Sendable, Hashable, Codable, CaseIterable {
+        /// A power cut: every process of the node dies, its pods too; `start` after the duration.
+        case stop
+        /// A partition: every packet to or from the node is dropped; `heal` after the duration.
+        case cut
+    }
+    public enum NodeTarget: Sendable, Hashable, Codable, CustomStringConvertible {
+        case name(String)
+        /// The faultable node carrying most ready pods of the target.
+        case nodeOf(PodTarget)
+        public var description: String {
+            switch self {
+            case .name(let name): return "node \(name)"
+            case .nodeOf(let pods): return "the node of \(pods)"
+            }
+        }
+    }
+    public var mode: Mode
+    public var node: NodeTarget
+    public var duration: ScenarioDuration
+
+    /// The shortest duration: a node's lease is renewed every 10 s, and the fault is verified by
+    /// the renewals stopping (`NodeFaultExecutor`).
+    public static let minimumSeconds = 20
+
+    public init(mode: Mode, node: NodeTarget, duration: ScenarioDuration) {
+        self.mode = mode
+        self.node = node
+        self.duration = duration
+    }
+}
+
 /// The signal `killContainer` sends.
 public enum KillSignal: String, Sendable, Hashable, Codable, CaseIterable {
     case kill = "KILL", term = "TERM"

@@ -12,6 +12,7 @@ extension ParseSession {
         case "restartPostgres": return restartPostgres(body).map(Action.restartPostgres)
         case "restartCluster": return restartCluster(body).map(Action.restartCluster)
         case "networkFault": return networkFault(body).map(Action.networkFault)
+        case "nodeFault": return nodeFault(body).map(Action.nodeFault)
         case "wait": return wait(body).map(Action.wait)
         case "http": return httpAction(body).map(Action.http)
         case "collectDiagnostics": return collectDiagnostics(body).map(Action.collectDiagnostics)
@@ -84,6 +85,27 @@ extension ParseSession {
         guard let target = target.flatMap({ $0 }), let count, let pick, let duration,
               !(fields.has("container") && container == nil) else { return nil }
         return FreezeAction(target: target, count: count, pick: pick, container: container, duration: duration)
+    }
+
+    func nodeFault(_ body: Located) -> NodeFaultAction? {
+        guard let fields = reader.fields(body, allowed: ["mode", "node", "nodeOf", "duration"], required: ["mode", "duration"]) else { return nil }
+        let mode = fields.choice("mode", NodeFaultAction.Mode.allCases.map(\.rawValue), noun: "mode").flatMap(NodeFaultAction.Mode.init)
+        let duration = fields.duration("duration")
+        var node: NodeFaultAction.NodeTarget?
+        switch fields.exactlyOne(of: ["node", "nodeOf"]) {
+        case "node": node = fields.string("node", pattern: .dnsSubdomain).map(NodeFaultAction.NodeTarget.name)
+        case "nodeOf":
+            if let inner = fields.value("nodeOf"), let pods = reader.fields(inner, allowed: ["workload", "selector"]) {
+                node = podTarget(pods).flatMap { $0 }.map(NodeFaultAction.NodeTarget.nodeOf)
+            }
+        default: break
+        }
+        if let duration, duration.seconds < Double(NodeFaultAction.minimumSeconds) {
+            fields.error("must be at least \(NodeFaultAction.minimumSeconds)s: the fault is verified by the node's lease renewals (every 10s) stopping", at: "duration")
+            return nil
+        }
+        guard let mode, let duration, let node else { return nil }
+        return NodeFaultAction(mode: mode, node: node, duration: duration)
     }
 
     func rollingUpdate(_ body: Located) -> RollingUpdateAction? {

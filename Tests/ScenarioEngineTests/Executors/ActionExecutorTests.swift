@@ -9,7 +9,7 @@ struct ActionExecutorTests {
         "deletePod": DeletePodExecutor.self, "killContainer": KillContainerExecutor.self,
         "freeze": FreezeExecutor.self, "rollingUpdate": RollingUpdateExecutor.self, "scale": ScaleExecutor.self,
         "restartPostgres": RestartDatabaseExecutor.self, "restartCluster": RestartClusterExecutor.self,
-        "networkFault": NetworkFaultExecutor.self, "wait": WaitExecutor.self, "http": HTTPActionExecutor.self,
+        "networkFault": NetworkFaultExecutor.self, "nodeFault": NodeFaultExecutor.self, "wait": WaitExecutor.self, "http": HTTPActionExecutor.self,
         "collectDiagnostics": CollectDiagnosticsExecutor.self,
     ]
 
@@ -41,6 +41,7 @@ struct ActionExecutorTests {
         case let executor as RestartDatabaseExecutor: return .restartPostgres(executor.spec)
         case let executor as RestartClusterExecutor: return .restartCluster(executor.spec)
         case let executor as NetworkFaultExecutor: return .networkFault(executor.spec)
+        case let executor as NodeFaultExecutor: return .nodeFault(executor.spec)
         case let executor as WaitExecutor: return .wait(executor.spec)
         case let executor as HTTPActionExecutor: return .http(executor.spec)
         case let executor as CollectDiagnosticsExecutor: return .collectDiagnostics(executor.spec)

@@ -1,0 +1,160 @@
+import ClusterProviders
+import KubernetesClient
+import LabrunCore
+import ScenarioModel
+
+/// `nodeFault`: one node loses power (`stop`) or the network (`cut`) through the provider
+/// (`NodeFaults`: bare `cluster/bare/node`, Minikube `minikube node stop`, kind `docker stop` or
+/// `docker network disconnect`) for `duration`, then comes back (`start`, `heal`).
+///
+/// Verified from the API, the way the control plane itself learns it: the node stops renewing its
+/// lease (`kube-node-lease/<node>`, renewed every 10 s by a live kubelet that reaches the API
+/// server). The lease unchanged for 15 s after the fault is the evidence; a renewal resets the
+/// count, and none by the end of `duration` means the fault did not land (it is undone at once).
+/// While the fault lasts, and until the node is Ready again after the undo, the node's Ready
+/// condition is followed and its changes go on the timeline. The undo is registered with the run's
+/// cleanup, so failure, timeout and Ctrl-C bring the node back too.
+struct NodeFaultExecutor: ActionExecutor {
+    let spec: NodeFaultAction
+
+    /// How long the lease must stay unrenewed (a live kubelet renews it every 10 s).
+    static let silenceSeconds = 15.0
+    /// How long the node may take to be Ready again after the undo.
+    static let readyTimeout = 180.0
+
+    func execute(in context: ActionContext) async throws -> ActionOutcome {
+        let run = context.run
+        let clock = run.clock
+        let fault: NodeFault = spec.mode == .stop ? .stop : .cut
+        guard let faults = context.provider as? any NodeFaults else {
+            throw Self.unsupported("the \(context.provider.kind) provider has no way to \(fault.rawValue) a node")
+        }
+        let node = try await chooseNode(context, faults, fault)
+        guard let command = faults.nodeFaultCommand(fault, node: node), let undo = faults.nodeFaultCommand(fault.undo, node: node) else {
+            throw Self.unsupported("the \(context.provider.kind) provider cannot \(fault.rawValue) node \(node)")
+        }
+        let runner = context.runner
+        let token = run.cleanup.register("\(fault.undo.rawValue) node \(node)", timeout: 240) { _ = try? await runner.run(undo) }
+        let start = clock.now()
+        do {
+            try await runner.check(command, what: "Trying to \(fault.rawValue) node \(node)")
+        } catch {
+            _ = try? await runner.run(undo)
+            run.cleanup.remove(token)
+            throw error
+        }
+        run.timeline.record(.action, "node/\(node)", fault == .stop ? "stopped (power cut)" : "cut off the network")
+
+        // Landed: the lease stays unrenewed for `silenceSeconds`; the node's Ready changes are followed meanwhile.
+        var watch = NodeWatch(node: node)
+        var lastRenew = try? await watch.renewTime(context)
+        var quietSince = clock.now()
+        var landed: Double?
+        let end = start + spec.duration.seconds
+        while clock.now() < end {
+            try await clock.sleep(seconds: 1)
+            try await watch.recordReadiness(context)
+            if landed == nil {
+                let renew = try? await watch.renewTime(context)
+                if renew != lastRenew { lastRenew = renew; quietSince = clock.now() }
+                if clock.now() - quietSince >= Self.silenceSeconds {
+                    landed = start
+                    run.timeline.record(.faultLanded, "node/\(node)",
+                                        "no lease renewal for \(Int(Self.silenceSeconds))s: the node is gone for the control plane", at: clock.now())
+                }
+            }
+        }
+        try await runner.check(undo, what: "Trying to \(fault.undo.rawValue) node \(node) again")
+        run.cleanup.remove(token)
+        run.timeline.record(.action, "node/\(node)", fault == .stop ? "started" : "healed")
+        guard let landed else {
+            throw LabrunError(id: ErrorID.faultNotLanded, exitCode: ExitCode.failure,
+                              message: "The \(fault.rawValue) of node \(node) did not land: its lease was renewed within every \(Int(Self.silenceSeconds))s of the \(spec.duration) it lasted, so its kubelet still reached the API server. The node is back as it was.",
+                              advice: "Check that the provider's \(fault.rawValue) reaches the node (`cluster/bare/node list` on bare) and that the duration is long enough.")
+        }
+        // Recovered: the node Ready again, as its new kubelet reports it.
+        let ready = try await watch.untilReady(context, timeout: Self.readyTimeout)
+        guard let ready else {
+            throw LabrunError(id: ErrorID.timeout, exitCode: ExitCode.failure,
+                              message: "Node \(node) was not Ready again within \(Int(Self.readyTimeout))s of its \(fault.undo.rawValue).",
+                              advice: "Read the node's kubelet log (bare: /var/lib/labrun/bare/logs/\(node)/kubelet.log).")
+        }
+        run.timeline.record(.recovered, "node/\(node)", "Ready again", at: ready)
+        return ActionOutcome(faultLandedAt: landed, readyAt: ready,
+                             message: "\(fault == .stop ? "stopped" : "cut off") node \(node) for \(spec.duration) (verified: no lease renewal for \(Int(Self.silenceSeconds))s\(watch.sawNotReady ? ", then NotReady" : "")), then \(fault == .stop ? "started" : "healed") it; Ready again \(formatSeconds(max(0, ready - start - spec.duration.seconds))) later")
+    }
+
+    /// The named node, or the faultable node carrying most ready pods of the target.
+    func chooseNode(_ context: ActionContext, _ faults: any NodeFaults, _ fault: NodeFault) async throws -> String {
+        switch spec.node {
+        case .name(let name):
+            guard (try? await context.kube.get(Self.nodes, name: name)) != nil else {
+                throw LabrunError(id: ErrorID.actionNoTarget, message: "nodeFault found no node named \(name) in the cluster.")
+            }
+            return name
+        case .nodeOf(let target):
+            let pods = ActionContext.active(try await context.pods(target)).filter(\.isReady)
+            var counts: [String: Int] = [:]
+            for pod in pods { if let node = pod.spec?.nodeName, faults.nodeFaultCommand(fault, node: node) != nil { counts[node, default: 0] += 1 } }
+            guard let chosen = counts.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }).first?.key else {
+                let nodes = Set(pods.compactMap { $0.spec?.nodeName }).sorted()
+                throw LabrunError(id: ErrorID.actionNoTarget,
+                                  message: "nodeFault found no ready pod of \(target) on a node the \(context.provider.kind) provider can \(fault.rawValue)"
+                                    + (nodes.isEmpty ? "." : " (they run on \(nodes.joined(separator: ", ")); on bare, node 1 is this host and carries the control plane)."))
+            }
+            return chosen
+        }
+    }
+
+    static let nodes = ResourceType(group: "", version: "v1", plural: "nodes", kind: "Node", namespaced: false)
+    static let leases = ResourceType(group: "coordination.k8s.io", version: "v1", plural: "leases", kind: "Lease", namespaced: true)
+
+    static func unsupported(_ why: String) -> LabrunError {
+        LabrunError(id: ErrorID.runtimeUnsupported, exitCode: ExitCode.unavailable,
+                    message: "nodeFault cannot act: \(why).",
+                    advice: "Use the bare provider with several nodes (cluster/bare/up --nodes 2), kind, or Minikube with several nodes (stop only).")
+    }
+
+    /// Follows one node through the API: its lease's renewals and its Ready condition.
+    struct NodeWatch {
+        let node: String
+        var ready: String?
+        var sawNotReady = false
+
+        struct LeaseView: Decodable, Sendable { struct Spec: Decodable, Sendable { var renewTime: String? }; var spec: Spec? }
+        struct NodeView: Decodable, Sendable {
+            struct Condition: Decodable, Sendable { var type: String; var status: String }
+            struct Status: Decodable, Sendable { var conditions: [Condition]? }
+            var status: Status?
+            var ready: String { status?.conditions?.first { $0.type == "Ready" }?.status ?? "Unknown" }
+        }
+
+        func renewTime(_ context: ActionContext) async throws -> String? {
+            let lease = try await context.kube.get(NodeFaultExecutor.leases, name: node, namespace: "kube-node-lease", as: LeaseView.self)
+            return lease.spec?.renewTime
+        }
+
+        /// Reads the node's Ready condition and puts a change on the timeline.
+        mutating func recordReadiness(_ context: ActionContext) async throws {
+            guard let view = try? await context.kube.get(NodeFaultExecutor.nodes, name: node, as: NodeView.self) else { return }
+            let now = view.ready
+            if let ready, ready != now {
+                context.run.timeline.record(.pod, "node/\(node)", now == "True" ? "Ready" : "NotReady (Ready: \(now))")
+            }
+            if now != "True" { sawNotReady = true }
+            ready = now
+        }
+
+        /// The run-clock time the node is Ready again, or nil after `timeout`.
+        mutating func untilReady(_ context: ActionContext, timeout: Double) async throws -> Double? {
+            let clock = context.run.clock
+            let deadline = clock.now() + timeout
+            while clock.now() < deadline {
+                try await recordReadiness(context)
+                if ready == "True" { return clock.now() }
+                try await clock.sleep(seconds: 1)
+            }
+            return nil
+        }
+    }
+}

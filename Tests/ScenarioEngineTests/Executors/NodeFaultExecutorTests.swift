@@ -1,0 +1,86 @@
+import ClusterProviders
+import KubernetesClient
+import LabrunCore
+import LabrunTestSupport
+import Testing
+@testable import ScenarioEngine
+@testable import ScenarioModel
+
+/// A fake bare provider with two nodes: node 1 (`labrun-bare`, this host) cannot be faulted.
+struct FakeNodeFaultsProvider: NodeFaults {
+    var kind = ProviderKind.bare
+    func detect() async -> ProviderAvailability { .yes("fake") }
+    func status() async throws -> ClusterState { ClusterState(phase: .running) }
+    func create() async throws -> CreateOutcome { .alreadyRunning }
+    func kubeconfig() async throws -> KubeconfigTarget { KubeconfigTarget(path: "/dev/null") }
+    func destroy(_ outcome: CreateOutcome) async throws {}
+    func nodeFaultCommand(_ fault: NodeFault, node: String) -> Command? {
+        node == "labrun-bare" ? nil : Command("node", [fault.rawValue, node], timeout: 60)
+    }
+}
+
+@Suite("NodeFaultExecutor")
+struct NodeFaultExecutorTests {
+    typealias K = KubeObjects
+    static let lease = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/labrun-bare-2"
+    static let node = "/api/v1/nodes/labrun-bare-2"
+
+    static func leaseAnswer(_ renew: String) -> HTTPResponse { K.answer(["spec": ["renewTime": .string(renew)]]) }
+    static func nodeAnswer(_ ready: String) -> HTTPResponse {
+        K.answer(["metadata": ["name": "labrun-bare-2"], "status": ["conditions": [["type": "Ready", "status": .string(ready)]]]])
+    }
+
+    /// backend-a and backend-b on the extra node, backend-c on node 1; the lease answers `renewals`
+    /// in turn, the node `ready` in turn (the last repeating).
+    func fixture(renewals: [String], ready: [String], podsOn: [String] = ["labrun-bare-2", "labrun-bare-2", "labrun-bare"]) -> ExecutorFixture {
+        var cluster = ExecutorFixture(api: [
+            "GET \(K.deployments)/backend": [K.answer(K.workload("backend"))],
+            "GET \(K.pods)": [K.answer(K.list(podsOn.enumerated().map { K.pod("backend-\($0.offset)", node: $0.element) }))],
+            "GET \(Self.lease)": renewals.map(Self.leaseAnswer),
+            "GET \(Self.node)": ready.map(Self.nodeAnswer),
+        ])
+        cluster.provider = FakeNodeFaultsProvider()
+        return cluster
+    }
+
+    func stop(_ seconds: Int = 30) -> Action {
+        .nodeFault(NodeFaultAction(mode: .stop, node: .nodeOf(.workload("backend")), duration: ScenarioDuration(milliseconds: seconds * 1000)))
+    }
+
+    @Test func stopsTheNodeCarryingMostPodsSeesTheLeaseStopAndStartsItAgain() async throws {
+        let cluster = fixture(renewals: ["10:00:00"], ready: ["True", "True"] + Array(repeating: "Unknown", count: 35) + ["True"])
+        let outcome = try await cluster.perform(stop())
+        #expect(cluster.runner.commandLines == ["node stop labrun-bare-2", "node start labrun-bare-2"])
+        #expect(outcome.faultLandedAt == 0)
+        #expect(try #require(outcome.readyAt) > 30)
+        #expect(outcome.message?.contains("verified: no lease renewal for 15s, then NotReady") == true)
+        #expect(cluster.timeline.contains("node/labrun-bare-2: no lease renewal for 15s: the node is gone for the control plane"))
+        #expect(cluster.timeline.contains("node/labrun-bare-2: NotReady (Ready: Unknown)"))
+        #expect(cluster.timeline.last == "node/labrun-bare-2: Ready again")
+        #expect(cluster.run.cleanup.names.isEmpty, "the start is no longer pending once done")
+    }
+
+    @Test func aLeaseStillRenewedMeansTheFaultDidNotLandAndTheNodeIsBroughtBack() async throws {
+        let cluster = fixture(renewals: (0..<60).map { "10:00:\($0)" }, ready: ["True"])
+        let error = await #expect(throws: LabrunError.self) { try await cluster.perform(stop(20)) }
+        #expect(error?.id == ErrorID.faultNotLanded)
+        #expect(error?.message.contains("its lease was renewed") == true)
+        #expect(cluster.runner.commandLines == ["node stop labrun-bare-2", "node start labrun-bare-2"])
+    }
+
+    @Test func noReadyPodOnANodeThatCanBeFaultedIsNothingToActOn() async throws {
+        let cluster = fixture(renewals: ["x"], ready: ["True"], podsOn: ["labrun-bare", "labrun-bare"])
+        let error = await #expect(throws: LabrunError.self) { try await cluster.perform(stop()) }
+        #expect(error?.id == ErrorID.actionNoTarget)
+        #expect(error?.message.contains("they run on labrun-bare; on bare, node 1 is this host") == true)
+        #expect(cluster.runner.commandLines.isEmpty)
+    }
+
+    @Test func aProviderThatCannotFaultNodesIsRefusedBeforeAnythingChanges() async throws {
+        var cluster = fixture(renewals: ["x"], ready: ["True"])
+        cluster.provider = FakeProvider(kind: .existing)
+        let error = await #expect(throws: LabrunError.self) { try await cluster.perform(stop()) }
+        #expect(error?.id == ErrorID.runtimeUnsupported)
+        #expect(cluster.runner.commandLines.isEmpty)
+    }
+}
