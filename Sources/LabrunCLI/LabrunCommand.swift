@@ -10,8 +10,8 @@ public struct LabrunCommand: AsyncParsableCommand {
             the project's stack/labrun.yaml, the todo app). `labrun init` writes a first one for an \
             existing kustomization or Helm chart; see specs/stack-format.md.
 
-            Cluster providers: minikube (the default where it is installed), kind, bare (single-node \
-            Kubernetes on this Linux host, root only) and existing (a kubeconfig context labrun never \
+            Cluster providers: minikube (the default where it is installed), kind, bare (Kubernetes on \
+            this Linux host, one to four nodes, root only) and existing (a kubeconfig context labrun never \
             creates or deletes). Choose one with --provider or LABRUN_PROVIDER; otherwise labrun picks \
             the first available of minikube, kind, bare.
 

@@ -15,7 +15,7 @@ public enum ProviderKind: String, Sendable, Codable, CaseIterable, Equatable, Cu
         switch self {
         case .minikube: return "a Minikube profile (the default where `minikube` is installed)"
         case .kind: return "a kind cluster (where `kind` is installed)"
-        case .bare: return "single-node Kubernetes run directly on this Linux host by cluster/bare/ (root only)"
+        case .bare: return "Kubernetes run directly on this Linux host by cluster/bare/, one to four nodes (root only)"
         case .existing: return "a kubeconfig context labrun never creates or deletes"
         }
     }
