@@ -9,6 +9,7 @@
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+# shellcheck source=nodes.sh
 source "$BARE_ROOT/lib/nodes.sh"
 [[ $# -ge 2 && $1 =~ ^[0-9]+$ ]] || die "usage: node-exec.sh K holder | node-exec.sh K run COMMAND..."
 k=$1 mode=$2; shift 2
