@@ -11,6 +11,14 @@ import ScenarioModel
 /// Verified: the runtime reports every chosen container `paused` (else the fault did not land, and
 /// the ones that were paused are thawed); after the thaw, `running` again. The thaw is registered with
 /// the run's cleanup while the freeze is on, so failure, timeout and Ctrl-C thaw it too.
+///
+/// Docker can deadlock here: an exec (a probe) started just before the pause hangs in the frozen
+/// cgroup holding the container's exec list; any `docker inspect` (the kubelet's too) then holds
+/// the container's lock waiting for that list, and `docker unpause` waits for the lock — for good
+/// (seen in a CI run on 6 December: the node's kubelet stalled with it). So the state is read with
+/// `docker ps` (the daemon's lock-free view), and on bare, where the node's cgroups are this
+/// host's, a thaw that does not answer within 20 s writes THAWED to the container's freezer
+/// cgroup itself, which lets the exec finish and Docker's own unpause through.
 struct FreezeExecutor: ActionExecutor {
     let spec: FreezeAction
 
@@ -27,18 +35,20 @@ struct FreezeExecutor: ActionExecutor {
             }
             guard let pause = try await context.runtimeCommand(["docker", "pause", ref.id], for: ref),
                   let unpause = try await context.runtimeCommand(["docker", "unpause", ref.id], for: ref),
-                  let inspect = try await context.runtimeCommand(["docker", "inspect", "--format", "{{.State.Status}}", ref.id], for: ref, timeout: 30)
+                  let inspect = try await context.runtimeCommand(["docker", "ps", "--all", "--no-trunc", "--filter", "id=\(ref.id)", "--format", "{{.State}}"], for: ref, timeout: 30)
             else {
                 throw Self.unsupported("the \(context.provider.kind) provider gives no access to the container runtime of pod \(ref.pod)")
             }
-            targets.append(Frozen(ref: ref, pause: pause.command, unpause: unpause.command, inspect: inspect.command, via: pause.via))
+            var frozen = Frozen(ref: ref, pause: pause.command, unpause: unpause.command, inspect: inspect.command, via: pause.via)
+            frozen.unpause.timeout = 20
+            frozen.freezerThaw = try await Self.freezerThaw(ref, context: context)
+            targets.append(frozen)
         }
 
         var tokens: [Int] = []
         for (index, target) in targets.enumerated() {
-            let unpause = target.unpause
             tokens.append(run.cleanup.register("thaw \(target.ref.pod)/\(target.ref.name)", timeout: 60) {
-                _ = try? await runner.run(unpause)
+                await Self.unpause(target, runner: runner)
             })
             do {
                 try await runner.check(target.pause, what: "Freezing container \(target.ref.name) of pod \(target.ref.pod)")
@@ -78,10 +88,14 @@ struct FreezeExecutor: ActionExecutor {
     func thaw(_ targets: [Frozen], tokens: [Int], context: ActionContext) async -> [String] {
         var notes: [String] = []
         for target in targets {
-            let output = try? await context.runner.run(target.unpause)
-            let status = (try? await Self.status(target, runner: context.runner)) ?? "unknown"
+            let said = await Self.unpause(target, runner: context.runner)
+            var status = (try? await Self.status(target, runner: context.runner)) ?? "unknown"
+            // After a thaw through the freezer cgroup, Docker's own unpause goes through once the lock is free.
+            for _ in 0..<10 where status == "paused" && target.freezerThaw != nil {
+                try? await context.run.clock.sleep(seconds: 1)
+                status = (try? await Self.status(target, runner: context.runner)) ?? "unknown"
+            }
             if status != "running" {
-                let said = output.map { $0.standardError.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
                 notes.append("\(target.ref.pod)/\(target.ref.name) is \(status) after the thaw" + (said.isEmpty ? "" : " (\(ScenarioError.clip(said)))"))
             }
         }
@@ -92,8 +106,34 @@ struct FreezeExecutor: ActionExecutor {
     /// The runtime's word for the container's state: `paused`, `running`, `exited`, … (`gone` when it no longer exists).
     static func status(_ target: Frozen, runner: any ProcessRunner) async throws -> String {
         let output = try await runner.run(target.inspect)
-        guard output.succeeded else { return "gone" }
-        return output.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        let state = output.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard output.succeeded, !state.isEmpty else { return "gone" }
+        return state
+    }
+
+    /// `docker unpause`; when it does not answer in time and the container's freezer cgroup is
+    /// this host's, THAWED written there. Returns what a failed unpause said.
+    @discardableResult
+    static func unpause(_ target: Frozen, runner: any ProcessRunner) async -> String {
+        let output = try? await runner.run(target.unpause)
+        if output?.succeeded == true { return "" }
+        if let thaw = target.freezerThaw { _ = try? await runner.run(thaw) }
+        let said = output.map { $0.standardError.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+        return said.isEmpty ? "docker unpause did not answer within \(Int(target.unpause.timeout ?? 0))s" + (target.freezerThaw == nil ? "" : "; thawed through the freezer cgroup") : said
+    }
+
+    /// On bare (the node's cgroups are this host's, cgroup v1 with Docker's cgroupfs driver): the
+    /// command that writes THAWED to the container's freezer cgroup, read before the pause (an
+    /// inspect is safe then). Nil elsewhere.
+    static func freezerThaw(_ ref: ActionContext.ContainerRef, context: ActionContext) async throws -> Command? {
+        guard context.provider.kind == .bare,
+              let route = try await context.runtimeCommand(["docker", "inspect", "--format", "{{.HostConfig.CgroupParent}}", ref.id], for: ref, timeout: 30),
+              let output = try? await context.runner.run(route.command), output.succeeded else { return nil }
+        let parent = output.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_.-")
+        guard parent.hasPrefix("/"), parent.allSatisfy(allowed.contains), ref.id.allSatisfy(\.isHexDigit) else { return nil }
+        let file = "/sys/fs/cgroup/freezer\(parent)/\(ref.id)/freezer.state"
+        return Command("sh", ["-c", "test -f \(file) && echo THAWED > \(file)"], timeout: 10)
     }
 
     static func unsupported(_ why: String) -> LabrunError {
@@ -109,6 +149,8 @@ struct FreezeExecutor: ActionExecutor {
         var unpause: Command
         var inspect: Command
         var via: String
+        /// Bare only: THAWED written to the container's freezer cgroup, when `docker unpause` hangs.
+        var freezerThaw: Command? = nil
         var short: String { String(ref.id.prefix(12)) }
     }
 }

@@ -11,10 +11,10 @@ struct FreezeExecutorTests {
     static let id = "0123456789abcdef0123"
 
     /// backend-a (ready, on node 1 of the bare cluster) and backend-b (not ready); the runtime reports `states` in turn
-    /// to `docker inspect` (the last repeating).
+    /// to `docker ps --format {{.State}}` (the last repeating).
     func fixture(runtime: String = "docker://", states: [String] = ["paused", "running"]) -> ExecutorFixture {
         let runner = RecordingProcessRunner()
-        runner.add(["docker", "inspect", "--format", "{{.State.Status}}"],
+        runner.add(["docker", "ps", "--all", "--no-trunc", "--filter", "id=\(Self.id)", "--format", "{{.State}}"],
                    inTurn: states.map { ProcessOutput(exitCode: 0, standardOutput: $0 + "\n", standardError: "") })
         var cluster = ExecutorFixture(api: [
             "GET \(K.deployments)/backend": [K.answer(K.workload("backend"))],
@@ -32,10 +32,11 @@ struct FreezeExecutorTests {
     @Test func pausesThroughTheNodesDockerVerifiesItWaitsThenThawsAndVerifiesAgain() async throws {
         let cluster = fixture()
         let outcome = try await cluster.perform(freeze())
-        #expect(cluster.runner.commandLines == ["docker pause \(Self.id)",
-                                                "docker inspect --format {{.State.Status}} \(Self.id)",
+        #expect(cluster.runner.commandLines == ["docker inspect --format {{.HostConfig.CgroupParent}} \(Self.id)",
+                                                "docker pause \(Self.id)",
+                                                "docker ps --all --no-trunc --filter id=\(Self.id) --format {{.State}}",
                                                 "docker unpause \(Self.id)",
-                                                "docker inspect --format {{.State.Status}} \(Self.id)"])
+                                                "docker ps --all --no-trunc --filter id=\(Self.id) --format {{.State}}"])
         #expect(outcome.faultLandedAt == 0)
         #expect(outcome.readyAt == 20)
         #expect(outcome.message == "froze backend-a/backend for 20s (verified paused), then thawed")
@@ -43,6 +44,18 @@ struct FreezeExecutorTests {
                                      "backend-a/backend: frozen (the runtime reports paused) for 20s",
                                      "backend-a/backend: thawed"])
         #expect(cluster.run.cleanup.names.isEmpty, "the thaw is no longer pending once done")
+    }
+
+    /// Docker's pause/exec deadlock: `docker unpause` does not answer, so on bare the container's
+    /// freezer cgroup (its parent read before the pause) is thawed directly.
+    @Test func anUnpauseThatHangsIsThawedThroughTheFreezerCgroupOnBare() async throws {
+        let cluster = fixture(states: ["paused", "paused", "running"])
+        cluster.runner.add(["docker", "inspect", "--format", "{{.HostConfig.CgroupParent}}"], stdout: "/kubepods/besteffort/podabc\n")
+        cluster.runner.add(["docker", "unpause"], exitCode: 124, stderr: "")
+        let outcome = try await cluster.perform(freeze())
+        let file = "/sys/fs/cgroup/freezer/kubepods/besteffort/podabc/\(Self.id)/freezer.state"
+        #expect(cluster.runner.commandLines.contains("sh -c test -f \(file) && echo THAWED > \(file)"))
+        #expect(outcome.message == "froze backend-a/backend for 20s (verified paused), then thawed")
     }
 
     @Test func aContainerThatIsNotPausedAfterThePauseIsAFaultThatDidNotLandAndIsThawed() async throws {
