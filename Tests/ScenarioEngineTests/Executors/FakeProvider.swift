@@ -16,8 +16,9 @@ struct FakeProvider: HostAccess {
     func nodeAddress() async throws -> String { address }
 }
 
-/// A fake bare provider: this host is the node, so node commands run here as they are.
-struct FakeNodeProvider: HostAccess, NodeAccess {
+/// A fake bare provider: this host is the node, so node commands run here as they are; an extra
+/// node can be faulted (`node stop labrun-bare-2`), node 1 (`labrun-bare`, the control plane) not.
+struct FakeNodeProvider: HostAccess, NodeAccess, NodeFaults {
     var kind = ProviderKind.bare
     func detect() async -> ProviderAvailability { .yes("fake") }
     func status() async throws -> ClusterState { ClusterState(phase: .running) }
@@ -27,5 +28,8 @@ struct FakeNodeProvider: HostAccess, NodeAccess {
     func nodeAddress() async throws -> String { "127.0.0.1" }
     func nodeCommand(_ arguments: [String], node: String?, timeout: Double) -> Command {
         Command(arguments[0], Array(arguments.dropFirst()), timeout: timeout)
+    }
+    func nodeFaultCommand(_ fault: NodeFault, node: String) -> Command? {
+        node == BareProvider.firstNode ? nil : Command("node", [fault.rawValue, node], timeout: 60)
     }
 }

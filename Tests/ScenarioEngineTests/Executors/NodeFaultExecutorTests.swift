@@ -6,19 +6,6 @@ import Testing
 @testable import ScenarioEngine
 @testable import ScenarioModel
 
-/// A fake bare provider with two nodes: node 1 (`labrun-bare`, this host) cannot be faulted.
-struct FakeNodeFaultsProvider: NodeFaults {
-    var kind = ProviderKind.bare
-    func detect() async -> ProviderAvailability { .yes("fake") }
-    func status() async throws -> ClusterState { ClusterState(phase: .running) }
-    func create() async throws -> CreateOutcome { .alreadyRunning }
-    func kubeconfig() async throws -> KubeconfigTarget { KubeconfigTarget(path: "/dev/null") }
-    func destroy(_ outcome: CreateOutcome) async throws {}
-    func nodeFaultCommand(_ fault: NodeFault, node: String) -> Command? {
-        node == "labrun-bare" ? nil : Command("node", [fault.rawValue, node], timeout: 60)
-    }
-}
-
 @Suite("NodeFaultExecutor")
 struct NodeFaultExecutorTests {
     typealias K = KubeObjects
@@ -39,7 +26,7 @@ struct NodeFaultExecutorTests {
             "GET \(Self.lease)": renewals.map(Self.leaseAnswer),
             "GET \(Self.node)": ready.map(Self.nodeAnswer),
         ])
-        cluster.provider = FakeNodeFaultsProvider()
+        cluster.provider = FakeNodeProvider()
         return cluster
     }
 
