@@ -189,6 +189,19 @@ import Testing
         #expect(try #require(ScenarioCommandRunner.failure([notLanded, failed], report: "r.html")).exitCode == 1)
     }
 
+    /// A scenario the cluster cannot host (a node fault on one node) is skipped: beside others that ran it
+    /// fails nothing (a warning names it), but a run where everything was skipped proved nothing.
+    @Test func skippedScenariosFailTheCommandOnlyWhenNothingRan() throws {
+        let passed = RepeatSummary(scenario: "ok", runs: 1, passed: 1, verdict: .passed, figures: [])
+        let skipped = RepeatSummary(scenario: "node-failure", runs: 1, passed: 0, verdict: .skipped, figures: [])
+        let failed = RepeatSummary(scenario: "bad", runs: 1, passed: 0, verdict: .failed, figures: [])
+        #expect(ScenarioCommandRunner.failure([passed, skipped], report: "r.html") == nil)
+        let nothing = try #require(ScenarioCommandRunner.failure([skipped], report: "r.html"))
+        #expect(nothing.id == "SCENARIO_SKIPPED" && nothing.exitCode == 1 && nothing.message.contains("node-failure skipped"))
+        let withFailure = try #require(ScenarioCommandRunner.failure([skipped, failed], report: "r.html"))
+        #expect(withFailure.id == "SCENARIO_FAILED" && withFailure.message.hasPrefix("1 of 2 scenario(s) did not pass: bad (failed)"))
+    }
+
     /// `labrun all` starts the longest scenarios first: each one's duration the last time it ran, from the history.
     @Test func theExpectedDurationsComeFromEachScenariosNewestRecord() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("labrun-expected-\(UUID().uuidString)")

@@ -44,6 +44,10 @@ enum ScenarioCommandRunner {
             }
             console.result("reports: " + paths.files.map(\.path).joined(separator: "\n         ")
                            + "\nhistory: \(history.file)")
+            let skipped = summaries.filter { $0.verdict == .skipped }.map(\.scenario)
+            if !skipped.isEmpty && skipped.count < summaries.count {
+                console.warn("skipped, so not proven by this run: \(skipped.joined(separator: ", ")) (each line above says why)")
+            }
             if let failure = failure(summaries, report: paths.html.path) { throw failure }
         }
     }
@@ -82,8 +86,16 @@ enum ScenarioCommandRunner {
 
     /// The command's error when a scenario did not pass: `SCENARIO_FAILED` when one failed or could not
     /// run, else `SCENARIO_FLAKY` when one passed only some of its runs (both exit 1); nil when all passed.
+    /// A skipped scenario (the cluster cannot host it: a node fault on one node) fails nothing beside
+    /// others that ran — it is named in a warning — but when every one was skipped nothing was proven:
+    /// `SCENARIO_SKIPPED` (exit 1).
     static func failure(_ summaries: [RepeatSummary], report: String) -> LabrunError? {
-        let notPassed = summaries.filter { !$0.verdict.isSuccess }
+        let notPassed = summaries.filter { !$0.verdict.isSuccess && $0.verdict != .skipped }
+        if notPassed.isEmpty, !summaries.isEmpty, summaries.allSatisfy({ $0.verdict == .skipped }) {
+            return LabrunError(id: ErrorID.scenarioSkipped, exitCode: LabrunCore.ExitCode.failure,
+                               message: "Nothing ran: \(summaries.map(\.scenario).joined(separator: ", ")) skipped, so nothing was proven.",
+                               advice: "Each scenario's line above says why (a node fault needs a cluster of several nodes: `cluster/bare/up --nodes 2`).")
+        }
         guard !notPassed.isEmpty else { return nil }
         let onlyFlaky = notPassed.allSatisfy { $0.verdict == .flaky }
         // Nothing failed, but a fault never landed: not a pass, not a failure of the stack either.

@@ -128,6 +128,7 @@ public enum ErrorID {
     public static let scenarioFailed = "SCENARIO_FAILED"
     public static let scenarioFlaky = "SCENARIO_FLAKY"
     public static let scenarioFaultNotLanded = "SCENARIO_FAULT_NOT_LANDED"
+    public static let scenarioSkipped = "SCENARIO_SKIPPED"
     public static let scenarioInvalid = "SCENARIO_INVALID"
     public static let scenarioNoneSelected = "SCENARIO_NONE_SELECTED"
     public static let scenarioUnknown = "SCENARIO_UNKNOWN"

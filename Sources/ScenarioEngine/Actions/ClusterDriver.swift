@@ -94,6 +94,10 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
                              layout: layout, clock: run.clock, registry: registry, progress: { timeline.record(.note, "setup", $0) })
     }
 
+    public func schedulableNodes() async throws -> [String] {
+        try await kube.list(ResourceType.nodes, as: NodeView.self).items.filter(\.acceptsPods).compactMap(\.metadata?.name)
+    }
+
     // MARK: leftovers
 
     public func sweepLeftovers(timeline: Timeline) async -> [String] {

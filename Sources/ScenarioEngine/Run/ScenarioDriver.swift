@@ -14,6 +14,9 @@ public protocol ScenarioDriver: Sendable {
     /// The stack under test (its workloads, traffic and ledger), from its stack file.
     var stack: Stack { get }
 
+    /// The cluster's nodes that are Ready and accept pods (not cordoned).
+    func schedulableNodes() async throws -> [String]
+
     /// Deletes namespaces of interrupted runs; returns one line per namespace removed.
     func sweepLeftovers(timeline: Timeline) async -> [String]
 

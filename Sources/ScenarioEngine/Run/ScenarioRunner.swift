@@ -85,6 +85,15 @@ public struct ScenarioRunner: Sendable {
         let timeline = run.timeline
         let clock = run.clock
 
+        if scenario.minimumNodes > 1 {
+            let nodes = try await driver.schedulableNodes()
+            guard nodes.count >= scenario.minimumNodes else {
+                state.abort("skipped: it needs \(scenario.minimumNodes) Ready nodes that accept pods (it faults a node), and the cluster has "
+                            + "\(nodes.count)\(nodes.isEmpty ? "" : " (\(nodes.joined(separator: ", ")))"); start one with several nodes: "
+                            + "`cluster/bare/up --nodes 2` (bare), `minikube start --nodes 2` or a kind cluster with workers", verdict: .skipped)
+                throw RunStopped()
+            }
+        }
         timeline.record(.phase, "setup", "namespace \(run.namespace)")
         for line in await driver.sweepLeftovers(timeline: timeline) {
             timeline.record(.note, "leftovers", line)

@@ -10,3 +10,13 @@ public enum PodTarget: Sendable, Hashable, Codable {
 public enum PodPick: String, Sendable, Hashable, Codable, CaseIterable {
     case random, oldest, newest
 }
+
+extension PodTarget: CustomStringConvertible {
+    /// `backend`, or `pods labelled app=web,tier=front`: how messages name the target.
+    public var description: String {
+        switch self {
+        case .workload(let name): return name
+        case .labels(let labels): return "pods labelled " + labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+        }
+    }
+}

@@ -34,9 +34,23 @@ public struct Scenario: Sendable, Hashable, Codable {
     /// The step with this name, if any.
     public func step(named name: String) -> Step? { steps.first { $0.name == name } }
 
-    /// Whether the scenario must run alone: marked `metadata.exclusive`, or it stops the cluster.
+    /// Every operation of the steps (`try`, `catch`, `finally`) and of `cleanup`.
+    var allOperations: [StepOperation] { steps.flatMap { $0.tryOperations + $0.catchOperations + $0.finallyOperations } + cleanup }
+
+    /// Whether the scenario must run alone: marked `metadata.exclusive`, or it stops the cluster or a
+    /// node (other scenarios' pods run there too).
     public var isExclusive: Bool {
-        let operations = steps.flatMap { $0.tryOperations + $0.catchOperations + $0.finallyOperations } + cleanup
-        return metadata.exclusive || operations.contains { if case .restartCluster = $0.action { return true } else { return false } }
+        metadata.exclusive || allOperations.contains {
+            switch $0.action {
+            case .restartCluster, .nodeFault: return true
+            default: return false
+            }
+        }
+    }
+
+    /// The Ready nodes the cluster needs for this scenario: 2 with a `nodeFault` (one to lose and one
+    /// to carry the rest), else 1. A run on a smaller cluster is skipped, saying why.
+    public var minimumNodes: Int {
+        allOperations.contains { if case .nodeFault = $0.action { return true } else { return false } } ? 2 : 1
     }
 }

@@ -8,7 +8,7 @@ public struct ScenarioMetadata: Sendable, Hashable, Codable {
     /// The whole run's limit, cleanup excluded. Default `15m`.
     public var timeout: ScenarioDuration
     /// Runs alone, never beside another scenario (`labrun all --parallel`): it disturbs the whole
-    /// cluster. A scenario that stops the cluster (`restartCluster`) is exclusive whether marked or not.
+    /// cluster. A scenario that stops the cluster or a node (`restartCluster`, `nodeFault`) is exclusive whether marked or not.
     public var exclusive: Bool
     /// How much worse, in percent, a key figure (a recovery time, an error window, a phase's p99 or
     /// error rate) may get against the previous run or a baseline before `labrun compare` flags it as

@@ -26,6 +26,8 @@ final class FakeScenarioDriver: ScenarioDriver, @unchecked Sendable {
     var checkAnswers: [String: [Verdict]] = [:]
     private var checkCalls: [String: Int] = [:]
     var leftovers: [String] = []
+    /// The Ready, schedulable nodes the cluster reports.
+    var nodes = ["node-1"]
     var setupFails = false
     /// What `readLedger` answers (nil: it throws, as when the database cannot be reached).
     var ledger: [String: Int]? = [:]
@@ -39,6 +41,8 @@ final class FakeScenarioDriver: ScenarioDriver, @unchecked Sendable {
     var causes: [String] = []
     /// Resumed when an action with behaviour `.hang` starts.
     let hangStarted = AsyncStream<Void>.makeStream()
+
+    func schedulableNodes() async throws -> [String] { nodes }
 
     var log: [String] { lock.withLock { _log } }
     func note(_ entry: String) { lock.withLock { _log.append(entry) } }

@@ -109,6 +109,27 @@ import Testing
         #expect(result.assertions.allSatisfy { $0.verdict == .skipped })
     }
 
+    /// A node fault needs a second node; on a cluster of one the run is skipped before anything is
+    /// deployed, saying why and how to get one, and it counts neither as passed nor as failed.
+    @Test func aNodeFaultOnASingleNodeClusterIsSkippedBeforeAnythingIsDeployed() async {
+        let stop = Action.nodeFault(NodeFaultAction(mode: .stop, node: .nodeOf(.workload("backend")), duration: .seconds(30)))
+        let scenario = Self.scenario(steps: [Self.step("lose-node", [stop])], assertions: [Self.check("api answers")])
+        #expect(scenario.minimumNodes == 2 && scenario.isExclusive)
+        let driver = FakeScenarioDriver()
+        let result = await runner(driver).run(scenario)
+        #expect(result.verdict == .skipped)
+        #expect(result.abortReason?.contains("needs 2 Ready nodes that accept pods (it faults a node), and the cluster has 1 (node-1)") == true)
+        #expect(result.abortReason?.contains("cluster/bare/up --nodes 2") == true)
+        #expect(!driver.log.contains("prepare") && !driver.log.contains("lose-node: nodeFault"))
+
+        let twoNodes = FakeScenarioDriver()
+        twoNodes.nodes = ["node-1", "node-2"]
+        let ran = await runner(twoNodes).run(scenario)
+        #expect(ran.verdict == .passed, "\(ran.abortReason ?? "")")
+        #expect(twoNodes.log.contains("lose-node: nodeFault"))
+        #expect(Self.scenario(steps: [Self.step("kill", [Self.deletePod])]).minimumNodes == 1)
+    }
+
     /// A fault that was never verified ends the run with its own verdict — not passed, not an
     /// ordinary failure — even under continueOnError, and the assertions are not evaluated.
     @Test func aFaultThatDidNotLandEndsTheRunWithThatVerdict() async {
