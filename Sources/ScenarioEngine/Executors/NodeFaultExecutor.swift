@@ -14,6 +14,11 @@ import ScenarioModel
 /// While the fault lasts, and until the node is Ready again after the undo, the node's Ready
 /// condition is followed and its changes go on the timeline. The undo is registered with the run's
 /// cleanup, so failure, timeout and Ctrl-C bring the node back too.
+///
+/// With `nodeOf`, Kubernetes' view of the loss is followed too (`NodeLossRescheduling`): the
+/// workload's pods on the node evicted, replacements scheduled elsewhere, and its ready count back
+/// without the node. That last moment is the step's `readyAt` (`recoveryTime` / `replicasReady`); a
+/// workload not rescheduled while the node was away has none, so such an assertion fails.
 struct NodeFaultExecutor: ActionExecutor {
     let spec: NodeFaultAction
 
@@ -21,6 +26,8 @@ struct NodeFaultExecutor: ActionExecutor {
     static let silenceSeconds = 15.0
     /// How long the node may take to be Ready again after the undo.
     static let readyTimeout = 180.0
+    /// How long replacements scheduled while the node was away may take to be Ready after it is back.
+    static let replacementTimeout = 60.0
 
     func execute(in context: ActionContext) async throws -> ActionOutcome {
         let run = context.run
@@ -30,6 +37,17 @@ struct NodeFaultExecutor: ActionExecutor {
             throw Self.unsupported("the \(context.provider.kind) provider has no way to \(fault.rawValue) a node")
         }
         let node = try await chooseNode(context, faults, fault)
+        var rescheduling: NodeLossRescheduling?
+        if case .nodeOf(let target) = spec.node {
+            rescheduling = NodeLossRescheduling(node: node, workload: "\(target)", podsBefore: try await context.pods(target))
+        }
+        /// Follows the workload's pods (when chosen by one) and puts what changed on the timeline.
+        func followPods() async {
+            guard var tracked = rescheduling, case .nodeOf(let target) = spec.node,
+                  let pods = try? await context.pods(target) else { return }
+            for line in tracked.observe(pods, at: clock.now()) { run.timeline.record(.pod, "node/\(node)", line) }
+            rescheduling = tracked
+        }
         guard let command = faults.nodeFaultCommand(fault, node: node), let undo = faults.nodeFaultCommand(fault.undo, node: node) else {
             throw Self.unsupported("the \(context.provider.kind) provider cannot \(fault.rawValue) node \(node)")
         }
@@ -54,6 +72,7 @@ struct NodeFaultExecutor: ActionExecutor {
         while clock.now() < end {
             try await clock.sleep(seconds: 1)
             try await watch.recordReadiness(context)
+            await followPods()
             if landed == nil {
                 let renew = try? await watch.renewTime(context)
                 if renew != lastRenew { lastRenew = renew; quietSince = clock.now() }
@@ -73,22 +92,29 @@ struct NodeFaultExecutor: ActionExecutor {
                               advice: "Check that the provider's \(fault.rawValue) reaches the node (`cluster/bare/node list` on bare) and that the duration is long enough.")
         }
         // Recovered: the node Ready again, as its new kubelet reports it.
-        let ready = try await watch.untilReady(context, timeout: Self.readyTimeout)
+        let ready = try await watch.untilReady(context, timeout: Self.readyTimeout) { await followPods() }
         guard let ready else {
             throw LabrunError(id: ErrorID.timeout, exitCode: ExitCode.failure,
                               message: "Node \(node) was not Ready again within \(Int(Self.readyTimeout))s of its \(fault.undo.rawValue).",
                               advice: "Read the node's kubelet log (bare: /var/lib/labrun/bare/logs/\(node)/kubelet.log).")
         }
         run.timeline.record(.recovered, "node/\(node)", "Ready again", at: ready)
-        return ActionOutcome(faultLandedAt: landed, readyAt: ready,
-                             message: "\(fault == .stop ? "stopped" : "cut off") node \(node) for \(spec.duration) (verified: no lease renewal for \(Int(Self.silenceSeconds))s\(watch.sawNotReady ? ", then NotReady" : "")), then \(fault == .stop ? "started" : "healed") it; Ready again \(formatSeconds(max(0, ready - start - spec.duration.seconds))) later")
+        // Replacements scheduled while the node was away may be Ready a little after it is back.
+        let settle = clock.now() + Self.replacementTimeout
+        while let tracked = rescheduling, tracked.scheduledAt != nil, tracked.readyAt == nil, clock.now() < settle {
+            try await clock.sleep(seconds: 1)
+            await followPods()
+        }
+        return ActionOutcome(faultLandedAt: landed, readyAt: rescheduling.map(\.readyAt) ?? ready,
+                             message: "\(fault == .stop ? "stopped" : "cut off") node \(node) for \(spec.duration) (verified: no lease renewal for \(Int(Self.silenceSeconds))s\(watch.sawNotReady ? ", then NotReady" : "")), then \(fault == .stop ? "started" : "healed") it; Ready again \(formatSeconds(max(0, ready - start - spec.duration.seconds))) later"
+                                + (rescheduling.map { "; " + $0.summary(since: start) } ?? ""))
     }
 
     /// The named node, or the faultable node carrying most ready pods of the target.
     func chooseNode(_ context: ActionContext, _ faults: any NodeFaults, _ fault: NodeFault) async throws -> String {
         switch spec.node {
         case .name(let name):
-            guard (try? await context.kube.get(Self.nodes, name: name)) != nil else {
+            guard (try? await context.kube.get(ResourceType.nodes, name: name, as: NodeView.self)) != nil else {
                 throw LabrunError(id: ErrorID.actionNoTarget, message: "nodeFault found no node named \(name) in the cluster.")
             }
             return name
@@ -106,7 +132,6 @@ struct NodeFaultExecutor: ActionExecutor {
         }
     }
 
-    static let nodes = ResourceType(group: "", version: "v1", plural: "nodes", kind: "Node", namespaced: false)
     static let leases = ResourceType(group: "coordination.k8s.io", version: "v1", plural: "leases", kind: "Lease", namespaced: true)
 
     static func unsupported(_ why: String) -> LabrunError {
@@ -122,12 +147,6 @@ struct NodeFaultExecutor: ActionExecutor {
         var sawNotReady = false
 
         struct LeaseView: Decodable, Sendable { struct Spec: Decodable, Sendable { var renewTime: String? }; var spec: Spec? }
-        struct NodeView: Decodable, Sendable {
-            struct Condition: Decodable, Sendable { var type: String; var status: String }
-            struct Status: Decodable, Sendable { var conditions: [Condition]? }
-            var status: Status?
-            var ready: String { status?.conditions?.first { $0.type == "Ready" }?.status ?? "Unknown" }
-        }
 
         func renewTime(_ context: ActionContext) async throws -> String? {
             let lease = try await context.kube.get(NodeFaultExecutor.leases, name: node, namespace: "kube-node-lease", as: LeaseView.self)
@@ -136,7 +155,7 @@ struct NodeFaultExecutor: ActionExecutor {
 
         /// Reads the node's Ready condition and puts a change on the timeline.
         mutating func recordReadiness(_ context: ActionContext) async throws {
-            guard let view = try? await context.kube.get(NodeFaultExecutor.nodes, name: node, as: NodeView.self) else { return }
+            guard let view = try? await context.kube.get(ResourceType.nodes, name: node, as: NodeView.self) else { return }
             let now = view.ready
             if let ready, ready != now {
                 context.run.timeline.record(.pod, "node/\(node)", now == "True" ? "Ready" : "NotReady (Ready: \(now))")
@@ -146,11 +165,12 @@ struct NodeFaultExecutor: ActionExecutor {
         }
 
         /// The run-clock time the node is Ready again, or nil after `timeout`.
-        mutating func untilReady(_ context: ActionContext, timeout: Double) async throws -> Double? {
+        mutating func untilReady(_ context: ActionContext, timeout: Double, each poll: () async -> Void) async throws -> Double? {
             let clock = context.run.clock
             let deadline = clock.now() + timeout
             while clock.now() < deadline {
                 try await recordReadiness(context)
+                await poll()
                 if ready == "True" { return clock.now() }
                 try await clock.sleep(seconds: 1)
             }

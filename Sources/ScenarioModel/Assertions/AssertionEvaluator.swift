@@ -64,7 +64,13 @@ public enum AssertionEvaluator {
             let nextStep = observed.steps.map(\.start).filter { $0 > fault }.min()
             let measured = RecoveryEvaluator.measure(spec.measure, faultAt: fault, readyAt: observed.readyAt[spec.after],
                                                      records: observed.records, until: nextStep)
-            return RecoveryEvaluator.evaluate(spec, measured: measured, name: name)
+            var result = RecoveryEvaluator.evaluate(spec, measured: measured, name: name)
+            if measured == nil {
+                // What the step's actions saw explains it (a node fault: whether the pods were rescheduled).
+                let step = observed.steps.first { $0.name == spec.after }
+                result.details += (step?.operations ?? []).filter { $0.block == "try" }.compactMap { $0.message.map { "step \(spec.after): \($0)" } }
+            }
+            return result
         }
     }
 

@@ -19,10 +19,11 @@ struct NodeFaultExecutorTests {
 
     /// backend-a and backend-b on the extra node, backend-c on node 1; the lease answers `renewals`
     /// in turn, the node `ready` in turn (the last repeating).
-    func fixture(renewals: [String], ready: [String], podsOn: [String] = ["labrun-bare-2", "labrun-bare-2", "labrun-bare"]) -> ExecutorFixture {
+    func fixture(renewals: [String], ready: [String], podsOn: [String] = ["labrun-bare-2", "labrun-bare-2", "labrun-bare"],
+                 podAnswers: [HTTPResponse]? = nil) -> ExecutorFixture {
         var cluster = ExecutorFixture(api: [
             "GET \(K.deployments)/backend": [K.answer(K.workload("backend"))],
-            "GET \(K.pods)": [K.answer(K.list(podsOn.enumerated().map { K.pod("backend-\($0.offset)", node: $0.element) }))],
+            "GET \(K.pods)": podAnswers ?? [K.answer(K.list(podsOn.enumerated().map { K.pod("backend-\($0.offset)", node: $0.element) }))],
             "GET \(Self.lease)": renewals.map(Self.leaseAnswer),
             "GET \(Self.node)": ready.map(Self.nodeAnswer),
         ])
@@ -39,12 +40,34 @@ struct NodeFaultExecutorTests {
         let outcome = try await cluster.perform(stop())
         #expect(cluster.runner.commandLines == ["node stop labrun-bare-2", "node start labrun-bare-2"])
         #expect(outcome.faultLandedAt == 0)
-        #expect(try #require(outcome.readyAt) > 30)
+        // The pods never left the node (the fixture's pods stay as they were): not rescheduled, so no replicasReady.
+        #expect(outcome.readyAt == nil)
         #expect(outcome.message?.contains("verified: no lease renewal for 15s, then NotReady") == true)
+        #expect(outcome.message?.contains("backend's 2 pod(s) on labrun-bare-2 while the node was away (evicted: never") == true)
         #expect(cluster.timeline.contains("node/labrun-bare-2: no lease renewal for 15s: the node is gone for the control plane"))
         #expect(cluster.timeline.contains("node/labrun-bare-2: NotReady (Ready: Unknown)"))
         #expect(cluster.timeline.last == "node/labrun-bare-2: Ready again")
         #expect(cluster.run.cleanup.names.isEmpty, "the start is no longer pending once done")
+    }
+
+    /// Kubernetes' view: the pods on the lost node evicted and replaced on node 1 while it is away; the
+    /// moment the replacements are Ready is the step's replicasReady, and the timeline has each moment.
+    @Test func podsReplacedElsewhereWhileTheNodeIsAwayAreTheStepsReadyTime() async throws {
+        let initial = K.list([K.pod("backend-0", node: "labrun-bare-2"), K.pod("backend-1", node: "labrun-bare-2"), K.pod("backend-2", node: "labrun-bare")])
+        let evicted = [K.pod("backend-0", ready: false, deleting: true, node: "labrun-bare-2"),
+                       K.pod("backend-1", ready: false, deleting: true, node: "labrun-bare-2"), K.pod("backend-2", node: "labrun-bare")]
+        let replaced = K.list(evicted + [K.pod("backend-3", node: "labrun-bare"), K.pod("backend-4", node: "labrun-bare")])
+        // Chosen, counted before the fault, then seen once a second: unchanged for 10 polls, replaced from then on.
+        let cluster = fixture(renewals: ["10:00:00"], ready: ["True", "True"] + Array(repeating: "Unknown", count: 35) + ["True"],
+                              podAnswers: Array(repeating: K.answer(initial), count: 12) + [K.answer(replaced)])
+        let outcome = try await cluster.perform(stop())
+        let ready = try #require(outcome.readyAt)
+        #expect(ready > 9 && ready < 30, "replaced while the node was away (\(ready))")
+        #expect(outcome.message?.contains("backend's 2 pod(s) on labrun-bare-2 evicted") == true)
+        #expect(outcome.message?.contains("3 ready again without the node") == true)
+        #expect(cluster.timeline.contains("node/labrun-bare-2: pods of backend on labrun-bare-2 evicted"))
+        #expect(cluster.timeline.contains("node/labrun-bare-2: replacement backend-3 of backend scheduled on labrun-bare"))
+        #expect(cluster.timeline.contains("node/labrun-bare-2: backend has 3 ready pod(s) again without labrun-bare-2"))
     }
 
     @Test func aLeaseStillRenewedMeansTheFaultDidNotLandAndTheNodeIsBroughtBack() async throws {
