@@ -3,11 +3,13 @@
 # For each Pending PVC of that class it makes a directory under VOLUME_DIR and a hostPath
 # PersistentVolume pre-bound to the claim; for each Released PV it provisioned it deletes the PV and
 # its directory. Woken by `kubectl --watch` on PVCs and PVs, with a full pass every 30 s.
-# Usage: hostpath-provisioner.sh KUBECTL KUBECONFIG VOLUME_DIR
+# The directories are on node 1's disk (this host), so each PV carries node affinity to NODE, as a
+# local volume does: a pod with a claim runs on node 1, and a node fault never takes its data away.
+# Usage: hostpath-provisioner.sh KUBECTL KUBECONFIG VOLUME_DIR NODE
 set -euo pipefail
 
-[[ $# -eq 3 ]] || { echo "usage: $0 KUBECTL KUBECONFIG VOLUME_DIR" >&2; exit 2; }
-kubectl=$1 kubeconfig=$2 volumes=$3
+[[ $# -eq 4 ]] || { echo "usage: $0 KUBECTL KUBECONFIG VOLUME_DIR NODE" >&2; exit 2; }
+kubectl=$1 kubeconfig=$2 volumes=$3 node=$4
 # kubectl's discovery cache goes next to the kubeconfig, never into ~/.kube.
 kcache=$(dirname "$kubeconfig")/../kubectl-cache
 class=labrun-hostpath
@@ -49,6 +51,11 @@ spec:
 $modes_yaml  hostPath:
     path: $dir
     type: Directory
+  nodeAffinity:
+    required:
+      nodeSelectorTerms:
+        - matchExpressions:
+            - {key: kubernetes.io/hostname, operator: In, values: [$node]}
   claimRef:
     apiVersion: v1
     kind: PersistentVolumeClaim
