@@ -14,6 +14,8 @@
 #   cluster bare cluster up, then manifests + chart validated by the API server, the stack deployed,
 #           the Swift client tests, then the end-to-end scenarios side by side (LABRUN_E2E_PARALLEL,
 #           default 3) against it; cluster down at the end
+#   nodes   the bare cluster with two nodes, then the scenarios that fault a node (they need two and are
+#           skipped in "cluster") and their broken stacks, one at a time; cluster down at the end
 #   user    a normal user (not root, in the docker group) builds labrun and the images and runs
 #           `labrun up --provider existing` and two scenarios against the bare cluster
 # Each suite ends with an "N passed, N failed" line; the last line sums them.
@@ -22,8 +24,8 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$here" || exit 2
 
-all_suites=(swift fuzz stack bare cluster user)
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
+all_suites=(swift fuzz stack bare cluster nodes user)
+usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; }
 case "${1:-}" in -h|--help) usage; exit 0 ;; esac
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=("${all_suites[@]}")
@@ -90,7 +92,7 @@ swift_suite() {
 cluster_suite() {
   local rc=0 kubeconfig=/var/lib/labrun/bare/admin.kubeconfig
   trap 'cluster/bare/down >/dev/null 2>&1 || true' RETURN
-  cluster/bare/up || { echo "cluster: bare cluster did not come up"; echo "0 passed, 1 failed"; return 1; }
+  cluster/bare/up --nodes 1 || { echo "cluster: bare cluster did not come up"; echo "0 passed, 1 failed"; return 1; }
   local p=0 f=0 line
   local klog; klog=$(mktemp)
   LABRUN_REQUIRE_CLUSTER=1 kubernetes/test/run.sh 2>&1 | tee "$klog" || rc=1
@@ -123,10 +125,24 @@ cluster_suite() {
   [ "$f" -eq 0 ] && return "$rc" || return 1
 }
 
+# The scenarios that fault a node (a `nodeFault`: they need a second node and skip on one), with their
+# broken stacks, on the bare cluster brought up with two nodes. They run alone (exclusive), so one at a time.
+nodes_suite() {
+  local names
+  names=$(grep -l 'nodeFault:' scenarios/*.yaml | xargs -n1 basename | sed 's/\.yaml$//' | paste -sd, -)
+  [ -n "$names" ] || { echo "nodes: no scenario faults a node"; echo "0 passed, 0 failed"; return 0; }
+  trap 'cluster/bare/down >/dev/null 2>&1 || true' RETURN
+  cluster/bare/up --nodes 2 || { echo "nodes: the bare cluster with two nodes did not come up"; echo "0 passed, 1 failed"; return 1; }
+  ./labrun build --stack stack/labrun.yaml || { echo "nodes: building the stack's images failed"; echo "0 passed, 1 failed"; return 1; }
+  echo "nodes: $names"
+  LABRUN_TEST_KUBECONFIG=/var/lib/labrun/bare/admin.kubeconfig LABRUN_E2E=1 LABRUN_PROVIDER=bare LABRUN_REQUIRE_INTEGRATION=1 \
+    LABRUN_E2E_NODES=2 LABRUN_E2E_SCENARIOS=$names swift_suite --parallel --filter 'IntegrationTests\.EndToEndScenario'
+}
+
 # The developer's machine: scripts/test-as-user.sh against the bare cluster, which comes up for it.
 user_suite() {
   trap 'cluster/bare/down >/dev/null 2>&1 || true' RETURN
-  cluster/bare/up >/dev/null || { echo "user: bare cluster did not come up"; echo "0 passed, 1 failed"; return 1; }
+  cluster/bare/up --nodes 1 >/dev/null || { echo "user: bare cluster did not come up"; echo "0 passed, 1 failed"; return 1; }
   scripts/test-as-user.sh
 }
 
@@ -137,6 +153,7 @@ for s in "${suites[@]}"; do
     stack)   run_suite stack stack/test.sh ;;
     bare)    run_suite bare cluster/bare/test/smoke.sh ;;
     cluster) run_suite cluster cluster_suite ;;
+    nodes)   run_suite nodes nodes_suite ;;
     user)    run_suite user user_suite ;;
   esac
 done

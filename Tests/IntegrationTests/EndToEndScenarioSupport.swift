@@ -62,6 +62,16 @@ enum EndToEndScenario {
         }
     }
 
+    /// How many nodes the cluster under test has (`LABRUN_E2E_NODES`, default 1): a scenario that needs
+    /// more (`Scenario.minimumNodes`) is skipped and says so.
+    static var nodes: Int { environment["LABRUN_E2E_NODES"].flatMap { Int($0) } ?? 1 }
+
+    /// The nodes scenario `name` needs, from its file.
+    static func minimumNodes(_ name: String) throws -> Int {
+        let directory = environment["LABRUN_E2E_SCENARIO_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? projectRoot() + "/scenarios"
+        return try ScenarioCatalog(directory: directory, stack: stack(root: projectRoot())).select(names: [name]).map(\.minimumNodes).max() ?? 1
+    }
+
     /// The asynchronous part: true to go on. Otherwise prints why, and either cancels the test (shown
     /// as skipped, never as passed) or — under `LABRUN_REQUIRE_INTEGRATION=1` — records a failure.
     static func shouldRun(_ name: String) async throws -> Bool {
@@ -71,6 +81,11 @@ enum EndToEndScenario {
         } else if !selected(name) {
             FileHandle.standardError.write(Data("end-to-end scenario \(name) skipped: not in LABRUN_E2E_SCENARIOS\n".utf8))
             try Test.cancel("not in LABRUN_E2E_SCENARIOS")
+        } else if let needed = try? minimumNodes(name), needed > nodes {
+            // Not a failure even when integration is required: CI runs it in its own suite on a cluster of that size.
+            let why = "needs \(needed) nodes and LABRUN_E2E_NODES is \(nodes) (CI's nodes suite runs it on `cluster/bare/up --nodes \(needed)`)"
+            FileHandle.standardError.write(Data("end-to-end scenario \(name) skipped: \(why)\n".utf8))
+            try Test.cancel(Comment(rawValue: why))
         } else {
             reason = await clusterUnavailableReason()
         }
