@@ -41,12 +41,14 @@ import ScenarioModel
     func dnsOutage() async throws { try await expectPass("dns-outage") }
     @Test(.enabled(if: EndToEndScenario.enabled("node-failure"), EndToEndScenario.skipComment), .timeLimit(.minutes(60)))
     func nodeFailure() async throws { try await expectPass("node-failure") }
+    @Test(.enabled(if: EndToEndScenario.enabled("node-drain"), EndToEndScenario.skipComment), .timeLimit(.minutes(60)))
+    func nodeDrain() async throws { try await expectPass("node-drain") }
 
     /// Every scenario file has a test above (a new file needs one).
     @Test func everyScenarioFileHasATest() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: EndToEndScenario.projectRoot() + "/scenarios")
             .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
         #expect(names == ["chaos-bad-rollout", "chaos-network-partition", "chaos-pod-kill", "chaos-rolling-update", "chat-pod-kill", "chat-rolling-update", "cluster-restart", "db-persistence-restart", "dns-outage", "model-provider-outage",
-                          "node-failure", "postgres-freeze", "scale-out-under-load", "user-isolation-under-load"])
+                          "node-drain", "node-failure", "postgres-freeze", "scale-out-under-load", "user-isolation-under-load"])
     }
 }

@@ -128,7 +128,7 @@ import Testing
     @Test func aNodeFaultIsLongEnoughToVerifyAndNamesItsNodeOneWay() {
         let step = { (body: String) in Self.header + "steps:\n  - name: a\n    action:\n      nodeFault: " + body + "\n" }
         #expect(errors(step("{mode: stop, nodeOf: {workload: backend}, duration: 10s}"))
-                == ["scenarios/x.yaml:9:70: steps[0].action.nodeFault.duration: must be at least 20s: the fault is verified by the node's lease renewals (every 10s) stopping"])
+                == ["scenarios/x.yaml:9:70: steps[0].action.nodeFault.duration: must be at least 20s: a stop or cut is verified by the node's lease renewals (every 10s) stopping, and a drain waits for its pods to go"])
         #expect(errors(step("{mode: freeze, node: n2, duration: 30s}")).first?.contains("nodeFault.mode") == true)
         #expect(errors(step("{mode: cut, node: n2, nodeOf: {workload: backend}, duration: 30s}")).count == 1)
         #expect(errors(step("{mode: cut, duration: 30s}")).count == 1)

@@ -57,6 +57,8 @@ import Testing
             mode: .stop, node: .nodeOf(.workload("postgres")), duration: .seconds(60))))
         #expect(scenario.step(named: "partition")?.tryOperations.first?.action == .nodeFault(NodeFaultAction(
             mode: .cut, node: .name("labrun-bare-2"), duration: .seconds(20))))
+        #expect(scenario.step(named: "maintenance")?.tryOperations.first?.action == .nodeFault(NodeFaultAction(
+            mode: .drain, node: .nodeOf(.workload("backend")), duration: .seconds(60))))
         guard case .http(let write)? = scenario.step(named: "write")?.tryOperations.first?.action else {
             Issue.record("write is not an http action"); return
         }

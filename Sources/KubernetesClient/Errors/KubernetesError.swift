@@ -99,6 +99,8 @@ extension LabrunError {
     public var isForbidden: Bool { kubernetesReason == .forbidden }
     /// The API server said Unauthorized (401).
     public var isUnauthorized: Bool { kubernetesReason == .unauthorized }
+    /// The API server said TooManyRequests (429): rate limited, or an eviction a PodDisruptionBudget forbids now.
+    public var isTooManyRequests: Bool { kubernetesReason == .tooManyRequests }
     /// The API server said Invalid (422).
     public var isInvalid: Bool { kubernetesReason == .invalid }
     /// The resource version is gone (410 Gone / Expired).

@@ -65,6 +65,9 @@ public struct NodeFaultAction: Sendable, Hashable, Codable {
         case stop
         /// A partition: every packet to or from the node is dropped; `heal` after the duration.
         case cut
+        /// Planned maintenance: cordoned and its pods evicted through the API (PodDisruptionBudgets
+        /// honoured); uncordoned after the duration.
+        case drain
     }
     public enum NodeTarget: Sendable, Hashable, Codable, CustomStringConvertible {
         case name(String)

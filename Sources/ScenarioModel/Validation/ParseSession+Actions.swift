@@ -101,7 +101,7 @@ extension ParseSession {
         default: break
         }
         if let duration, duration.seconds < Double(NodeFaultAction.minimumSeconds) {
-            fields.error("must be at least \(NodeFaultAction.minimumSeconds)s: the fault is verified by the node's lease renewals (every 10s) stopping", at: "duration")
+            fields.error("must be at least \(NodeFaultAction.minimumSeconds)s: a stop or cut is verified by the node's lease renewals (every 10s) stopping, and a drain waits for its pods to go", at: "duration")
             return nil
         }
         guard let mode, let duration, let node else { return nil }

@@ -70,6 +70,66 @@ struct NodeFaultExecutorTests {
         #expect(cluster.timeline.contains("node/labrun-bare-2: backend has 3 ready pod(s) again without labrun-bare-2"))
     }
 
+    /// A drain through the API: cordoned (read back), each pod on the node evicted, one refused by a
+    /// PodDisruptionBudget (429) asked again the next second, drained once none is left, uncordoned
+    /// after the duration; no provider command at all.
+    @Test func aDrainCordonsEvictsThroughTheBudgetAndUncordons() async throws {
+        // A list across namespaces names each pod's namespace.
+        func onNode(_ pods: [JSONValue]) -> HTTPResponse {
+            K.answer(K.list(pods.map { pod in
+                guard case .object(var object) = pod, case .object(var metadata)? = object["metadata"] else { return pod }
+                metadata["namespace"] = "lab"
+                object["metadata"] = .object(metadata)
+                return .object(object)
+            }))
+        }
+        let b0 = K.pod("backend-0", node: "labrun-bare-2"), b1 = K.pod("backend-1", node: "labrun-bare-2")
+        let b0Leaving = K.pod("backend-0", ready: false, deleting: true, node: "labrun-bare-2")
+        let b1Leaving = K.pod("backend-1", ready: false, deleting: true, node: "labrun-bare-2")
+        var cluster = fixture(renewals: ["x"], ready: ["True"])
+        let tooMany = HTTPResponse.json(429, #"{"kind":"Status","status":"Failure","reason":"TooManyRequests","code":429,"message":"Cannot evict pod as it would violate the pod's disruption budget."}"#)
+        let cordoned = K.answer(["metadata": ["name": "labrun-bare-2"], "spec": ["unschedulable": true]])
+        cluster.api = FakeHTTPTransport(HTTPRouteScript([
+            "GET \(K.deployments)/backend": [K.answer(K.workload("backend"))],
+            "GET \(K.pods)": [K.answer(K.list([b0, b1, K.pod("backend-2", node: "labrun-bare")]))],
+            "PATCH \(Self.node)": [cordoned],
+            "GET \(Self.node)": [cordoned],
+            "GET /api/v1/pods": [onNode([b0, b1]), onNode([b0Leaving, b1]), onNode([b1Leaving]), onNode([])],
+            "POST \(K.pods)/backend-0/eviction": [K.answer([:], status: 201)],
+            "POST \(K.pods)/backend-1/eviction": [tooMany, K.answer([:], status: 201)],
+        ]))
+        let drain = Action.nodeFault(NodeFaultAction(mode: .drain, node: .nodeOf(.workload("backend")), duration: .seconds(30)))
+        let outcome = try await cluster.perform(drain)
+        #expect(cluster.runner.commandLines.isEmpty, "a drain is API calls only")
+        let patches = cluster.api.requests.filter { $0.method == .patch }.compactMap { $0.body.flatMap { String(data: $0, encoding: .utf8) } }
+        #expect(patches == [#"{"spec":{"unschedulable":true}}"#, #"{"spec":{"unschedulable":false}}"#])
+        #expect(cluster.paths(.post) == ["/api/v1/namespaces/lab/pods/backend-0/eviction", "/api/v1/namespaces/lab/pods/backend-1/eviction",
+                                         "/api/v1/namespaces/lab/pods/backend-1/eviction"])
+        #expect(cluster.paths(.get).contains("/api/v1/pods?fieldSelector=spec.nodeName%3Dlabrun-bare-2"))
+        #expect(outcome.faultLandedAt == 0)
+        #expect(outcome.message?.hasPrefix("drained node labrun-bare-2: cordoned, 2 pod(s) evicted (1 refusal(s) by a PodDisruptionBudget of lab/backend-1), empty 3.0s after the cordon; uncordoned after 30s") == true,
+                "\(outcome.message ?? "")")
+        #expect(cluster.timeline.contains("node/labrun-bare-2: eviction of lab/backend-1 refused by a PodDisruptionBudget: asked again each second"))
+        #expect(cluster.timeline.contains("node/labrun-bare-2: uncordoned"))
+        #expect(cluster.run.cleanup.names.isEmpty, "the uncordon is no longer pending once done")
+    }
+
+    /// DaemonSet pods and static pods stay, as with `kubectl drain --ignore-daemonsets`.
+    @Test func aDrainLeavesDaemonSetAndStaticPods() throws {
+        func pod(_ extra: [String: JSONValue]) throws -> Pod {
+            var object = K.pod("p", node: "n")
+            if case .object(var metadata)? = object["metadata"] {
+                for (key, value) in extra { metadata[key] = value }
+                object = ["metadata": .object(metadata), "spec": object["spec"] ?? [:], "status": object["status"] ?? [:]]
+            }
+            return try object.decode(Pod.self)
+        }
+        #expect(NodeFaultExecutor.evictable(try pod([:])))
+        #expect(!NodeFaultExecutor.evictable(try pod(["ownerReferences": [["kind": "DaemonSet", "name": "proxy"]]])))
+        #expect(!NodeFaultExecutor.evictable(try pod(["annotations": ["kubernetes.io/config.mirror": "abc"]])))
+        #expect(NodeFaultExecutor.evictable(try pod(["ownerReferences": [["kind": "ReplicaSet", "name": "backend-1"]]])))
+    }
+
     @Test func aLeaseStillRenewedMeansTheFaultDidNotLandAndTheNodeIsBroughtBack() async throws {
         let cluster = fixture(renewals: (0..<60).map { "10:00:\($0)" }, ready: ["True"])
         let error = await #expect(throws: LabrunError.self) { try await cluster.perform(stop(20)) }
