@@ -67,7 +67,7 @@ section cgroups
 find /sys/fs/cgroup -maxdepth 3 -type d \( -name 'kubepods*' -o -name 'pod[0-9a-f]*' -o -name '*labrun*' \) 2>/dev/null | sort
 
 section sysctls
-sysctl -a 2>/dev/null | grep -E '^(vm\.|kernel\.panic|kernel\.keys\.|net\.ipv4\.ip_forward|net\.ipv4\.conf\.(all|default)\.|net\.bridge\.|net\.netfilter\.nf_conntrack_(max|tcp_timeout_established|tcp_timeout_close_wait) |net\.core\.somaxconn)' \
+sysctl -a 2>/dev/null | grep -E '^(vm\.|kernel\.panic|kernel\.keys\.|net\.ipv4\.ip_forward|net\.ipv4\.conf\.(all|default)\.|net\.bridge\.|net\.netfilter\.nf_conntrack_(max|tcp_timeout_established|tcp_timeout_close_wait|tcp_timeout_syn_sent) |net\.core\.somaxconn)' \
   | grep -v -E '^vm\.(stat_|nr_|drop_caches)' | sort
 
 section listeners
