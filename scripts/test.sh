@@ -8,7 +8,7 @@
 #   swift   Swift unit tests and integration tests on a real PostgreSQL (the Kubernetes ones say
 #           they are skipped for want of a cluster and run in "cluster")
 #   fuzz    the scenario, stack-file and kubeconfig parsers under libFuzzer, LABRUN_FUZZ_SECONDS
-#           (default 60) each, after a release build with the sanitizers (scripts/fuzz.sh)
+#           (default 30) each, after a release build with the sanitizers (scripts/fuzz.sh)
 #   stack   todo backend pytest on a real PostgreSQL, images, compose smoke test, browser test
 #   bare    the bare cluster: up, conformance-style smoke test, down, host left as found
 #   cluster bare cluster up, then manifests + chart validated by the API server, the stack deployed,
@@ -156,7 +156,7 @@ user_suite() {
 for s in "${suites[@]}"; do
   case $s in
     swift)   run_suite swift swift_suite ;;
-    fuzz)    run_suite fuzz scripts/fuzz.sh all "${LABRUN_FUZZ_SECONDS:-60}" ;;
+    fuzz)    run_suite fuzz scripts/fuzz.sh all "${LABRUN_FUZZ_SECONDS:-30}" ;;
     stack)   run_suite stack stack/test.sh ;;
     bare)    run_suite bare cluster/bare/test/smoke.sh ;;
     cluster) run_suite cluster cluster_suite ;;
