@@ -11,6 +11,8 @@ public struct ScenarioCatalog: Sendable {
         public var description: String
         public var labels: [String: String]
         public var timeout: ScenarioDuration
+        /// The Ready nodes it needs (`Scenario.minimumNodes`); more than 1 is shown.
+        public var minimumNodes: Int = 1
     }
 
     public let directory: String
@@ -29,7 +31,7 @@ public struct ScenarioCatalog: Sendable {
 
     public var entries: [Entry] {
         scenarios.map { Entry(name: $0.name, description: $0.metadata.description, labels: $0.metadata.labels,
-                              timeout: $0.metadata.timeout) }
+                              timeout: $0.metadata.timeout, minimumNodes: $0.minimumNodes) }
     }
 
     /// The scenarios named (in the order given) that carry every label in `labels`; all when no
@@ -58,7 +60,7 @@ public struct ScenarioCatalog: Sendable {
         return entries.map { entry in
             let labels = entry.labels.keys.sorted().map { "\($0)=\(entry.labels[$0] ?? "")" }.joined(separator: ",")
             return entry.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + entry.description
-                + (labels.isEmpty ? "" : "  [\(labels)]")
+                + (labels.isEmpty ? "" : "  [\(labels)]") + (entry.minimumNodes > 1 ? "  (needs \(entry.minimumNodes) nodes)" : "")
         }.joined(separator: "\n")
     }
 

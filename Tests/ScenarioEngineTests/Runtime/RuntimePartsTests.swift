@@ -213,6 +213,7 @@ import Testing
             #expect(error.advice?.contains("chaos-pod-kill") == true)
         }
         #expect(catalog.table.contains("chaos-pod-kill"))
+        #expect(!catalog.table.contains("needs"), "a scenario without a node fault needs one node and says nothing")
     }
 
     @Test func theRealCatalogLoads() throws {
@@ -220,6 +221,10 @@ import Testing
             .deletingLastPathComponent().deletingLastPathComponent().path
         let catalog = try ScenarioCatalog(directory: root + "/scenarios", stack: TestStacks.todo)
         #expect(catalog.entries.map(\.name).contains("chaos-pod-kill"))
+        // `labrun list` says which scenarios need a second node (they are skipped on one).
+        let needingTwo = catalog.entries.filter { $0.minimumNodes == 2 }.map(\.name)
+        #expect(needingTwo == ["node-drain", "node-failure"])
+        #expect(catalog.table.split(separator: "\n").filter { $0.hasSuffix("(needs 2 nodes)") }.count == 2)
     }
 
     @Test func operationsSeeTheirDeadlineAndNestedOnesNeverOutliveTheOuter() async throws {
