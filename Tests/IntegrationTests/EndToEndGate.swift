@@ -14,51 +14,49 @@ actor EndToEndGate {
                                             .map { max(1, $0) } ?? ScenarioSuite.defaultParallel)
 
     let width: Int
-    private var running = 0
-    private var exclusiveRunning = false
-    private var queue: [(exclusive: Bool, turn: CheckedContinuation<Void, Never>)] = []
+    /// Slots taken by the tests running now.
+    private var used = 0
+    private var queue: [(slots: Int, turn: CheckedContinuation<Void, Never>)] = []
 
     init(width: Int) { self.width = width }
 
     /// Runs `body` when its turn comes in the shared gate.
-    static func run<T: Sendable>(exclusive: Bool, _ body: () async throws -> T) async throws -> T {
-        try await shared.run(exclusive: exclusive, body)
+    static func run<T: Sendable>(exclusive: Bool, slots: Int = 1, _ body: () async throws -> T) async throws -> T {
+        try await shared.run(exclusive: exclusive, slots: slots, body)
     }
 
-    /// Runs `body` when its turn comes: alone when `exclusive`, else beside at most `width - 1` others.
-    nonisolated func run<T: Sendable>(exclusive: Bool, _ body: () async throws -> T) async throws -> T {
-        await enter(exclusive: exclusive)
+    /// Runs `body` when its turn comes: alone when `exclusive`, else taking `slots` of the `width`
+    /// (a scenario's `metadata.slots`; at most the width) beside others.
+    nonisolated func run<T: Sendable>(exclusive: Bool, slots: Int = 1, _ body: () async throws -> T) async throws -> T {
+        let taken = exclusive ? width : min(max(1, slots), width)
+        await enter(slots: taken)
         do {
             let value = try await body()
-            await leave(exclusive: exclusive)
+            await leave(slots: taken)
             return value
         } catch {
-            await leave(exclusive: exclusive)
+            await leave(slots: taken)
             throw error
         }
     }
 
-    private func enter(exclusive: Bool) async {
+    private func enter(slots: Int) async {
         await withCheckedContinuation { turn in
-            queue.append((exclusive, turn))
+            queue.append((slots, turn))
             admit()
         }
     }
 
-    private func leave(exclusive: Bool) {
-        running -= 1
-        if exclusive { exclusiveRunning = false }
+    private func leave(slots: Int) {
+        used -= slots
         admit()
     }
 
     /// Admits waiting tests from the front of the queue while the first of them fits.
     private func admit() {
-        while let next = queue.first {
-            let fits = next.exclusive ? running == 0 : !exclusiveRunning && running < width
-            guard fits else { return }
+        while let next = queue.first, used + next.slots <= width {
             queue.removeFirst()
-            running += 1
-            if next.exclusive { exclusiveRunning = true }
+            used += next.slots
             next.turn.resume()
         }
     }

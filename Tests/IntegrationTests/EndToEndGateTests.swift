@@ -35,6 +35,29 @@ import Testing
         #expect(seen.contains { $0.count == 2 }, "two shared tests never ran side by side: \(seen)")
     }
 
+    /// A test taking two of three slots never runs beside another taking two.
+    @Test func twoSlotTestsNeverRunSideBySide() async throws {
+        let gate = EndToEndGate(width: 3)
+        let occupancy = Occupancy()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<9 {
+                let heavy = index % 3 == 0
+                group.addTask {
+                    try await gate.run(exclusive: false, slots: heavy ? 2 : 1) {
+                        await occupancy.enter(heavy)
+                        try await Task.sleep(for: .milliseconds(20))
+                        await occupancy.leave(heavy)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let seen = await occupancy.seen
+        #expect(seen.allSatisfy { $0.filter { $0 }.count <= 1 }, "two heavy tests side by side: \(seen)")
+        #expect(seen.allSatisfy { $0.count + $0.filter { $0 }.count <= 3 }, "more slots taken than the width: \(seen)")
+        #expect(seen.contains { $0.contains(true) && $0.count == 2 }, "a heavy test never had a light one beside it: \(seen)")
+    }
+
     @Test func aFailingTestGivesItsTurnBack() async throws {
         struct Boom: Error {}
         let gate = EndToEndGate(width: 1)

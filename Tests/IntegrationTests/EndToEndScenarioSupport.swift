@@ -131,8 +131,9 @@ enum EndToEndScenario {
         })
         let directory = stackPath == nil ? environment["LABRUN_E2E_SCENARIO_DIR"].flatMap { $0.isEmpty ? nil : $0 } : nil
         let suite = ScenarioSuite(session: session, options: runOptions, directory: directory)
-        let exclusive = try suite.catalog().select(names: [name]).contains(where: \.isExclusive)
-        let results = try await EndToEndGate.run(exclusive: exclusive) { try await suite.run(names: [name]) }
+        let selected = try suite.catalog().select(names: [name])
+        let results = try await EndToEndGate.run(exclusive: selected.contains(where: \.isExclusive),
+                                                 slots: selected.map(\.metadata.slots).max() ?? 1) { try await suite.run(names: [name]) }
         let paths = try ReportWriter(directory: URL(fileURLWithPath: reports)).write(results)
         console.info("reports: \(paths.html.path), \(paths.junit.path)")
         guard let result = results.first else { throw LabrunError(id: "E2E_NO_RESULT", message: "no result for \(name)") }

@@ -118,6 +118,9 @@ struct SuitePlan: Sendable {
         self.repeats = max(1, repeats)
     }
 
+    /// The slots `scenario` takes: its `metadata.slots`, at most the suite's width (so it can run at all).
+    func slots(_ scenario: Scenario) -> Int { min(max(1, scenario.metadata.slots), width) }
+
     /// The run numbers of each scenario: nil for a single run (results read as before), else 1…N.
     var attempts: [Int?] { repeats == 1 ? [nil] : (1...repeats).map { $0 } }
 
@@ -141,16 +144,19 @@ struct SuitePlan: Sendable {
         }
         await withTaskGroup(of: (String, Int?, ScenarioResult).self) { group in
             var pending = attempts.flatMap { attempt in shared.map { ($0, attempt) } }
-            var busy: Set<String> = []
+            var busy: [String: Int] = [:]   // running scenario → the slots it takes
             while true {
-                while busy.count < width, !Task.isCancelled, !stop.isSet,
-                      let index = pending.firstIndex(where: { !busy.contains($0.0.name) }) {
+                // The first waiting run that fits, in order: a scenario taking 2 slots waits for them
+                // while single-slot ones behind it may start.
+                while !Task.isCancelled, !stop.isSet,
+                      let index = pending.firstIndex(where: { busy[$0.0.name] == nil
+                                                              && busy.values.reduce(0, +) + slots($0.0) <= width }) {
                     let (next, attempt) = pending.remove(at: index)
-                    busy.insert(next.name)
+                    busy[next.name] = slots(next)
                     group.addTask { (next.name, attempt, await body(next, attempt)) }
                 }
                 guard let (name, attempt, result) = await group.next() else { break }
-                busy.remove(name)
+                busy[name] = nil
                 keep(name, attempt, result)
             }
         }

@@ -44,7 +44,7 @@ final class ParseSession {
     }
 
     func metadata(_ value: Located, expectedName: String?) -> ScenarioMetadata? {
-        guard let fields = reader.fields(value, allowed: ["name", "description", "labels", "timeout", "exclusive", "regressionPercent"],
+        guard let fields = reader.fields(value, allowed: ["name", "description", "labels", "timeout", "exclusive", "slots", "regressionPercent"],
                                          required: ["name", "description"]) else { return nil }
         let name = fields.string("name", pattern: .dnsLabel)
         if let name, let expectedName, name != expectedName, let at = fields.value("name") {
@@ -55,12 +55,13 @@ final class ParseSession {
         let labels = fields.has("labels") ? fields.value("labels").flatMap(reader.labels) : [:]
         let timeout = fields.has("timeout") ? fields.duration("timeout") : ScenarioMetadata.defaultTimeout
         let exclusive = fields.has("exclusive") ? fields.bool("exclusive") : false
+        let slots = fields.has("slots") ? fields.int("slots", min: 1, max: ScenarioMetadata.maxSlots) : 1
         let regression = fields.has("regressionPercent")
             ? fields.number("regressionPercent", min: 0, max: ScenarioMetadata.maxRegressionPercent, minExclusive: true)
             : ScenarioMetadata.defaultRegressionPercent
-        guard let name, let description, let labels, let timeout, let exclusive, let regression else { return nil }
+        guard let name, let description, let labels, let timeout, let exclusive, let slots, let regression else { return nil }
         return ScenarioMetadata(name: name, description: description, labels: labels, timeout: timeout, exclusive: exclusive,
-                                regressionPercent: regression)
+                                slots: slots, regressionPercent: regression)
     }
 
     func setup(_ value: Located) -> ScenarioSetup? {

@@ -14,7 +14,26 @@ import Testing
         private(set) var started: [String] = []
         private(set) var overlapsWithExclusive = false
         private(set) var overlapsWithItself = false
+        private(set) var slotsPeak = 0
+        private var slotsUsed = 0
+        private(set) var heavyTogether = false
+        private var heavyRunning = 0
         private var names: [String] = []
+        func enter(_ scenario: Scenario) {
+            lock.withLock {
+                slotsUsed += scenario.metadata.slots
+                slotsPeak = max(slotsPeak, slotsUsed)
+                if scenario.metadata.slots > 1 { heavyRunning += 1; if heavyRunning > 1 { heavyTogether = true } }
+            }
+            enter(scenario.name, exclusive: scenario.isExclusive)
+        }
+        func leave(_ scenario: Scenario) {
+            lock.withLock {
+                slotsUsed -= scenario.metadata.slots
+                if scenario.metadata.slots > 1 { heavyRunning -= 1 }
+            }
+            leave(scenario.name)
+        }
         func enter(_ name: String, exclusive: Bool) {
             lock.withLock {
                 if exclusive && running > 0 { overlapsWithExclusive = true }
@@ -33,23 +52,36 @@ import Testing
         }
     }
 
-    static func scenario(_ name: String, exclusive: Bool = false, stopsCluster: Bool = false) -> Scenario {
+    static func scenario(_ name: String, exclusive: Bool = false, stopsCluster: Bool = false, slots: Int = 1) -> Scenario {
         let action: Action = stopsCluster ? .restartCluster(RestartClusterAction()) : .wait(.duration(.seconds(1)))
-        return Scenario(metadata: ScenarioMetadata(name: name, exclusive: exclusive),
+        return Scenario(metadata: ScenarioMetadata(name: name, exclusive: exclusive, slots: slots),
                         steps: [Step(name: "s", tryOperations: [StepOperation(action)])])
     }
 
     /// Runs the plan with bodies that take a moment; `failing` names runs that fail (`s2`, or `s2 #2` for one run of a repeat).
     func run(_ plan: SuitePlan, failFast: Bool = false, failing: Set<String> = [], tracker: Tracker) async -> [ScenarioResult] {
         await plan.run(failFast: failFast) { scenario, attempt in
-            tracker.enter(scenario.name, exclusive: scenario.isExclusive)
+            tracker.enter(scenario)
             try? await Task.sleep(nanoseconds: 20_000_000)
-            tracker.leave(scenario.name)
+            tracker.leave(scenario)
             let runName = attempt.map { "\(scenario.name) #\($0)" } ?? scenario.name
             return ScenarioResult(scenario: scenario.name, startedAt: Date(),
                                   verdict: failing.contains(scenario.name) || failing.contains(runName) ? .failed : .passed,
                                   attempt: attempt)
         }
+    }
+
+    /// Scenarios taking two slots of three never run side by side; single-slot ones fill the rest.
+    @Test func twoSlotScenariosNeverRunSideBySide() async {
+        let scenarios = (1...6).map { Self.scenario("s\($0)", slots: $0 % 2 == 0 ? 2 : 1) }
+        let tracker = Tracker()
+        let results = await run(SuitePlan(scenarios, parallel: 3), tracker: tracker)
+        #expect(results.count == 6 && results.allSatisfy { $0.verdict == .passed })
+        #expect(!tracker.heavyTogether, "two 2-slot scenarios ran side by side")
+        #expect(tracker.slotsPeak <= 3)
+        // A 2-slot scenario on a 1-wide suite still runs.
+        let narrow = await run(SuitePlan([Self.scenario("heavy", slots: 2)], parallel: 1), tracker: Tracker())
+        #expect(narrow.map(\.verdict) == [.passed])
     }
 
     @Test func exclusiveScenariosRunAloneAndFirstTheOthersNAtATime() async {
