@@ -12,23 +12,29 @@ import Testing
         func leave(_ exclusive: Bool) { if let index = inside.firstIndex(of: exclusive) { inside.remove(at: index) } }
     }
 
-    @Test func sharedTestsRunWidthAtATimeAndExclusiveOnesAlone() async throws {
-        let gate = EndToEndGate(width: 2)
+    /// Sends `count` tests through `gate` side by side, each marked by `marked(index)` and taking
+    /// `slots(index)`; returns who was inside each time one entered.
+    func occupancy(_ gate: EndToEndGate, count: Int, marked: @escaping @Sendable (Int) -> Bool,
+                   exclusive: Bool, slots: @escaping @Sendable (Int) -> Int = { _ in 1 }) async throws -> [[Bool]] {
         let occupancy = Occupancy()
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for index in 0..<12 {
-                let exclusive = index % 4 == 1
+            for index in 0..<count {
+                let mark = marked(index)
                 group.addTask {
-                    try await gate.run(exclusive: exclusive) {
-                        await occupancy.enter(exclusive)
+                    try await gate.run(exclusive: exclusive && mark, slots: slots(index)) {
+                        await occupancy.enter(mark)
                         try await Task.sleep(for: .milliseconds(20))
-                        await occupancy.leave(exclusive)
+                        await occupancy.leave(mark)
                     }
                 }
             }
             try await group.waitForAll()
         }
-        let seen = await occupancy.seen
+        return await occupancy.seen
+    }
+
+    @Test func sharedTestsRunWidthAtATimeAndExclusiveOnesAlone() async throws {
+        let seen = try await occupancy(EndToEndGate(width: 2), count: 12, marked: { $0 % 4 == 1 }, exclusive: true)
         #expect(seen.count == 12)
         #expect(seen.allSatisfy { $0.count <= 2 }, "more than two inside at once: \(seen)")
         #expect(seen.filter { $0.contains(true) }.allSatisfy { $0 == [true] }, "an exclusive test had company: \(seen)")
@@ -37,22 +43,8 @@ import Testing
 
     /// A test taking two of three slots never runs beside another taking two.
     @Test func twoSlotTestsNeverRunSideBySide() async throws {
-        let gate = EndToEndGate(width: 3)
-        let occupancy = Occupancy()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for index in 0..<9 {
-                let heavy = index % 3 == 0
-                group.addTask {
-                    try await gate.run(exclusive: false, slots: heavy ? 2 : 1) {
-                        await occupancy.enter(heavy)
-                        try await Task.sleep(for: .milliseconds(20))
-                        await occupancy.leave(heavy)
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
-        let seen = await occupancy.seen
+        let seen = try await occupancy(EndToEndGate(width: 3), count: 9, marked: { $0 % 3 == 0 }, exclusive: false,
+                                       slots: { $0 % 3 == 0 ? 2 : 1 })
         #expect(seen.allSatisfy { $0.filter { $0 }.count <= 1 }, "two heavy tests side by side: \(seen)")
         #expect(seen.allSatisfy { $0.count + $0.filter { $0 }.count <= 3 }, "more slots taken than the width: \(seen)")
         #expect(seen.contains { $0.contains(true) && $0.count == 2 }, "a heavy test never had a light one beside it: \(seen)")
