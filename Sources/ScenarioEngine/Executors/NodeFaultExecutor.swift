@@ -189,11 +189,14 @@ struct NodeFaultExecutor: ActionExecutor {
         run.cleanup.remove(token)
         run.timeline.record(.action, "node/\(node)", "uncordoned")
         guard let drainedAt else {
-            let names = left.compactMap { pod in pod.metadata.name.map { "\(pod.metadata.namespace ?? "")/\($0)" } }
+            // A pod evicted but still shutting down (its grace period) is not the same trouble as one a budget holds.
+            let names = left.compactMap { pod in
+                pod.metadata.name.map { "\(pod.metadata.namespace ?? "")/\($0)" + (pod.metadata.deletionTimestamp == nil ? "" : " (evicted, still shutting down)") }
+            }
             throw LabrunError(id: ErrorID.timeout, exitCode: ExitCode.failure,
                               message: "The drain of node \(node) did not finish within \(spec.duration): still there: \(names.joined(separator: ", "))"
                                 + (refusals > 0 ? " (\(refusals) eviction(s) refused by a PodDisruptionBudget)" : "") + ". The node is uncordoned again.",
-                              advice: "A PodDisruptionBudget that allows no disruption (or whose pods never get Ready elsewhere) blocks a drain for good; give the drain a longer duration or fix the budget.")
+                              advice: "A PodDisruptionBudget lets the next pod go only once the last one's replacement is Ready elsewhere, and an evicted pod stays until its grace period ends: give the drain a duration longer than those add up to. A budget that allows no disruption (or whose pods never get Ready elsewhere) blocks a drain for good.")
         }
         let refusedText = refusals == 0 ? "none refused" : "\(refusals) refusal(s) by a PodDisruptionBudget of \(refused.sorted().joined(separator: ", "))"
         return (start, drainedAt, "drained node \(node): cordoned, \(evicted.count) pod(s) evicted (\(refusedText)), empty \(formatSeconds(drainedAt - start)) after the cordon; uncordoned after \(spec.duration)")

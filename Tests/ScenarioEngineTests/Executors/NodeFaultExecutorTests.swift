@@ -74,21 +74,12 @@ struct NodeFaultExecutorTests {
     /// PodDisruptionBudget (429) asked again the next second, drained once none is left, uncordoned
     /// after the duration; no provider command at all.
     @Test func aDrainCordonsEvictsThroughTheBudgetAndUncordons() async throws {
-        // A list across namespaces names each pod's namespace.
-        func onNode(_ pods: [JSONValue]) -> HTTPResponse {
-            K.answer(K.list(pods.map { pod in
-                guard case .object(var object) = pod, case .object(var metadata)? = object["metadata"] else { return pod }
-                metadata["namespace"] = "lab"
-                object["metadata"] = .object(metadata)
-                return .object(object)
-            }))
-        }
+        let onNode = Self.onNode
         let b0 = K.pod("backend-0", node: "labrun-bare-2"), b1 = K.pod("backend-1", node: "labrun-bare-2")
         let b0Leaving = K.pod("backend-0", ready: false, deleting: true, node: "labrun-bare-2")
         let b1Leaving = K.pod("backend-1", ready: false, deleting: true, node: "labrun-bare-2")
         var cluster = fixture(renewals: ["x"], ready: ["True"])
-        let tooMany = HTTPResponse.json(429, #"{"kind":"Status","status":"Failure","reason":"TooManyRequests","code":429,"message":"Cannot evict pod as it would violate the pod's disruption budget."}"#)
-        let cordoned = K.answer(["metadata": ["name": "labrun-bare-2"], "spec": ["unschedulable": true]])
+        let tooMany = Self.tooMany, cordoned = Self.cordoned
         cluster.api = FakeHTTPTransport(HTTPRouteScript([
             "GET \(K.deployments)/backend": [K.answer(K.workload("backend"))],
             "GET \(K.pods)": [K.answer(K.list([b0, b1, K.pod("backend-2", node: "labrun-bare")]))],
@@ -112,6 +103,42 @@ struct NodeFaultExecutorTests {
         #expect(cluster.timeline.contains("node/labrun-bare-2: eviction of lab/backend-1 refused by a PodDisruptionBudget: asked again each second"))
         #expect(cluster.timeline.contains("node/labrun-bare-2: uncordoned"))
         #expect(cluster.run.cleanup.names.isEmpty, "the uncordon is no longer pending once done")
+    }
+
+    /// A drain not done within its duration fails the step once the node is uncordoned, and tells a pod
+    /// a budget holds from one evicted but still inside its grace period.
+    @Test func aDrainNotDoneInTimeNamesWhatHoldsEachPod() async throws {
+        let b0Leaving = K.pod("backend-0", ready: false, deleting: true, node: "labrun-bare-2")
+        let b1 = K.pod("backend-1", node: "labrun-bare-2")
+        var cluster = fixture(renewals: ["x"], ready: ["True"])
+        cluster.api = FakeHTTPTransport(HTTPRouteScript([
+            "GET \(K.deployments)/backend": [K.answer(K.workload("backend"))],
+            "GET \(K.pods)": [K.answer(K.list([b0Leaving, b1, K.pod("backend-2", node: "labrun-bare")]))],
+            "PATCH \(Self.node)": [Self.cordoned],
+            "GET \(Self.node)": [Self.cordoned],
+            "GET /api/v1/pods": [Self.onNode([b0Leaving, b1])],
+            "POST \(K.pods)/backend-1/eviction": [Self.tooMany],
+        ]))
+        let drain = Action.nodeFault(NodeFaultAction(mode: .drain, node: .nodeOf(.workload("backend")), duration: .seconds(20)))
+        let error = await #expect(throws: LabrunError.self) { try await cluster.perform(drain) }
+        #expect(error?.message.hasPrefix("The drain of node labrun-bare-2 did not finish within 20s: still there: lab/backend-0 (evicted, still shutting down), lab/backend-1 (") == true,
+                "\(error?.message ?? "")")
+        #expect(error?.message.hasSuffix("eviction(s) refused by a PodDisruptionBudget). The node is uncordoned again.") == true)
+        #expect(cluster.timeline.contains("node/labrun-bare-2: uncordoned"))
+        #expect(cluster.run.cleanup.names.isEmpty)
+    }
+
+    static let tooMany = HTTPResponse.json(429, #"{"kind":"Status","status":"Failure","reason":"TooManyRequests","code":429,"message":"Cannot evict pod as it would violate the pod's disruption budget."}"#)
+    static let cordoned = K.answer(["metadata": ["name": "labrun-bare-2"], "spec": ["unschedulable": true]])
+
+    /// A list of pods across namespaces, each naming its namespace (`lab`).
+    static func onNode(_ pods: [JSONValue]) -> HTTPResponse {
+        K.answer(K.list(pods.map { pod in
+            guard case .object(var object) = pod, case .object(var metadata)? = object["metadata"] else { return pod }
+            metadata["namespace"] = "lab"
+            object["metadata"] = .object(metadata)
+            return .object(object)
+        }))
     }
 
     /// DaemonSet pods and static pods stay, as with `kubectl drain --ignore-daemonsets`.
