@@ -21,22 +21,48 @@ actor EndToEndGate {
     init(width: Int) { self.width = width }
 
     /// Runs `body` when its turn comes in the shared gate.
-    static func run<T: Sendable>(exclusive: Bool, slots: Int = 1, _ body: () async throws -> T) async throws -> T {
-        try await shared.run(exclusive: exclusive, slots: slots, body)
+    static func run<T: Sendable>(exclusive: Bool, slots: Int = 1, release: Release? = nil, _ body: () async throws -> T) async throws -> T {
+        try await shared.run(exclusive: exclusive, slots: slots, release: release, body)
     }
 
     /// Runs `body` when its turn comes: alone when `exclusive`, else taking `slots` of the `width`
-    /// (a scenario's `metadata.slots`; at most the width) beside others.
-    nonisolated func run<T: Sendable>(exclusive: Bool, slots: Int = 1, _ body: () async throws -> T) async throws -> T {
+    /// (a scenario's `metadata.slots`; at most the width) beside others. A shared test gives its slots
+    /// back early by calling `release` (its scenario's cleanup began), as `labrun all` does; an
+    /// exclusive one holds the cluster to its end.
+    nonisolated func run<T: Sendable>(exclusive: Bool, slots: Int = 1, release: Release? = nil, _ body: () async throws -> T) async throws -> T {
         let taken = exclusive ? width : min(max(1, slots), width)
         await enter(slots: taken)
+        let ticket = exclusive ? Release() : release ?? Release()
+        ticket.arm { Task { await self.leave(slots: taken) } }
         do {
             let value = try await body()
-            await leave(slots: taken)
+            if ticket.claim() != nil { await leave(slots: taken) }
             return value
         } catch {
-            await leave(slots: taken)
+            if ticket.claim() != nil { await leave(slots: taken) }
             throw error
+        }
+    }
+
+    /// Gives a test's slots back before it ends; only the first call (before the end) counts.
+    final class Release: @unchecked Sendable {
+        private let lock = NSLock()
+        private var done = false
+        private var leave: (@Sendable () -> Void)?
+
+        init() {}
+
+        func callAsFunction() { claim()?() }
+
+        fileprivate func arm(_ leave: @escaping @Sendable () -> Void) { lock.withLock { self.leave = leave } }
+
+        /// The way to leave, the first time after `arm`; nil after that.
+        fileprivate func claim() -> (@Sendable () -> Void)? {
+            lock.withLock {
+                guard !done, let leave else { return nil }
+                done = true
+                return leave
+            }
         }
     }
 
