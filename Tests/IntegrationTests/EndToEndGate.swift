@@ -14,9 +14,12 @@ actor EndToEndGate {
                                             .map { max(1, $0) } ?? ScenarioSuite.defaultParallel)
 
     let width: Int
-    /// Slots taken by the tests running now.
+    /// Slots taken by the tests running now (a test that released its slots still runs: see `inside`).
     private var used = 0
-    private var queue: [(slots: Int, turn: CheckedContinuation<Void, Never>)] = []
+    /// Tests that entered and have not ended: an exclusive test waits for none, not merely for free
+    /// slots, or it could stop the cluster under a neighbour's cleanup.
+    private var inside = 0
+    private var queue: [(slots: Int, exclusive: Bool, turn: CheckedContinuation<Void, Never>)] = []
 
     init(width: Int) { self.width = width }
 
@@ -31,15 +34,15 @@ actor EndToEndGate {
     /// exclusive one holds the cluster to its end.
     nonisolated func run<T: Sendable>(exclusive: Bool, slots: Int = 1, release: Release? = nil, _ body: () async throws -> T) async throws -> T {
         let taken = exclusive ? width : min(max(1, slots), width)
-        await enter(slots: taken)
+        await enter(slots: taken, exclusive: exclusive)
         let ticket = exclusive ? Release() : release ?? Release()
-        ticket.arm { Task { await self.leave(slots: taken) } }
+        ticket.arm { Task { await self.leave(slots: taken, ended: false) } }
         do {
             let value = try await body()
-            if ticket.claim() != nil { await leave(slots: taken) }
+            await leave(slots: ticket.claim() != nil ? taken : 0, ended: true)
             return value
         } catch {
-            if ticket.claim() != nil { await leave(slots: taken) }
+            await leave(slots: ticket.claim() != nil ? taken : 0, ended: true)
             throw error
         }
     }
@@ -66,23 +69,25 @@ actor EndToEndGate {
         }
     }
 
-    private func enter(slots: Int) async {
+    private func enter(slots: Int, exclusive: Bool) async {
         await withCheckedContinuation { turn in
-            queue.append((slots, turn))
+            queue.append((slots, exclusive, turn))
             admit()
         }
     }
 
-    private func leave(slots: Int) {
+    private func leave(slots: Int, ended: Bool) {
         used -= slots
+        if ended { inside -= 1 }
         admit()
     }
 
     /// Admits waiting tests from the front of the queue while the first of them fits.
     private func admit() {
-        while let next = queue.first, used + next.slots <= width {
+        while let next = queue.first, next.exclusive ? inside == 0 : used + next.slots <= width {
             queue.removeFirst()
             used += next.slots
+            inside += 1
             next.turn.resume()
         }
     }

@@ -80,6 +80,22 @@ import Testing
         #expect(stillAlone, "the exclusive test's release let another test in")
     }
 
+    /// An exclusive test waits for a test that gave its slots back to end: it could stop the cluster
+    /// under that test's cleanup.
+    @Test(.timeLimit(.minutes(1))) func anExclusiveTestWaitsForACleanupToEnd() async throws {
+        let gate = EndToEndGate(width: 2)
+        let release = EndToEndGate.Release(), order = Occupancy()
+        let exclusive = try await gate.run(exclusive: false, release: release) {
+            release()
+            let exclusive = Task { try await gate.run(exclusive: true) { await order.enter(true) } }
+            try await Task.sleep(for: .milliseconds(50))
+            await order.enter(false)   // still cleaning up
+            return exclusive
+        }
+        try await exclusive.value
+        #expect(await order.seen == [[false], [false, true]], "the exclusive test came in during the cleanup")
+    }
+
     @Test func aFailingTestGivesItsTurnBack() async throws {
         struct Boom: Error {}
         let gate = EndToEndGate(width: 1)
