@@ -50,52 +50,6 @@ import Testing
         #expect(seen.contains { $0.contains(true) && $0.count == 2 }, "a heavy test never had a light one beside it: \(seen)")
     }
 
-    /// A shared test that releases its slot (its cleanup began) lets the next in while it finishes; it
-    /// leaves once only, and an exclusive test's release changes nothing.
-    @Test(.timeLimit(.minutes(1))) func aReleasedSlotLetsTheNextInBeforeTheEnd() async throws {
-        let gate = EndToEndGate(width: 1)
-        let release = EndToEndGate.Release()
-        let second = Task<Bool, Never> {
-            _ = try? await gate.run(exclusive: false) { true }
-            return true
-        }
-        try await gate.run(exclusive: false, release: release) {
-            try await Task.sleep(for: .milliseconds(20))   // the second test is waiting now
-            release()
-            release()
-            // Still inside: the second one gets in (the test hangs here if it never does).
-            _ = await second.value
-        }
-        // Released once: the gate is free again, not over-freed (a width-1 gate admits one at a time).
-        let seen = try await occupancy(gate, count: 4, marked: { _ in false }, exclusive: false)
-        #expect(seen.allSatisfy { $0.count <= 1 }, "the gate admitted more than its width after a release: \(seen)")
-        // An exclusive test keeps the cluster to its end.
-        let held = EndToEndGate.Release(), waiting = Occupancy()
-        let stillAlone = try await gate.run(exclusive: true, release: held) {
-            _ = Task { try await gate.run(exclusive: false) { await waiting.enter(false) } }
-            held()
-            try await Task.sleep(for: .milliseconds(50))
-            return await waiting.seen.isEmpty
-        }
-        #expect(stillAlone, "the exclusive test's release let another test in")
-    }
-
-    /// An exclusive test waits for a test that gave its slots back to end: it could stop the cluster
-    /// under that test's cleanup.
-    @Test(.timeLimit(.minutes(1))) func anExclusiveTestWaitsForACleanupToEnd() async throws {
-        let gate = EndToEndGate(width: 2)
-        let release = EndToEndGate.Release(), order = Occupancy()
-        let exclusive = try await gate.run(exclusive: false, release: release) {
-            release()
-            let exclusive = Task { try await gate.run(exclusive: true) { await order.enter(true) } }
-            try await Task.sleep(for: .milliseconds(50))
-            await order.enter(false)   // still cleaning up
-            return exclusive
-        }
-        try await exclusive.value
-        #expect(await order.seen == [[false], [false, true]], "the exclusive test came in during the cleanup")
-    }
-
     @Test func aFailingTestGivesItsTurnBack() async throws {
         struct Boom: Error {}
         let gate = EndToEndGate(width: 1)

@@ -126,19 +126,14 @@ enum EndToEndScenario {
         let reports = reportDirectory + "/" + (stackPath.map { ($0 as NSString).lastPathComponent + "/" } ?? "")
             + (variant.map { "broken-\($0.name)/\(name)" } ?? name)
         let console = session.console
-        // Its slots go back to the gate once its cleanup begins, as in `labrun all` (see SuitePlan.run).
-        let release = EndToEndGate.Release()
         let runOptions = RunOptions(reportDirectory: reports, variant: variant, onEvent: { scenario, event in
             console.info(String(format: "  [%@ %6.1fs] %@ %@ %@", scenario, event.at, event.kind.rawValue, event.subject, event.detail))
-            if event.kind == .phase && event.subject == "cleanup" { release() }
         })
         let directory = stackPath == nil ? environment["LABRUN_E2E_SCENARIO_DIR"].flatMap { $0.isEmpty ? nil : $0 } : nil
         let suite = ScenarioSuite(session: session, options: runOptions, directory: directory)
         let selected = try suite.catalog().select(names: [name])
         let results = try await EndToEndGate.run(exclusive: selected.contains(where: \.isExclusive),
-                                                 slots: selected.map(\.metadata.slots).max() ?? 1, release: release) {
-            try await suite.run(names: [name])
-        }
+                                                 slots: selected.map(\.metadata.slots).max() ?? 1) { try await suite.run(names: [name]) }
         let paths = try ReportWriter(directory: URL(fileURLWithPath: reports)).write(results)
         console.info("reports: \(paths.html.path), \(paths.junit.path)")
         guard let result = results.first else { throw LabrunError(id: "E2E_NO_RESULT", message: "no result for \(name)") }

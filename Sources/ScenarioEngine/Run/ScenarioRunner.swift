@@ -41,9 +41,8 @@ public struct ScenarioRunner: Sendable {
     }
 
     /// Runs `scenario` and returns what happened (`attempt`: which run under `--repeat`, nil for a
-    /// single run; `cleanupBegins` is called once its cleanup starts, when a parallel suite may start the
-    /// next run). Never throws: every failure is in the result.
-    public func run(_ scenario: Scenario, attempt: Int? = nil, cleanupBegins: @escaping @Sendable () -> Void = {}) async -> ScenarioResult {
+    /// single run). Never throws: every failure is in the result.
+    public func run(_ scenario: Scenario, attempt: Int? = nil) async -> ScenarioResult {
         let runClock = RunClock(base: clock)
         let startedAt = clock.wallTime()
         let run = RunContext(scenario: scenario, identity: makeIdentity(scenario, options), options: options, clock: runClock,
@@ -75,7 +74,7 @@ public struct ScenarioRunner: Sendable {
 
         // Everything after this point must happen even when the calling task was cancelled.
         return await Task { [self] in
-            await self.finish(run, state, startedAt: startedAt, cleanupBegins: cleanupBegins)
+            await self.finish(run, state, startedAt: startedAt)
         }.value
     }
 
@@ -360,7 +359,7 @@ public struct ScenarioRunner: Sendable {
 
     // MARK: finishing
 
-    private func finish(_ run: RunContext, _ state: RunState, startedAt: Date, cleanupBegins: @Sendable () -> Void) async -> ScenarioResult {
+    private func finish(_ run: RunContext, _ state: RunState, startedAt: Date) async -> ScenarioResult {
         let scenario = run.scenario
         let clock = run.clock
         let timeline = run.timeline
@@ -443,7 +442,6 @@ public struct ScenarioRunner: Sendable {
         }
 
         // Cleanup: the scenario's own operations, then every undo in reverse order.
-        cleanupBegins()
         timeline.record(.phase, "cleanup")
         var cleanup = await run.cleanup.unwind(clock: clock) { line in timeline.record(.note, "cleanup", line) }
         let namespaceGoes = !run.identity.reusedNamespace && !options.keepNamespace

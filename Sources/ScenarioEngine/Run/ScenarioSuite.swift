@@ -71,10 +71,10 @@ public struct ScenarioSuite: Sendable {
                          + (plan.alone.isEmpty ? "" : ", after \(plan.alone.map(\.name).joined(separator: ", ")) alone (exclusive: each stops the cluster or is disturbed by neighbours)"))
         }
         if plan.repeats > 1 { console.info("every scenario runs \(plan.repeats) times") }
-        let results = await plan.run(failFast: failFast) { scenario, attempt, release in
+        let results = await plan.run(failFast: failFast) { scenario, attempt in
             let of = attempt.map { " (run \($0) of \(plan.repeats))" } ?? ""
             console.info("▶ \(scenario.name)\(of): \(scenario.metadata.description)")
-            let result = await runner.run(scenario, attempt: attempt, cleanupBegins: release)
+            let result = await runner.run(scenario, attempt: attempt)
             console.info("\(result.verdict == .passed ? "✓" : "✗") \(result.runName): \(result.verdict.rawValue) in \(formatSeconds(result.durationSeconds))"
                          + (result.abortReason.map { " — \($0)" } ?? ""))
             finished(result)
@@ -124,15 +124,11 @@ struct SuitePlan: Sendable {
     /// The run numbers of each scenario: nil for a single run (results read as before), else 1…N.
     var attempts: [Int?] { repeats == 1 ? [nil] : (1...repeats).map { $0 } }
 
-    /// Runs every scenario `repeats` times through `body` (given the scenario, the run's number and
-    /// `release`): the exclusive ones one run at a time, then the others `width` at a time. A shared
-    /// run gives its slots back when it calls `release` — its cleanup began: deleting a namespace is
-    /// waiting on the cluster, not load on it (about 11 s of each run) — so the next run may start
-    /// then; the next run of the same scenario still waits for the end. With `failFast`, nothing more
-    /// starts once a result did not pass; a cancelled task starts nothing more either. Results come
-    /// back in the order the scenarios were given, each scenario's runs in order.
-    func run(failFast: Bool, _ body: @escaping @Sendable (Scenario, Int?, _ release: @escaping @Sendable () -> Void) async -> ScenarioResult)
-        async -> [ScenarioResult] {
+    /// Runs every scenario `repeats` times through `body` (given the scenario and the run's number):
+    /// the exclusive ones one run at a time, then the others `width` at a time. With `failFast`,
+    /// nothing more starts once a result did not pass; a cancelled task starts nothing more either.
+    /// Results come back in the order the scenarios were given, each scenario's runs in order.
+    func run(failFast: Bool, _ body: @escaping @Sendable (Scenario, Int?) async -> ScenarioResult) async -> [ScenarioResult] {
         let stop = StopFlag()
         var results: [String: ScenarioResult] = [:]
         func key(_ name: String, _ attempt: Int?) -> String { "\(name)#\(attempt ?? 0)" }
@@ -143,42 +139,26 @@ struct SuitePlan: Sendable {
         alone: for scenario in alone {
             for attempt in attempts {
                 if Task.isCancelled || stop.isSet { break alone }
-                keep(scenario.name, attempt, await body(scenario, attempt) {})
+                keep(scenario.name, attempt, await body(scenario, attempt))
             }
         }
-        // Each run tells the loop when it gives its slots back and when it ends, in that order.
-        enum Event: Sendable { case released(String), finished(String, Int?, ScenarioResult) }
-        let (events, sink) = AsyncStream.makeStream(of: Event.self)
-        await withTaskGroup(of: Void.self) { group in
+        await withTaskGroup(of: (String, Int?, ScenarioResult).self) { group in
             var pending = attempts.flatMap { attempt in shared.map { ($0, attempt) } }
-            var running: Set<String> = []   // scenarios with a run going: a scenario's runs never overlap
-            var held: [String: Int] = [:]   // running scenario → the slots it still holds
-            var iterator = events.makeAsyncIterator()
+            var busy: [String: Int] = [:]   // running scenario → the slots it takes
             while true {
                 // The first waiting run that fits, in order: a scenario taking 2 slots waits for them
                 // while single-slot ones behind it may start.
                 while !Task.isCancelled, !stop.isSet,
-                      let index = pending.firstIndex(where: { !running.contains($0.0.name)
-                                                              && held.values.reduce(0, +) + slots($0.0) <= width }) {
+                      let index = pending.firstIndex(where: { busy[$0.0.name] == nil
+                                                              && busy.values.reduce(0, +) + slots($0.0) <= width }) {
                     let (next, attempt) = pending.remove(at: index)
-                    running.insert(next.name)
-                    held[next.name] = slots(next)
-                    group.addTask {
-                        let result = await body(next, attempt) { sink.yield(.released(next.name)) }
-                        sink.yield(.finished(next.name, attempt, result))
-                    }
+                    busy[next.name] = slots(next)
+                    group.addTask { (next.name, attempt, await body(next, attempt)) }
                 }
-                guard !running.isEmpty, let event = await iterator.next() else { break }
-                switch event {
-                case .released(let name):
-                    held[name] = nil
-                case .finished(let name, let attempt, let result):
-                    held[name] = nil
-                    running.remove(name)
-                    keep(name, attempt, result)
-                }
+                guard let (name, attempt, result) = await group.next() else { break }
+                busy[name] = nil
+                keep(name, attempt, result)
             }
-            sink.finish()
         }
         return all.flatMap { scenario in attempts.compactMap { results[key(scenario.name, $0)] } }
     }
