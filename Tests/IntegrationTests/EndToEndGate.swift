@@ -5,20 +5,35 @@ import ScenarioEngine
 /// `width` scenarios at once, each in its own namespace, and a test that disturbs the whole cluster
 /// (an exclusive scenario, `labrun up`/`down`, an interrupted run and its sweep) alone.
 ///
-/// Swift Testing starts the tests of these suites side by side; each waits here for its turn.
-/// Turns are given in arrival order, so an exclusive test is never starved by a stream of shared
-/// ones. The width is `LABRUN_E2E_PARALLEL`, else `ScenarioSuite.defaultParallel` (what `labrun
-/// all` uses on this machine); with `swift test --no-parallel` the tests arrive one at a time anyway.
+/// Swift Testing starts the tests of these suites side by side; each waits here for its turn. As in
+/// `labrun all` (`SuitePlan`), the exclusive ones go first: one that waits goes in as soon as nothing
+/// runs, and no shared test starts while one waits (so none is starved). Then the first waiting
+/// test that fits, in arrival order. Turns are given only from `settle` seconds after the first test
+/// arrived, so the exclusive ones that arrive with it are there to go first: in arrival order,
+/// the CI of 7 December met its exclusive tests in the middle of the run, and each waited for the
+/// running tests to end while their slots idled (the end-to-end tests took 3,008 s; 2,470 s the day
+/// before, when a cluster restart happened to come first). The width is `LABRUN_E2E_PARALLEL`, else
+/// `ScenarioSuite.defaultParallel` (what `labrun all` uses on this machine); with `swift test
+/// --no-parallel` the tests arrive one at a time anyway.
 actor EndToEndGate {
     static let shared = EndToEndGate(width: ProcessInfo.processInfo.environment["LABRUN_E2E_PARALLEL"].flatMap { Int($0) }
-                                            .map { max(1, $0) } ?? ScenarioSuite.defaultParallel)
+                                            .map { max(1, $0) } ?? ScenarioSuite.defaultParallel, settle: 3)
 
     let width: Int
+    /// Seconds from the first arrival to the first turn.
+    let settle: Double
     /// Slots taken by the tests running now.
     private var used = 0
-    private var queue: [(slots: Int, turn: CheckedContinuation<Void, Never>)] = []
+    /// Whether turns are being given (`settle` has passed since the first arrival), and whether the
+    /// wait for it has begun.
+    private var open = false
+    private var opening = false
+    private var queue: [(slots: Int, exclusive: Bool, turn: CheckedContinuation<Void, Never>)] = []
 
-    init(width: Int) { self.width = width }
+    init(width: Int, settle: Double = 0) {
+        self.width = width
+        self.settle = settle
+    }
 
     /// Runs `body` when its turn comes in the shared gate.
     static func run<T: Sendable>(exclusive: Bool, slots: Int = 1, _ body: () async throws -> T) async throws -> T {
@@ -29,7 +44,7 @@ actor EndToEndGate {
     /// (a scenario's `metadata.slots`; at most the width) beside others.
     nonisolated func run<T: Sendable>(exclusive: Bool, slots: Int = 1, _ body: () async throws -> T) async throws -> T {
         let taken = exclusive ? width : min(max(1, slots), width)
-        await enter(slots: taken)
+        await enter(slots: taken, exclusive: exclusive)
         do {
             let value = try await body()
             await leave(slots: taken)
@@ -40,11 +55,23 @@ actor EndToEndGate {
         }
     }
 
-    private func enter(slots: Int) async {
+    private func enter(slots: Int, exclusive: Bool) async {
         await withCheckedContinuation { turn in
-            queue.append((slots, turn))
+            queue.append((slots, exclusive, turn))
+            if !opening {
+                opening = true
+                Task {
+                    try? await Task.sleep(for: .seconds(settle))
+                    await openUp()
+                }
+            }
             admit()
         }
+    }
+
+    private func openUp() {
+        open = true
+        admit()
     }
 
     private func leave(slots: Int) {
@@ -52,10 +79,18 @@ actor EndToEndGate {
         admit()
     }
 
-    /// Admits waiting tests from the front of the queue while the first of them fits.
+    /// Gives turns while one is due: an exclusive test first, once nothing runs (none is started while
+    /// one waits); else the first waiting test that fits.
     private func admit() {
-        while let next = queue.first, used + next.slots <= width {
-            queue.removeFirst()
+        while open {
+            let index: Int?
+            if let exclusive = queue.firstIndex(where: \.exclusive) {
+                index = used == 0 ? exclusive : nil
+            } else {
+                index = queue.firstIndex { used + $0.slots <= width }
+            }
+            guard let index else { return }
+            let next = queue.remove(at: index)
             used += next.slots
             next.turn.resume()
         }

@@ -50,6 +50,30 @@ import Testing
         #expect(seen.contains { $0.contains(true) && $0.count == 2 }, "a heavy test never had a light one beside it: \(seen)")
     }
 
+    /// Exclusive tests go first, as `labrun all` runs them, even when shared ones arrived before them
+    /// (within the settle time): then no slot idles while the shared tests drain for each of them.
+    @Test func exclusiveTestsGoFirst() async throws {
+        actor Order {
+            var entered: [Bool] = []
+            func add(_ exclusive: Bool) { entered.append(exclusive) }
+        }
+        let gate = EndToEndGate(width: 3, settle: 2), order = Order()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<6 {
+                let exclusive = index >= 4
+                group.addTask {
+                    try await Task.sleep(for: .milliseconds(10 * index))   // the shared ones arrive first
+                    try await gate.run(exclusive: exclusive) {
+                        await order.add(exclusive)
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(await order.entered == [true, true, false, false, false, false])
+    }
+
     @Test func aFailingTestGivesItsTurnBack() async throws {
         struct Boom: Error {}
         let gate = EndToEndGate(width: 1)
