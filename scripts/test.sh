@@ -69,8 +69,13 @@ run_suite() {
   echo "=== suite $name: $*"
   "$@" 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
-  echo "=== suite $name finished in $(( $(date +%s) - start ))s (exit $rc)"
-  count "$name" "$log" "$rc"
+  suite_ended "$name" "$start" "$rc"
+}
+
+# suite_ended NAME START RC: the suite's closing line, and its counts added up.
+suite_ended() {
+  echo "=== suite $1 finished in $(( $(date +%s) - $2 ))s (exit $3)"
+  count "$1" "$logdir/$1.log" "$3"
 }
 
 # One suite in the background, beside the next one (see "bare" above); finish_background_suite waits
@@ -88,8 +93,7 @@ finish_background_suite() {
   local rc=0
   wait "$background_pid" || rc=$?
   cat "$logdir/$background_name.log"
-  echo "=== suite $background_name finished in $(( $(date +%s) - background_start ))s (exit $rc)"
-  count "$background_name" "$logdir/$background_name.log" "$rc"
+  suite_ended "$background_name" "$background_start" "$rc"
   background_pid=''
 }
 
@@ -179,7 +183,7 @@ fuzz=(scripts/fuzz.sh all "${LABRUN_FUZZ_SECONDS:-30}")
 for s in "${suites[@]}"; do
   case $s in
     swift)   run_suite swift swift_suite ;;
-    fuzz)    # Beside bare when that comes later; not beside stack, whose backend tests time requests.
+    fuzz)    # Beside bare when bare is selected too (started there); never beside stack, whose backend tests time requests.
              case " ${suites[*]} " in *" bare "*) ;; *) run_suite fuzz "${fuzz[@]}" ;; esac ;;
     stack)   run_suite stack stack/test.sh ;;
     bare)    case " ${suites[*]} " in *" fuzz "*) run_suite_in_background fuzz "${fuzz[@]}" ;; esac
