@@ -11,11 +11,13 @@
 #           (default 30) each, after a release build with the sanitizers (scripts/fuzz.sh)
 #   stack   todo backend pytest on a real PostgreSQL, images, compose smoke test, browser test
 #   bare    the bare cluster: up, conformance-style smoke test, down, host left as found. When fuzz is
-#           selected too, it runs beside this suite (its output follows when it ends): fuzz is CPU on
-#           throw-away processes, bare mostly waits for a cluster; side by side they save ~3 minutes
+#           selected too, it runs beside this suite and the first part of "cluster" (its output
+#           follows that suite's): fuzz is CPU on throw-away processes, while those mostly wait for a
+#           cluster; side by side they save ~4 minutes. It never runs beside a timed test
 #   cluster bare cluster up, then manifests + chart validated by the API server, the stack deployed,
 #           the Swift client tests, then the end-to-end scenarios side by side (LABRUN_E2E_PARALLEL,
-#           default 3) against it; cluster down at the end
+#           default 3; the broken stacks' runs LABRUN_E2E_BROKEN_PARALLEL, default 5, once the
+#           passing ones are done) against it; cluster down at the end
 #   nodes   the bare cluster with two nodes, then the scenarios that fault a node (they need two and are
 #           skipped in "cluster") and their broken stacks, one at a time; cluster down at the end
 #   user    a normal user (not root, in the docker group) builds labrun and the images and runs
@@ -27,7 +29,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$here" || exit 2
 
 all_suites=(swift fuzz stack bare cluster nodes user)
-usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
 case "${1:-}" in -h|--help) usage; exit 0 ;; esac
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=("${all_suites[@]}")
@@ -78,8 +80,9 @@ suite_ended() {
   count "$1" "$logdir/$1.log" "$3"
 }
 
-# One suite in the background, beside the next one (see "bare" above); finish_background_suite waits
-# for it, prints its log and counts it.
+# One suite in the background, beside the next ones (see "bare" above); finish_background_suite waits
+# for it, prints its log and counts it. A suite that times requests first waits for it to end
+# (wait_for_background_suite: the suites run in subshells, which cannot `wait` for it).
 background_name='' background_pid='' background_start=0
 run_suite_in_background() {
   background_name=$1; shift
@@ -87,6 +90,11 @@ run_suite_in_background() {
   echo "=== suite $background_name: $* (beside the next suite; its output follows when it ends)"
   "$@" >"$logdir/$background_name.log" 2>&1 &
   background_pid=$!
+}
+wait_for_background_suite() {
+  [ -n "$background_pid" ] && kill -0 "$background_pid" 2>/dev/null || return 0
+  echo "waiting for suite $background_name (beside this one) to end before the timed tests"
+  while kill -0 "$background_pid" 2>/dev/null; do sleep 2; done
 }
 finish_background_suite() {
   [ -n "$background_pid" ] || return 0
@@ -135,6 +143,7 @@ cluster_suite() {
   # Every stack's images are built before the end-to-end tests run side by side: a build beside a
   # scenario's load takes the CPU its latency is measured on (a fresh-clone run on 6 December:
   # chaos-pod-kill's phase after reached p99 4.6 s while the example stack's images were built beside it).
+  wait_for_background_suite
   local stackfile
   for stackfile in stack/labrun.yaml examples/orders/labrun.yaml; do
     ./labrun build --stack "$stackfile" || { echo "cluster: building the images of $stackfile failed"; rc=1; f=$((f + 1)); }
@@ -188,8 +197,9 @@ for s in "${suites[@]}"; do
     stack)   run_suite stack stack/test.sh ;;
     bare)    case " ${suites[*]} " in *" fuzz "*) run_suite_in_background fuzz "${fuzz[@]}" ;; esac
              run_suite bare cluster/bare/test/smoke.sh
+             case " ${suites[*]} " in *" cluster "*) ;; *) finish_background_suite ;; esac ;;
+    cluster) run_suite cluster cluster_suite
              finish_background_suite ;;
-    cluster) run_suite cluster cluster_suite ;;
     nodes)   run_suite nodes nodes_suite ;;
     user)    run_suite user user_suite ;;
   esac
