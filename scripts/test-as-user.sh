@@ -54,6 +54,10 @@ mkdir -p "$home/labrun" "$home/.kube"
 rbac_namespace=labrun-users
 kube_admin() { kubectl --kubeconfig "$admin" "$@"; }
 kube_admin apply -f "$here/specs/infrastructure/labrun-rbac.yaml" >/dev/null
+# A fresh ServiceAccount each time: the last run's namespace may still be terminating (it is deleted
+# without waiting, and the bare cluster keeps its state across down and up), and a token read from
+# it would be revoked a moment later.
+kube_admin delete namespace "$rbac_namespace" --ignore-not-found --wait=true --timeout=120s >/dev/null
 kube_admin create namespace "$rbac_namespace" --dry-run=client -o yaml | kube_admin apply -f - >/dev/null
 kube_admin -n "$rbac_namespace" create serviceaccount "$user" --dry-run=client -o yaml | kube_admin apply -f - >/dev/null
 kube_admin create clusterrolebinding "labrun-$user" --clusterrole labrun --serviceaccount "$rbac_namespace:$user" \
