@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The gate the end-to-end tests share the cluster through: never more than its width at once,
-/// an exclusive test alone and first, the broken stacks' runs last. Runs without a cluster.
+/// an exclusive test alone, turns in arrival order. Runs without a cluster.
 @Suite struct EndToEndGateTests {
     /// Counts who is inside at once.
     actor Occupancy {
@@ -72,30 +72,6 @@ import Testing
             try await group.waitForAll()
         }
         #expect(await order.entered == [true, true, false, false, false, false])
-    }
-
-    /// Broken stacks' runs go after the passing ones, and wider only once none of those is left: a
-    /// passing run never has more neighbours than the width allows.
-    @Test func brokenRunsGoLastAndWiderOnceNoPassingRunIsLeft() async throws {
-        let gate = EndToEndGate(width: 2, brokenWidth: 4, settle: 0.2), occupancy = Occupancy()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for index in 0..<8 {
-                let broken = index % 4 != 3   // passing ones arrive among the broken ones
-                group.addTask {
-                    try await gate.run(exclusive: false, broken: broken) {
-                        await occupancy.enter(broken)
-                        try await Task.sleep(for: .milliseconds(broken ? 60 : 40))
-                        await occupancy.leave(broken)
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
-        let seen = await occupancy.seen
-        #expect(seen.prefix(2).allSatisfy { $0.allSatisfy { !$0 } }, "a broken run went before a passing one: \(seen)")
-        #expect(seen.filter { $0.contains(false) }.allSatisfy { $0.count <= 2 }, "a passing run had more than one neighbour: \(seen)")
-        #expect(seen.allSatisfy { $0.count <= 4 }, "more than four inside at once: \(seen)")
-        #expect(seen.contains { $0.count == 4 }, "the broken runs never went four at a time: \(seen)")
     }
 
     @Test func aFailingTestGivesItsTurnBack() async throws {

@@ -133,7 +133,7 @@ enum EndToEndScenario {
         let suite = ScenarioSuite(session: session, options: runOptions, directory: directory)
         let selected = try suite.catalog().select(names: [name])
         let results = try await EndToEndGate.run(exclusive: selected.contains(where: \.isExclusive),
-                                                 slots: selected.map(\.metadata.slots).max() ?? 1, broken: variant != nil) { try await suite.run(names: [name]) }
+                                                 slots: selected.map(\.metadata.slots).max() ?? 1) { try await suite.run(names: [name]) }
         let paths = try ReportWriter(directory: URL(fileURLWithPath: reports)).write(results)
         console.info("reports: \(paths.html.path), \(paths.junit.path)")
         guard let result = results.first else { throw LabrunError(id: "E2E_NO_RESULT", message: "no result for \(name)") }
