@@ -16,8 +16,7 @@
 #           cluster; side by side they save ~4 minutes. It never runs beside a timed test
 #   cluster bare cluster up, then manifests + chart validated by the API server, the stack deployed,
 #           the Swift client tests, then the end-to-end scenarios side by side (LABRUN_E2E_PARALLEL,
-#           default 3; the broken stacks' runs LABRUN_E2E_BROKEN_PARALLEL, default 5, once the
-#           passing ones are done) against it; cluster down at the end
+#           default 3) against it; cluster down at the end
 #   nodes   the bare cluster with two nodes, then the scenarios that fault a node (they need two and are
 #           skipped in "cluster") and their broken stacks, one at a time; cluster down at the end
 #   user    a normal user (not root, in the docker group) builds labrun and the images and runs
@@ -29,7 +28,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$here" || exit 2
 
 all_suites=(swift fuzz stack bare cluster nodes user)
-usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
 case "${1:-}" in -h|--help) usage; exit 0 ;; esac
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=("${all_suites[@]}")
