@@ -73,9 +73,10 @@ run_suite() {
   suite_ended "$name" "$start" "$rc"
 }
 
-# suite_ended NAME START RC: the suite's closing line, and its counts added up.
+# suite_ended NAME START RC [END]: the suite's closing line (END: when it ended, default now), and its
+# counts added up.
 suite_ended() {
-  echo "=== suite $1 finished in $(( $(date +%s) - $2 ))s (exit $3)"
+  echo "=== suite $1 finished in $(( ${4:-$(date +%s)} - $2 ))s (exit $3)"
   count "$1" "$logdir/$1.log" "$3"
 }
 
@@ -87,7 +88,8 @@ run_suite_in_background() {
   background_name=$1; shift
   background_start=$(date +%s)
   echo "=== suite $background_name: $* (beside the next suite; its output follows when it ends)"
-  "$@" >"$logdir/$background_name.log" 2>&1 &
+  # The end time is written when the suite ends, not when its output is printed (after the next suite).
+  ( "$@"; rc=$?; date +%s >"$logdir/.$background_name.ended"; exit "$rc" ) >"$logdir/$background_name.log" 2>&1 &
   background_pid=$!
 }
 wait_for_background_suite() {
@@ -100,7 +102,8 @@ finish_background_suite() {
   local rc=0
   wait "$background_pid" || rc=$?
   cat "$logdir/$background_name.log"
-  suite_ended "$background_name" "$background_start" "$rc"
+  suite_ended "$background_name" "$background_start" "$rc" "$(cat "$logdir/.$background_name.ended" 2>/dev/null)"
+  rm -f "$logdir/.$background_name.ended"
   background_pid=''
 }
 
