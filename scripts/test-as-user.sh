@@ -114,14 +114,16 @@ run_expecting() {
 }
 # The scenarios side by side, each its own labrun process in its own namespace (as `labrun all`
 # runs them: it saves CI a minute); their lines are printed in order once all have ended.
-runs=$(mktemp -d)
+runs=$(mktemp -d) pids=()
 for pair in $scenarios; do
   (check "labrun run ${pair%%=*} as $user ends ${pair#*=}" run_expecting "${pair%%=*}" "${pair#*=}" >"$runs/${pair%%=*}" 2>&1) &
+  pids+=("$!")
 done
-wait
-for pair in $scenarios; do
+i=0
+for pair in $scenarios; do   # each check's own status counts it (its counters lived in its subshell)
+  if wait "${pids[i]}"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
   cat "$runs/${pair%%=*}"
-  if grep -q "^PASS labrun run ${pair%%=*} " "$runs/${pair%%=*}"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+  i=$((i + 1))
 done
 rm -rf "$runs"
 check "labrun down --provider existing as $user" as_user "./labrun down $common --namespace $namespace"
