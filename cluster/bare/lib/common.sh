@@ -30,6 +30,7 @@ CNI_BIN=/usr/lib/cni          # Debian's containernetworking-plugins
 # which forwards nothing): what takes them has nothing behind it, and LABRUN-CLUSTERNET refuses it.
 FALLBACK_REALM=76
 NODEPORT_RANGE=30000:32767   # Service node ports (iptables syntax)
+METRICS_PORT=4443            # the metrics API stand-in, on the node address (lib/metrics-standin.py)
 PAUSE_IMAGE=labrun/pause:3.2
 # How long the endpoint controllers batch pod changes before a Service's endpoints change. On one
 # node the change reaches kube-proxy in milliseconds, far faster than on any multi-node cluster,
@@ -42,7 +43,7 @@ ENDPOINT_DELAY=${LABRUN_BARE_ENDPOINT_DELAY:-1s}
 # the kubelet's pod logs and its device-plugin socket directory). `up` records which existed
 # before; `down` removes the others.
 HOST_PATHS=(/var/log/pods /var/log/containers /var/lib/kubelet)
-COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy dnsmasq dns-sync storage-provisioner)
+COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy dnsmasq dns-sync storage-provisioner metrics-standin)
 
 APT_GET=(apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3)
 export DEBIAN_FRONTEND=noninteractive

@@ -59,6 +59,11 @@ pki_generate() {
   _pki_cert kubelet-client ca "/O=system:nodes/CN=system:node:$NODE_NAME" clientAuth
   _pki_cert kubelet-serving ca "/CN=$NODE_NAME" serverAuth "IP:$NODE_IP,IP:127.0.0.1,DNS:$NODE_NAME,DNS:$host"
   _pki_cert hostpath-provisioner ca "/CN=labrun:hostpath-provisioner" clientAuth
+  # The metrics API stand-in: served to kube-apiserver's aggregator (which verifies this name against
+  # the APIService's caBundle, the cluster CA), and a client of the API that may only list pods.
+  _pki_cert metrics-standin-serving ca "/CN=labrun-metrics-standin" serverAuth \
+    "DNS:labrun-metrics-standin.kube-system.svc,IP:$NODE_IP"
+  _pki_cert metrics-standin ca "/CN=labrun:metrics-standin" clientAuth
   _pki_key sa
   [[ -f $PKI_DIR/sa.pub ]] || openssl pkey -in "$PKI_DIR/sa.key" -pubout -out "$PKI_DIR/sa.pub" 2>/dev/null
   rm -f "$PKI_DIR"/*.srl

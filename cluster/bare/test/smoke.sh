@@ -338,6 +338,19 @@ check "DNS: kubernetes.default resolves to 10.96.0.1 in a pod" api_from_pod
 pod_to_node() { in_client timeout 5 wget -qO- "http://$NODE_IP:31080/"; }
 check "pod reaches the node address $NODE_IP" pod_to_node
 
+# The resource metrics API, served by labrun-metrics-standin (a stand-in for metrics-server,
+# lib/metrics-standin.py): the web pods' usage as the HPA and `kubectl top` read it, once two samples
+# 15 s apart give a rate; and the stand-in answers nobody but the API server's front proxy.
+web_top() { [[ $(kn top pod -l app=web --no-headers | grep -c '^web-') -eq 2 ]]; }
+check "kubectl top: both web pods' CPU and memory (metrics.k8s.io from labrun-metrics-standin)" until_true 60 web_top
+standin_refuses_others() {
+  local rc=0
+  curl -sS -m 5 --cacert "$PKI_DIR/ca.crt" "https://$NODE_IP:$METRICS_PORT/apis/metrics.k8s.io/v1beta1" >/dev/null 2>&1 || rc=$?
+  (( rc != 0 && rc != 7 && rc != 28 ))   # reached, and refused in the TLS handshake (no client certificate)
+}
+check "the metrics stand-in refuses a caller without the front proxy's certificate" standin_refuses_others
+check "the metrics stand-in's unit tests" python3 -m unittest discover -s "$bare/test" -p 'test_metrics_standin.py'
+
 # --- self-healing -------------------------------------------------------------------------------
 # Ready pods of the Deployment that are not terminating, one name per line.
 # shellcheck disable=SC2016 # a Go template
