@@ -19,6 +19,8 @@ import ScenarioModel
     func chaosRollingUpdate() async throws { try await expectPass("chaos-rolling-update") }
     @Test(.enabled(if: EndToEndScenario.enabled("scale-out-under-load"), EndToEndScenario.skipComment), .timeLimit(.minutes(60)))
     func scaleOutUnderLoad() async throws { try await expectPass("scale-out-under-load") }
+    @Test(.enabled(if: EndToEndScenario.enabled("autoscale-under-load"), EndToEndScenario.skipComment), .timeLimit(.minutes(60)))
+    func autoscaleUnderLoad() async throws { try await expectPass("autoscale-under-load") }
     @Test(.enabled(if: EndToEndScenario.enabled("db-persistence-restart"), EndToEndScenario.skipComment), .timeLimit(.minutes(60)))
     func dbPersistenceRestart() async throws { try await expectPass("db-persistence-restart") }
     @Test(.enabled(if: EndToEndScenario.enabled("cluster-restart"), EndToEndScenario.skipComment), .timeLimit(.minutes(60)))

@@ -79,6 +79,35 @@ import Testing
         ])
     }
 
+    /// `setup.keepKinds` takes back only what the stack file leaves out of scenarios; `setup.changes`
+    /// are JSON-pointer changes as a broken variant's; a `replicas` wait needs a bound that can hold.
+    @Test func autoscalingSetupAndReplicaWaits() {
+        let yaml = Self.header + "setup:\n  keepKinds: [HorizontalPodAutoscaler]\n  changes:\n"
+            + "    - {kind: HorizontalPodAutoscaler, name: backend, set: /spec/behavior/scaleDown/stabilizationWindowSeconds, value: 30}\n"
+            + "    - {kind: Deployment, name: backend, remove: /spec/template/spec/containers/0/resources}\n"
+            + "steps:\n  - name: a\n    action:\n      wait: {condition: {replicas: {workload: backend, atLeast: 4}}}\n"
+        guard case .success(let scenario) = ScenarioParser(stack: TestStacks.todo).parse(yaml: yaml, file: "scenarios/x.yaml", expectedName: "x") else {
+            Issue.record("did not parse: \(errors(yaml))")
+            return
+        }
+        #expect(scenario.setup.keepKinds == ["HorizontalPodAutoscaler"])
+        #expect(scenario.setup.changes == [
+            StackVariant.Change(kind: "HorizontalPodAutoscaler", name: "backend", path: "/spec/behavior/scaleDown/stabilizationWindowSeconds", value: 30),
+            StackVariant.Change(kind: "Deployment", name: "backend", path: "/spec/template/spec/containers/0/resources"),
+        ])
+        #expect(scenario.steps.first?.tryOperations.first?.action == .wait(.condition(.replicas(ReplicaBounds(workload: "backend", atLeast: 4)))))
+    }
+
+    @Test func autoscalingSetupAndReplicaWaitsSayWhatIsWrong() {
+        let yaml = Self.header + "setup:\n  keepKinds: [PodDisruptionBudget]\n  changes:\n"
+            + "    - {kind: Deployment, name: backend, set: spec/replicas, value: 2}\n"
+            + "    - {kind: Deployment, name: backend, set: /spec/replicas}\n"
+            + "    - {kind: Deployment, name: backend, set: /spec/replicas, remove: /spec, value: 1}\n"
+            + "steps:\n  - name: a\n    action:\n      wait: {condition: {replicas: {workload: backend}}}\n"
+            + "  - name: b\n    action:\n      wait: {condition: {replicas: {workload: backend, atLeast: 5, atMost: 4}}}\n"
+        #expect(errors(yaml) == [])
+    }
+
     @Test func quotedKeysInPathsAreQuoted() {
         let yaml = Self.header + "steps:\n  - name: a\n    action:\n      deletePod:\n        selector:\n          app.kubernetes.io/name: 3\n"
         #expect(errors(yaml) == ["scenarios/x.yaml:11:35: steps[0].action.deletePod.selector.\"app.kubernetes.io/name\": expected a string, got integer 3"])

@@ -161,7 +161,7 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
         let shape = StackShape(setup: run.scenario.setup, stack: stack)
         let variant = run.options.variant
         let objects = try await deployer.objects(namespace: namespace, images: built, forScenario: true,
-                                                 values: run.scenario.setup.values) { objects in
+                                                 keepKinds: run.scenario.setup.keepKinds, values: run.scenario.setup.values) { objects in
             var out = try shape.apply(to: objects) { timeline.record(.note, "setup", $0) }
             if let variant {
                 out = try variant.apply(to: out)

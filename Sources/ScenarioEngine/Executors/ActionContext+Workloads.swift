@@ -85,6 +85,43 @@ extension ActionContext {
         return (.statefulSet, try await kube.get(.statefulSets, name: workload, namespace: namespace))
     }
 
+    /// The HorizontalPodAutoscalers of the run's namespace that scale `workload`, each as one line:
+    /// its replicas (current → desired), the metric it sees, and every condition that is not True
+    /// with its reason and message (e.g. `ScalingActive False FailedGetResourceMetric: … missing
+    /// request for cpu`).
+    func autoscalerStates(of workload: String) async throws -> [String] {
+        // autoscaling/v2 from Kubernetes 1.23 (v2beta2 gone in 1.26); the status is the same in both.
+        let resource: ResourceType
+        do { resource = try await kube.resourceType(apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler") } catch {
+            resource = try await kube.resourceType(apiVersion: "autoscaling/v2beta2", kind: "HorizontalPodAutoscaler")
+        }
+        let scalers = try await kube.list(resource, namespace: namespace, as: JSONValue.self).items
+        return scalers.filter { $0.value(at: "spec.scaleTargetRef.name")?.stringValue == workload }.map(Self.autoscalerState)
+    }
+
+    static func autoscalerState(_ scaler: JSONValue) -> String {
+        let name = scaler.value(at: "metadata.name")?.stringValue ?? "?"
+        let current = scaler.value(at: "status.currentReplicas")?.intValue ?? 0
+        let desired = scaler.value(at: "status.desiredReplicas")?.intValue ?? 0
+        var parts = ["HorizontalPodAutoscaler \(name): \(current) → \(desired) replicas"]
+        if case .array(let metrics)? = scaler.value(at: "status.currentMetrics") {
+            for metric in metrics {
+                if let resource = metric.value(at: "resource.name")?.stringValue,
+                   let utilization = metric.value(at: "resource.current.averageUtilization")?.intValue {
+                    parts.append("\(resource) at \(utilization) % of requests")
+                }
+            }
+        }
+        if case .array(let conditions)? = scaler.value(at: "status.conditions") {
+            for condition in conditions where condition.value(at: "status")?.stringValue != "True" {
+                parts.append([condition.value(at: "type")?.stringValue, condition.value(at: "status")?.stringValue,
+                              condition.value(at: "reason")?.stringValue].compactMap { $0 }.joined(separator: " ")
+                             + ": " + (condition.value(at: "message")?.stringValue ?? ""))
+            }
+        }
+        return parts.joined(separator: ", ")
+    }
+
     /// The replicas a workload wants (a DaemonSet: the nodes it should run on) and its kind.
     func desiredReplicas(of workload: String) async throws -> (replicas: Int, kind: WorkloadKind) {
         let (kind, object) = try await controller(workload)

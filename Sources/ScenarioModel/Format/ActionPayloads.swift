@@ -199,6 +199,40 @@ public enum WaitCondition: Sendable, Hashable, Codable {
     case rolloutComplete(String)
     /// An HTTP request answers as expected.
     case http(HTTPCheck)
+    /// The workload's replica count within bounds: what an autoscaler (not labrun) decides.
+    case replicas(ReplicaBounds)
+}
+
+/// `replicas: {workload, atLeast?, atMost?}`: at least `atLeast` pods of the workload Ready, and at most
+/// `atMost` pods of it left (terminating ones counted until they are gone) — at least one bound.
+public struct ReplicaBounds: Sendable, Hashable, Codable {
+    public var workload: String
+    public var atLeast: Int?
+    public var atMost: Int?
+
+    public init(workload: String, atLeast: Int? = nil, atMost: Int? = nil) {
+        self.workload = workload
+        self.atLeast = atLeast
+        self.atMost = atMost
+    }
+
+    /// Why `ready` Ready pods of `present` pods do not meet the bounds, or nil when they do.
+    public func unmet(ready: Int, present: Int) -> String? {
+        var missing: [String] = []
+        if let atLeast, ready < atLeast { missing.append("\(ready) ready, wanted at least \(atLeast)") }
+        if let atMost, present > atMost { missing.append("\(present) pods, wanted at most \(atMost)") }
+        return missing.isEmpty ? nil : missing.joined(separator: "; ")
+    }
+
+    /// "4 or more ready", "at most 3", "between 4 and 6".
+    public var wanted: String {
+        switch (atLeast, atMost) {
+        case let (low?, high?): return "\(low) to \(high) replicas"
+        case let (low?, nil): return "at least \(low) ready replicas"
+        case let (nil, high?): return "at most \(high) replicas"
+        default: return "any number of replicas"
+        }
+    }
 }
 
 /// `http` action: a request to the stack, sent `repeat` times; `{{i}}` in the path, headers and string

@@ -9,11 +9,20 @@ public struct ScenarioSetup: Sendable, Hashable, Codable {
     public var workloads: [String: WorkloadShape]
     /// Helm values merged over the stack file's (only for a stack deployed from a Helm chart).
     public var values: [String: JSONValue]
+    /// Kinds the stack file leaves out of scenarios (`deploy.scenarioSkipsKinds`) that this one deploys
+    /// after all (an autoscaling scenario keeps the HorizontalPodAutoscaler).
+    public var keepKinds: [String]
+    /// Changes to the rendered objects, as a broken variant's (`StackVariant.Change`), applied after
+    /// `workloads`: what a scenario needs set on an object that is not a workload.
+    public var changes: [StackVariant.Change]
 
-    public init(reuseNamespace: String? = nil, workloads: [String: WorkloadShape] = [:], values: [String: JSONValue] = [:]) {
+    public init(reuseNamespace: String? = nil, workloads: [String: WorkloadShape] = [:], values: [String: JSONValue] = [:],
+                keepKinds: [String] = [], changes: [StackVariant.Change] = []) {
         self.reuseNamespace = reuseNamespace
         self.workloads = workloads
         self.values = values
+        self.keepKinds = keepKinds
+        self.changes = changes
     }
 }
 

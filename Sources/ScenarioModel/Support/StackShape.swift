@@ -42,6 +42,10 @@ public struct StackShape: Sendable {
             if let resources = shape.resources { changes.append("resources \(resources)") }
             if !changes.isEmpty { note("\(name): " + changes.joined(separator: ", ")) }
         }
+        out = try StackVariant.apply(setup.changes, to: out, by: "setup.changes")
+        for change in setup.changes {
+            note("\(change.kind) \(change.name): " + (change.value.map { "set \(change.path) to \($0)" } ?? "removed \(change.path)"))
+        }
         return out
     }
 

@@ -8,7 +8,7 @@ import Yams
 /// the scenarios that must fail, the changes, and the words the failure must contain.
 public struct StackVariant: Sendable, Hashable {
     /// One change: JSON-pointer `path` inside the object `kind`/`name`; `remove`, or `set` to `value`.
-    public struct Change: Sendable, Hashable {
+    public struct Change: Sendable, Hashable, Codable {
         public var kind: String
         public var name: String
         public var path: String
@@ -78,16 +78,21 @@ public struct StackVariant: Sendable, Hashable {
 
     /// Applies the changes to objects given as scenario `JSONValue`s; throws when a target is missing.
     public func apply(to objects: [JSONValue]) throws -> [JSONValue] {
+        try Self.apply(changes, to: objects, by: "variant \(name)")
+    }
+
+    /// Applies `changes` in order (a variant's, or a scenario's `setup.changes`); `by` names them in errors.
+    public static func apply(_ changes: [Change], to objects: [JSONValue], by owner: String) throws -> [JSONValue] {
         var out = objects
         for change in changes {
             guard let index = out.firstIndex(where: {
                 $0["kind"] == .string(change.kind) && $0["metadata"]?["name"] == .string(change.name)
-            }) else { throw VariantError("variant \(name): no \(change.kind)/\(change.name) in the manifests") }
+            }) else { throw VariantError("\(owner): no \(change.kind)/\(change.name) in the manifests") }
             let tokens = change.path.split(separator: "/", omittingEmptySubsequences: true).map {
                 $0.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
             }
-            guard let changed = Self.update(out[index], tokens[...], value: change.value) else {
-                throw VariantError("variant \(name): \(change.kind)/\(change.name) has no \(change.path)")
+            guard let changed = update(out[index], tokens[...], value: change.value) else {
+                throw VariantError("\(owner): \(change.kind)/\(change.name) has no \(change.path)")
             }
             out[index] = changed
         }

@@ -197,13 +197,28 @@ extension ParseSession {
     }
 
     func waitCondition(_ value: Located) -> WaitCondition? {
-        guard let (kind, body, _) = reader.oneOf(value, kinds: ["workloadReady", "rolloutComplete", "http"], extra: [],
+        guard let (kind, body, _) = reader.oneOf(value, kinds: ["workloadReady", "rolloutComplete", "http", "replicas"], extra: [],
                                                  noun: "wait condition") else { return nil }
         switch kind {
         case "workloadReady":
             return reader.choice(body, stack.workloads.map(\.name), noun: "workload").map(WaitCondition.workloadReady)
         case "rolloutComplete":
             return reader.choice(body, stack.workloads.map(\.name), noun: "workload").map(WaitCondition.rolloutComplete)
+        case "replicas":
+            guard let fields = reader.fields(body, allowed: ["workload", "atLeast", "atMost"], required: ["workload"]) else { return nil }
+            let workload = fields.value("workload").flatMap { reader.choice($0, stack.workloads.map(\.name), noun: "workload") }
+            let atLeast = fields.has("atLeast") ? fields.int("atLeast", min: 0, max: 50) : nil
+            let atMost = fields.has("atMost") ? fields.int("atMost", min: 0, max: 50) : nil
+            if !fields.has("atLeast") && !fields.has("atMost") {
+                reader.error("`replicas` needs `atLeast`, `atMost` or both", at: body.node, body.path)
+                return nil
+            }
+            if let atLeast, let atMost, atLeast > atMost {
+                reader.error("`atLeast` (\(atLeast)) is more than `atMost` (\(atMost)): no replica count meets both", at: body.node, body.path)
+                return nil
+            }
+            guard let workload, fields.has("atLeast") == (atLeast != nil), fields.has("atMost") == (atMost != nil) else { return nil }
+            return .replicas(ReplicaBounds(workload: workload, atLeast: atLeast, atMost: atMost))
         default:
             guard let fields = reader.fields(body, allowed: HTTPKeys.request + ["expect"], required: ["path"]) else { return nil }
             return httpCheck(fields).map(WaitCondition.http)

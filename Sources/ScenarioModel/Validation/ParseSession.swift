@@ -65,7 +65,7 @@ final class ParseSession {
     }
 
     func setup(_ value: Located) -> ScenarioSetup? {
-        guard let fields = reader.fields(value, allowed: ["reuseNamespace", "workloads", "values"]) else { return nil }
+        guard let fields = reader.fields(value, allowed: ["reuseNamespace", "workloads", "values", "keepKinds", "changes"]) else { return nil }
         var namespace: String?
         if let raw = fields.value("reuseNamespace"), let name = reader.string(raw) {
             if let problem = KubernetesNames.reusableNamespaceProblem(name) {
@@ -99,8 +99,40 @@ final class ParseSession {
                 values = nil
             }
         }
-        guard let workloads, let values, !(fields.has("reuseNamespace") && namespace == nil) else { return nil }
-        return ScenarioSetup(reuseNamespace: namespace, workloads: workloads, values: values)
+        var keepKinds: [String]? = []
+        if fields.has("keepKinds") {
+            let items = fields.sequence("keepKinds") ?? []
+            let kinds = items.compactMap { reader.choice($0, stack.deploy.scenarioSkipsKinds, noun: "kind the stack file leaves out of scenarios (deploy.scenarioSkipsKinds)") }
+            keepKinds = fields.sequence("keepKinds") != nil && kinds.count == items.count ? kinds : nil
+        }
+        var changes: [StackVariant.Change]? = []
+        if fields.has("changes") {
+            let items = fields.sequence("changes") ?? []
+            let parsed = items.compactMap(objectChange)
+            changes = fields.sequence("changes") != nil && parsed.count == items.count ? parsed : nil
+        }
+        guard let workloads, let values, let keepKinds, let changes, !(fields.has("reuseNamespace") && namespace == nil) else { return nil }
+        return ScenarioSetup(reuseNamespace: namespace, workloads: workloads, values: values, keepKinds: keepKinds, changes: changes)
+    }
+
+    /// One of `setup.changes`: `{kind, name, set: /json/pointer, value}` or `{kind, name, remove: /json/pointer}`.
+    func objectChange(_ value: Located) -> StackVariant.Change? {
+        guard let fields = reader.fields(value, allowed: ["kind", "name", "set", "value", "remove"], required: ["kind", "name"]) else { return nil }
+        let kind = fields.string("kind")
+        let name = fields.string("name")
+        guard let operation = fields.exactlyOne(of: ["set", "remove"]), let kind, let name,
+              let pointer = fields.string(operation) else { return nil }
+        guard pointer.hasPrefix("/"), pointer.count > 1 else {
+            fields.error("`\(operation)` takes a JSON pointer into the object, like /spec/replicas", at: operation)
+            return nil
+        }
+        if operation == "remove" {
+            if fields.has("value") { fields.error("`remove` takes no `value`", at: "value"); return nil }
+            return StackVariant.Change(kind: kind, name: name, path: pointer)
+        }
+        guard fields.has("value") else { fields.error("`set` needs a `value`", at: "set"); return nil }
+        guard let json = fields.json("value") else { return nil }
+        return StackVariant.Change(kind: kind, name: name, path: pointer, value: json)
     }
 
     func workloadShape(_ value: Located, workload: String) -> WorkloadShape? {

@@ -95,9 +95,11 @@ public struct StackDeployer: Sendable {
     /// The stack's objects for `namespace`: the `prepare` commands run, the source rendered (kustomize
     /// or Helm), images replaced by the builds, API versions chosen from discovery; then `shape`
     /// (a scenario's setup and variant) and the NodePort twins of the reachable Services.
-    /// `forScenario` leaves out the Namespace object and the kinds the stack file skips in scenarios;
-    /// `values` (a scenario's `setup.values`) are merged over a Helm chart's values.
-    public func objects(namespace: String, images: [String: String], forScenario: Bool, values: [String: JSONValue] = [:],
+    /// `forScenario` leaves out the Namespace object and the kinds the stack file skips in scenarios,
+    /// but for `keepKinds` (a scenario's `setup.keepKinds`); `values` (a scenario's `setup.values`) are
+    /// merged over a Helm chart's values.
+    public func objects(namespace: String, images: [String: String], forScenario: Bool, keepKinds: [String] = [],
+                        values: [String: JSONValue] = [:],
                         shape: ([JSONValue]) throws -> [JSONValue] = { $0 }) async throws -> [JSONValue] {
         for argv in stack.deploy.prepare where !argv.isEmpty {
             try await runner.check(StackCommand.make(argv, stack: stack, timeout: 120),
@@ -112,19 +114,24 @@ public struct StackDeployer: Sendable {
         }
         var objects = ApplyOrder.sorted(try ManifestRenderer(namespace: namespace, images: images, served: served, registry: registry).render(rendered))
         if forScenario {
-            let skipped = Set(stack.deploy.scenarioSkipsKinds)
-            for object in objects where skipped.contains(object["kind"]?.stringValue ?? "") {
+            let (deployed, leftOut) = Self.forScenario(objects, skipping: stack.deploy.scenarioSkipsKinds, keeping: keepKinds)
+            for object in leftOut where object["kind"]?.stringValue != "Namespace" {
                 progress("left out \(object["kind"]?.stringValue ?? "") \(object.value(at: "metadata.name")?.stringValue ?? ""): deploy.scenarioSkipsKinds")
             }
-            objects.removeAll { object in
-                let kind = object["kind"]?.stringValue ?? ""
-                return kind == "Namespace" || skipped.contains(kind)
-            }
+            objects = deployed
         }
         objects = try shape(objects)
         // The twins copy the Services as shaped above (a variant's session affinity too).
         let services = Set(stack.exposed.compactMap { $0.service?.name })
         return objects + AccessServices.make(from: objects, services: services, namespace: namespace)
+    }
+
+    /// A scenario's objects: the Namespace and the kinds the stack file skips in scenarios left out, but
+    /// for those the scenario keeps (`setup.keepKinds`).
+    public static func forScenario(_ objects: [JSONValue], skipping: [String], keeping: [String]) -> (deployed: [JSONValue], leftOut: [JSONValue]) {
+        let skipped = Set(skipping).subtracting(keeping).union(["Namespace"])
+        let out = objects.filter { skipped.contains($0["kind"]?.stringValue ?? "") }
+        return (objects.filter { !skipped.contains($0["kind"]?.stringValue ?? "") }, out)
     }
 
     /// The objects as the stack's source renders them.

@@ -189,6 +189,36 @@ import Testing
         #expect(notes.count == 1)
     }
 
+    /// `setup.changes` come after the workloads' shape, each noted; one whose object is not rendered
+    /// fails the setup, naming it.
+    @Test func theShapeAppliesTheScenariosChangesAfterTheWorkloads() throws {
+        let scaler: JSONValue = ["kind": "HorizontalPodAutoscaler", "metadata": ["name": "backend"],
+                                 "spec": ["behavior": ["scaleDown": ["stabilizationWindowSeconds": 300]]]]
+        let setup = ScenarioSetup(workloads: ["backend": WorkloadShape(replicas: 3)], changes: [
+            StackVariant.Change(kind: "HorizontalPodAutoscaler", name: "backend", path: "/spec/behavior/scaleDown/stabilizationWindowSeconds", value: 30),
+            StackVariant.Change(kind: "Deployment", name: "backend", path: "/spec/replicas"),
+        ])
+        var notes: [String] = []
+        let out = try StackShape(setup: setup, stack: TestStacks.todo).apply(to: [Self.deployment, scaler]) { notes.append($0) }
+        #expect(out[1].value(at: "spec.behavior.scaleDown.stabilizationWindowSeconds") == .number(30))
+        #expect(out[0]["spec"]?["replicas"] == nil, "the change removes what the shape set")
+        #expect(notes.suffix(2) == ["HorizontalPodAutoscaler backend: set /spec/behavior/scaleDown/stabilizationWindowSeconds to 30",
+                                    "Deployment backend: removed /spec/replicas"])
+        let missing = ScenarioSetup(changes: [StackVariant.Change(kind: "HorizontalPodAutoscaler", name: "api", path: "/spec/minReplicas", value: 1)])
+        #expect(throws: VariantError.self) { try StackShape(setup: missing, stack: TestStacks.todo).apply(to: [Self.deployment]) }
+    }
+
+    /// A scenario deploys no Namespace and none of the kinds the stack file skips, but those it keeps.
+    @Test func aScenarioKeepsOnlyTheSkippedKindsItAsksFor() {
+        let objects: [JSONValue] = [["kind": "Namespace"], ["kind": "Deployment"], ["kind": "HorizontalPodAutoscaler"], ["kind": "PodDisruptionBudget"]]
+        let skipping = ["HorizontalPodAutoscaler", "PodDisruptionBudget"]
+        let plain = StackDeployer.forScenario(objects, skipping: skipping, keeping: [])
+        #expect(plain.deployed.map { $0["kind"]?.stringValue } == ["Deployment"])
+        #expect(plain.leftOut.count == 3)
+        let keeping = StackDeployer.forScenario(objects, skipping: skipping, keeping: ["HorizontalPodAutoscaler"])
+        #expect(keeping.deployed.map { $0["kind"]?.stringValue } == ["Deployment", "HorizontalPodAutoscaler"])
+    }
+
     @Test func hintsNameAMissingVolume() {
         let withClaim: JSONValue = .object(["spec": .object(["volumeClaimTemplates": .array([.object([:])])])])
         let without: JSONValue = .object(["spec": .object(["template": .object(["spec": .object([
