@@ -50,7 +50,7 @@ import ScenarioModel
     @Test func everyScenarioFileHasATest() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: EndToEndScenario.projectRoot() + "/scenarios")
             .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
-        #expect(names == ["chaos-bad-rollout", "chaos-network-partition", "chaos-pod-kill", "chaos-rolling-update", "chat-pod-kill", "chat-rolling-update", "cluster-restart", "db-persistence-restart", "dns-outage", "model-provider-outage",
+        #expect(names == ["autoscale-under-load", "chaos-bad-rollout", "chaos-network-partition", "chaos-pod-kill", "chaos-rolling-update", "chat-pod-kill", "chat-rolling-update", "cluster-restart", "db-persistence-restart", "dns-outage", "model-provider-outage",
                           "node-drain", "node-failure", "postgres-freeze", "scale-out-under-load", "user-isolation-under-load"])
     }
 }

@@ -105,7 +105,14 @@ import Testing
             + "    - {kind: Deployment, name: backend, set: /spec/replicas, remove: /spec, value: 1}\n"
             + "steps:\n  - name: a\n    action:\n      wait: {condition: {replicas: {workload: backend}}}\n"
             + "  - name: b\n    action:\n      wait: {condition: {replicas: {workload: backend, atLeast: 5, atMost: 4}}}\n"
-        #expect(errors(yaml) == [])
+        #expect(errors(yaml) == [
+            #"scenarios/x.yaml:7:15: setup.keepKinds[0]: unknown kind the stack file leaves out of scenarios (deploy.scenarioSkipsKinds) "PodDisruptionBudget" (expected one of: HorizontalPodAutoscaler)"#,
+            "scenarios/x.yaml:9:46: setup.changes[0].set: `set` takes a JSON pointer into the object, like /spec/replicas",
+            "scenarios/x.yaml:10:46: setup.changes[1].set: `set` needs a `value`",
+            #"scenarios/x.yaml:11:62: setup.changes[2].remove: "set" and "remove" exclude each other; keep one"#,
+            "scenarios/x.yaml:15:36: steps[0].action.wait.condition.replicas: `replicas` needs `atLeast`, `atMost` or both",
+            "scenarios/x.yaml:18:36: steps[1].action.wait.condition.replicas: `atLeast` (5) is more than `atMost` (4): no replica count meets both",
+        ])
     }
 
     @Test func quotedKeysInPathsAreQuoted() {
