@@ -103,7 +103,8 @@ extension ActionContext {
         let name = scaler.value(at: "metadata.name")?.stringValue ?? "?"
         let current = scaler.value(at: "status.currentReplicas")?.intValue ?? 0
         let desired = scaler.value(at: "status.desiredReplicas")?.intValue ?? 0
-        var parts = ["HorizontalPodAutoscaler \(name): \(current) → \(desired) replicas"]
+        // desiredReplicas stays 0 while the autoscaler cannot compute one (ScalingActive False).
+        var parts = ["HorizontalPodAutoscaler \(name): " + (desired == 0 ? "\(current) replicas, no desired count" : "\(current) → \(desired) replicas")]
         if case .array(let metrics)? = scaler.value(at: "status.currentMetrics") {
             for metric in metrics {
                 if let resource = metric.value(at: "resource.name")?.stringValue,
