@@ -9,13 +9,7 @@ extension KubernetesClient {
     /// periods (preStop sleeps, 30 s of SIGTERM notice) a lab namespace took 27-116 s to go, a quarter
     /// of a scenario's time in CI; this way it takes a few seconds.
     public func removeNamespace(_ name: String, timeout: Double, clock: any LabClock) async throws {
-        try await delete(Namespace.self, name: name, options: DeleteOptions(propagationPolicy: .foreground, ignoreNotFound: true))
-        if let pods = try? await list(Pod.self, namespace: name).items {
-            for pod in pods {
-                try? await delete(Pod.self, name: pod.name, namespace: name,
-                                  options: DeleteOptions(gracePeriodSeconds: 0, ignoreNotFound: true))
-            }
-        }
+        try await requestNamespaceRemoval(name)
         _ = try await Wait(timeout: timeout, interval: 0.5, clock: clock).until("namespace \(name) to be deleted") { () async throws -> Poll<Bool> in
             do {
                 let namespace = try await get(Namespace.self, name: name)
@@ -25,6 +19,19 @@ extension KubernetesClient {
             } catch let error as LabrunError where error.id.hasPrefix(ErrorID.httpPrefix) {
                 // A dropped connection while the API server is busy deleting: ask again.
                 return .pending(error.message)
+            }
+        }
+    }
+
+    /// Deletes a namespace and its pods (a grace period of 0, as `removeNamespace`) without waiting:
+    /// the API server's namespace controller removes the rest (about 11 s per scenario namespace in CI)
+    /// on its own, and a terminating namespace accepts nothing new.
+    public func requestNamespaceRemoval(_ name: String) async throws {
+        try await delete(Namespace.self, name: name, options: DeleteOptions(propagationPolicy: .foreground, ignoreNotFound: true))
+        if let pods = try? await list(Pod.self, namespace: name).items {
+            for pod in pods {
+                try? await delete(Pod.self, name: pod.name, namespace: name,
+                                  options: DeleteOptions(gracePeriodSeconds: 0, ignoreNotFound: true))
             }
         }
     }

@@ -140,8 +140,14 @@ public final class ClusterDriver: ScenarioDriver, @unchecked Sendable {
             if !run.options.keepNamespace {
                 let kube = self.kube
                 let clock = run.clock
-                run.cleanup.register("delete namespace \(namespace)", timeout: 240) {
-                    try await kube.removeNamespace(namespace, timeout: 200, clock: clock)
+                if run.options.awaitsNamespaceRemoval {
+                    run.cleanup.register("delete namespace \(namespace)", timeout: 240) {
+                        try await kube.removeNamespace(namespace, timeout: 200, clock: clock)
+                    }
+                } else {
+                    run.cleanup.register("delete namespace \(namespace) (requested; the cluster finishes it, not waited for)", timeout: 60) {
+                        try await kube.requestNamespaceRemoval(namespace)
+                    }
                 }
             }
             timeline.record(.note, "setup", "created namespace \(namespace) (label \(RunIdentity.runLabel)=\(run.identity.id))")
