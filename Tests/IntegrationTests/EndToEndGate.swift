@@ -12,12 +12,14 @@ import ScenarioEngine
 /// arrived, so the exclusive ones that arrive with it are there to go first: in arrival order,
 /// the CI of 7 December met its exclusive tests in the middle of the run, and each waited for the
 /// running tests to end while their slots idled (the end-to-end tests took 3,008 s; 2,470 s the day
-/// before, when a cluster restart happened to come first). The width is `LABRUN_E2E_PARALLEL`, else
+/// before, when a cluster restart happened to come first).
+/// Their starts are kept `StartSpacing.betweenRuns` apart, as in `labrun all` (`StartSpacing`). The width is `LABRUN_E2E_PARALLEL`, else
 /// `ScenarioSuite.defaultParallel` (what `labrun all` uses on this machine); with `swift test
 /// --no-parallel` the tests arrive one at a time anyway.
 actor EndToEndGate {
     static let shared = EndToEndGate(width: ProcessInfo.processInfo.environment["LABRUN_E2E_PARALLEL"].flatMap { Int($0) }
-                                            .map { max(1, $0) } ?? ScenarioSuite.defaultParallel, settle: 3)
+                                            .map { max(1, $0) } ?? ScenarioSuite.defaultParallel, settle: 3,
+                                     spacing: StartSpacing(interval: StartSpacing.betweenRuns))
 
     let width: Int
     /// Seconds from the first arrival to the first turn.
@@ -30,9 +32,13 @@ actor EndToEndGate {
     private var opening = false
     private var queue: [(slots: Int, exclusive: Bool, turn: CheckedContinuation<Void, Never>)] = []
 
-    init(width: Int, settle: Double = 0) {
+    /// Keeps the starts of tests that run side by side apart, as `labrun all` does (`StartSpacing`).
+    let spacing: StartSpacing?
+
+    init(width: Int, settle: Double = 0, spacing: StartSpacing? = nil) {
         self.width = width
         self.settle = settle
+        self.spacing = spacing
     }
 
     /// Runs `body` when its turn comes in the shared gate.
@@ -46,6 +52,7 @@ actor EndToEndGate {
         let taken = exclusive ? width : min(max(1, slots), width)
         await enter(slots: taken, exclusive: exclusive)
         do {
+            if !exclusive { try await spacing?.turn() }
             let value = try await body()
             await leave(slots: taken)
             return value

@@ -1,4 +1,6 @@
 import Foundation
+import LabrunCore
+import ScenarioEngine
 import Testing
 
 /// The gate the end-to-end tests share the cluster through: never more than its width at once,
@@ -72,6 +74,28 @@ import Testing
             try await group.waitForAll()
         }
         #expect(await order.entered == [true, true, false, false, false, false])
+    }
+
+    /// Tests side by side start spaced apart, as `labrun all`'s runs do (`StartSpacing`): the second
+    /// waits one interval, the third two; an exclusive one is alone anyway and does not wait.
+    @Test func sharedTestsStartSpacedApart() async throws {
+        final class StillClock: LabClock, @unchecked Sendable {
+            private let lock = NSLock()
+            private var asked: [Double] = []
+            var sleeps: [Double] { lock.withLock { asked } }
+            func now() -> Double { 0 }
+            func wallTime() -> Date { Date(timeIntervalSince1970: 0) }
+            func sleep(seconds: Double) async throws { lock.withLock { asked.append(seconds) } }
+        }
+        let clock = StillClock()
+        let gate = EndToEndGate(width: 3, spacing: StartSpacing(interval: 15, clock: clock))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<4 {
+                group.addTask { try await gate.run(exclusive: index == 0) {} }
+            }
+            try await group.waitForAll()
+        }
+        #expect(clock.sleeps.sorted() == [15, 30])
     }
 
     @Test func aFailingTestGivesItsTurnBack() async throws {

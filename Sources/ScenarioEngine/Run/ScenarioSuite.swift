@@ -65,7 +65,8 @@ public struct ScenarioSuite: Sendable {
         let driver = try await ClusterDriver.make(stack: session.options.stack, provider: provider, session: session)
         let runner = ScenarioRunner(driver: driver, clock: session.clock, options: options)
         let console = session.console
-        let plan = SuitePlan(scenarios, parallel: parallel, repeats: repeats, expectedSeconds: expectedSeconds)
+        let plan = SuitePlan(scenarios, parallel: parallel, repeats: repeats, expectedSeconds: expectedSeconds,
+                             spacing: StartSpacing(interval: StartSpacing.betweenRuns, clock: session.clock))
         if plan.width > 1 {
             console.info("running \(plan.shared.count) scenario(s) \(plan.width) at a time"
                          + (plan.alone.isEmpty ? "" : ", after \(plan.alone.map(\.name).joined(separator: ", ")) alone (exclusive: each stops the cluster or is disturbed by neighbours)"))
@@ -105,8 +106,12 @@ struct SuitePlan: Sendable {
     var width: Int
     /// Runs of each scenario (`--repeat`), at least 1.
     var repeats: Int
+    /// Keeps the shared runs' starts apart (`StartSpacing.betweenRuns` in `labrun all`; none when nil).
+    var spacing: StartSpacing?
 
-    init(_ scenarios: [Scenario], parallel: Int, repeats: Int = 1, expectedSeconds: [String: Double] = [:]) {
+    init(_ scenarios: [Scenario], parallel: Int, repeats: Int = 1, expectedSeconds: [String: Double] = [:],
+         spacing: StartSpacing? = nil) {
+        self.spacing = spacing
         all = scenarios
         alone = scenarios.filter(\.isExclusive)
         let others = scenarios.filter { !$0.isExclusive }.enumerated()
@@ -125,7 +130,8 @@ struct SuitePlan: Sendable {
     var attempts: [Int?] { repeats == 1 ? [nil] : (1...repeats).map { $0 } }
 
     /// Runs every scenario `repeats` times through `body` (given the scenario and the run's number):
-    /// the exclusive ones one run at a time, then the others `width` at a time. With `failFast`,
+    /// the exclusive ones one run at a time, then the others `width` at a time, their starts kept
+    /// `spacing` apart. With `failFast`,
     /// nothing more starts once a result did not pass; a cancelled task starts nothing more either.
     /// Results come back in the order the scenarios were given, each scenario's runs in order.
     func run(failFast: Bool, _ body: @escaping @Sendable (Scenario, Int?) async -> ScenarioResult) async -> [ScenarioResult] {
@@ -142,7 +148,7 @@ struct SuitePlan: Sendable {
                 keep(scenario.name, attempt, await body(scenario, attempt))
             }
         }
-        await withTaskGroup(of: (String, Int?, ScenarioResult).self) { group in
+        await withTaskGroup(of: (String, Int?, ScenarioResult?).self) { group in
             var pending = attempts.flatMap { attempt in shared.map { ($0, attempt) } }
             var busy: [String: Int] = [:]   // running scenario → the slots it takes
             while true {
@@ -153,11 +159,15 @@ struct SuitePlan: Sendable {
                                                               && busy.values.reduce(0, +) + slots($0.0) <= width }) {
                     let (next, attempt) = pending.remove(at: index)
                     busy[next.name] = slots(next)
-                    group.addTask { (next.name, attempt, await body(next, attempt)) }
+                    group.addTask { [spacing] in
+                        // Cancelled while waiting for its turn: not started, as if never admitted.
+                        if let spacing { guard (try? await spacing.turn()) != nil, !Task.isCancelled else { return (next.name, attempt, nil) } }
+                        return (next.name, attempt, await body(next, attempt))
+                    }
                 }
                 guard let (name, attempt, result) = await group.next() else { break }
                 busy[name] = nil
-                keep(name, attempt, result)
+                if let result { keep(name, attempt, result) }
             }
         }
         return all.flatMap { scenario in attempts.compactMap { results[key(scenario.name, $0)] } }

@@ -152,4 +152,56 @@ import Testing
                                 failing: ["a #2"], tracker: Tracker())
         #expect(results.map(\.runName) == ["a #1", "a #2"])
     }
+
+    /// A clock that stands still and records the sleeps asked of it; a sleep lasts until the task is
+    /// cancelled when `blocks`, else returns at once.
+    final class StillClock: LabClock, @unchecked Sendable {
+        private let lock = NSLock()
+        private var asked: [Double] = []
+        let blocks: Bool
+        init(blocks: Bool = false) { self.blocks = blocks }
+        var sleeps: [Double] { lock.withLock { asked } }
+        func now() -> Double { 0 }
+        func wallTime() -> Date { Date(timeIntervalSince1970: 0) }
+        func sleep(seconds: Double) async throws {
+            lock.withLock { asked.append(seconds) }
+            if blocks { while true { try Task.checkCancellation(); await Task.yield() } }
+        }
+    }
+
+    /// Side-by-side runs start `spacing` apart, so that they neither deploy at once nor reach their
+    /// faults in step: the second waits one interval, the third two; the exclusive ones, alone
+    /// anyway, are not held back.
+    @Test func sharedRunsStartSpacedApart() async {
+        let clock = StillClock()
+        let plan = SuitePlan([Self.scenario("x", exclusive: true)] + (1...3).map { Self.scenario("s\($0)") }, parallel: 3,
+                             spacing: StartSpacing(interval: 15, clock: clock))
+        let results = await run(plan, tracker: Tracker())
+        #expect(results.count == 4)
+        #expect(clock.sleeps.sorted() == [15, 30])
+    }
+
+    /// A run cancelled while it waits for its start is not started, as after Ctrl-C.
+    @Test func aRunCancelledWhileWaitingForItsStartIsNotStarted() async {
+        let tracker = Tracker()
+        let clock = StillClock(blocks: true)
+        let plan = SuitePlan((1...3).map { Self.scenario("s\($0)") }, parallel: 3, spacing: StartSpacing(interval: 30, clock: clock))
+        let suite = Task { await run(plan, tracker: tracker) }
+        while clock.sleeps.count < 2 || tracker.started.isEmpty { await Task.yield() }   // s1 started, the others wait
+        suite.cancel()
+        let results = await suite.value
+        #expect(results.count == 1)
+        #expect(tracker.started.count == 1)
+    }
+
+    @Test func startSpacingKeepsTurnsApartOnTheClockGiven() async throws {
+        let clock = ManualClock()
+        let spacing = StartSpacing(interval: 15, clock: clock)
+        var turns: [Double] = []
+        for _ in 0..<3 { try await spacing.turn(); turns.append(clock.now()) }
+        clock.advance(by: 100)
+        try await spacing.turn()
+        turns.append(clock.now())
+        #expect(turns == [0, 15, 30, 130], "the fourth, long after the third, goes at once")
+    }
 }
