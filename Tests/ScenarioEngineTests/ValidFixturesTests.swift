@@ -53,6 +53,8 @@ import Testing
         #expect(scenario.step(named: "cluster")?.tryOperations.first?.action == .restartCluster(RestartClusterAction(downFor: .seconds(90))))
         #expect(scenario.step(named: "slow")?.tryOperations.first?.action == .networkFault(NetworkFaultAction(
             workload: "postgres", mode: .delay, delay: .seconds(0.2), jitter: .seconds(0.05), duration: .seconds(60), method: .netem)))
+        #expect(scenario.step(named: "lossy")?.tryOperations.first?.action == .networkFault(NetworkFaultAction(
+            workload: "postgres", mode: .loss, percent: 12.5, duration: .seconds(40))))
         #expect(scenario.step(named: "power-cut")?.tryOperations.first?.action == .nodeFault(NodeFaultAction(
             mode: .stop, node: .nodeOf(.workload("postgres")), duration: .seconds(60))))
         #expect(scenario.step(named: "partition")?.tryOperations.first?.action == .nodeFault(NodeFaultAction(

@@ -2,9 +2,10 @@ import KubernetesClient
 import LabrunCore
 import ScenarioModel
 
-/// `networkFault`: cuts or delays the traffic of a workload's pods, or drops their name lookups, for
-/// `duration`, then restores it, by iptables / tc netem inside each pod's network namespace (the bare
-/// provider) or by a deny-all NetworkPolicy (cut only). The undo is registered with the run's cleanup
+/// `networkFault`: cuts, delays or thins out (random loss) the traffic of a workload's pods, or drops
+/// their name lookups, for `duration`, then restores it, by iptables / tc netem inside each pod's
+/// network namespace (the bare provider) or by a deny-all NetworkPolicy (cut only). A loss that
+/// dropped no packet (its rule's counters, read before it is removed) did not land. The undo is registered with the run's cleanup
 /// while the fault is on.
 struct NetworkFaultExecutor: ActionExecutor {
     let spec: NetworkFaultAction
@@ -70,7 +71,13 @@ struct NetworkFaultExecutor: ActionExecutor {
         for item in applied {
             let show = spec.mode == .delay ? ["tc", "qdisc", "show", "dev", "eth0"] : ["iptables", "-S", "OUTPUT"]
             let out = try await runner.check(Command("nsenter", ["-t", item.pid, "-n"] + show, timeout: 30)).standardOutput
-            let expected = spec.mode == .delay ? "netem" : spec.mode == .dns ? "--dport 53 -j DROP" : "DROP"
+            let expected: String
+            switch spec.mode {
+            case .delay: expected = "netem"
+            case .dns: expected = "--dport 53 -j DROP"
+            case .loss: expected = "--mode random"
+            case .cut: expected = "DROP"
+            }
             guard out.contains(expected) else {
                 throw LabrunError(id: ErrorID.faultNotLanded, message: "The network fault did not show up in \(item.pod)'s network namespace: \(out)")
             }
@@ -83,13 +90,44 @@ struct NetworkFaultExecutor: ActionExecutor {
         let landed = run.clock.now()
         run.timeline.record(.action, spec.workload, "\(spec.mode.rawValue) on \(applied.count) pod(s) for \(spec.duration)")
         try await run.clock.sleep(seconds: spec.duration.seconds)
+        // A loss rule is a chance, not a wall: what it dropped is read from its counters before it goes.
+        var dropped = 0
+        if spec.mode == .loss {
+            for item in applied {
+                for chain in ["INPUT", "OUTPUT"] {
+                    let listing = try? await runner.run(Command("nsenter", ["-t", item.pid, "-n", "iptables", "-L", chain, "-v", "-x", "-n"], timeout: 30))
+                    dropped += Self.droppedByLossRule(listing?.standardOutput ?? "")
+                }
+            }
+        }
         for item in applied {
             for arguments in item.undo { _ = try? await runner.run(Command("nsenter", ["-t", item.pid, "-n"] + arguments, timeout: 30)) }
             run.cleanup.remove(item.token)
         }
         run.timeline.record(.recovered, spec.workload, "network fault removed")
+        let names = applied.map(\.pod).joined(separator: ", ")
+        if spec.mode == .loss {
+            guard dropped > 0 else {
+                throw LabrunError(id: ErrorID.faultNotLanded, exitCode: ExitCode.failure,
+                                  message: "The packet loss on \(names) dropped no packet in \(spec.duration): no traffic went to or from those pods while it was on.",
+                                  advice: "Aim it at a workload the load or its neighbours talk to during the step.")
+            }
+            return ActionOutcome(faultLandedAt: landed, readyAt: run.clock.now(),
+                                 message: "\(Self.format(percent: spec.percent ?? 0)) % loss on \(names) for \(spec.duration): \(dropped) packet(s) dropped, then removed")
+        }
         return ActionOutcome(faultLandedAt: landed, readyAt: run.clock.now(),
-                             message: "\(spec.mode.rawValue) on \(applied.map(\.pod).joined(separator: ", ")) for \(spec.duration), then removed")
+                             message: "\(spec.mode.rawValue) on \(names) for \(spec.duration), then removed")
+    }
+
+    /// Packets the loss rule dropped, from `iptables -L CHAIN -v -x -n` (the first column of its line).
+    static func droppedByLossRule(_ listing: String) -> Int {
+        listing.split(separator: "\n").filter { $0.contains("statistic mode random") }
+            .compactMap { $0.split(separator: " ").first.flatMap { Int($0) } }.reduce(0, +)
+    }
+
+    /// `30`, `12.5`: a percentage as written.
+    static func format(percent: Double) -> String {
+        percent == percent.rounded() ? String(Int(percent)) : String(format: "%g", percent)
     }
 
     /// The commands (after `nsenter -t PID -n`) that add and remove a fault.
@@ -103,6 +141,10 @@ struct NetworkFaultExecutor: ActionExecutor {
         case .dns:
             let rules = ["udp", "tcp"].map { ["-p", $0, "--dport", "53", "-j", "DROP"] }
             return (rules.map { ["iptables", "-I", "OUTPUT", "1"] + $0 }, rules.map { ["iptables", "-D", "OUTPUT"] + $0 })
+        case .loss:
+            let chance = ["-m", "statistic", "--mode", "random", "--probability", String(format: "%.4f", (spec.percent ?? 0) / 100), "-j", "DROP"]
+            let rules = [("INPUT", ["!", "-i", "lo"] + chance), ("OUTPUT", ["!", "-o", "lo"] + chance)]
+            return (rules.map { ["iptables", "-I", $0.0, "1"] + $0.1 }, rules.map { ["iptables", "-D", $0.0] + $0.1 })
         case .delay:
             var netem = ["tc", "qdisc", "add", "dev", "eth0", "root", "netem", "delay", "\(spec.delay?.milliseconds ?? 100)ms"]
             if let jitter = spec.jitter { netem.append("\(jitter.milliseconds)ms") }

@@ -147,7 +147,7 @@ public struct RestartClusterAction: Sendable, Hashable, Codable {
     public init(downFor: ScenarioDuration = ScenarioDuration(milliseconds: 0)) { self.downFor = downFor }
 }
 
-/// `networkFault`: cut or delay the traffic of a workload's pods for `duration`, then restore it.
+/// `networkFault`: cut, delay or thin out the traffic of a workload's pods for `duration`, then restore it.
 public struct NetworkFaultAction: Sendable, Hashable, Codable {
     public var workload: String
     public var mode: NetworkFaultMode
@@ -155,24 +155,46 @@ public struct NetworkFaultAction: Sendable, Hashable, Codable {
     public var delay: ScenarioDuration?
     /// Latency variation (mode `delay` only).
     public var jitter: ScenarioDuration?
+    /// The share of packets dropped, in percent, each way (mode `loss` only).
+    public var percent: Double?
     public var duration: ScenarioDuration
     public var method: NetworkFaultMethod
 
     public init(workload: String, mode: NetworkFaultMode, delay: ScenarioDuration? = nil, jitter: ScenarioDuration? = nil,
-                duration: ScenarioDuration, method: NetworkFaultMethod = .auto) {
+                percent: Double? = nil, duration: ScenarioDuration, method: NetworkFaultMethod = .auto) {
         self.workload = workload
         self.mode = mode
         self.delay = delay
         self.jitter = jitter
+        self.percent = percent
         self.duration = duration
         self.method = method
     }
 }
 
-/// What a network fault does: `cut` drops every packet, `delay` delays them (netem), `dns` drops
-/// only name lookups (UDP and TCP port 53) — a DNS outage as the pods see it.
+/// What a network fault does: `cut` drops every packet, `delay` delays them (netem), `loss` drops a
+/// share of them at random (iptables' `statistic` match, which needs no netem), `dns` drops only
+/// name lookups (UDP and TCP port 53) — a DNS outage as the pods see it.
 public enum NetworkFaultMode: String, Sendable, Hashable, Codable, CaseIterable {
-    case cut, delay, dns
+    case cut, delay, loss, dns
+
+    /// The keys that tune a mode; any other mode refuses them.
+    public var tuningKeys: [String] {
+        switch self {
+        case .delay: return ["delay", "jitter"]
+        case .loss: return ["percent"]
+        case .cut, .dns: return []
+        }
+    }
+
+    /// The key a mode cannot do without, with an example.
+    public var requiredKey: (key: String, example: String)? {
+        switch self {
+        case .delay: return ("delay", "delay: 200ms")
+        case .loss: return ("percent", "percent: 30")
+        case .cut, .dns: return nil
+        }
+    }
 }
 
 /// How a network fault is applied.

@@ -154,35 +154,41 @@ extension ParseSession {
     }
 
     func networkFault(_ body: Located) -> NetworkFaultAction? {
-        guard let fields = reader.fields(body, allowed: ["workload", "mode", "delay", "jitter", "duration", "method"],
+        let tuning = ["delay", "jitter", "percent"]
+        guard let fields = reader.fields(body, allowed: ["workload", "mode", "duration", "method"] + tuning,
                                          required: ["workload", "mode", "duration"]) else { return nil }
         let workload = workloadName(fields, "workload")
         let mode = fields.choice("mode", NetworkFaultMode.allCases.map(\.rawValue), noun: "mode").flatMap(NetworkFaultMode.init)
         let delay = fields.has("delay") ? fields.duration("delay") : nil
         let jitter = fields.has("jitter") ? fields.duration("jitter") : nil
+        let percent = fields.has("percent") ? fields.number("percent", min: 0, max: 100, minExclusive: true) : nil
         let duration = fields.duration("duration")
         let method = fields.has("method") ? fields.choice("method", NetworkFaultMethod.allCases.map(\.rawValue), noun: "method")
             .flatMap(NetworkFaultMethod.init) : .auto
-        switch mode {
-        case .delay? where !fields.has("delay"):
-            fields.error("mode delay needs \"delay\" (e.g. delay: 200ms)", at: "mode")
-            return nil
-        case .cut? where fields.has("delay") || fields.has("jitter"):
-            fields.error("mode cut drops every packet; \"delay\" and \"jitter\" apply to mode delay only", at: fields.has("delay") ? "delay" : "jitter")
-            return nil
-        case .dns? where fields.has("delay") || fields.has("jitter"):
-            fields.error("mode dns drops name lookups; \"delay\" and \"jitter\" apply to mode delay only", at: fields.has("delay") ? "delay" : "jitter")
-            return nil
-        default: break
+        if let mode {
+            if let required = mode.requiredKey, !fields.has(required.key) {
+                fields.error("mode \(mode.rawValue) needs \"\(required.key)\" (e.g. \(required.example))", at: "mode")
+                return nil
+            }
+            if let stray = tuning.first(where: { fields.has($0) && !mode.tuningKeys.contains($0) }) {
+                let owner = NetworkFaultMode.allCases.first { $0.tuningKeys.contains(stray) }?.rawValue ?? "?"
+                fields.error("mode \(mode.rawValue) \(Self.networkModeSummary[mode] ?? ""); \"\(stray)\" applies to mode \(owner) only", at: stray)
+                return nil
+            }
+            if mode != .cut, method == .networkPolicy {
+                fields.error("a NetworkPolicy can only cut traffic; use method netem (or auto) for mode \(mode.rawValue)", at: "method")
+                return nil
+            }
         }
-        if let mode, mode != .cut, method == .networkPolicy {
-            fields.error("a NetworkPolicy can only cut traffic; use method netem (or auto) for mode \(mode.rawValue)", at: "method")
-            return nil
-        }
-        guard let workload, let mode, let duration, let method, !(fields.has("delay") && delay == nil),
-              !(fields.has("jitter") && jitter == nil) else { return nil }
-        return NetworkFaultAction(workload: workload, mode: mode, delay: delay, jitter: jitter, duration: duration, method: method)
+        guard let workload, let mode, let duration, let method, !(fields.has("delay") && delay == nil), !(fields.has("jitter") && jitter == nil),
+              !(fields.has("percent") && percent == nil) else { return nil }
+        return NetworkFaultAction(workload: workload, mode: mode, delay: delay, jitter: jitter, percent: percent, duration: duration, method: method)
     }
+
+    /// What each network fault mode does, for the error that refuses another mode's key.
+    static let networkModeSummary: [NetworkFaultMode: String] = [
+        .cut: "drops every packet", .delay: "delays every packet", .loss: "drops a share of the packets", .dns: "drops name lookups",
+    ]
 
     func wait(_ body: Located) -> WaitAction? {
         if case .scalar = body.node {

@@ -53,6 +53,58 @@ struct NetworkFaultExecutorTests {
         #expect(cluster.run.cleanup.names.isEmpty)
     }
 
+    /// A listing of one chain as `iptables -L CHAIN -v -x -n` prints it, the loss rule having dropped `dropped`.
+    static func lossListing(_ chain: String, dropped: Int) -> String {
+        """
+        Chain \(chain) (policy ACCEPT \(dropped * 3) packets, 91234 bytes)
+            pkts      bytes target     prot opt in     out     source               destination
+            \(dropped)     4321 DROP       all  --  !lo    *       0.0.0.0/0            0.0.0.0/0            statistic mode random probability 0.50000000000
+
+        """
+    }
+
+    @Test func lossDropsAShareOfThePacketsBothWaysAndCountsWhatItDropped() async throws {
+        let cluster = fixture()
+        cluster.runner.add(["nsenter", "-t", "4242", "-n", "iptables", "-S"],
+                           stdout: "-A OUTPUT ! -o lo -m statistic --mode random --probability 0.50000000000 -j DROP\n")
+        cluster.runner.add(["nsenter", "-t", "4242", "-n", "iptables", "-L", "INPUT"], stdout: Self.lossListing("INPUT", dropped: 120))
+        cluster.runner.add(["nsenter", "-t", "4242", "-n", "iptables", "-L", "OUTPUT"], stdout: Self.lossListing("OUTPUT", dropped: 95))
+        let outcome = try await cluster.perform(.networkFault(NetworkFaultAction(workload: "backend", mode: .loss, percent: 50, duration: .seconds(40))))
+        let chance = "-m statistic --mode random --probability 0.5000 -j DROP"
+        #expect(cluster.runner.commandLines == [
+            "docker inspect --format {{.State.Pid}} c0ffee",
+            "nsenter -t 4242 -n iptables -I INPUT 1 ! -i lo \(chance)",
+            "nsenter -t 4242 -n iptables -I OUTPUT 1 ! -o lo \(chance)",
+            "nsenter -t 4242 -n iptables -S OUTPUT",
+            "nsenter -t 4242 -n iptables -L INPUT -v -x -n",
+            "nsenter -t 4242 -n iptables -L OUTPUT -v -x -n",
+            "nsenter -t 4242 -n iptables -D INPUT ! -i lo \(chance)",
+            "nsenter -t 4242 -n iptables -D OUTPUT ! -o lo \(chance)",
+        ])
+        #expect(outcome.message == "50 % loss on backend-a for 40s: 215 packet(s) dropped, then removed")
+        #expect(cluster.run.cleanup.names.isEmpty)
+    }
+
+    @Test func aLossThatDroppedNothingDidNotLandAndIsStillRemoved() async throws {
+        let cluster = fixture()
+        cluster.runner.add(["nsenter", "-t", "4242", "-n", "iptables", "-S"],
+                           stdout: "-A OUTPUT ! -o lo -m statistic --mode random --probability 0.25000000000 -j DROP\n")
+        cluster.runner.add(["nsenter", "-t", "4242", "-n", "iptables", "-L"], stdout: Self.lossListing("INPUT", dropped: 0))
+        let error = await #expect(throws: LabrunError.self) {
+            try await cluster.perform(.networkFault(NetworkFaultAction(workload: "backend", mode: .loss, percent: 25, duration: .seconds(30))))
+        }
+        #expect(error?.id == ErrorID.faultNotLanded)
+        #expect(error?.message.contains("dropped no packet in 30s") == true)
+        #expect(cluster.runner.commandLines.suffix(2).allSatisfy { $0.contains("iptables -D") })
+        #expect(cluster.run.cleanup.names.isEmpty)
+    }
+
+    @Test func theDroppedCountIsTheLossRulesOwnCounterOnly() {
+        let listing = Self.lossListing("INPUT", dropped: 7) + "      99     1000 ACCEPT     tcp  --  *      *       0.0.0.0/0            0.0.0.0/0\n"
+        #expect(NetworkFaultExecutor.droppedByLossRule(listing) == 7)
+        #expect(NetworkFaultExecutor.droppedByLossRule("") == 0)
+    }
+
     /// mode dns: port 53 dropped in the pod's namespace, verified by a lookup to the pod's own nameserver
     /// that answers before and gets no answer after (dig exits 9 when no server answered).
     func dnsFixture(lookups: [Int32]) -> ExecutorFixture {
