@@ -138,7 +138,7 @@ cluster_suite() {
   if [ -n "$line" ]; then p=$((p + ${line%% passed*})); f=$((f + $(echo "$line" | sed -E 's/.* ([0-9]+) failed/\1/'))); else f=$((f + 1)); fi
   # The client tests one at a time; then the end-to-end tests side by side, as `labrun all` runs
   # scenarios: EndToEndGate lets LABRUN_E2E_PARALLEL run at once and the exclusive ones (a cluster
-  # restart, the capacity-measuring scale-out) alone. Three, as labrun's default here (one more than the
+  # restart, the capacity-measuring scale-out and autoscaling) alone. Three, as labrun's default here (one more than the
   # cores): two at a time the suite took 59 of CI's 80 minutes with seven scenarios, their broken
   # variants, the example stack and the interrupted runs. A broken variant must fail naming its cause,
   # which a neighbour's load does not hide.

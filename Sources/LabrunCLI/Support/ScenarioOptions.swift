@@ -46,7 +46,7 @@ struct ScenarioOptions: ParsableArguments, Sendable {
     var failFast = false
 
     @Option(name: .customLong("parallel"),
-            help: ArgumentHelp("Scenarios run at once, each in its own namespace, the longest (by the run history) first; those that disturb the whole cluster run alone first (default: \(ScenarioOptions.defaultParallel) here, from the cores and memory).",
+            help: ArgumentHelp("Scenarios run at once, each in its own namespace, the longest (by the run history) first, their starts at least 15 s apart; those that disturb the whole cluster run alone first (default: \(ScenarioOptions.defaultParallel) here, from the cores and memory).",
                                valueName: "n"))
     var parallel: Int = ScenarioOptions.defaultParallel
 
