@@ -178,6 +178,16 @@ public struct NetworkFaultAction: Sendable, Hashable, Codable {
 public enum NetworkFaultMode: String, Sendable, Hashable, Codable, CaseIterable {
     case cut, delay, loss, dns
 
+    /// What the mode does, in a few words (for the error that refuses another mode's key).
+    public var summary: String {
+        switch self {
+        case .cut: return "drops every packet"
+        case .delay: return "delays every packet"
+        case .loss: return "drops a share of the packets"
+        case .dns: return "drops name lookups"
+        }
+    }
+
     /// The keys that tune a mode; any other mode refuses them.
     public var tuningKeys: [String] {
         switch self {

@@ -172,7 +172,7 @@ extension ParseSession {
             }
             if let stray = tuning.first(where: { fields.has($0) && !mode.tuningKeys.contains($0) }) {
                 let owner = NetworkFaultMode.allCases.first { $0.tuningKeys.contains(stray) }?.rawValue ?? "?"
-                fields.error("mode \(mode.rawValue) \(Self.networkModeSummary[mode] ?? ""); \"\(stray)\" applies to mode \(owner) only", at: stray)
+                fields.error("mode \(mode.rawValue) \(mode.summary); \"\(stray)\" applies to mode \(owner) only", at: stray)
                 return nil
             }
             if mode != .cut, method == .networkPolicy {
@@ -184,11 +184,6 @@ extension ParseSession {
               !(fields.has("percent") && percent == nil) else { return nil }
         return NetworkFaultAction(workload: workload, mode: mode, delay: delay, jitter: jitter, percent: percent, duration: duration, method: method)
     }
-
-    /// What each network fault mode does, for the error that refuses another mode's key.
-    static let networkModeSummary: [NetworkFaultMode: String] = [
-        .cut: "drops every packet", .delay: "delays every packet", .loss: "drops a share of the packets", .dns: "drops name lookups",
-    ]
 
     func wait(_ body: Located) -> WaitAction? {
         if case .scalar = body.node {

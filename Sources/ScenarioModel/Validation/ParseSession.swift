@@ -99,18 +99,17 @@ final class ParseSession {
                 values = nil
             }
         }
-        var keepKinds: [String]? = []
-        if fields.has("keepKinds") {
-            let items = fields.sequence("keepKinds") ?? []
-            let kinds = items.compactMap { reader.choice($0, stack.deploy.scenarioSkipsKinds, noun: "kind the stack file leaves out of scenarios (deploy.scenarioSkipsKinds)") }
-            keepKinds = fields.sequence("keepKinds") != nil && kinds.count == items.count ? kinds : nil
+        // Each list is nil when it, or any of its items, was refused (the error is recorded).
+        func list<T>(_ key: String, _ item: (Located) -> T?) -> [T]? {
+            guard fields.has(key) else { return [] }
+            guard let items = fields.sequence(key) else { return nil }
+            let parsed = items.compactMap(item)
+            return parsed.count == items.count ? parsed : nil
         }
-        var changes: [StackVariant.Change]? = []
-        if fields.has("changes") {
-            let items = fields.sequence("changes") ?? []
-            let parsed = items.compactMap(objectChange)
-            changes = fields.sequence("changes") != nil && parsed.count == items.count ? parsed : nil
+        let keepKinds = list("keepKinds") {
+            reader.choice($0, stack.deploy.scenarioSkipsKinds, noun: "kind the stack file leaves out of scenarios (deploy.scenarioSkipsKinds)")
         }
+        let changes = list("changes", objectChange)
         guard let workloads, let values, let keepKinds, let changes, !(fields.has("reuseNamespace") && namespace == nil) else { return nil }
         return ScenarioSetup(reuseNamespace: namespace, workloads: workloads, values: values, keepKinds: keepKinds, changes: changes)
     }
