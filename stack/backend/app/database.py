@@ -41,6 +41,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 
+from . import request_deadline
 from .breaker import DatabaseBreaker, is_outage
 
 log = logging.getLogger("app.database")
@@ -71,10 +72,18 @@ class _CheckExpired(BaseException):
 
 @dataclass
 class _Checkout:
-    """One request's use of the pool: when its deadline passes, set when the pool first hands it a connection."""
+    """One request's use of the pool: when its deadline passes, set when the pool first hands it a connection —
+    ``seconds`` later, or at the request's own deadline (``until``, app/request_deadline.py) if that is sooner."""
 
     seconds: float
+    until: float | None = None
     deadline: float | None = None
+
+    def start(self, now: float) -> float:
+        """The deadline, fixed on the first call."""
+        if self.deadline is None:
+            self.deadline = now + self.seconds if self.until is None else min(now + self.seconds, self.until)
+        return self.deadline
 
 
 _checkout: ContextVar[_Checkout | None] = ContextVar("database_checkout", default=None)
@@ -159,7 +168,8 @@ class Database:
     async def connection(self, timeout: float | None = None,
                          query_timeout: float | None = None) -> AsyncIterator[psycopg.AsyncConnection]:
         """A pooled connection (waiting at most ``timeout``, the pool's by default) whose work, the pool's check
-        included, must end within ``query_timeout`` (DB_QUERY_TIMEOUT_SECONDS by default) of its hand-over."""
+        included, must end within ``query_timeout`` (DB_QUERY_TIMEOUT_SECONDS by default) of its hand-over. In a
+        request with a deadline (app/request_deadline.py) neither the wait nor the work goes past it."""
         handed: list[psycopg.AsyncConnection] = []
         # Answered: the pool handed a connection (its check a round trip) and it is still open at the end.
         async with self.observed(lambda: bool(handed) and not handed[0].closed):
@@ -170,11 +180,13 @@ class Database:
     @asynccontextmanager
     async def _connection(self, timeout: float | None,
                           query_timeout: float | None) -> AsyncIterator[psycopg.AsyncConnection]:
+        # The pool's wait, and below the database work, end at the request's deadline if it comes first.
+        timeout = request_deadline.bounded(timeout if timeout is not None else self.pool.timeout)
         if self.query_timeout is None:
             async with self.pool.connection(timeout) as conn:
                 yield conn
             return
-        checkout = _Checkout(query_timeout if query_timeout is not None else self.query_timeout)
+        checkout = _Checkout(query_timeout if query_timeout is not None else self.query_timeout, request_deadline.at())
         token = _checkout.set(checkout)
         try:
             try:
@@ -182,9 +194,8 @@ class Database:
                     _checkout.reset(token)
                     token = None
                     loop = asyncio.get_running_loop()
-                    if checkout.deadline is None:  # a pool without a check (failpoint pool-never-reconnects)
-                        checkout.deadline = loop.time() + checkout.seconds
-                    async with deadline(conn, checkout.deadline - loop.time()):
+                    # Started by the pool's check, unless the pool has none (failpoint pool-never-reconnects).
+                    async with deadline(conn, checkout.start(loop.time()) - loop.time()):
                         yield conn
             except _CheckExpired as expired:
                 raise expired.error from None
@@ -212,10 +223,8 @@ async def check_connection(conn: psycopg.AsyncConnection) -> None:
         await AsyncConnectionPool.check_connection(conn)
         return
     loop = asyncio.get_running_loop()
-    if checkout.deadline is None:
-        checkout.deadline = loop.time() + checkout.seconds
     try:
-        async with deadline(conn, checkout.deadline - loop.time()):
+        async with deadline(conn, checkout.start(loop.time()) - loop.time()):
             await AsyncConnectionPool.check_connection(conn)
     except DatabaseTimeout as error:
         raise _CheckExpired(error) from None

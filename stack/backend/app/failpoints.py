@@ -32,7 +32,8 @@ KNOWN: dict[str, str] = {
     "idempotency-key-not-unique": "Idempotency-Key is stored without a unique constraint and never looked up:"
                                   " a retried create inserts a second task",
     "no-database-deadline": "no deadline on the database work of a request (DB_QUERY_TIMEOUT_SECONDS is ignored,"
-                            " app/database.py): while PostgreSQL is frozen, a request whose statement or"
+                            " and REQUEST_DEADLINE_SECONDS bounds only the waits for admission and for the"
+                            " pool, app/database.py): while PostgreSQL is frozen, a request whose statement or"
                             " connection check is waiting on it hangs until the database thaws, instead of a 503",
     "pool-never-reconnects": "database connections are opened once and never checked or replaced:"
                              " after the database restarts, every request fails until the pod is replaced",
@@ -80,7 +81,7 @@ class NeverReconnectingPool:
     def __init__(self, conninfo: str, size: int, timeout: float, kwargs: dict[str, object]) -> None:
         self._conninfo = conninfo
         self._size = size
-        self._timeout = timeout
+        self.timeout = timeout
         self._kwargs = kwargs
         self._slots: asyncio.Queue[psycopg.AsyncConnection | None] | None = None
 
@@ -93,9 +94,9 @@ class NeverReconnectingPool:
     async def connection(self, timeout: float | None = None) -> AsyncIterator[psycopg.AsyncConnection]:
         assert self._slots is not None, "open() first"
         try:
-            conn = await asyncio.wait_for(self._slots.get(), timeout or self._timeout)
+            conn = await asyncio.wait_for(self._slots.get(), self.timeout if timeout is None else timeout)
         except TimeoutError:
-            raise PoolTimeout(f"no connection free after {timeout or self._timeout} s") from None
+            raise PoolTimeout(f"no connection free after {self.timeout if timeout is None else timeout} s") from None
         try:
             if conn is None:
                 conn = await psycopg.AsyncConnection.connect(self._conninfo, **self._kwargs)
@@ -124,7 +125,7 @@ class ConnectionPerRequest:
     def __init__(self, conninfo: str, size: int, timeout: float, kwargs: dict[str, object]) -> None:
         self._conninfo = conninfo
         self._size = size
-        self._timeout = timeout
+        self.timeout = timeout
         self._kwargs = kwargs
         self._slots = asyncio.Semaphore(size)
 
@@ -134,9 +135,9 @@ class ConnectionPerRequest:
     @asynccontextmanager
     async def connection(self, timeout: float | None = None) -> AsyncIterator[psycopg.AsyncConnection]:
         try:
-            await asyncio.wait_for(self._slots.acquire(), timeout or self._timeout)
+            await asyncio.wait_for(self._slots.acquire(), self.timeout if timeout is None else timeout)
         except TimeoutError:
-            raise PoolTimeout(f"no connection free after {timeout or self._timeout} s") from None
+            raise PoolTimeout(f"no connection free after {self.timeout if timeout is None else timeout} s") from None
         try:
             conn = await psycopg.AsyncConnection.connect(self._conninfo, **self._kwargs)
             try:

@@ -135,6 +135,7 @@ def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAP
         lifecycle.tasks.append(asyncio.create_task(migrate_until_done()))
         log.info("started", extra={"fields": {"port": settings.port, "pool_max": settings.pool_max_size,
                                               "max_concurrent_requests": settings.max_concurrent_requests,
+                                              "request_deadline_s": settings.request_deadline,
                                               "db_shed_cooldown_s": settings.db_shed_cooldown}})
         if agent.configured:
             # The endpoint's host only: a URL may carry credentials, the key is never shown.
@@ -178,7 +179,8 @@ def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAP
     # in the request's latency, log line and metrics.
     app.add_middleware(AdmissionMiddleware, limit=settings.max_concurrent_requests, queued=metrics.queued,
                        exempt=lambda path: _CHAT_PATH.match(path) is not None,
-                       breaker=breaker, needs_database=lambda path: path not in _NO_DATABASE)
+                       breaker=breaker, needs_database=lambda path: path not in _NO_DATABASE,
+                       deadline=settings.request_deadline)
     app.add_middleware(
         RequestMiddleware,
         version=settings.app_version,

@@ -118,6 +118,9 @@ class Settings:
     log_level: str
     max_concurrent_requests: int
     """API requests handled at once; the others wait their turn (see app/admission.py)."""
+    request_deadline: float
+    """Bound on an API request's wait for admission, for a pooled connection and on its database work together,
+    from its arrival (app/request_deadline.py); by default the pool's wait plus the database deadline."""
     jwt_secret: str = field(repr=False)
     """HS256 key shared with the app's auth service (Secret todo-auth); never logged or shown."""
     jwt_issuer: str
@@ -148,6 +151,8 @@ class Settings:
             raise SettingsError(f"DB_POOL_MIN_SIZE ({pool_min}) must not exceed DB_POOL_MAX_SIZE ({pool_max})")
         # One pool connection stays free for /readyz whatever the API load.
         concurrent = _int("MAX_CONCURRENT_REQUESTS", max(1, pool_max - 1), minimum=1)
+        pool_timeout = _float("DB_POOL_TIMEOUT_SECONDS", 5.0, minimum=0.1)
+        query_timeout = _float("DB_QUERY_TIMEOUT_SECONDS", 5.0, minimum=0.1)
         delay = _float("SHUTDOWN_DELAY_SECONDS", 0.0)
         drain = _float("SHUTDOWN_DRAIN_SECONDS", 25.0, minimum=1.0)
         if delay >= drain:
@@ -162,9 +167,9 @@ class Settings:
             database_url=os.environ.get("DATABASE_URL", ""),
             pool_min_size=pool_min,
             pool_max_size=pool_max,
-            pool_timeout=_float("DB_POOL_TIMEOUT_SECONDS", 5.0, minimum=0.1),
+            pool_timeout=pool_timeout,
             pool_reconnect_timeout=_float("DB_RECONNECT_TIMEOUT_SECONDS", 10.0, minimum=1.0),
-            db_query_timeout=_float("DB_QUERY_TIMEOUT_SECONDS", 5.0, minimum=0.1),
+            db_query_timeout=query_timeout,
             db_shed_cooldown=_float("DB_SHED_COOLDOWN_SECONDS", 2.0, minimum=0.1),
             app_version=os.environ.get("APP_VERSION", "").strip() or "dev",
             served_by=os.environ.get("POD_NAME", "").strip() or socket.gethostname(),
@@ -175,6 +180,7 @@ class Settings:
             max_body_bytes=_int("MAX_BODY_BYTES", 65536, minimum=1024),
             log_level=os.environ.get("LOG_LEVEL", "info").lower(),
             max_concurrent_requests=concurrent,
+            request_deadline=_float("REQUEST_DEADLINE_SECONDS", pool_timeout + query_timeout, minimum=0.1),
             jwt_secret=_jwt_secret(),
             jwt_issuer=_name("JWT_ISSUER", "todo-auth"),
             jwt_audience=_name("JWT_AUDIENCE", "todo-api"),
