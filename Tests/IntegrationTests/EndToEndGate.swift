@@ -8,7 +8,7 @@ import ScenarioEngine
 /// Swift Testing starts the tests of these suites side by side; each waits here for its turn. As in
 /// `labrun all` (`SuitePlan`), the exclusive ones go first: one that waits goes in as soon as nothing
 /// runs, and no shared test starts while one waits (so none is starved). Then the first waiting
-/// test that fits, in arrival order. Turns are given only from `settle` seconds after the first test
+/// test that fits, in arrival order, one taking several slots first (`SlotChoice`, as in `labrun all`). Turns are given only from `settle` seconds after the first test
 /// arrived, so the exclusive ones that arrive with it are there to go first: in arrival order,
 /// the CI of 7 December met its exclusive tests in the middle of the run, and each waited for the
 /// running tests to end while their slots idled (the end-to-end tests took 3,008 s; 2,470 s the day
@@ -24,8 +24,9 @@ actor EndToEndGate {
     let width: Int
     /// Seconds from the first arrival to the first turn.
     let settle: Double
-    /// Slots taken by the tests running now.
+    /// Slots taken by the tests running now, and how many of those tests take several.
     private var used = 0
+    private var wide = 0
     /// Whether turns are being given (`settle` has passed since the first arrival), and whether the
     /// wait for it has begun.
     private var open = false
@@ -54,10 +55,10 @@ actor EndToEndGate {
         do {
             if !exclusive { try await spacing?.turn() }
             let value = try await body()
-            await leave(slots: taken)
+            await leave(slots: taken, exclusive: exclusive)
             return value
         } catch {
-            await leave(slots: taken)
+            await leave(slots: taken, exclusive: exclusive)
             throw error
         }
     }
@@ -81,24 +82,26 @@ actor EndToEndGate {
         admit()
     }
 
-    private func leave(slots: Int) {
+    private func leave(slots: Int, exclusive: Bool) {
         used -= slots
+        if !exclusive && slots > 1 { wide -= 1 }
         admit()
     }
 
     /// Gives turns while one is due: an exclusive test first, once nothing runs (none is started while
-    /// one waits); else the first waiting test that fits.
+    /// one waits); else as `SlotChoice` says.
     private func admit() {
         while open {
             let index: Int?
             if let exclusive = queue.firstIndex(where: \.exclusive) {
                 index = used == 0 ? exclusive : nil
             } else {
-                index = queue.firstIndex { used + $0.slots <= width }
+                index = SlotChoice.next(queue, width: width, used: used, wideRunning: wide > 0, slots: \.slots)
             }
             guard let index else { return }
             let next = queue.remove(at: index)
             used += next.slots
+            if !next.exclusive && next.slots > 1 { wide += 1 }
             next.turn.resume()
         }
     }

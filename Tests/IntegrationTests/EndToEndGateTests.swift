@@ -52,6 +52,32 @@ import Testing
         #expect(seen.contains { $0.contains(true) && $0.count == 2 }, "a heavy test never had a light one beside it: \(seen)")
     }
 
+    /// A test taking two slots goes first while none runs (`SlotChoice`), even when single-slot ones
+    /// arrived before it: with first-that-fits it waited until they had all started.
+    @Test func aTwoSlotTestDoesNotWaitForEverySingleOne() async throws {
+        actor Order {
+            var entered: [Int] = []
+            func add(_ slots: Int) { entered.append(slots) }
+        }
+        let gate = EndToEndGate(width: 3, settle: 1), order = Order()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<8 {
+                let slots = index >= 6 ? 2 : 1
+                group.addTask {
+                    try await Task.sleep(for: .milliseconds(10 * index))   // the single-slot ones arrive first
+                    try await gate.run(exclusive: false, slots: slots) {
+                        await order.add(slots)
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let entered = await order.entered
+        #expect(entered.first == 2, "the two-slot test did not go first: \(entered)")
+        #expect(entered.last == 1, "the two-slot tests ran last: \(entered)")
+    }
+
     /// Exclusive tests go first, as `labrun all` runs them, even when shared ones arrived before them
     /// (within the settle time): then no slot idles while the shared tests drain for each of them.
     @Test func exclusiveTestsGoFirst() async throws {

@@ -152,11 +152,12 @@ struct SuitePlan: Sendable {
             var pending = attempts.flatMap { attempt in shared.map { ($0, attempt) } }
             var busy: [String: Int] = [:]   // running scenario → the slots it takes
             while true {
-                // The first waiting run that fits, in order: a scenario taking 2 slots waits for them
-                // while single-slot ones behind it may start.
+                // The first waiting run that fits, in order, a several-slot one first (`SlotChoice`); never
+                // a scenario beside its own earlier run.
                 while !Task.isCancelled, !stop.isSet,
-                      let index = pending.firstIndex(where: { busy[$0.0.name] == nil
-                                                              && busy.values.reduce(0, +) + slots($0.0) <= width }) {
+                      let index = SlotChoice.next(pending, width: width, used: busy.values.reduce(0, +),
+                                                  wideRunning: busy.values.contains { $0 > 1 },
+                                                  slots: { slots($0.0) }, startable: { busy[$0.0.name] == nil }) {
                     let (next, attempt) = pending.remove(at: index)
                     busy[next.name] = slots(next)
                     group.addTask { [spacing] in

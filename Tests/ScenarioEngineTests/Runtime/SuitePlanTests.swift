@@ -84,6 +84,33 @@ import Testing
         #expect(narrow.map(\.verdict) == [.passed])
     }
 
+    /// A scenario taking two slots goes first while none runs, and slots coming free are kept for it:
+    /// given first-that-fits, single-slot ones took every freed slot and the two-slot ones ran last, one
+    /// after another beside an idle slot.
+    @Test func aTwoSlotScenarioDoesNotWaitForEverySingleOne() async {
+        let scenarios = (1...6).map { Self.scenario("s\($0)") } + [Self.scenario("w1", slots: 2), Self.scenario("w2", slots: 2)]
+        let tracker = Tracker()
+        let results = await run(SuitePlan(scenarios, parallel: 3), tracker: tracker)
+        #expect(results.count == 8 && results.allSatisfy { $0.verdict == .passed })
+        #expect(tracker.started.first == "w1", "the two-slot scenario did not go first: \(tracker.started)")
+        #expect(tracker.started.last?.hasPrefix("s") == true, "the two-slot scenarios ran last: \(tracker.started)")
+        #expect(!tracker.heavyTogether && tracker.slotsPeak <= 3)
+    }
+
+    @Test func slotChoiceGivesSeveralSlotRunsTheirTurn() {
+        let waiting = [1, 1, 2, 1]
+        // None wide running: the wide one, if it fits; else nothing, the slots kept for it.
+        #expect(SlotChoice.next(waiting, width: 3, used: 1, wideRunning: false, slots: { $0 }) == 2)
+        #expect(SlotChoice.next(waiting, width: 3, used: 2, wideRunning: false, slots: { $0 }) == nil)
+        // One running: the first that fits, in order.
+        #expect(SlotChoice.next(waiting, width: 3, used: 2, wideRunning: true, slots: { $0 }) == 0)
+        #expect(SlotChoice.next(waiting, width: 3, used: 3, wideRunning: true, slots: { $0 }) == nil)
+        // A run that may not start now (its twin runs) is passed over, wide or not.
+        #expect(SlotChoice.next(waiting, width: 3, used: 0, wideRunning: false, slots: { $0 },
+                                startable: { $0 == 1 }) == 0)
+        #expect(SlotChoice.next([Int](), width: 3, used: 0, wideRunning: false, slots: { $0 }) == nil)
+    }
+
     @Test func exclusiveScenariosRunAloneAndFirstTheOthersNAtATime() async {
         let scenarios = [Self.scenario("a"), Self.scenario("restart", stopsCluster: true), Self.scenario("b"),
                          Self.scenario("marked", exclusive: true), Self.scenario("c"), Self.scenario("d")]
