@@ -55,6 +55,10 @@ import Testing
             workload: "postgres", mode: .delay, delay: .seconds(0.2), jitter: .seconds(0.05), duration: .seconds(60), method: .netem)))
         #expect(scenario.step(named: "lossy")?.tryOperations.first?.action == .networkFault(NetworkFaultAction(
             workload: "postgres", mode: .loss, percent: 12.5, duration: .seconds(40))))
+        #expect(scenario.step(named: "leak")?.tryOperations.first?.action == .stress(StressAction(
+            target: .workload("backend"), container: "backend", resource: .memory, percent: 150, duration: .seconds(30))))
+        #expect(scenario.step(named: "busy")?.tryOperations.first?.action == .stress(StressAction(
+            target: .labels(["app": "backend"]), count: 2, pick: .oldest, resource: .cpu, workers: 2, duration: .seconds(20))))
         #expect(scenario.step(named: "power-cut")?.tryOperations.first?.action == .nodeFault(NodeFaultAction(
             mode: .stop, node: .nodeOf(.workload("postgres")), duration: .seconds(60))))
         #expect(scenario.step(named: "partition")?.tryOperations.first?.action == .nodeFault(NodeFaultAction(

@@ -74,6 +74,13 @@ public enum Platform {
     /// reads it where the node is this host (the bare provider), through a command run there.
     public static func processRoot(_ pid: String) -> String { "/proc/\(pid)/root" }
 
+    /// Where a Linux node lists the cgroups of its process `pid` (`4:memory:/kubepods/…`), read from
+    /// the node's host, as `processRoot`.
+    public static func processCgroups(_ pid: String) -> String { "/proc/\(pid)/cgroup" }
+
+    /// Where a Linux process sets how the OOM killer ranks it, for itself (`self`): -1000 exempts it.
+    public static let ownOOMScoreAdjustment = "/proc/self/oom_score_adj"
+
     /// The command line of process `pid` (arguments joined by spaces), or nil when there is none.
     public static func commandLine(_ pid: Int32) -> String? {
         guard pid > 0 else { return nil }

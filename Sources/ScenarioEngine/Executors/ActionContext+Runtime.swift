@@ -99,13 +99,14 @@ extension ActionContext {
         return nil
     }
 
-    /// Throws unless the provider gives this host the node's container runtime (the bare provider).
-    func requireHostRuntime() throws {
+    /// Throws unless the provider gives this host the node's container runtime (the bare provider):
+    /// the action reaches `reaching` from the host; `advice` says what to do instead.
+    func requireHostRuntime(reaching: String, advice: String) throws {
         guard provider is any HostAccess, provider.kind == .bare else {
             throw LabrunError(
                 id: ErrorID.runtimeUnsupported, exitCode: ExitCode.unavailable,
-                message: "This action reaches the pods' network namespaces from the host, which the \(provider.kind) provider does not offer.",
-                advice: "Run it on the bare provider, or use networkFault with method: networkPolicy (a cut).")
+                message: "This action reaches \(reaching) from the host, which the \(provider.kind) provider does not offer.",
+                advice: advice)
         }
     }
 }

@@ -17,6 +17,7 @@ extension Action {
         case .deletePod(let spec): return DeletePodExecutor(spec: spec)
         case .killContainer(let spec): return KillContainerExecutor(spec: spec)
         case .freeze(let spec): return FreezeExecutor(spec: spec)
+        case .stress(let spec): return StressExecutor(spec: spec)
         case .rollingUpdate(let spec): return RollingUpdateExecutor(spec: spec)
         case .scale(let spec): return ScaleExecutor(spec: spec)
         case .restartPostgres(let spec): return RestartDatabaseExecutor(spec: spec)

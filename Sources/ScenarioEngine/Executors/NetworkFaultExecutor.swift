@@ -13,7 +13,10 @@ struct NetworkFaultExecutor: ActionExecutor {
     func execute(in context: ActionContext) async throws -> ActionOutcome {
         let useNetem: Bool
         switch spec.method {
-        case .netem: try context.requireHostRuntime(); useNetem = true
+        case .netem:
+            try context.requireHostRuntime(reaching: "the pods' network namespaces",
+                                           advice: "Run it on the bare provider, or use networkFault with method: networkPolicy (a cut).")
+            useNetem = true
         case .networkPolicy: useNetem = false
         case .auto: useNetem = context.provider.kind == .bare
         }

@@ -9,6 +9,8 @@ public enum Action: Sendable, Hashable, Codable {
     case killContainer(KillContainerAction)
     /// Freeze a container's processes through the runtime (its cgroup freezer) for a while, then thaw them.
     case freeze(FreezeAction)
+    /// Load a container's CPU or memory from inside its own cgroups (stress-ng), up to an OOM kill.
+    case stress(StressAction)
     /// Change a Deployment's image/`APP_VERSION` and let it roll.
     case rollingUpdate(RollingUpdateAction)
     /// Set a workload's replica count.
@@ -34,6 +36,7 @@ public enum Action: Sendable, Hashable, Codable {
         case .deletePod: return "deletePod"
         case .killContainer: return "killContainer"
         case .freeze: return "freeze"
+        case .stress: return "stress"
         case .rollingUpdate: return "rollingUpdate"
         case .scale: return "scale"
         case .restartPostgres: return "restartPostgres"
@@ -47,6 +50,6 @@ public enum Action: Sendable, Hashable, Codable {
     }
 
     /// Every action key, in the order the spec lists them.
-    public static let kindNames = ["deletePod", "killContainer", "freeze", "rollingUpdate", "scale", "restartPostgres",
+    public static let kindNames = ["deletePod", "killContainer", "freeze", "stress", "rollingUpdate", "scale", "restartPostgres",
                                    "restartCluster", "networkFault", "nodeFault", "wait", "http", "collectDiagnostics"]
 }

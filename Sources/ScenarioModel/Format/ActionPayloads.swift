@@ -55,6 +55,56 @@ public struct FreezeAction: Sendable, Hashable, Codable {
     }
 }
 
+/// `stress`: load placed inside a container's own cgroups (stress-ng, run on the node and joined to
+/// them before it starts), so it counts against the container's limits as the container's own work
+/// would, for `duration`:
+/// - `cpu`: `workers` busy workers take the container's CPU time (its CPU limit throttles them and the
+///   container alike); landed when the container's cgroup shows their CPU time;
+/// - `memory`: `percent` of the container's memory limit held. Up to 100, pressure: landed when the
+///   cgroup holds it. Above 100 the limit is breached and the kernel's OOM killer kills the container's
+///   process (the stressor is exempt): landed when the kubelet reports the container OOMKilled;
+///   `duration` is then the longest wait for the kill.
+public struct StressAction: Sendable, Hashable, Codable {
+    public enum Resource: String, Sendable, Hashable, Codable, CaseIterable {
+        case cpu, memory
+
+        /// The key that sizes the stress, with an example (each resource refuses the other's).
+        public var sizeKey: (key: String, example: String) {
+            switch self {
+            case .cpu: return ("workers", "workers: 2")
+            case .memory: return ("percent", "percent: 120")
+            }
+        }
+    }
+
+    public var target: PodTarget
+    public var count: Int
+    public var pick: PodPick
+    /// The container's name; `nil` is the pod's first container.
+    public var container: String?
+    public var resource: Resource
+    /// Busy workers (`cpu` only).
+    public var workers: Int?
+    /// The share of the container's memory limit held, in percent (`memory` only); above 100 breaches it.
+    public var percent: Double?
+    public var duration: ScenarioDuration
+
+    public init(target: PodTarget, count: Int = 1, pick: PodPick = .random, container: String? = nil,
+                resource: Resource, workers: Int? = nil, percent: Double? = nil, duration: ScenarioDuration) {
+        self.target = target
+        self.count = count
+        self.pick = pick
+        self.container = container
+        self.resource = resource
+        self.workers = workers
+        self.percent = percent
+        self.duration = duration
+    }
+
+    /// Whether the stress breaches the container's memory limit (an OOM kill is the fault).
+    public var breachesLimit: Bool { resource == .memory && (percent ?? 0) > 100 }
+}
+
 /// `nodeFault`: one node fails the way machines fail — it loses power (`stop`) or the network
 /// (`cut`) — for `duration`, then comes back (started, healed); verified by the node no longer
 /// renewing its lease. The node is named, or is the one carrying most ready pods of a workload

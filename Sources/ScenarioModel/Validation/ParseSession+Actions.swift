@@ -7,6 +7,7 @@ extension ParseSession {
         case "deletePod": return deletePod(body).map(Action.deletePod)
         case "killContainer": return killContainer(body).map(Action.killContainer)
         case "freeze": return freeze(body).map(Action.freeze)
+        case "stress": return stress(body).map(Action.stress)
         case "rollingUpdate": return rollingUpdate(body).map(Action.rollingUpdate)
         case "scale": return scale(body).map(Action.scale)
         case "restartPostgres": return restartPostgres(body).map(Action.restartPostgres)
@@ -85,6 +86,39 @@ extension ParseSession {
         guard let target = target.flatMap({ $0 }), let count, let pick, let duration,
               !(fields.has("container") && container == nil) else { return nil }
         return FreezeAction(target: target, count: count, pick: pick, container: container, duration: duration)
+    }
+
+    func stress(_ body: Located) -> StressAction? {
+        let sizes = StressAction.Resource.allCases.map(\.sizeKey.key)
+        guard let fields = reader.fields(body, allowed: ["workload", "selector", "count", "pick", "container", "resource", "duration"] + sizes,
+                                         required: ["resource", "duration"]) else { return nil }
+        let target = podTarget(fields)
+        let count = fields.has("count") ? fields.int("count", min: 1, max: 100) : 1
+        let pick = fields.has("pick") ? fields.choice("pick", PodPick.allCases.map(\.rawValue)).flatMap(PodPick.init) : .random
+        let container = fields.has("container") ? fields.string("container", pattern: .dnsLabel) : nil
+        let resource = fields.choice("resource", StressAction.Resource.allCases.map(\.rawValue), noun: "resource")
+            .flatMap(StressAction.Resource.init)
+        // More workers than this would measure the node, not the container: its CPU limit caps them anyway.
+        let workers = fields.has("workers") ? fields.int("workers", min: 1, max: 16) : nil
+        // Up to four times the limit: a breach needs no more, and the stressor's memory is the node's.
+        let percent = fields.has("percent") ? fields.number("percent", min: 0, max: 400, minExclusive: true) : nil
+        let duration = fields.duration("duration")
+        if let resource {
+            let size = resource.sizeKey
+            if !fields.has(size.key) {
+                fields.error("resource \(resource.rawValue) needs \"\(size.key)\" (e.g. \(size.example))", at: "resource")
+                return nil
+            }
+            if let stray = sizes.first(where: { fields.has($0) && $0 != size.key }) {
+                fields.error("\"\(stray)\" sizes another resource's stress; resource \(resource.rawValue) takes \"\(size.key)\"", at: stray)
+                return nil
+            }
+        }
+        guard let target = target.flatMap({ $0 }), let count, let pick, let resource, let duration,
+              !(fields.has("container") && container == nil), !(fields.has("workers") && workers == nil),
+              !(fields.has("percent") && percent == nil) else { return nil }
+        return StressAction(target: target, count: count, pick: pick, container: container, resource: resource,
+                            workers: workers, percent: percent, duration: duration)
     }
 
     func nodeFault(_ body: Located) -> NodeFaultAction? {

@@ -36,7 +36,13 @@ struct ExecutorFixture {
         self.services = FakeHTTPTransport(handler: services)
         run = RunContext(scenario: Scenario(metadata: ScenarioMetadata(name: "executors")),
                          identity: RunIdentity(id: "t1", scenario: "executors", namespace: "lab", reusedNamespace: true),
-                         options: RunOptions(reportDirectory: NSTemporaryDirectory()), clock: RunClock(base: clock))
+                         options: RunOptions(reportDirectory: Self.reportDirectory()), clock: RunClock(base: clock))
+    }
+
+    /// A report folder of the fixture's own: tests run side by side, and what one writes (a stressor's
+    /// log) must not be another's.
+    static func reportDirectory() -> String {
+        (NSTemporaryDirectory() as NSString).appendingPathComponent("labrun-executors-\(UUID().uuidString)")
     }
 
     /// The context the executors get, for step `step`.
