@@ -52,28 +52,35 @@ import Testing
         #expect(seen.contains { $0.contains(true) && $0.count == 2 }, "a heavy test never had a light one beside it: \(seen)")
     }
 
-    /// A test taking two slots goes first while none runs (`SlotChoice`), even when single-slot ones
-    /// arrived before it: with first-that-fits it waited until they had all started.
-    @Test func aTwoSlotTestDoesNotWaitForEverySingleOne() async throws {
+    /// Sends `tests` (each: exclusive or not, its slots) through `gate`, the n-th arriving 10 ms × n after
+    /// the first, each running 20 ms; returns the indices of the tests in the order they entered.
+    func entryOrder(_ gate: EndToEndGate, _ tests: [(exclusive: Bool, slots: Int)]) async throws -> [Int] {
         actor Order {
             var entered: [Int] = []
-            func add(_ slots: Int) { entered.append(slots) }
+            func add(_ index: Int) { entered.append(index) }
         }
-        let gate = EndToEndGate(width: 3, settle: 1), order = Order()
+        let order = Order()
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for index in 0..<8 {
-                let slots = index >= 6 ? 2 : 1
+            for (index, test) in tests.enumerated() {
                 group.addTask {
-                    try await Task.sleep(for: .milliseconds(10 * index))   // the single-slot ones arrive first
-                    try await gate.run(exclusive: false, slots: slots) {
-                        await order.add(slots)
+                    try await Task.sleep(for: .milliseconds(10 * index))
+                    try await gate.run(exclusive: test.exclusive, slots: test.slots) {
+                        await order.add(index)
                         try await Task.sleep(for: .milliseconds(20))
                     }
                 }
             }
             try await group.waitForAll()
         }
-        let entered = await order.entered
+        return await order.entered
+    }
+
+    /// A test taking two slots goes first while none runs (`SlotChoice`), even when single-slot ones
+    /// arrived before it: with first-that-fits it waited until they had all started.
+    @Test func aTwoSlotTestDoesNotWaitForEverySingleOne() async throws {
+        // The single-slot ones arrive first.
+        let tests = (0..<8).map { (exclusive: false, slots: $0 >= 6 ? 2 : 1) }
+        let entered = try await entryOrder(EndToEndGate(width: 3, settle: 1), tests).map { tests[$0].slots }
         #expect(entered.first == 2, "the two-slot test did not go first: \(entered)")
         #expect(entered.last == 1, "the two-slot tests ran last: \(entered)")
     }
@@ -81,25 +88,10 @@ import Testing
     /// Exclusive tests go first, as `labrun all` runs them, even when shared ones arrived before them
     /// (within the settle time): then no slot idles while the shared tests drain for each of them.
     @Test func exclusiveTestsGoFirst() async throws {
-        actor Order {
-            var entered: [Bool] = []
-            func add(_ exclusive: Bool) { entered.append(exclusive) }
-        }
-        let gate = EndToEndGate(width: 3, settle: 2), order = Order()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for index in 0..<6 {
-                let exclusive = index >= 4
-                group.addTask {
-                    try await Task.sleep(for: .milliseconds(10 * index))   // the shared ones arrive first
-                    try await gate.run(exclusive: exclusive) {
-                        await order.add(exclusive)
-                        try await Task.sleep(for: .milliseconds(20))
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
-        #expect(await order.entered == [true, true, false, false, false, false])
+        // The shared ones arrive first.
+        let tests = (0..<6).map { (exclusive: $0 >= 4, slots: 1) }
+        let entered = try await entryOrder(EndToEndGate(width: 3, settle: 2), tests).map { tests[$0].exclusive }
+        #expect(entered == [true, true, false, false, false, false])
     }
 
     /// Tests side by side start spaced apart, as `labrun all`'s runs do (`StartSpacing`): the second
