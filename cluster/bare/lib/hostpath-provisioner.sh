@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # A tiny dynamic provisioner for the StorageClass `labrun-hostpath` (provisioner labrun.dev/hostpath).
-# For each Pending PVC of that class it makes a directory under VOLUME_DIR and a hostPath
-# PersistentVolume pre-bound to the claim; for each Released PV it provisioned it deletes the PV and
-# its directory. Woken by `kubectl --watch` on PVCs and PVs, with a full pass every 30 s.
+# For each Pending PVC of that class it makes a volume under VOLUME_DIR — an ext4 filesystem of the
+# claim's size, loop-mounted on its directory (lib/volumes.sh) — and a hostPath PersistentVolume
+# pre-bound to the claim; for each Released PV it provisioned it deletes the PV and its volume. Woken by `kubectl --watch` on PVCs and PVs, with a full pass every 30 s.
 # The directories are on node 1's disk (this host), so each PV carries node affinity to NODE, as a
 # local volume does: a pod with a claim runs on node 1, and a node fault never takes its data away.
 # Usage: hostpath-provisioner.sh KUBECTL KUBECONFIG VOLUME_DIR NODE
 set -euo pipefail
+# shellcheck source=cluster/bare/lib/volumes.sh
+source "$(dirname "${BASH_SOURCE[0]}")/volumes.sh"
 
 [[ $# -eq 4 ]] || { echo "usage: $0 KUBECTL KUBECONFIG VOLUME_DIR NODE" >&2; exit 2; }
 kubectl=$1 kubeconfig=$2 volumes=$3 node=$4
@@ -27,9 +29,16 @@ provision() {
   local ns=$1 name=$2 uid=$3 size=$4 modes=$5 mode=$6
   local pv=pvc-$uid dir=$volumes/$ns-$name-$uid
   if [[ $mode != Filesystem ]]; then log "skipping $ns/$name: volumeMode $mode is not supported"; return 0; fi
-  mkdir -p "$dir"
-  # Pods run as arbitrary non-root users and hostPath volumes get no fsGroup ownership change.
-  chmod 0777 "$dir"
+  # A filesystem of the claim's size (lib/volumes.sh), made once: a pass that failed after it reuses it.
+  local how="an ext4 filesystem of $size" bytes
+  if [[ ! -f $dir.img ]] && ! mountpoint -q "$dir"; then
+    if ! bytes=$(volume_bytes "$size") || ! volume_make "$dir" "$bytes"; then
+      how="a directory on the node's disk (no filesystem of its own could be made for $size)"
+      mkdir -p "$dir"
+      # Pods run as arbitrary non-root users and hostPath volumes get no fsGroup ownership change.
+      chmod 0777 "$dir"
+    fi
+  fi
   local modes_yaml="" m
   IFS=, read -ra m <<<"$modes"
   for mode in "${m[@]}"; do modes_yaml+="  - $mode"$'\n'; done
@@ -63,7 +72,7 @@ $modes_yaml  hostPath:
     name: $name
     uid: $uid
 EOF
-  log "provisioned $pv for $ns/$name at $dir"
+  log "provisioned $pv for $ns/$name at $dir: $how"
 }
 
 pass() {
@@ -76,7 +85,7 @@ pass() {
   while read -r pv path; do
     [[ -n $pv ]] || continue
     k delete pv "$pv" --wait=false >/dev/null || continue
-    case $path in "$volumes"/*) rm -rf -- "$path" ;; esac
+    case $path in "$volumes"/*) volume_remove "$path" ;; esac
     log "deleted released $pv and $path"
   done < <(k get pv -o go-template="$pv_template")
 }
