@@ -45,6 +45,8 @@ import ScenarioModel
     func lossyNetwork() async throws { try await expectPass("lossy-network") }
     @Test(.enabled(if: EndToEndScenario.enabled("backend-oom"), EndToEndScenario.skipComment), .timeLimit(.minutes(60)))
     func backendOom() async throws { try await expectPass("backend-oom") }
+    @Test(.enabled(if: EndToEndScenario.enabled("disk-full"), EndToEndScenario.skipComment), .timeLimit(.minutes(60)))
+    func diskFull() async throws { try await expectPass("disk-full") }
     @Test(.enabled(if: EndToEndScenario.enabled("node-failure"), EndToEndScenario.skipComment), .timeLimit(.minutes(60)))
     func nodeFailure() async throws { try await expectPass("node-failure") }
     @Test(.enabled(if: EndToEndScenario.enabled("node-drain"), EndToEndScenario.skipComment), .timeLimit(.minutes(60)))
@@ -54,7 +56,7 @@ import ScenarioModel
     @Test func everyScenarioFileHasATest() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: EndToEndScenario.projectRoot() + "/scenarios")
             .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
-        #expect(names == ["autoscale-under-load", "backend-oom", "chaos-bad-rollout", "chaos-network-partition", "chaos-pod-kill", "chaos-rolling-update", "chat-pod-kill", "chat-rolling-update", "cluster-restart", "db-persistence-restart", "dns-outage", "lossy-network", "model-provider-outage",
+        #expect(names == ["autoscale-under-load", "backend-oom", "chaos-bad-rollout", "chaos-network-partition", "chaos-pod-kill", "chaos-rolling-update", "chat-pod-kill", "chat-rolling-update", "cluster-restart", "db-persistence-restart", "disk-full", "dns-outage", "lossy-network", "model-provider-outage",
                           "node-drain", "node-failure", "postgres-freeze", "scale-out-under-load", "user-isolation-under-load"])
     }
 }

@@ -59,6 +59,8 @@ import Testing
             target: .workload("backend"), container: "backend", resource: .memory, percent: 150, duration: .seconds(30))))
         #expect(scenario.step(named: "busy")?.tryOperations.first?.action == .stress(StressAction(
             target: .labels(["app": "backend"]), count: 2, pick: .oldest, resource: .cpu, workers: 2, duration: .seconds(20))))
+        #expect(scenario.step(named: "disk")?.tryOperations.first?.action == .fillVolume(FillVolumeAction(
+            target: .workload("postgres"), volume: "data", duration: .seconds(20))))
         #expect(scenario.step(named: "power-cut")?.tryOperations.first?.action == .nodeFault(NodeFaultAction(
             mode: .stop, node: .nodeOf(.workload("postgres")), duration: .seconds(60))))
         #expect(scenario.step(named: "partition")?.tryOperations.first?.action == .nodeFault(NodeFaultAction(

@@ -18,6 +18,7 @@ extension Action {
         case .killContainer(let spec): return KillContainerExecutor(spec: spec)
         case .freeze(let spec): return FreezeExecutor(spec: spec)
         case .stress(let spec): return StressExecutor(spec: spec)
+        case .fillVolume(let spec): return FillVolumeExecutor(spec: spec)
         case .rollingUpdate(let spec): return RollingUpdateExecutor(spec: spec)
         case .scale(let spec): return ScaleExecutor(spec: spec)
         case .restartPostgres(let spec): return RestartDatabaseExecutor(spec: spec)

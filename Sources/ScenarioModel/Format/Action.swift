@@ -9,8 +9,10 @@ public enum Action: Sendable, Hashable, Codable {
     case killContainer(KillContainerAction)
     /// Freeze a container's processes through the runtime (its cgroup freezer) for a while, then thaw them.
     case freeze(FreezeAction)
-    /// Load a container's CPU or memory from inside its own cgroups (stress-ng), up to an OOM kill.
+    /// Load a container's CPU or memory from inside its own cgroups (a stressor joined to them), up to an OOM kill.
     case stress(StressAction)
+    /// Fill the filesystem of a pod's PersistentVolume to the last block for a while, then free it.
+    case fillVolume(FillVolumeAction)
     /// Change a Deployment's image/`APP_VERSION` and let it roll.
     case rollingUpdate(RollingUpdateAction)
     /// Set a workload's replica count.
@@ -37,6 +39,7 @@ public enum Action: Sendable, Hashable, Codable {
         case .killContainer: return "killContainer"
         case .freeze: return "freeze"
         case .stress: return "stress"
+        case .fillVolume: return "fillVolume"
         case .rollingUpdate: return "rollingUpdate"
         case .scale: return "scale"
         case .restartPostgres: return "restartPostgres"
@@ -50,6 +53,6 @@ public enum Action: Sendable, Hashable, Codable {
     }
 
     /// Every action key, in the order the spec lists them.
-    public static let kindNames = ["deletePod", "killContainer", "freeze", "stress", "rollingUpdate", "scale", "restartPostgres",
+    public static let kindNames = ["deletePod", "killContainer", "freeze", "stress", "fillVolume", "rollingUpdate", "scale", "restartPostgres",
                                    "restartCluster", "networkFault", "nodeFault", "wait", "http", "collectDiagnostics"]
 }

@@ -105,6 +105,29 @@ public struct StressAction: Sendable, Hashable, Codable {
     public var breachesLimit: Bool { resource == .memory && (percent ?? 0) > 100 }
 }
 
+/// `fillVolume`: the filesystem of a pod's PersistentVolume filled to the last block for `duration`
+/// (a file of labrun's, written as root), then freed — a disk that runs full under a database. Its
+/// writers get ENOSPC while their reads go on. Landed when the filesystem has no block left; undone by
+/// removing the file, on success, failure, timeout and Ctrl-C. Only a volume that is a filesystem of
+/// its own is filled (the bare cluster's volumes are): filling a directory on the node's disk would
+/// fill the node.
+public struct FillVolumeAction: Sendable, Hashable, Codable {
+    public var target: PodTarget
+    public var count: Int
+    public var pick: PodPick
+    /// The pod's volume (`spec.volumes[].name`, a `persistentVolumeClaim` or a claim template's).
+    public var volume: String
+    public var duration: ScenarioDuration
+
+    public init(target: PodTarget, count: Int = 1, pick: PodPick = .random, volume: String, duration: ScenarioDuration) {
+        self.target = target
+        self.count = count
+        self.pick = pick
+        self.volume = volume
+        self.duration = duration
+    }
+}
+
 /// `nodeFault`: one node fails the way machines fail — it loses power (`stop`) or the network
 /// (`cut`) — for `duration`, then comes back (started, healed); verified by the node no longer
 /// renewing its lease. The node is named, or is the one carrying most ready pods of a workload

@@ -8,6 +8,7 @@ extension ParseSession {
         case "killContainer": return killContainer(body).map(Action.killContainer)
         case "freeze": return freeze(body).map(Action.freeze)
         case "stress": return stress(body).map(Action.stress)
+        case "fillVolume": return fillVolume(body).map(Action.fillVolume)
         case "rollingUpdate": return rollingUpdate(body).map(Action.rollingUpdate)
         case "scale": return scale(body).map(Action.scale)
         case "restartPostgres": return restartPostgres(body).map(Action.restartPostgres)
@@ -119,6 +120,18 @@ extension ParseSession {
               !(fields.has("percent") && percent == nil) else { return nil }
         return StressAction(target: target, count: count, pick: pick, container: container, resource: resource,
                             workers: workers, percent: percent, duration: duration)
+    }
+
+    func fillVolume(_ body: Located) -> FillVolumeAction? {
+        guard let fields = reader.fields(body, allowed: ["workload", "selector", "count", "pick", "volume", "duration"],
+                                         required: ["volume", "duration"]) else { return nil }
+        let target = podTarget(fields)
+        let count = fields.has("count") ? fields.int("count", min: 1, max: 100) : 1
+        let pick = fields.has("pick") ? fields.choice("pick", PodPick.allCases.map(\.rawValue)).flatMap(PodPick.init) : .random
+        let volume = fields.string("volume", pattern: .dnsLabel)
+        let duration = fields.duration("duration")
+        guard let target = target.flatMap({ $0 }), let count, let pick, let volume, let duration else { return nil }
+        return FillVolumeAction(target: target, count: count, pick: pick, volume: volume, duration: duration)
     }
 
     func nodeFault(_ body: Located) -> NodeFaultAction? {

@@ -7,7 +7,7 @@ struct ActionExecutorTests {
     /// The executor each action kind maps to.
     static let expected: [String: any ActionExecutor.Type] = [
         "deletePod": DeletePodExecutor.self, "killContainer": KillContainerExecutor.self,
-        "freeze": FreezeExecutor.self, "stress": StressExecutor.self, "rollingUpdate": RollingUpdateExecutor.self, "scale": ScaleExecutor.self,
+        "freeze": FreezeExecutor.self, "stress": StressExecutor.self, "fillVolume": FillVolumeExecutor.self, "rollingUpdate": RollingUpdateExecutor.self, "scale": ScaleExecutor.self,
         "restartPostgres": RestartDatabaseExecutor.self, "restartCluster": RestartClusterExecutor.self,
         "networkFault": NetworkFaultExecutor.self, "nodeFault": NodeFaultExecutor.self, "wait": WaitExecutor.self, "http": HTTPActionExecutor.self,
         "collectDiagnostics": CollectDiagnosticsExecutor.self,
@@ -37,6 +37,7 @@ struct ActionExecutorTests {
         case let executor as KillContainerExecutor: return .killContainer(executor.spec)
         case let executor as FreezeExecutor: return .freeze(executor.spec)
         case let executor as StressExecutor: return .stress(executor.spec)
+        case let executor as FillVolumeExecutor: return .fillVolume(executor.spec)
         case let executor as RollingUpdateExecutor: return .rollingUpdate(executor.spec)
         case let executor as ScaleExecutor: return .scale(executor.spec)
         case let executor as RestartDatabaseExecutor: return .restartPostgres(executor.spec)

@@ -135,10 +135,13 @@ class Database:
     ``query_timeout`` None is failpoint ``no-database-deadline``: the pool as it is, unbounded. Each use's outcome
     goes to ``breaker`` (app/breaker.py): a failure for want of an answer opens it, a success closes it."""
 
-    def __init__(self, pool, query_timeout: float | None, breaker: DatabaseBreaker | None = None) -> None:
+    def __init__(self, pool, query_timeout: float | None, breaker: DatabaseBreaker | None = None,
+                 every_error_is_outage: bool = False) -> None:
         self.pool = pool
         self.query_timeout = query_timeout
         self.breaker = breaker
+        #: Failpoint ``breaker-counts-every-error``: an error the server answered with counts as an outage too.
+        self.every_error_is_outage = every_error_is_outage
 
     def connect_timeout(self, default: float) -> int:
         """libpq's ``connect_timeout`` (whole seconds) for a connection opened outside the pool."""
@@ -156,7 +159,7 @@ class Database:
         try:
             yield
         except BaseException as error:
-            if is_outage(error):
+            if is_outage(error) or (self.every_error_is_outage and isinstance(error, psycopg.Error)):
                 self.breaker.failed(since, type(error).__name__)
             elif isinstance(error, Exception) and answered():
                 self.breaker.answered()

@@ -20,6 +20,9 @@ from psycopg_pool import PoolTimeout
 
 #: Each failpoint and the mistake it makes.
 KNOWN: dict[str, str] = {
+    "breaker-counts-every-error": "the database breaker (app/breaker.py) counts every database error as the database"
+                                  " not answering, answers included: when the disk is full and every write fails"
+                                  " with DiskFull, the breaker opens and sheds the reads that would have worked",
     "chat-history-in-memory": "the chat keeps each conversation's history in a per-process dict instead of reading it"
                               " from PostgreSQL: a turn served by another replica (or after a restart) answers"
                               " 404 for a conversation that exists",

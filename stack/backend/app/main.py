@@ -41,6 +41,8 @@ _NO_DATABASE = frozenset({"/api/auth/lab-sign-in"})
 _METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
 #: /readyz's bound on its query (its wait for a connection is bounded by 2 s too): well inside the probe's 5 s.
 READINESS_QUERY_TIMEOUT = 2.0
+#: The ``detail`` of a write refused because the database's disk is full (nothing was written).
+DISK_FULL_DETAIL = "the database is out of disk space, so nothing was written; try again later"
 
 
 class Readiness(BaseModel):
@@ -93,7 +95,7 @@ def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAP
     # DB_QUERY_TIMEOUT_SECONDS on every use of the pool, its check included (app/database.py); failpoint
     # no-database-deadline waits on a frozen database as long as it is frozen.
     database = Database(pool, None if "no-database-deadline" in settings.failpoints else settings.db_query_timeout,
-                        breaker)
+                        breaker, every_error_is_outage="breaker-counts-every-error" in settings.failpoints)
 
     async def migrate_until_done() -> None:
         delay = 0.5
@@ -217,6 +219,12 @@ def create_app(settings: Settings, lifecycle: Lifecycle | None = None) -> FastAP
         log.warning("database did not answer in time", extra={"fields": {"error": str(error)}})
         return JSONResponse({"detail": f"the database did not answer within {error.seconds:g} s, try again"},
                             status_code=503, headers={"Retry-After": "1"})
+
+    @app.exception_handler(psycopg.errors.DiskFull)
+    async def database_disk_full(_: Request, error: psycopg.errors.DiskFull) -> JSONResponse:
+        # The server is up and reads still work; this write was rolled back (not a breaker failure: app/breaker.py).
+        log.warning("database disk full", extra={"fields": {"error": str(error).strip()[:300]}})
+        return JSONResponse({"detail": DISK_FULL_DETAIL}, status_code=503, headers={"Retry-After": "5"})
 
     @app.exception_handler(psycopg.OperationalError)
     async def database_down(_: Request, error: psycopg.OperationalError) -> JSONResponse:

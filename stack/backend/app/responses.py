@@ -43,7 +43,8 @@ AUTHENTICATED: dict[int | str, dict[str, Any]] = {
 DATABASE: dict[int | str, dict[str, Any]] = {
     503: error("The database is unreachable or did not answer within DB_QUERY_TIMEOUT_SECONDS, or no pooled"
                " connection was free in time, or it has been failing so the request was shed at once"
-               " (DB_SHED_COOLDOWN_SECONDS), or the request waited for a turn until REQUEST_DEADLINE_SECONDS passed",
+               " (DB_SHED_COOLDOWN_SECONDS), or the request waited for a turn until REQUEST_DEADLINE_SECONDS passed,"
+               " or the database's disk is full (a write refused, nothing written; Retry-After 5)",
                {"Retry-After": RETRY_AFTER}),
 }
 

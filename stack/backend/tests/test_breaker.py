@@ -114,6 +114,8 @@ def test_what_counts_as_the_database_not_answering():
     assert not is_outage(psycopg.errors.UniqueViolation())
     assert not is_outage(PoolClosed("the pool is closed"))
     assert not is_outage(ValueError("no"))
+    # A full disk fails writes, but the server answers: reads go on, so it is no outage.
+    assert not is_outage(psycopg.errors.DiskFull())
 
 
 def test_database_work_tells_the_breaker():
@@ -231,3 +233,37 @@ def test_a_closed_breaker_sheds_nothing_and_the_queue_waits():
         assert shed_total(b) == 0
 
     asyncio.run(scenario())
+
+
+def test_failpoint_breaker_counts_every_error_opens_on_an_answer():
+    clock = FakeClock()
+    b = breaker(clock)
+    database = Database(pool=None, query_timeout=5.0, breaker=b, every_error_is_outage=True)
+
+    async def work() -> None:
+        async with database.observed():
+            raise psycopg.errors.DiskFull()
+
+    with pytest.raises(psycopg.errors.DiskFull):
+        asyncio.run(work())
+    assert b.state is State.OPEN
+
+
+def test_a_full_disk_is_answered_503_saying_so_and_leaves_the_breaker_closed(monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from app.main import DISK_FULL_DETAIL, create_app
+    from app.settings import Settings
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    app = create_app(Settings.from_env())
+
+    async def write() -> None:
+        raise psycopg.errors.DiskFull("could not extend file \"base/16384/16390\": No space left on device")
+
+    app.add_api_route("/test-disk-full", write, methods=["POST"])
+    response = TestClient(app, raise_server_exceptions=False).post("/test-disk-full")
+    assert response.status_code == 503
+    assert response.json() == {"detail": DISK_FULL_DETAIL}
+    assert response.headers["Retry-After"] == "5"
+    assert "base/16384" not in response.text  # the server's words stay in the log
