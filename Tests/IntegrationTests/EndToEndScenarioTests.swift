@@ -47,6 +47,8 @@ import ScenarioModel
     func backendOom() async throws { try await expectPass("backend-oom") }
     @Test(.enabled(if: EndToEndScenario.enabled("disk-full"), EndToEndScenario.skipComment), .timeLimit(.minutes(60)))
     func diskFull() async throws { try await expectPass("disk-full") }
+    @Test(.enabled(if: EndToEndScenario.enabled("slow-database"), EndToEndScenario.skipComment), .timeLimit(.minutes(60)))
+    func slowDatabase() async throws { try await expectPass("slow-database") }
     @Test(.enabled(if: EndToEndScenario.enabled("node-failure"), EndToEndScenario.skipComment), .timeLimit(.minutes(60)))
     func nodeFailure() async throws { try await expectPass("node-failure") }
     @Test(.enabled(if: EndToEndScenario.enabled("node-drain"), EndToEndScenario.skipComment), .timeLimit(.minutes(60)))
@@ -57,6 +59,6 @@ import ScenarioModel
         let names = try FileManager.default.contentsOfDirectory(atPath: EndToEndScenario.projectRoot() + "/scenarios")
             .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
         #expect(names == ["autoscale-under-load", "backend-oom", "chaos-bad-rollout", "chaos-network-partition", "chaos-pod-kill", "chaos-rolling-update", "chat-pod-kill", "chat-rolling-update", "cluster-restart", "db-persistence-restart", "disk-full", "dns-outage", "lossy-network", "model-provider-outage",
-                          "node-drain", "node-failure", "postgres-freeze", "scale-out-under-load", "user-isolation-under-load"])
+                          "node-drain", "node-failure", "postgres-freeze", "scale-out-under-load", "slow-database", "user-isolation-under-load"])
     }
 }

@@ -1,12 +1,14 @@
+import Foundation
 import KubernetesClient
 import LabrunCore
 import ScenarioModel
 
 /// `networkFault`: cuts, delays or thins out (random loss) the traffic of a workload's pods, or drops
-/// their name lookups, for `duration`, then restores it, by iptables / tc netem inside each pod's
-/// network namespace (the bare provider) or by a deny-all NetworkPolicy (cut only). A loss that
-/// dropped no packet (its rule's counters, read before it is removed) did not land. The undo is registered with the run's cleanup
-/// while the fault is on.
+/// their name lookups, for `duration`, then restores it, by iptables inside each pod's network
+/// namespace (the bare provider; a delay holds the packets in a userspace queue, `PacketDelayer`) or
+/// by a deny-all NetworkPolicy (cut only). A loss that dropped no packet (its rule's counters, read
+/// before it is removed) or a delay that held none did not land. The undo is registered with the
+/// run's cleanup while the fault is on.
 struct NetworkFaultExecutor: ActionExecutor {
     let spec: NetworkFaultAction
 
@@ -28,13 +30,24 @@ struct NetworkFaultExecutor: ActionExecutor {
         return try await policyFault(context)
     }
 
-    /// iptables / tc netem inside each pod's network namespace (entered through its container's pid).
+    /// iptables inside each pod's network namespace (entered through its container's pid).
     func netemFault(_ context: ActionContext) async throws -> ActionOutcome {
         let run = context.run
         let runner = context.runner
         let pods = ActionContext.active(try await context.pods(.workload(spec.workload)))
         guard !pods.isEmpty else { throw LabrunError(id: ErrorID.actionNoTarget, message: "networkFault found no pod of \(spec.workload).") }
-        var applied: [(pod: String, pid: String, undo: [[String]], token: Int)] = []
+        var applied: [(pod: String, pid: String, undo: [[String]], token: Int, delayer: PacketDelayer?)] = []
+        /// Removes the fault from every pod it was applied to (rules first, then the delayers, which release what they hold).
+        func removeAll() async -> [(packets: Int, meanMilliseconds: Double)?] {
+            var figures: [(packets: Int, meanMilliseconds: Double)?] = []
+            for item in applied {
+                for arguments in item.undo { _ = try? await runner.run(Command("nsenter", ["-t", item.pid, "-n"] + arguments, timeout: 30)) }
+                figures.append(await item.delayer?.stop())
+                run.cleanup.remove(item.token)
+            }
+            applied.removeAll()
+            return figures
+        }
         var lookups: [String: DNSLookup] = [:]
         for pod in pods {
             let ref = try context.dockerContainer(pod, container: nil)
@@ -51,44 +64,37 @@ struct NetworkFaultExecutor: ActionExecutor {
                 }
                 lookups[lookup.pod] = lookup
             }
-            let (add, undo) = Self.netemCommands(spec)
-            for arguments in add {
-                let result = try await runner.run(Command("nsenter", ["-t", pid, "-n"] + arguments, timeout: 30))
-                guard result.succeeded else {
-                    if result.standardError.contains("qdisc kind is unknown") {
-                        throw LabrunError(id: ErrorID.networkFaultUnsupported, exitCode: ExitCode.unavailable,
-                                          message: "This host's kernel has no netem queueing discipline (module sch_netem), so a network delay cannot be injected.",
-                                          advice: "Load it with `modprobe sch_netem` (on Debian it ships in linux-modules-extra or the full kernel image), or use mode: cut.")
-                    }
-                    throw LabrunError(id: ErrorID.actionFailed,
-                                      message: "Injecting a network fault into \(pod.metadata.name ?? "?") failed (\(arguments.joined(separator: " "))): \(result.standardError.trimmingCharacters(in: .whitespacesAndNewlines))")
-                }
-            }
             let name = pod.metadata.name ?? "?"
-            let token = run.cleanup.register("remove the network fault from \(name)", timeout: 30) {
-                for arguments in undo { _ = try? await runner.run(Command("nsenter", ["-t", pid, "-n"] + arguments, timeout: 30)) }
+            let (add, undo) = Self.netemCommands(spec)
+            var delayer: PacketDelayer?
+            do {
+                if spec.mode == .delay {
+                    delayer = try await PacketDelayer.start(pid: pid, pod: name, delay: spec.delay?.milliseconds ?? 100, jitter: spec.jitter?.milliseconds ?? 0,
+                                                            seconds: spec.duration.seconds, log: try Self.logPath("delay-\(name)", run: run), context: context)
+                }
+                let token = run.cleanup.register("remove the network fault from \(name)", timeout: 30) { [delayer] in
+                    for arguments in undo { _ = try? await runner.run(Command("nsenter", ["-t", pid, "-n"] + arguments, timeout: 30)) }
+                    _ = await delayer?.stop()
+                }
+                applied.append((name, pid, undo, token, delayer))
+                for arguments in add {
+                    let result = try await runner.run(Command("nsenter", ["-t", pid, "-n"] + arguments, timeout: 30))
+                    guard result.succeeded else {
+                        throw LabrunError(id: ErrorID.actionFailed,
+                                          message: "Injecting a network fault into \(name) failed (\(arguments.joined(separator: " "))): \(result.standardError.trimmingCharacters(in: .whitespacesAndNewlines))")
+                    }
+                }
+            } catch {
+                if applied.last?.pod != name { _ = await delayer?.stop() }
+                _ = await removeAll()
+                throw error
             }
-            applied.append((name, pid, undo, token))
         }
-        // Landed: the rule / qdisc is in place in every pod's namespace; for dns, lookups get no answer.
-        for item in applied {
-            let show = spec.mode == .delay ? ["tc", "qdisc", "show", "dev", "eth0"] : ["iptables", "-S", "OUTPUT"]
-            let out = try await runner.check(Command("nsenter", ["-t", item.pid, "-n"] + show, timeout: 30)).standardOutput
-            let expected: String
-            switch spec.mode {
-            case .delay: expected = "netem"
-            case .dns: expected = "--dport 53 -j DROP"
-            case .loss: expected = "--mode random"
-            case .cut: expected = "DROP"
-            }
-            guard out.contains(expected) else {
-                throw LabrunError(id: ErrorID.faultNotLanded, message: "The network fault did not show up in \(item.pod)'s network namespace: \(out)")
-            }
-            if let lookup = lookups[item.pod], try await lookup.answers(runner) {
-                throw LabrunError(id: ErrorID.faultNotLanded, exitCode: ExitCode.failure,
-                                  message: "The DNS fault did not land in \(item.pod): \(lookup.said) still got an answer with port 53 dropped.",
-                                  advice: "Check the pod's resolver: it may not use the cluster's DNS Service (dnsPolicy), or reach it another way.")
-            }
+        do {
+            try await verifyLanded(applied.map { ($0.pod, $0.pid, $0.delayer) }, lookups: lookups, context: context)
+        } catch {
+            _ = await removeAll()
+            throw error
         }
         let landed = run.clock.now()
         run.timeline.record(.action, spec.workload, "\(spec.mode.rawValue) on \(applied.count) pod(s) for \(spec.duration)")
@@ -103,13 +109,11 @@ struct NetworkFaultExecutor: ActionExecutor {
                 }
             }
         }
-        for item in applied {
-            for arguments in item.undo { _ = try? await runner.run(Command("nsenter", ["-t", item.pid, "-n"] + arguments, timeout: 30)) }
-            run.cleanup.remove(item.token)
-        }
-        run.timeline.record(.recovered, spec.workload, "network fault removed")
         let names = applied.map(\.pod).joined(separator: ", ")
-        if spec.mode == .loss {
+        let figures = await removeAll()
+        run.timeline.record(.recovered, spec.workload, "network fault removed")
+        switch spec.mode {
+        case .loss:
             guard dropped > 0 else {
                 throw LabrunError(id: ErrorID.faultNotLanded, exitCode: ExitCode.failure,
                                   message: "The packet loss on \(names) dropped no packet in \(spec.duration): no traffic went to or from those pods while it was on.",
@@ -117,9 +121,55 @@ struct NetworkFaultExecutor: ActionExecutor {
             }
             return ActionOutcome(faultLandedAt: landed, readyAt: run.clock.now(),
                                  message: "\(Self.format(percent: spec.percent ?? 0)) % loss on \(names) for \(spec.duration): \(dropped) packet(s) dropped, then removed")
+        case .delay:
+            let packets = figures.compactMap { $0?.packets }.reduce(0, +)
+            let means = figures.compactMap { $0 }.filter { $0.packets > 0 }
+            let mean = means.isEmpty ? 0 : means.map { $0.meanMilliseconds * Double($0.packets) }.reduce(0, +) / Double(max(packets, 1))
+            let died = figures.contains { $0 == nil }
+            return ActionOutcome(faultLandedAt: landed, readyAt: run.clock.now(),
+                                 message: "delay \(spec.delay?.description ?? "100ms") on \(names) for \(spec.duration): \(packets) packet(s) held, "
+                                    + String(format: "%.1f ms", mean) + " on average, then removed"
+                                    + (died ? " (a delayer ended early, so its packets passed undelayed from then on; its log is in the run's folder)" : ""))
+        case .cut, .dns:
+            return ActionOutcome(faultLandedAt: landed, readyAt: run.clock.now(),
+                                 message: "\(spec.mode.rawValue) on \(names) for \(spec.duration), then removed")
         }
-        return ActionOutcome(faultLandedAt: landed, readyAt: run.clock.now(),
-                             message: "\(spec.mode.rawValue) on \(names) for \(spec.duration), then removed")
+    }
+
+    /// Landed: the rule is in place in every pod's namespace; for dns, lookups get no answer; for a
+    /// delay, every delayer has held a packet (within the duration, at most 15 s).
+    func verifyLanded(_ applied: [(pod: String, pid: String, delayer: PacketDelayer?)], lookups: [String: DNSLookup],
+                      context: ActionContext) async throws {
+        let runner = context.runner
+        for item in applied {
+            let out = try await runner.check(Command("nsenter", ["-t", item.pid, "-n", "iptables", "-S", "OUTPUT"], timeout: 30)).standardOutput
+            let expected: String
+            switch spec.mode {
+            case .delay: expected = "NFQUEUE --queue-num \(PacketDelayer.queue)"
+            case .dns: expected = "--dport 53 -j DROP"
+            case .loss: expected = "--mode random"
+            case .cut: expected = "DROP"
+            }
+            guard out.contains(expected) else {
+                throw LabrunError(id: ErrorID.faultNotLanded, message: "The network fault did not show up in \(item.pod)'s network namespace: \(out)")
+            }
+            if let lookup = lookups[item.pod], try await lookup.answers(runner) {
+                throw LabrunError(id: ErrorID.faultNotLanded, exitCode: ExitCode.failure,
+                                  message: "The DNS fault did not land in \(item.pod): \(lookup.said) still got an answer with port 53 dropped.",
+                                  advice: "Check the pod's resolver: it may not use the cluster's DNS Service (dnsPolicy), or reach it another way.")
+            }
+            if let delayer = item.delayer {
+                do {
+                    _ = try await context.waitUntil("the delayer of \(item.pod) to hold a packet", timeout: min(spec.duration.seconds, 15), interval: 0.2) {
+                        delayer.heldAny ? nil : "no packet held"
+                    }
+                } catch let error as LabrunError where error.id == ErrorID.timeout {
+                    throw LabrunError(id: ErrorID.faultNotLanded, exitCode: ExitCode.failure,
+                                      message: "The delay of \(item.pod) did not land: its delayer held no packet within \(formatSeconds(min(spec.duration.seconds, 15))) (\(ScenarioError.clip(delayer.said))), so no traffic left the pod.",
+                                      advice: "Aim it at a workload that sends while the step runs (a server's answers count).")
+                }
+            }
+        }
     }
 
     /// Packets the loss rule dropped, from `iptables -L CHAIN -v -x -n` (the first column of its line).
@@ -131,6 +181,11 @@ struct NetworkFaultExecutor: ActionExecutor {
     /// `30`, `12.5`: a percentage as written.
     static func format(percent: Double) -> String {
         percent == percent.rounded() ? String(Int(percent)) : String(format: "%g", percent)
+    }
+
+    static func logPath(_ name: String, run: RunContext) throws -> String {
+        try FileManager.default.createDirectory(atPath: run.artifactDirectory, withIntermediateDirectories: true)
+        return (run.artifactDirectory as NSString).appendingPathComponent("\(name).log")
     }
 
     /// The commands (after `nsenter -t PID -n`) that add and remove a fault.
@@ -149,9 +204,8 @@ struct NetworkFaultExecutor: ActionExecutor {
             let rules = [("INPUT", ["!", "-i", "lo"] + chance), ("OUTPUT", ["!", "-o", "lo"] + chance)]
             return (rules.map { ["iptables", "-I", $0.0, "1"] + $0.1 }, rules.map { ["iptables", "-D", $0.0] + $0.1 })
         case .delay:
-            var netem = ["tc", "qdisc", "add", "dev", "eth0", "root", "netem", "delay", "\(spec.delay?.milliseconds ?? 100)ms"]
-            if let jitter = spec.jitter { netem.append("\(jitter.milliseconds)ms") }
-            return ([netem], [["tc", "qdisc", "del", "dev", "eth0", "root"]])
+            // The delay itself is the PacketDelayer's, started before this rule hands it the packets.
+            return ([PacketDelayer.rule.add], [PacketDelayer.rule.remove])
         }
     }
 

@@ -245,7 +245,8 @@ public struct NetworkFaultAction: Sendable, Hashable, Codable {
     }
 }
 
-/// What a network fault does: `cut` drops every packet, `delay` delays them (netem), `loss` drops a
+/// What a network fault does: `cut` drops every packet, `delay` delays the ones a pod sends (a userspace
+/// queue through iptables' NFQUEUE, `PacketDelayer`: this kernel has no netem), `loss` drops a
 /// share of them at random (iptables' `statistic` match, which needs no netem), `dns` drops only
 /// name lookups (UDP and TCP port 53) — a DNS outage as the pods see it.
 public enum NetworkFaultMode: String, Sendable, Hashable, Codable, CaseIterable {
@@ -284,7 +285,7 @@ public enum NetworkFaultMode: String, Sendable, Hashable, Codable, CaseIterable 
 public enum NetworkFaultMethod: String, Sendable, Hashable, Codable, CaseIterable {
     /// `netem` where the provider gives host access to the pod's network namespace, else `networkPolicy`.
     case auto
-    /// iptables / `tc netem` inside the pod's network namespace.
+    /// iptables inside the pod's network namespace (the name is kept from when a delay used `tc netem`).
     case netem
     /// A deny-all NetworkPolicy (cut only; needs a cluster that enforces policies).
     case networkPolicy

@@ -30,8 +30,9 @@ struct NetworkFaultExecutorTests {
         #expect(cut.add[0].contains("DROP") && cut.undo[0].contains("-D"))
         let delay = NetworkFaultExecutor.netemCommands(NetworkFaultAction(workload: "backend", mode: .delay, delay: .seconds(0.2),
                                                                           jitter: .seconds(0.05), duration: .seconds(5)))
-        #expect(delay.add == [["tc", "qdisc", "add", "dev", "eth0", "root", "netem", "delay", "200ms", "50ms"]])
-        #expect(delay.undo == [["tc", "qdisc", "del", "dev", "eth0", "root"]])
+        // The delay is the delayer's (PacketDelayer); the rule hands it every packet the pod sends.
+        #expect(delay.add == [["iptables", "-I", "OUTPUT", "1", "!", "-o", "lo", "-j", "NFQUEUE", "--queue-num", "7", "--queue-bypass"]])
+        #expect(delay.undo == [["iptables", "-D", "OUTPUT", "!", "-o", "lo", "-j", "NFQUEUE", "--queue-num", "7", "--queue-bypass"]])
     }
 
     @Test func onTheBareProviderACutRunsIptablesInThePodsNamespaceForTheDurationThenUndoesIt() async throws {
@@ -147,7 +148,9 @@ struct NetworkFaultExecutorTests {
         }
         #expect(error?.id == ErrorID.faultNotLanded)
         #expect(error?.message.contains("still got an answer with port 53 dropped") == true)
-        #expect(still.run.cleanup.names == ["remove the network fault from backend-a"], "the undo is left to the cleanup")
+        #expect(still.run.cleanup.names.isEmpty, "a fault that did not land is removed at once")
+        #expect(still.runner.commandLines.suffix(2) == ["nsenter -t 4242 -n iptables -D OUTPUT -p udp --dport 53 -j DROP",
+                                                        "nsenter -t 4242 -n iptables -D OUTPUT -p tcp --dport 53 -j DROP"])
 
         let never = dnsFixture(lookups: [9])
         let refused = await #expect(throws: LabrunError.self) {
@@ -158,28 +161,66 @@ struct NetworkFaultExecutorTests {
         #expect(!never.runner.commandLines.contains { $0.contains("iptables") }, "nothing was changed")
     }
 
-    @Test func aFaultThatDoesNotShowUpFailsAndLeavesItsUndoToTheCleanup() async throws {
+    @Test func aFaultThatDoesNotShowUpFailsAndIsRemovedAtOnce() async throws {
         let cluster = fixture()
         let error = await #expect(throws: LabrunError.self) {
-            try await cluster.perform(.networkFault(NetworkFaultAction(workload: "backend", mode: .delay, delay: .seconds(0.1),
-                                                                       duration: .seconds(5))))
+            try await cluster.perform(.networkFault(NetworkFaultAction(workload: "backend", mode: .cut, duration: .seconds(5))))
         }
         #expect(error?.id == ErrorID.faultNotLanded)
-        #expect(cluster.run.cleanup.names == ["remove the network fault from backend-a"])
-        _ = await cluster.run.cleanup.unwind(clock: cluster.clock)
-        #expect(cluster.runner.commandLines.last == "nsenter -t 4242 -n tc qdisc del dev eth0 root")
+        #expect(cluster.run.cleanup.names.isEmpty)
+        #expect(cluster.runner.commandLines.last == "nsenter -t 4242 -n iptables -D OUTPUT ! -o lo -j DROP")
     }
 
-    @Test func aKernelWithoutNetemIsNamedWithAdvice() async throws {
+    static let delayRule = "! -o lo -j NFQUEUE --queue-num 7 --queue-bypass"
+
+    /// A delay on backend-a whose delayer (started in its namespace) printed `log`.
+    func delayFixture(log: String, running: Bool = true) -> ExecutorFixture {
         let cluster = fixture()
-        cluster.runner.add(["nsenter", "-t", "4242", "-n", "tc", "qdisc", "add"], exitCode: 2,
-                           stderr: "Error: Specified qdisc kind is unknown.")
-        let error = await #expect(throws: LabrunError.self) {
-            try await cluster.perform(.networkFault(NetworkFaultAction(workload: "backend", mode: .delay, duration: .seconds(5))))
-        }
-        #expect(error?.id == ErrorID.networkFaultUnsupported)
-        #expect(error?.advice?.contains("modprobe sch_netem") == true)
+        cluster.runner.addStarted(["nsenter", "-t", "4242", "-n", "python3", "-c", PacketDelayer.script], log: log, running: running)
+        cluster.runner.add(["nsenter", "-t", "4242", "-n", "iptables", "-S"], stdout: "-A OUTPUT \(Self.delayRule)\n")
+        return cluster
+    }
+
+    func delay() -> Action {
+        .networkFault(NetworkFaultAction(workload: "backend", mode: .delay, delay: .seconds(0.2), jitter: .seconds(0.02), duration: .seconds(5)))
+    }
+
+    @Test func aDelayHandsThePodsPacketsToItsDelayerAndReportsWhatItHeld() async throws {
+        let cluster = delayFixture(log: "bound queue 7\nfirst packet held\ndelayed 120 packets, mean 200.3 ms\n")
+        let outcome = try await cluster.perform(delay())
+        let lines = cluster.runner.commandLines.map { $0.hasPrefix("nsenter -t 4242 -n python3") ? "delayer " + $0.split(separator: " ").suffix(4).joined(separator: " ") : $0 }
+        #expect(lines == [
+            "docker inspect --format {{.State.Pid}} c0ffee",
+            "delayer 7 200 20 125",   // queue, delay and jitter in ms, its own time limit
+            "nsenter -t 4242 -n iptables -I OUTPUT 1 \(Self.delayRule)",
+            "nsenter -t 4242 -n iptables -S OUTPUT",
+            "nsenter -t 4242 -n iptables -D OUTPUT \(Self.delayRule)",
+        ])
+        #expect(outcome.message == "delay 200ms on backend-a for 5s: 120 packet(s) held, 200.3 ms on average, then removed")
         #expect(cluster.run.cleanup.names.isEmpty)
+    }
+
+    @Test func aDelayerThatHoldsNoPacketDidNotLandAndTheRuleGoes() async throws {
+        let cluster = delayFixture(log: "bound queue 7\n")
+        let error = await #expect(throws: LabrunError.self) { try await cluster.perform(delay()) }
+        #expect(error?.id == ErrorID.faultNotLanded)
+        #expect(error?.message.contains("its delayer held no packet within 5.0s") == true)
+        #expect(cluster.runner.commandLines.last == "nsenter -t 4242 -n iptables -D OUTPUT \(Self.delayRule)")
+        #expect(cluster.run.cleanup.names.isEmpty)
+    }
+
+    @Test func aDelayerThatCannotBindItsQueueIsNamedAndNothingIsChanged() async throws {
+        let cluster = delayFixture(log: "PermissionError: [Errno 1] Operation not permitted\n", running: false)
+        let error = await #expect(throws: LabrunError.self) { try await cluster.perform(delay()) }
+        #expect(error?.id == ErrorID.networkFaultUnsupported)
+        #expect(error?.message.contains("ended before it bound its queue: PermissionError") == true)
+        #expect(!cluster.runner.commandLines.contains { $0.contains("iptables") })
+        #expect(cluster.run.cleanup.names.isEmpty)
+    }
+
+    @Test func theDelayersClosingLineIsRead() {
+        #expect(PacketDelayer.figures("bound queue 7\nfirst packet held\ndelayed 3 packets, mean 99.5 ms\n")! == (3, 99.5))
+        #expect(PacketDelayer.figures("bound queue 7\n") == nil)
     }
 
     /// A cut of postgres (a StatefulSet, pod postgres-0 at 10.1.0.5:5432) probed from the API's pod

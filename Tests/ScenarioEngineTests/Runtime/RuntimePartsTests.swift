@@ -116,13 +116,13 @@ import Testing
     @Test func theBrokenFixturesLoadAndApplyToTheRealManifests() async throws {
         let directory = Bundle.module.resourcePath.map { $0 + "/Fixtures/broken" } ?? ""
         let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".yaml") }.sorted()
-        #expect(files == ["backend-breaker-counts-every-error.yaml", "backend-chat-history-in-memory.yaml", "backend-chat-tools-not-idempotent.yaml", "backend-connection-per-request.yaml", "backend-default-node-tolerations.yaml", "backend-disruption-budget-allows-all.yaml", "backend-idempotency-key-not-unique.yaml", "backend-liveness-checks-database.yaml",
+        #expect(files == ["backend-breaker-counts-every-error.yaml", "backend-chat-history-in-memory.yaml", "backend-chat-tools-not-idempotent.yaml", "backend-connection-per-request.yaml", "backend-database-deadline-tuned-for-lan.yaml", "backend-default-node-tolerations.yaml", "backend-disruption-budget-allows-all.yaml", "backend-idempotency-key-not-unique.yaml", "backend-liveness-checks-database.yaml",
                           "backend-no-database-deadline.yaml", "backend-pool-never-reconnects.yaml", "backend-query-missing-user-filter.yaml",
                           "backend-readiness-checks-model.yaml", "backend-readiness-probe-checks-nothing.yaml", "backend-rollout-max-unavailable.yaml",
                           "backend-service-with-session-affinity.yaml", "backend-with-late-readiness.yaml",
                           "backend-without-cpu-request.yaml", "backend-without-memory-limit.yaml", "backend-without-prestop.yaml", "backend-without-readiness-probe.yaml", "postgres-without-volume.yaml"])
         // Variants no manifest check can see: only the run's evidence names their cause (issue 12).
-        let evidenceOnly: Set<String> = ["backend-breaker-counts-every-error.yaml", "backend-chat-history-in-memory.yaml", "backend-chat-tools-not-idempotent.yaml", "backend-connection-per-request.yaml", "backend-default-node-tolerations.yaml", "backend-disruption-budget-allows-all.yaml", "backend-readiness-checks-model.yaml", "backend-idempotency-key-not-unique.yaml", "backend-liveness-checks-database.yaml",
+        let evidenceOnly: Set<String> = ["backend-breaker-counts-every-error.yaml", "backend-chat-history-in-memory.yaml", "backend-chat-tools-not-idempotent.yaml", "backend-connection-per-request.yaml", "backend-database-deadline-tuned-for-lan.yaml", "backend-default-node-tolerations.yaml", "backend-disruption-budget-allows-all.yaml", "backend-readiness-checks-model.yaml", "backend-idempotency-key-not-unique.yaml", "backend-liveness-checks-database.yaml",
                                          "backend-no-database-deadline.yaml", "backend-pool-never-reconnects.yaml", "backend-query-missing-user-filter.yaml",
                                          "backend-readiness-probe-checks-nothing.yaml",
                                          // named by the autoscaler's own condition, which the step's timeout reports
