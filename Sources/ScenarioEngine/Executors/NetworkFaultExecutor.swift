@@ -25,7 +25,7 @@ struct NetworkFaultExecutor: ActionExecutor {
         if useNetem { return try await netemFault(context) }
         guard spec.mode == .cut else {
             throw LabrunError(id: ErrorID.networkFaultUnsupported, exitCode: ExitCode.unavailable,
-                              message: "A network fault of mode \(spec.mode.rawValue) needs iptables or tc netem inside the pods' network namespace, which the \(context.provider.kind) provider does not give; a NetworkPolicy can only cut.")
+                              message: "A network fault of mode \(spec.mode.rawValue) needs iptables inside the pods' network namespace, which the \(context.provider.kind) provider does not give; a NetworkPolicy can only cut.")
         }
         return try await policyFault(context)
     }
