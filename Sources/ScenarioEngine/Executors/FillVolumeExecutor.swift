@@ -75,10 +75,11 @@ struct FillVolumeExecutor: ActionExecutor {
                     run.cleanup.remove(token)
                     throw error
                 }
-                filled.append((target, report, token))
-                if let refused = report.error {
+                if let refused = report.error {   // nothing was written
+                    run.cleanup.remove(token)
                     throw Self.refusal(target, refused)
                 }
+                filled.append((target, report, token))
                 run.timeline.record(.action, target.pod, "filling \(target.name) (claim \(target.claim), \(Self.size(report.total ?? 0)) filesystem, "
                                     + "\(Self.size(report.freeBefore ?? 0)) free): \(Self.size(report.written ?? 0)) written")
             }

@@ -70,7 +70,7 @@ struct NetworkFaultExecutor: ActionExecutor {
             do {
                 if spec.mode == .delay {
                     delayer = try await PacketDelayer.start(pid: pid, pod: name, delay: spec.delay?.milliseconds ?? 100, jitter: spec.jitter?.milliseconds ?? 0,
-                                                            seconds: spec.duration.seconds, log: try Self.logPath("delay-\(name)", run: run), context: context)
+                                                            seconds: spec.duration.seconds, log: try run.logPath("delay-\(name)"), context: context)
                 }
                 let token = run.cleanup.register("remove the network fault from \(name)", timeout: 30) { [delayer] in
                     for arguments in undo { _ = try? await runner.run(Command("nsenter", ["-t", pid, "-n"] + arguments, timeout: 30)) }
@@ -181,11 +181,6 @@ struct NetworkFaultExecutor: ActionExecutor {
     /// `30`, `12.5`: a percentage as written.
     static func format(percent: Double) -> String {
         percent == percent.rounded() ? String(Int(percent)) : String(format: "%g", percent)
-    }
-
-    static func logPath(_ name: String, run: RunContext) throws -> String {
-        try FileManager.default.createDirectory(atPath: run.artifactDirectory, withIntermediateDirectories: true)
-        return (run.artifactDirectory as NSString).appendingPathComponent("\(name).log")
     }
 
     /// The commands (after `nsenter -t PID -n`) that add and remove a fault.

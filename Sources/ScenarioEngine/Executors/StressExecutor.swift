@@ -82,7 +82,7 @@ struct StressExecutor: ActionExecutor {
         }
         do {
             for (target, bytes, _) in targets {
-                let log = try Self.logPath(target, run: run)
+                let log = try run.logPath("stress-\(target.ref.pod)-\(target.ref.name)")
                 let before = try await Self.counter(target, resource: spec.resource, runner: runner)
                 let process = try await runner.start(Self.command(target, resource: spec.resource, bytes: bytes, workers: spec.workers,
                                                                   seconds: spec.duration.seconds), logPath: log)
@@ -357,11 +357,6 @@ struct StressExecutor: ActionExecutor {
         LabrunError(id: ErrorID.runtimeUnsupported, exitCode: ExitCode.unavailable,
                     message: "stress cannot verify its effect on \(target.name): \(why).",
                     advice: "Run it on the bare cluster of a host with cgroup v1 (memory and cpuacct controllers).")
-    }
-
-    static func logPath(_ target: Target, run: RunContext) throws -> String {
-        try FileManager.default.createDirectory(atPath: run.artifactDirectory, withIntermediateDirectories: true)
-        return (run.artifactDirectory as NSString).appendingPathComponent("stress-\(target.ref.pod)-\(target.ref.name).log")
     }
 
     // MARK: - The stressor

@@ -47,6 +47,13 @@ public final class RunContext: @unchecked Sendable {
     /// `<reportDirectory>/<artifactFolder>`: where this run's diagnostics go.
     public var artifactDirectory: String { (options.reportDirectory as NSString).appendingPathComponent(artifactFolder) }
 
+    /// `<artifactDirectory>/<name>.log`, the directory made: where a helper process of an action (a
+    /// stressor, a packet delayer) writes what it says.
+    func logPath(_ name: String) throws -> String {
+        try FileManager.default.createDirectory(atPath: artifactDirectory, withIntermediateDirectories: true)
+        return (artifactDirectory as NSString).appendingPathComponent("\(name).log")
+    }
+
     /// Notes a file written next to the report (path relative to the report directory).
     public func addArtifact(_ relativePath: String) { lock.withLock { if !files.contains(relativePath) { files.append(relativePath) } } }
     public var artifacts: [String] { lock.withLock { files } }

@@ -67,6 +67,13 @@ need_root() { [[ $(id -u) -eq 0 ]] || die "$1 must run as root (it starts system
 
 # Millisecond wall clock, for step timings.
 now_ms() { date +%s%3N; }
+# Unmounts every mount point at or under DIR, deepest first (lazily when still busy).
+unmount_under() {
+  local dir=$1 m
+  findmnt -rn -o TARGET | { grep -E "^$dir(/|$)" || true; } | sort -r | while IFS= read -r m; do
+    umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+  done
+}
 t0=$(now_ms)
 # step MESSAGE : log MESSAGE with the seconds since the script started.
 step() { local ms=$(( $(now_ms) - t0 )); log "[$(( ms / 1000 )).$(( ms % 1000 / 100 ))s] $*"; }

@@ -6,7 +6,8 @@
 # action relies on it, and refuses a volume that is not a filesystem of its own). The image costs
 # the host only the blocks written to it.
 # Sourced by lib/hostpath-provisioner.sh (make, remove), `up` (mount all, before the kubelet starts,
-# so that no pod ever sees the empty directory under a volume) and `down` (unmount all).
+# so that no pod ever sees the empty directory under a volume); `down` unmounts them (common.sh's
+# unmount_under).
 # A directory without an image (made before volumes had their own filesystems, or where the host
 # has no loop devices) is used as it is.
 
@@ -62,13 +63,4 @@ volumes_mount_all() {
     volume_mount "${image%.img}" || { echo "could not mount volume ${image%.img}" >&2; failed=1; }
   done
   return "$failed"
-}
-
-# Unmounts every volume under VOLUME_DIR (lazily when still busy); the loop devices go with them.
-volumes_unmount_all() {
-  local volumes=$1 m
-  [[ -d $volumes ]] || return 0
-  findmnt -rn -o TARGET | { grep -E "^$volumes/" || true; } | sort -r | while IFS= read -r m; do
-    umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
-  done
 }
