@@ -44,6 +44,33 @@ struct KubernetesClientFakeTests {
         #expect(transport.requests.first?.url.hasSuffix("/pods/gone?gracePeriodSeconds=0") == true)
     }
 
+    @Test func awaitRemovalWaitsOnlyForTerminatingNamespacesUntilTheyGoOrTimeRunsOut() async throws {
+        // "going" is gone at its third poll, "kept" is Active (not waited for), "stuck" never goes and
+        // "flaky" fails once, then is gone.
+        let polls = LockedCounter()
+        let transport = FakeHTTPTransport { request in
+            let name = String(request.url.split(separator: "/").last ?? "")
+            let n = polls.next(name)
+            func namespace(_ phase: String) -> HTTPResponse { .json(200, #"{"metadata":{"name":"\#(name)"},"status":{"phase":"\#(phase)"}}"#) }
+            switch name {
+            case "going": return n < 3 ? namespace("Terminating") : .json(404, #"{"kind":"Status","reason":"NotFound","code":404}"#)
+            case "kept": return namespace("Active")
+            case "flaky": return n < 2 ? .json(503, #"{"kind":"Status","reason":"ServiceUnavailable","code":503}"#) : .json(404, #"{"kind":"Status","reason":"NotFound","code":404}"#)
+            default: return namespace("Terminating")
+            }
+        }
+        let clock = ManualClock()
+        let left = try await client(transport).awaitRemoval(of: ["stuck", "going", "kept", "flaky"], timeout: 10, interval: 1, clock: clock)
+        #expect(left == ["stuck"])
+        #expect(clock.now() == 10)
+        #expect(polls.count("going") == 3)
+        #expect(polls.count("kept") == 1)
+        #expect(polls.count("stuck") == 11)
+
+        let none = try await client(transport).awaitRemoval(of: [], timeout: 10, clock: clock)
+        #expect(none.isEmpty)
+    }
+
     @Test func createFillsTheNamespaceAndSendsJSON() async throws {
         let transport = FakeHTTPTransport { request in .json(201, String(decoding: request.body ?? Data(), as: UTF8.self)) }
         let created = try await client(transport).create(.configMaps, ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "cfg"], "data": ["a": "1"]])
@@ -175,4 +202,12 @@ final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var value = 0
     func next() -> Int { lock.withLock { defer { value += 1 }; return value } }
+}
+
+/// How often each name was asked for (the scripted transport's closure runs on any thread).
+private final class LockedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var counts: [String: Int] = [:]
+    func next(_ name: String) -> Int { lock.withLock { counts[name, default: 0] += 1; return counts[name]! } }
+    func count(_ name: String) -> Int { lock.withLock { counts[name] ?? 0 } }
 }

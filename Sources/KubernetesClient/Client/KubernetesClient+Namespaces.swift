@@ -35,4 +35,24 @@ extension KubernetesClient {
             }
         }
     }
+
+    /// Waits until every one of `names` that is being deleted (Terminating) is gone, polling every
+    /// `interval` seconds for at most `timeout`; returns those still there, sorted. A namespace that is
+    /// not terminating (kept with `--keep`, reused) is not waited for; one the API server cannot be asked
+    /// about right now is asked again.
+    public func awaitRemoval(of names: [String], timeout: Double, interval: Double = 0.5, clock: any LabClock) async -> [String] {
+        var waiting = Set(names)
+        let deadline = clock.now() + timeout
+        while true {
+            for name in waiting.sorted() {
+                do {
+                    if try await get(Namespace.self, name: name).status?.phase != "Terminating" { waiting.remove(name) }
+                } catch let error as LabrunError where error.isNotFound {
+                    waiting.remove(name)
+                } catch {}
+            }
+            if waiting.isEmpty || clock.now() >= deadline { return waiting.sorted() }
+            do { try await clock.sleep(seconds: interval) } catch { return waiting.sorted() }
+        }
+    }
 }

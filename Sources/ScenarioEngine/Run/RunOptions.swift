@@ -11,8 +11,9 @@ public struct RunOptions: Sendable {
     public var keepNamespace: Bool
     /// Whether the run's end waits until its namespace is gone (the default: a run leaves nothing
     /// behind when it returns). Off, the deletion is requested and the cluster finishes it on its own
-    /// — for a caller that runs many scenarios on a cluster it tears down after them (the end-to-end
-    /// tests), so each run's slot is free about 11 s sooner.
+    /// — for a caller that runs many scenarios, so each run's slot is free about 10 s sooner: the
+    /// end-to-end tests (the cluster goes down after them) and `ScenarioSuite`'s shared runs (the suite
+    /// waits for their removal at its end).
     public var awaitsNamespaceRemoval: Bool = true
     /// The workload whose Service receives the background load; nil is the stack file's `traffic.workload`.
     public var loadWorkload: String?

@@ -64,6 +64,13 @@ public struct ScenarioSuite: Sendable {
         let (provider, _) = try await session.startCluster()
         let driver = try await ClusterDriver.make(stack: session.options.stack, provider: provider, session: session)
         let runner = ScenarioRunner(driver: driver, clock: session.clock, options: options)
+        // A shared run frees its slot once its namespace's removal is requested (the next run takes it
+        // while the cluster deletes the namespace, about 10 s); the suite waits for those removals at its
+        // end, so it still leaves nothing behind. An exclusive run waits for its own: the next one starts
+        // on a quiet cluster.
+        var sharedOptions = options
+        sharedOptions.awaitsNamespaceRemoval = false
+        let sharedRunner = ScenarioRunner(driver: driver, clock: session.clock, options: sharedOptions)
         let console = session.console
         let plan = SuitePlan(scenarios, parallel: parallel, repeats: repeats, expectedSeconds: expectedSeconds,
                              spacing: StartSpacing(interval: StartSpacing.betweenRuns, clock: session.clock))
@@ -75,15 +82,34 @@ public struct ScenarioSuite: Sendable {
         let results = await plan.run(failFast: failFast) { scenario, attempt in
             let of = attempt.map { " (run \($0) of \(plan.repeats))" } ?? ""
             console.info("▶ \(scenario.name)\(of): \(scenario.metadata.description)")
-            let result = await runner.run(scenario, attempt: attempt)
+            let result = await (scenario.isExclusive ? runner : sharedRunner).run(scenario, attempt: attempt)
             console.info("\(result.verdict == .passed ? "✓" : "✗") \(result.runName): \(result.verdict.rawValue) in \(formatSeconds(result.durationSeconds))"
                          + (result.abortReason.map { " — \($0)" } ?? ""))
             finished(result)
             return result
         }
+        if options.awaitsNamespaceRemoval {
+            let shared = Set(plan.shared.map(\.name))
+            await awaitRemoval(of: results.filter { shared.contains($0.scenario) }.map(\.namespace), driver: driver)
+        }
         let notRun = scenarios.count * plan.repeats - results.count
         if notRun > 0 && failFast { console.warn("--fail-fast: \(notRun) run(s) not started") }
         return results
+    }
+
+    /// Waits for the removal of the shared runs' namespaces (each run requested it), even when the
+    /// suite was interrupted (a task of its own, which cancellation does not reach, as a run's cleanup).
+    private func awaitRemoval(of namespaces: [String], driver: ClusterDriver) async {
+        guard !namespaces.isEmpty else { return }
+        let (console, clock) = (session.console, session.clock)
+        let start = clock.now()
+        let left = await Task { await driver.kube.awaitRemoval(of: namespaces, timeout: 200, clock: clock) }.value
+        if left.isEmpty {
+            console.info("namespaces of the runs removed (\(formatSeconds(clock.now() - start)) after the last run)")
+        } else {
+            console.warn("still being deleted after \(formatSeconds(clock.now() - start)): \(left.joined(separator: ", ")); "
+                         + "the cluster goes on deleting them; `labrun status` lists what is left")
+        }
     }
 }
 
