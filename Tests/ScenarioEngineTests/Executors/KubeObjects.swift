@@ -18,14 +18,18 @@ enum KubeObjects {
     static func pod(_ name: String, uid: String? = nil, workload: String = "backend", created: Int = 0, ready: Bool = true,
                     deleting: Bool = false, container: String = "backend", containerID: String? = nil, restarts: Int = 0,
                     claims: [String] = [], node: String? = nil, ip: String? = nil, port: Int? = nil,
-                    revision: String? = nil, lastReason: String? = nil) -> JSONValue {
+                    revision: String? = nil, lastReason: String? = nil, lastExitCode: Int? = nil) -> JSONValue {
         var metadata: [String: JSONValue] = ["name": .string(name), "uid": .string(uid ?? "uid-\(name)"), "labels": labels(workload),
                                              "creationTimestamp": .string("2026-01-01T00:00:\(created < 10 ? "0" : "")\(created)Z")]
         if deleting { metadata["deletionTimestamp"] = "2026-01-01T00:01:00Z" }
         if let revision { metadata["labels"] = ["app": .string(workload), "controller-revision-hash": .string(revision)] }
         var status: [String: JSONValue] = ["name": .string(container), "restartCount": .number(Double(restarts))]
         if let containerID { status["containerID"] = .string(containerID) }
-        if let lastReason { status["lastState"] = ["terminated": ["reason": .string(lastReason)]] }
+        if let lastReason {
+            var terminated: [String: JSONValue] = ["reason": .string(lastReason)]
+            if let lastExitCode { terminated["exitCode"] = .number(Double(lastExitCode)) }
+            status["lastState"] = ["terminated": .object(terminated)]
+        }
         var containerSpec: [String: JSONValue] = ["name": .string(container)]
         if let port { containerSpec["ports"] = [["containerPort": .number(Double(port)), "protocol": "TCP"]] }
         var spec: [String: JSONValue] = ["containers": [.object(containerSpec)],

@@ -27,7 +27,7 @@ struct StressExecutorTests {
     /// ready); its process 777 in the cgroups above, a 256 MiB limit, and `kills` read in turn from
     /// `memory.oom_control`. The stressor's log says `log` (by default: it joined as 4242, which
     /// `cgroup.procs` lists, and saw the OOM kill).
-    func fixture(limit: String = "268435456", kills: [Int] = [0, 0, 1], reason: String? = "OOMKilled", restartsAfter: Int = 1,
+    func fixture(limit: String = "268435456", kills: [Int] = [0, 0, 1], reason: String? = "OOMKilled", exitCode: Int? = 137, restartsAfter: Int = 1,
                  provider: (any ClusterProvider)? = nil, log: String = Self.survived, running: Bool = true) -> ExecutorFixture {
         let runner = RecordingProcessRunner()
         runner.add(["docker", "inspect", "--format", "{{.State.Pid}}", Self.id], stdout: "777\n")
@@ -42,7 +42,7 @@ struct StressExecutorTests {
             "GET \(K.pods)": [K.answer(K.list([K.pod("backend-a", containerID: "docker://" + Self.id, node: BareProvider.firstNode),
                                                K.pod("backend-b", ready: false, containerID: "docker://ffff")]))],
             "GET \(K.pods)/backend-a": [K.answer(K.pod("backend-a", containerID: "docker://" + Self.id)),
-                                        K.answer(K.pod("backend-a", containerID: "docker://" + Self.id, restarts: restartsAfter, lastReason: reason))],
+                                        K.answer(K.pod("backend-a", containerID: "docker://" + Self.id, restarts: restartsAfter, lastReason: reason, lastExitCode: exitCode))],
         ], runner: runner)
         cluster.provider = provider ?? FakeNodeProvider()
         return cluster
@@ -106,10 +106,20 @@ struct StressExecutorTests {
     }
 
     @Test func aRestartForAnotherReasonIsNotTheOOMKill() async throws {
-        let cluster = fixture(reason: "Error")
+        let cluster = fixture(reason: "Error", exitCode: 1)
         let error = await #expect(throws: LabrunError.self) { try await cluster.perform(memory()) }
         #expect(error?.id == ErrorID.faultNotLanded)
-        #expect(error?.message.contains("the kubelet gives its end as \"Error\", not OOMKilled") == true)
+        #expect(error?.message.contains("the kubelet gives its end as \"Error\" (exit code 1), not OOMKilled") == true)
+    }
+
+    /// `labrun all`, 7 December: the kernel killed the backend's process (its cgroup counted it), the
+    /// container exited 137, but the runtime handled the exit before the OOM event and said "Error".
+    @Test func anErrorEndWithExitCode137AfterTheCgroupsKillIsTheOOMKill() async throws {
+        let cluster = fixture(reason: "Error", exitCode: 137)
+        let outcome = try await cluster.perform(memory())
+        #expect(outcome.message?.contains("the kernel OOM-killed backend-a/backend (exit code 137; the runtime missed the OOM event and says \"Error\")") == true)
+        #expect(StressExecutor.oomKillSeen(reason: "Completed", exitCode: 137) == nil)
+        #expect(StressExecutor.oomKillSeen(reason: "Error", exitCode: nil) == nil)
     }
 
     @Test func pressureUpToTheLimitLandsWhenTheCgroupHoldsItAndIsHeldForTheDuration() async throws {
