@@ -327,14 +327,21 @@ struct StressExecutor: ActionExecutor {
         return output.succeeded ? UInt64(output.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)) : nil
     }
 
-    /// Waits until the stressor's log says it joined and the container's cgroup lists its process.
+    /// What the stressor prints once every `cgroup.procs` it wrote lists it (it reads them back at once).
+    static let listedEverywhere = "(listed in every cgroup.procs)"
+
+    /// Waits until the stressor's log says it joined and the container's cgroups list its process: as
+    /// the stressor read them back right after joining (a fast memory breach can end it, and the
+    /// container's cgroups with it, before a poll from here comes: seen in CI on 7 December), or as
+    /// read from here.
     static func awaitJoined(_ target: Target, process: any BackgroundProcess, log: String, context: ActionContext) async throws {
         let probe = target.procs.first { $0.contains("/memory/") } ?? target.procs[0]
         do {
             _ = try await context.waitUntil("the stressor to join the cgroups of \(target.name)", timeout: joinWithin, interval: 0.2) {
                 let said = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
                 if let line = said.split(separator: "\n").first(where: { $0.hasPrefix("joined ") }) {
-                    let pid = String(line.dropFirst("joined ".count))
+                    if line.hasSuffix(listedEverywhere) { return nil }
+                    let pid = String(line.dropFirst("joined ".count).prefix { $0 != " " })
                     let listed = try await context.runner.run(Command("cat", [probe], timeout: 10)).standardOutput
                     return listed.split(separator: "\n").contains { $0 == pid } ? nil : "stressor \(pid) not in \(probe)"
                 }
@@ -398,7 +405,10 @@ try:
     print("exempt from the OOM killer", flush=True)
 except OSError as error:  # lowering it needs CAP_SYS_RESOURCE
     print("not exempt from the OOM killer:", error, flush=True)
-print("joined", os.getpid(), flush=True)
+# Checked here, at once: a fast stress can end (an OOM kill seen, the container's cgroups gone with it)
+# before anyone else reads cgroup.procs.
+missing = [path for path in procs if str(os.getpid()) not in open(path).read().split()]
+print("joined", os.getpid(), "(listed in every cgroup.procs)" if not missing else "(not listed in " + ", ".join(missing) + ")", flush=True)
 end = time.monotonic() + seconds
 
 def kills():

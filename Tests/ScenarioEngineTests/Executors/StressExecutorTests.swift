@@ -83,6 +83,22 @@ struct StressExecutorTests {
         #expect(cluster.run.cleanup.names.isEmpty)
     }
 
+    /// CI, 7 December: the stressor joined, breached the limit and saw the kill before the first poll from
+    /// here, and the container's cgroups were gone with it. Its own read-back of cgroup.procs is the join.
+    @Test func aStressorThatReadItselfInTheCgroupsJoinedEvenIfItIsGoneBeforeThePoll() async throws {
+        let cluster = fixture(log: "not exempt from the OOM killer: [Errno 13] Permission denied\njoined 4242 (listed in every cgroup.procs)\n"
+                                + "OOM kill seen after 161480704 bytes: memory given back\n")
+        cluster.runner.add(["cat", Self.memory + "/cgroup.procs"], stdout: "777\n")
+        let outcome = try await cluster.perform(memory())
+        #expect(outcome.message?.contains("the kernel OOM-killed backend-a/backend (OOMKilled)") == true)
+
+        let missing = fixture(log: "joined 4242 (not listed in \(Self.memory)/cgroup.procs)\n")
+        missing.runner.add(["cat", Self.memory + "/cgroup.procs"], stdout: "777\n")
+        let error = await #expect(throws: LabrunError.self) { try await missing.perform(memory()) }
+        #expect(error?.id == ErrorID.faultNotLanded)
+        #expect(error?.message.contains("stressor 4242 not in \(Self.memory)/cgroup.procs") == true)
+    }
+
     /// Without CAP_SYS_RESOURCE the stressor cannot exempt itself; when the OOM killer then picks it, the
     /// cgroup's count goes up all the same, but the container was not hit: not landed, and said why.
     @Test func anOOMKillOfTheStressorItselfIsAFaultThatDidNotLand() async throws {
